@@ -1,0 +1,40 @@
+# The README's commands. Each target sets up .venv itself, so a fresh clone needs nothing else.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_OUT ?= runs/demo
+
+.PHONY: demo test lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# llama-cpp-python compiles llama.cpp from source the first time (about 5 minutes on 2 cores).
+$(STAMP): pyproject.toml | $(BIN)/python
+	@echo "installing rolegraph with the embedded model (the first time compiles llama.cpp: ~5 min)"
+	CMAKE_BUILD_PARALLEL_LEVEL=$${CMAKE_BUILD_PARALLEL_LEVEL:-4} $(BIN)/python -m pip install --quiet -e ".[local,dev]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	rm -rf $(DEMO_OUT)
+	$(BIN)/rolegraph run scenarios/support_outage.yaml --out $(DEMO_OUT)
+	@echo
+	@echo "Dialogues written by the embedded model are in $(DEMO_OUT)/:"
+	@ls -1 $(DEMO_OUT)
+	@echo "Look at one:  head -n 1 $(DEMO_OUT)/accepted.jsonl $(DEMO_OUT)/rejected.jsonl"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) runs build *.egg-info

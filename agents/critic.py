@@ -1,0 +1,139 @@
+"""The critic: scores a finished dialogue against the rubric and decides accept / revise / reject.
+
+The model's judgment is combined with deterministic checks (agents.checks): a check that
+fires caps the score of the criterion it concerns, and any error-level finding forbids
+acceptance, so a weak or flattering critic model cannot wave a contradiction through.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any, ClassVar, Literal
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from agents.base import Role, register
+from agents.checks import check_dialogue
+from agents.context import Criterion, RunContext
+from agents.speaker import persona_name
+from agents.state import CheckFinding, Decision, SampleState, Verdict
+from agents.structured import ask_structured
+
+Score = Literal[1, 2, 3, 4, 5]
+
+
+@lru_cache(maxsize=256)
+def report_schema(criteria: tuple[str, ...], n_turns: int) -> type[BaseModel]:
+    """The JSON shape the critic model must fill: rationale first, then scores, then decision.
+
+    Turn indexes are an enum of the real ones, so a grammar-constrained model cannot flag a
+    turn that does not exist and any other model's out-of-range index fails validation.
+    """
+    turn_index = Literal[tuple(range(max(1, n_turns)))]  # type: ignore[valid-type]
+    scores = create_model(  # type: ignore[call-overload]
+        "Scores",
+        __config__=ConfigDict(extra="forbid"),
+        **{name: (Score, Field(description=f"1-5 score for {name}")) for name in criteria},
+    )
+    return create_model(  # type: ignore[call-overload]
+        "CriticReport",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__="A critique of one dialogue.",
+        rationale=(str, Field(description="Reasoning about the dialogue, written before scoring.")),
+        scores=(scores, Field(description="Per-criterion scores from 1 (bad) to 5 (excellent).")),
+        evidence=(list[str], Field(description="Short exact quotes from the dialogue that support the scores.")),
+        flagged_turns=(list[turn_index], Field(description="Indexes of turns that must be rewritten.")),
+        overall=(Score, Field(description="Overall quality from 1 to 5.")),
+        decision=(Literal["accept", "revise", "reject"], Field(description="accept, revise or reject.")),
+    )
+
+
+def transcript(state: SampleState) -> str:
+    """The dialogue with turn indexes, as the critic and reviser see it."""
+    return "\n".join(
+        f"[{i}] {t['speaker']} ({persona_name(state, t['speaker'])}): {t['text']}"
+        for i, t in enumerate(state.get("turns") or [])
+    )
+
+
+def critic_messages(state: SampleState, ctx: RunContext, schema: type[BaseModel]) -> list[Any]:
+    """The critic's prompt: rubric, facts, conditions, the transcript and the JSON schema."""
+    rubric = "\n".join(f"- {c.name}: {c.description}" for c in ctx.rubric)
+    conditions = "; ".join(f"{k}: {v}" for k, v in (state.get("conditions") or {}).items()) or "none"
+    system = (
+        "You are a strict reviewer of synthetic training dialogues. Judge the dialogue only "
+        "against the grounding facts, the personas and the rubric. Score each criterion from 1 "
+        "(bad) to 5 (excellent). Quote evidence exactly. List the indexes of turns that must be "
+        "rewritten in flagged_turns.\n"
+        f"Reply with a JSON object following this JSON Schema:\n{json.dumps(schema.model_json_schema())}"
+    )
+    personas = "\n".join(
+        f"- {s}: {persona_name(state, s)}, {state['personas'][s].get('role', s)}" for s in state["speakers"]
+    )
+    user = (
+        f"Task: {ctx.task}\n\nGrounding facts:\n{ctx.facts_text() or '(none)'}\n\nSpeakers:\n{personas}\n\n"
+        f"Conditions: {conditions}\n\nRubric:\n{rubric}\n\nDialogue:\n{transcript(state)}"
+    )
+    return [SystemMessage(content=system), HumanMessage(content=user)]
+
+
+def combine(
+    report: BaseModel, findings: list[CheckFinding], rubric: list[Criterion], threshold: float
+) -> Verdict:
+    """Merge the model's report with the deterministic findings into the final verdict."""
+    model_scores = {c.name: int(getattr(report.scores, c.name)) for c in rubric}
+    names = {c.name for c in rubric}
+    scores = dict(model_scores)
+    for criterion in {f.criterion if f.criterion in names else "faithfulness" for f in findings}:
+        if criterion not in scores:
+            continue
+        hits = sum(1 for f in findings if (f.criterion if f.criterion in names else "faithfulness") == criterion)
+        scores[criterion] = min(scores[criterion], max(1, 3 - hits))
+    total_weight = sum(c.weight for c in rubric)
+    overall = round(sum(scores[c.name] * c.weight for c in rubric) / total_weight, 3)
+    blocking = any(f.severity == "error" for f in findings)
+    decision: Decision = "accept" if overall >= threshold and not blocking else "revise"
+    flagged = sorted({*report.flagged_turns, *(f.turn for f in findings)}) if decision != "accept" else []
+    return Verdict(
+        rationale=report.rationale,
+        scores=scores,
+        model_scores=model_scores,
+        evidence=list(report.evidence),
+        flagged_turns=flagged,
+        checks=findings,
+        overall=overall,
+        model_overall=float(report.overall),
+        model_decision=report.decision,
+        decision=decision,
+    )
+
+
+@register
+class Critic(Role):
+    """Scores the dialogue; its decision gates the sample."""
+
+    name: ClassVar[str] = "critic"
+    description: ClassVar[str] = (
+        "Scores the finished dialogue against the rubric (rationale first, per-criterion 1-5 scores, "
+        "evidence, overall, decision), capped by deterministic faithfulness checks."
+    )
+
+    async def __call__(self, state: SampleState, ctx: RunContext) -> dict[str, Any]:
+        turns = state.get("turns") or []
+        schema = report_schema(tuple(c.name for c in ctx.rubric), len(turns))
+        report = await ask_structured(
+            ctx.model_for(self.name),
+            schema,
+            critic_messages(state, ctx, schema),
+            retries=ctx.structured_retries,
+        )
+        findings = check_dialogue(
+            turns, facts=ctx.facts, personas=state["personas"], conditions=state.get("conditions")
+        )
+        verdict = combine(report, findings, ctx.rubric, ctx.threshold)
+        if verdict.decision != "accept" and state.get("revisions", 0) >= state["max_revisions"]:
+            verdict = verdict.model_copy(update={"decision": "reject"})
+        as_dict = verdict.model_dump(mode="json")
+        return {"verdict": as_dict, "attempts": [{"turns": list(turns), "verdict": as_dict}]}

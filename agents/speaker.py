@@ -1,0 +1,150 @@
+"""The generator: writes the next turn of the dialogue in the voice of the current persona."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+from agents.base import Role, register
+from agents.checks import is_repeat
+from agents.context import RunContext
+from agents.state import SampleState, Turn
+
+
+def persona_name(state: SampleState, speaker: str) -> str:
+    """The persona's name for a speaker, or the speaker label when the persona has none."""
+    return str(state["personas"].get(speaker, {}).get("name") or speaker)
+
+
+def system_prompt(state: SampleState, ctx: RunContext, speaker: str) -> str:
+    """What a speaker knows: its persona, the task, the facts, the conditions and exemplars."""
+    persona = state["personas"][speaker]
+    others = [f"{persona_name(state, s)} (the {s})" for s in state["speakers"] if s != speaker]
+    lines = [
+        f"You are {persona['name']}, the {persona.get('role') or speaker}, talking with {', '.join(others)}.",
+    ]
+    for key, label in (("traits", "Traits"), ("goals", "Your goals")):
+        if persona.get(key):
+            lines.append(f"{label}: " + "; ".join(map(str, persona[key])) + ".")
+    for key, label in (("background", "Background"), ("speaking_style", "How you talk")):
+        if persona.get(key):
+            lines.append(f"{label}: {persona[key]}")
+    for key, value in (persona.get("attributes") or {}).items():
+        lines.append(f"{key}: {value}")
+    lines.append(f"\nSituation: {ctx.task}")
+    if state.get("conditions"):
+        lines.append("Conditions: " + "; ".join(f"{k}: {v}" for k, v in state["conditions"].items()))
+    if ctx.facts:
+        lines.append("Facts (never contradict them, never invent numbers, dates or names):\n" + ctx.facts_text())
+    for example in state.get("exemplars") or []:
+        shown = "\n".join(f"{t['speaker']}: {t['text']}" for t in example)
+        lines.append(f"Example of the style wanted:\n{shown}")
+    if ctx.output_format:
+        lines.append(f"Format: {ctx.output_format}")
+    lines.append(
+        f"Reply with only {persona['name']}'s next line, in character, at most {ctx.max_words} words. "
+        "Never write lines for anyone else."
+    )
+    return "\n".join(lines)
+
+
+def speaker_messages(state: SampleState, ctx: RunContext, speaker: str) -> list[BaseMessage]:
+    """The dialogue from the speaker's point of view: its own turns are 'assistant'."""
+    messages: list[BaseMessage] = [SystemMessage(content=system_prompt(state, ctx, speaker))]
+    for turn in state.get("turns") or []:
+        if turn["speaker"] == speaker:
+            messages.append(AIMessage(content=turn["text"]))
+        else:
+            messages.append(HumanMessage(content=turn["text"]))
+    if not state.get("turns"):
+        messages.append(HumanMessage(content="(The conversation starts now. Say your opening line.)"))
+    elif isinstance(messages[-1], AIMessage):
+        messages.append(HumanMessage(content="(Continue.)"))
+    return messages
+
+
+_TRANSCRIPT_PREFIX = re.compile(r"^\s*\[\d+\]\s*[\w-]+(?:\s*\([^)]*\))?\s*:\s*")
+
+
+def clean_turn(text: str, state: SampleState, speaker: str, max_words: int) -> str:
+    """Trim what models add around a turn: own-name prefixes, other speakers' lines, overruns.
+
+    Models echo the transcript format ('[2] agent (Sam): ...'); a leading echo is dropped and
+    a later one ends the turn, as does any line labelled with another speaker's name.
+    """
+    text = _TRANSCRIPT_PREFIX.sub("", text.strip())
+    text = re.split(r"\s*\[\d+\]\s*[\w-]+\s*(?:\([^)]*\))?\s*:", text, maxsplit=1)[0]
+    labels = {s.lower() for s in state["speakers"]} | {persona_name(state, s).lower() for s in state["speakers"]}
+    labels |= {persona_name(state, s).split()[0].lower() for s in state["speakers"]}
+    text = text.strip().strip('"').strip()
+    own = {speaker.lower(), persona_name(state, speaker).lower(), persona_name(state, speaker).split()[0].lower()}
+    first, sep, rest = text.partition(":")
+    if sep and first.strip().lower() in own:
+        text = rest.strip()
+    kept = []
+    for line in text.splitlines():
+        label = line.split(":", 1)[0].strip().lower() if ":" in line else ""
+        if label in labels:
+            break  # the model started writing someone else's line
+        kept.append(line)
+    text = " ".join(x.strip() for x in kept if x.strip())
+    words = text.split()
+    if len(words) > max_words:
+        cut = " ".join(words[:max_words])
+        end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+        text = cut[: end + 1] if end > len(cut) // 2 else cut
+    return text.strip()
+
+
+def next_in_order(speakers: list[str], current: str) -> str:
+    """Round robin: the speaker after `current`."""
+    return speakers[(speakers.index(current) + 1) % len(speakers)]
+
+
+def stop_reason_after(state: SampleState, ctx: RunContext, turns: list[Turn]) -> str | None:
+    """Why the dialogue should end after these turns, or None to go on."""
+    last = turns[-1]["text"]
+    if len(turns) >= state["max_turns"]:
+        return "max_turns"
+    if len(turns) >= state["min_turns"]:
+        lowered = last.lower()
+        if any(phrase.lower() in lowered for phrase in ctx.stop_phrases):
+            return "stop_phrase"
+    if is_repeat(last, [t["text"] for t in turns[:-1]]):
+        return "repetition"
+    return None
+
+
+@register
+class Speaker(Role):
+    """Writes one turn as the persona whose turn it is."""
+
+    name: ClassVar[str] = "speaker"
+    description: ClassVar[str] = (
+        "The generator: writes the next turn in the voice of the current persona, seeing the task, "
+        "grounding facts, its persona, the conditions and the dialogue so far."
+    )
+    resamples: ClassVar[int] = 2  # extra draws when a turn comes out empty or repeated
+
+    async def __call__(self, state: SampleState, ctx: RunContext) -> dict[str, Any]:
+        speaker = state["next_speaker"]
+        model = ctx.model_for(self.name)
+        messages = speaker_messages(state, ctx, speaker)
+        earlier = [t["text"] for t in state.get("turns") or []]
+        for attempt in range(self.resamples + 1):
+            reply = await model.ainvoke(messages)
+            text = clean_turn(str(reply.text), state, speaker, ctx.max_words)
+            if text and not is_repeat(text, earlier):
+                break
+            # Small models loop; asking again with a nudge changes the prompt, hence the draw.
+            messages = [*messages, HumanMessage(content="(Say something new that moves the conversation on.)")]
+        turns = [*state.get("turns", []), Turn(speaker=speaker, text=text)]
+        return {
+            "turns": turns,
+            "next_speaker": next_in_order(state["speakers"], speaker),
+            "stop_reason": stop_reason_after(state, ctx, turns),
+        }
+
+

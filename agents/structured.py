@@ -1,0 +1,59 @@
+"""Ask a chat model for a typed object, feeding validation errors back until it complies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from pydantic import BaseModel
+
+from agents.errors import ModelOutputError
+
+T = TypeVar("T", bound=BaseModel)
+
+
+def _raw_text(raw: Any) -> str:
+    if isinstance(raw, AIMessage):
+        if raw.tool_calls:
+            return json.dumps(raw.tool_calls[0].get("args", {}))
+        return raw.text if isinstance(raw.content, list) else str(raw.content)
+    return str(raw)
+
+
+async def ask_structured(
+    model: BaseChatModel,
+    schema: type[T],
+    messages: Sequence[BaseMessage],
+    *,
+    retries: int = 2,
+    validate: Callable[[T], str | None] | None = None,
+) -> T:
+    """Return `schema` parsed from the model's answer.
+
+    An unparseable answer, a schema violation or a problem reported by `validate` is sent
+    back to the model with the error, up to `retries` more times; then ModelOutputError.
+    """
+    runnable = model.with_structured_output(schema, include_raw=True)
+    convo = list(messages)
+    problem = ""
+    for _ in range(retries + 1):
+        out = await runnable.ainvoke(convo)
+        parsed, error = out.get("parsed"), out.get("parsing_error")
+        if error is None and parsed is None:
+            error = "the reply held no JSON object"
+        if error is None and validate is not None:
+            error = validate(parsed)
+        if error is None:
+            return parsed
+        problem = str(error).strip().splitlines()[0][:500] if str(error).strip() else repr(error)
+        convo += [
+            AIMessage(content=_raw_text(out.get("raw")) or "(empty)"),
+            HumanMessage(
+                content=f"That reply was invalid: {problem}\nReply again with only a JSON object "
+                "that follows the schema exactly."
+            ),
+        ]
+    raise ModelOutputError(f"{schema.__name__}: invalid output after {retries + 1} tries: {problem}")

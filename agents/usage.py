@@ -1,0 +1,44 @@
+"""Token accounting that role authors never have to think about.
+
+The graph wraps every role call in `metered()`; a callback handler given to the whole
+sample run adds each model call's usage to the meter of the role that made it.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.outputs import LLMResult
+
+_meter: ContextVar[dict[str, int] | None] = ContextVar("rolegraph_usage_meter", default=None)
+
+
+@contextmanager
+def metered():
+    """Collect the usage of every model call made inside the block into a fresh dict."""
+    totals: dict[str, int] = {}
+    token = _meter.set(totals)
+    try:
+        yield totals
+    finally:
+        _meter.reset(token)
+
+
+class UsageCallback(BaseCallbackHandler):
+    """Adds `usage_metadata` of each finished chat-model call to the active meter."""
+
+    run_inline = True  # keep the caller's context, where the meter lives
+
+    def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
+        totals = _meter.get()
+        if totals is None:
+            return
+        totals["calls"] = totals.get("calls", 0) + 1
+        for generations in response.generations:
+            for gen in generations[:1]:
+                usage = getattr(getattr(gen, "message", None), "usage_metadata", None) or {}
+                for key in ("input_tokens", "output_tokens", "total_tokens"):
+                    totals[key] = totals.get(key, 0) + int(usage.get(key, 0) or 0)

@@ -1,0 +1,3 @@
+from rolegraph.cli import main
+
+raise SystemExit(main())

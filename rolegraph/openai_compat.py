@@ -1,0 +1,110 @@
+"""ChatOpenAI for any OpenAI-compatible server, whatever it supports.
+
+Servers differ: some take `json_schema` response formats, some only tools, some only
+`json_object`, some none of them; some want `max_tokens` rather than
+`max_completion_tokens`. This class tries the best method first, falls back when the
+server refuses one (HTTP 400/404/422), and remembers what worked.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import openai
+from langchain_core.messages import BaseMessage, SystemMessage
+from langchain_core.prompt_values import PromptValue
+from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_openai import ChatOpenAI
+from pydantic import BaseModel, PrivateAttr
+
+from agents.errors import ModelOutputError
+from rolegraph.jsonout import parse_into
+
+METHODS = ("json_schema", "function_calling", "json_mode", "prompt")
+_REFUSALS = (openai.BadRequestError, openai.UnprocessableEntityError, openai.NotFoundError)
+
+
+def _is_token_param_refusal(exc: Exception) -> bool:
+    return "max_completion_tokens" in str(exc)
+
+
+def _as_messages(value: Any) -> list[BaseMessage]:
+    if isinstance(value, PromptValue):
+        return value.to_messages()
+    return list(value)
+
+
+class CompatChatOpenAI(ChatOpenAI):
+    """ChatOpenAI that adapts to the structured-output methods and token parameter a server takes."""
+
+    _token_param: str = PrivateAttr(default="max_completion_tokens")
+    _structured_method: str | None = PrivateAttr(default=None)
+
+    @property
+    def structured_method(self) -> str | None:
+        """The structured-output method this server accepted, once one has."""
+        return self._structured_method
+
+    def _get_request_payload(self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any) -> dict:
+        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        if self._token_param == "max_tokens" and "max_completion_tokens" in payload:
+            payload["max_tokens"] = payload.pop("max_completion_tokens")
+        return payload
+
+    async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super()._agenerate(*args, **kwargs)
+        except openai.BadRequestError as exc:
+            if self._token_param == "max_tokens" or not _is_token_param_refusal(exc):
+                raise
+            self._token_param = "max_tokens"  # an older server: send the legacy name from now on
+            return await super()._agenerate(*args, **kwargs)
+
+    def _generate(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super()._generate(*args, **kwargs)
+        except openai.BadRequestError as exc:
+            if self._token_param == "max_tokens" or not _is_token_param_refusal(exc):
+                raise
+            self._token_param = "max_tokens"
+            return super()._generate(*args, **kwargs)
+
+    def _method_runnable(self, schema: type[BaseModel], method: str) -> Runnable:
+        if method != "prompt":
+            return ChatOpenAI.with_structured_output(self, schema, method=method, include_raw=True)  # type: ignore[arg-type]
+        instruction = SystemMessage(
+            content="Reply with only a JSON object, no prose, that follows this JSON Schema:\n"
+            + json.dumps(schema.model_json_schema())
+        )
+
+        async def call(value: Any) -> dict[str, Any]:
+            raw = await self.ainvoke([*_as_messages(value), instruction])
+            try:
+                return {"raw": raw, "parsed": parse_into(schema, raw), "parsing_error": None}
+            except Exception as exc:  # parse failures are data for the caller's retry loop
+                return {"raw": raw, "parsed": None, "parsing_error": exc}
+
+        return RunnableLambda(call)
+
+    def with_structured_output(  # type: ignore[override]
+        self, schema: type[BaseModel], *, include_raw: bool = False, method: str | None = None, **kwargs: Any
+    ) -> Runnable:
+        async def run(value: Any) -> Any:
+            tried = []
+            order = [method] if method else ([self._structured_method] if self._structured_method else list(METHODS))
+            for name in order:
+                try:
+                    out = await self._method_runnable(schema, name).ainvoke(value)
+                except _REFUSALS as exc:
+                    tried.append(f"{name}: {str(exc)[:120]}")
+                    continue
+                self._structured_method = name
+                if include_raw:
+                    return out
+                if out["parsing_error"] is not None:
+                    raise out["parsing_error"]
+                return out["parsed"]
+            raise ModelOutputError("the server refused every structured-output method: " + "; ".join(tried))
+
+        return RunnableLambda(run)

@@ -1,0 +1,51 @@
+"""What a finished sample becomes on disk: OpenAI chat `messages` plus its provenance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.context import RunContext
+from agents.speaker import system_prompt
+from agents.state import SampleState
+
+
+def to_messages(state: SampleState, ctx: RunContext) -> list[dict[str, str]]:
+    """OpenAI chat format: the trained speaker's system prompt, then its turns as `assistant`.
+
+    Every other speaker is `user`; with three or more speakers each message also carries
+    the speaker's `name`, so multi-party dialogues stay unambiguous.
+    """
+    messages = [{"role": "system", "content": system_prompt(state, ctx, ctx.assistant)}]
+    named = len(state["speakers"]) > 2
+    for turn in state.get("turns") or []:
+        message = {"role": "assistant" if turn["speaker"] == ctx.assistant else "user", "content": turn["text"]}
+        if named:
+            message["name"] = turn["speaker"]
+        messages.append(message)
+    return messages
+
+
+def sample_record(state: SampleState, ctx: RunContext) -> dict[str, Any]:
+    """One line of accepted.jsonl / rejected.jsonl."""
+    record: dict[str, Any] = {
+        "sample_id": state["sample_id"],
+        "status": state.get("status"),
+        "messages": to_messages(state, ctx),
+        "personas": state["personas"],
+        "conditions": state.get("conditions") or {},
+        "verdict": state.get("verdict"),
+        "revisions": state.get("revisions", 0),
+        "turns": len(state.get("turns") or []),
+        "stop_reason": state.get("stop_reason"),
+        "usage": state.get("usage") or {},
+    }
+    if state.get("status") != "accepted":
+        verdict = state.get("verdict") or {}
+        record["reasons"] = [c["message"] for c in verdict.get("checks", [])] or [verdict.get("rationale", "")]
+        record["attempts"] = state.get("attempts") or []
+    return record
+
+
+def failed_record(sample_id: str, plan: dict[str, Any], error: str, usage: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One line of failed.jsonl: a sample whose model calls failed after retries."""
+    return {"sample_id": sample_id, "status": "failed", "error": error, **plan, "usage": usage or {}}

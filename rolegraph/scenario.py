@@ -1,0 +1,333 @@
+"""Scenario files: what to generate, typed with pydantic and checked with `file:line` errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+)
+
+from agents.context import Criterion
+from personas import Persona, PersonaLibrary, builtin_libraries, load_library
+from personas.library import LibraryError
+from rolegraph.errors import ScenarioError
+from rolegraph.yamlsource import Located, format_path, load_located
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        raise ValueError("must be a single value (text, number or true/false), not a list or mapping")
+    return value
+
+
+Scalar = Annotated[Any, AfterValidator(_scalar)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Task(Strict):
+    """What the data is for and how it should look."""
+
+    description: str = Field(min_length=1, description="The situation and what the data is for.")
+    format: str = Field(default="", description="Output format notes for every turn.")
+
+
+def _task(value: Any) -> Any:
+    return {"description": value} if isinstance(value, str) else value
+
+
+class SpeakerSpec(Strict):
+    """One speaker: a label plus an inline persona or one drawn from a persona library."""
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", description="Label, e.g. 'customer'.")
+    persona: Persona | None = Field(default=None, description="An inline persona.")
+    library: str | None = Field(
+        default=None, description="A built-in library name (`rolegraph personas`) or a YAML file path."
+    )
+    pick: str | None = Field(default=None, description="A persona name from the library; random if absent.")
+
+
+def _condition(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) != {"values", "weights"} and set(value) != {"values"}:
+        return {"values": list(value), "weights": list(value.values())}
+    if isinstance(value, list):
+        return {"values": value}
+    return value
+
+
+class ConditionValues(Strict):
+    """The values one condition can take, optionally weighted."""
+
+    values: list[Scalar] = Field(min_length=1)
+    weights: list[Annotated[float, Field(gt=0)]] | None = None
+
+
+class ExemplarTurn(Strict):
+    speaker: str
+    text: str = Field(min_length=1)
+
+
+class Exemplar(Strict):
+    """An in-context example dialogue; preferred for samples whose conditions it matches."""
+
+    conditions: dict[str, Scalar] = Field(default_factory=dict)
+    turns: list[ExemplarTurn] = Field(min_length=1)
+
+
+class Dialogue(Strict):
+    """How the conversation unfolds and when it stops."""
+
+    opener: str | None = Field(default=None, description="Speaker who speaks first (default: the first).")
+    assistant: str | None = Field(
+        default=None, description="Speaker trained as 'assistant' in exports (default: the second)."
+    )
+    min_turns: int = Field(default=4, ge=1)
+    max_turns: int = Field(default=8, ge=1, le=200)
+    stop_phrases: list[str] = Field(default_factory=list)
+    max_words: int = Field(default=80, ge=5, le=2000, description="Longest turn, in words.")
+    exemplars_per_sample: int = Field(default=1, ge=0)
+
+
+DEFAULT_RUBRIC = [
+    Criterion(name="faithfulness", description="Every claim agrees with the grounding facts; nothing is invented."),
+    Criterion(name="persona", description="Each speaker stays in character and in their own role."),
+    Criterion(name="quality", description="Natural, coherent, non-repetitive dialogue that serves the task."),
+]
+
+
+class CriticSpec(Strict):
+    """The quality bar."""
+
+    rubric: list[Criterion] = Field(default_factory=lambda: list(DEFAULT_RUBRIC), min_length=1)
+    threshold: float = Field(default=3.5, ge=1, le=5, description="Weighted mean score needed to accept.")
+    max_revisions: int = Field(default=2, ge=0, le=20)
+    retries: int = Field(default=2, ge=0, le=10, description="Re-asks after invalid critic output.")
+
+
+class RunSpec(Strict):
+    samples: int = Field(default=10, ge=1)
+    seed: int = 0
+    concurrency: int = Field(default=4, ge=1, le=4096)
+
+
+class ModelConfig(Strict):
+    """A chat model: `local`, `scripted`, `openai:MODEL` or any `init_chat_model` provider string."""
+
+    spec: str = Field(default="local", min_length=1)
+    base_url: str | None = None
+    api_key_env: str | None = Field(default=None, description="Environment variable holding the key.")
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, gt=0)
+    timeout: float | None = Field(default=None, gt=0)
+    params: dict[str, Any] = Field(default_factory=dict, description="Extra keyword arguments.")
+
+
+def _model(value: Any) -> Any:
+    return {"spec": value} if isinstance(value, str) else value
+
+
+class Scenario(Strict):
+    """A whole scenario file."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Slug, used for run directories.")
+    description: str = ""
+    task: Annotated[Task, BeforeValidator(_task)]
+    facts: list[str] = Field(default_factory=list, description="Grounding facts the dialogue must respect.")
+    facts_file: str | None = Field(default=None, description="A text file with one fact per line.")
+    speakers: list[SpeakerSpec] = Field(min_length=2)
+    conditions: dict[str, Annotated[ConditionValues, BeforeValidator(_condition)]] = Field(default_factory=dict)
+    exemplars: list[Exemplar] = Field(default_factory=list)
+    dialogue: Dialogue = Field(default_factory=Dialogue)
+    critic: CriticSpec = Field(default_factory=CriticSpec)
+    run: RunSpec = Field(default_factory=RunSpec)
+    models: dict[str, Annotated[ModelConfig, BeforeValidator(_model)]] = Field(
+        default_factory=dict, description="'default' and per-role models (speaker, critic, reviser, ...)."
+    )
+
+    _source: Path | None = PrivateAttr(default=None)
+    _libraries: dict[str, PersonaLibrary] = PrivateAttr(default_factory=dict)
+    _file_facts: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def source(self) -> Path | None:
+        return self._source
+
+    @property
+    def speaker_names(self) -> list[str]:
+        return [s.name for s in self.speakers]
+
+    @property
+    def opener(self) -> str:
+        return self.dialogue.opener or self.speakers[0].name
+
+    @property
+    def assistant(self) -> str:
+        return self.dialogue.assistant or self.speakers[1].name
+
+    def all_facts(self) -> list[str]:
+        """Inline facts followed by those read from `facts_file`."""
+        return [*self.facts, *self._file_facts]
+
+    def library_for(self, speaker: SpeakerSpec) -> PersonaLibrary | None:
+        return self._libraries.get(speaker.name)
+
+    def digest(self) -> str:
+        """A hash of everything that shapes the data, for manifests and resume checks."""
+        payload = {"scenario": self.model_dump(mode="json"), "facts": self.all_facts()}
+        payload["libraries"] = {k: v.model_dump(mode="json") for k, v in sorted(self._libraries.items())}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Scenario:
+        """Read and check a scenario file; every problem is reported as `file:line: path: message`."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ScenarioError([f"{path}: file not found"]) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError([f"{path}: cannot read: {exc}"]) from None
+        return cls.from_text(text, path)
+
+    @classmethod
+    def from_text(cls, text: str, path: str | Path = "<scenario>") -> Scenario:
+        """Like `from_file`, for YAML text; relative paths resolve against `path`'s folder."""
+        path = Path(path)
+        located = load_located(text)
+        problems = [(line, where, msg) for line, where, msg in located.problems]
+        if not problems and located.data is None:
+            problems.append((1, "(root)", "the scenario file is empty"))
+        elif not problems and not isinstance(located.data, dict):
+            problems.append((1, "(root)", "a scenario must be a mapping of keys such as name, task, speakers"))
+        scenario = None
+        if not problems:
+            try:
+                scenario = cls.model_validate(located.data)
+            except ValidationError as exc:
+                problems += _pydantic_problems(exc, located)
+        if scenario is not None:
+            scenario._source = path
+            problems += scenario._check_references(located, path.parent)
+        if problems:
+            seen: set[tuple[int, str]] = set()
+            lines = []
+            for line, where, msg in sorted(problems, key=lambda p: p[0]):
+                if (line, where) not in seen:
+                    seen.add((line, where))
+                    lines.append(f"{path}:{line}: {where}: {msg}")
+            raise ScenarioError(lines)
+        assert scenario is not None
+        return scenario
+
+    def _check_references(self, located: Located, base: Path) -> list[tuple[int, str, str]]:
+        """Checks that span fields or reach outside the file: names, libraries, files."""
+        problems: list[tuple[int, str, str]] = []
+
+        def add(loc: tuple[str | int, ...], message: str) -> None:
+            problems.append((located.line_of(loc), format_path(loc), message))
+
+        names = self.speaker_names
+        for i, speaker in enumerate(self.speakers):
+            if names.index(speaker.name) != i:
+                add(("speakers", i, "name"), f"speaker name '{speaker.name}' is used twice")
+            if (speaker.persona is None) == (speaker.library is None):
+                add(("speakers", i), "give exactly one of 'persona' (inline) or 'library'")
+                continue
+            if speaker.persona is not None and speaker.pick:
+                add(("speakers", i, "pick"), "'pick' goes with 'library', not with an inline persona")
+            if speaker.library is None:
+                continue
+            library = _find_library(speaker.library, base)
+            if isinstance(library, str):
+                add(("speakers", i, "library"), library)
+                continue
+            self._libraries[speaker.name] = library
+            if speaker.pick and library.get(speaker.pick) is None:
+                known = ", ".join(p.name for p in library.personas)
+                add(("speakers", i, "pick"), f"no persona '{speaker.pick}' in library '{library.name}' (has: {known})")
+        for key in ("opener", "assistant"):
+            value = getattr(self.dialogue, key)
+            if value is not None and value not in names:
+                add(("dialogue", key), f"'{value}' is not a speaker (speakers: {', '.join(names)})")
+        if self.dialogue.min_turns > self.dialogue.max_turns:
+            add(("dialogue", "min_turns"), f"min_turns ({self.dialogue.min_turns}) is more than max_turns ({self.dialogue.max_turns})")
+        if self.facts_file is not None:
+            file = base / self.facts_file
+            try:
+                self._file_facts = [ln.strip() for ln in file.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+            except OSError:
+                add(("facts_file",), f"file not found: {file}")
+        if not self.facts and self.facts_file is None:
+            add(("facts",), "give at least one grounding fact (in 'facts' or 'facts_file')")
+        for key, cond in self.conditions.items():
+            if cond.weights is not None and len(cond.weights) != len(cond.values):
+                add(("conditions", key), f"{len(cond.weights)} weights for {len(cond.values)} values")
+        for i, exemplar in enumerate(self.exemplars):
+            for j, turn in enumerate(exemplar.turns):
+                if turn.speaker not in names:
+                    add(("exemplars", i, "turns", j, "speaker"), f"'{turn.speaker}' is not a speaker (speakers: {', '.join(names)})")
+        rubric_names = [c.name for c in self.critic.rubric]
+        for i, name in enumerate(rubric_names):
+            if rubric_names.index(name) != i:
+                add(("critic", "rubric", i, "name"), f"criterion '{name}' is listed twice")
+        from agents.base import RoleDefinitionError, resolve_role
+
+        for key in self.models:
+            if key == "default":
+                continue
+            try:
+                resolve_role(key)
+            except RoleDefinitionError as exc:
+                add(("models", key), f"not 'default' or a role: {exc}")
+        return problems
+
+
+def _find_library(ref: str, base: Path) -> PersonaLibrary | str:
+    """A built-in library by name, or a YAML file relative to the scenario; else an error message."""
+    builtins = builtin_libraries()
+    if ref in builtins:
+        return builtins[ref]
+    if ref.endswith((".yaml", ".yml")) or "/" in ref:
+        file = base / ref
+        if not file.exists():
+            return f"persona library file not found: {file}"
+        try:
+            return load_library(file)
+        except LibraryError as exc:
+            return str(exc)
+    return f"unknown persona library '{ref}' (built-in: {', '.join(sorted(builtins))}; or give a .yaml path)"
+
+
+def _pydantic_problems(exc: ValidationError, located: Located) -> list[tuple[int, str, str]]:
+    out = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        msg = error["msg"]
+        if error["type"] == "extra_forbidden":
+            msg = f"unknown key '{loc[-1]}'"
+        elif error["type"] == "missing":
+            msg = f"required key '{loc[-1]}' is missing"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        out.append((located.line_of(loc), format_path(located.data_path(loc)), msg))
+    return out
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files, for editors and `rolegraph schema`."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "rolegraph scenario"
+    return schema

@@ -1,0 +1,111 @@
+"""YAML loading that remembers the line of every value, so errors can say `file:line`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Located:
+    """Parsed YAML data plus the 1-based line of each value by its path, and parse problems."""
+
+    data: Any = None
+    lines: dict[Path_, int] = field(default_factory=dict)
+    problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, path, message)
+
+    def line_of(self, loc: Path_) -> int:
+        """Line of the deepest part of `loc` that exists in the file (1 if none)."""
+        best = self.lines.get((), 1)
+        data = self.data
+        walked: list[str | int] = []
+        for part in loc:
+            if isinstance(data, dict) and part in data:
+                data = data[part]
+            elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+                data = data[part]
+            else:
+                continue  # a pydantic union tag or a missing key: stay at the parent
+            walked.append(part)
+            best = self.lines.get(tuple(walked), best)
+        return best
+
+    def data_path(self, loc: Path_) -> Path_:
+        """`loc` without the parts that are not keys in the data (pydantic union tags)."""
+        data = self.data
+        kept: list[str | int] = []
+        for part in loc:
+            if isinstance(data, dict) and part in data:
+                data = data[part]
+                kept.append(part)
+            elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+                data = data[part]
+                kept.append(part)
+            elif isinstance(part, str) and (part[:1].isupper() or "[" in part or part in _TYPE_TAGS):
+                continue
+            else:
+                kept.append(part)
+                data = None
+        return tuple(kept)
+
+
+_TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "none", "function-after", "function-before"}
+
+
+def format_path(loc: Path_) -> str:
+    """`speakers.0.persona.name` style, or `(root)` for the whole file."""
+    return ".".join(str(p) for p in loc) or "(root)"
+
+
+def load_located(text: str) -> Located:
+    """Parse YAML text; syntax errors and duplicate keys become problems, never exceptions."""
+    out = Located()
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        out.problems.append((line, "(root)", f"YAML syntax error: {exc.problem or exc}"))
+        return out
+    except yaml.YAMLError as exc:
+        out.problems.append((1, "(root)", f"YAML error: {exc}"))
+        return out
+    finally:
+        loader.dispose()
+    if node is None:
+        return out
+    out.data = _build(node, (), out, loader)
+    return out
+
+
+def _build(node: yaml.Node, path: Path_, out: Located, loader: yaml.SafeLoader) -> Any:
+    out.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict):
+                out.problems.append((key_node.start_mark.line + 1, format_path(path), "mapping keys must be plain values"))
+                continue
+            if key in result:
+                out.problems.append(
+                    (key_node.start_mark.line + 1, format_path((*path, key)),
+                     f"duplicate key '{key}' (first given on line {out.lines[(*path, key)]})")
+                )
+                continue
+            out.lines[(*path, key)] = key_node.start_mark.line + 1
+            result[key] = _build(value_node, (*path, key), out, loader)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*path, i), out, loader) for i, item in enumerate(node.value)]
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        out.problems.append((node.start_mark.line + 1, format_path(path), f"bad value: {exc}"))
+        return None
