@@ -72,7 +72,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 _SELF_INTRO = re.compile(
-    r"(?:\bmy name is|\bi am|\bi'm|\bi’m|^this is|^it's|^hi,? this is|\bcall me)\s+([A-Z][a-z]+)\b",
+    r"(?i:\bmy name is|\bi am|\bi'm|\bi’m|^this is|^hi,? this is|\bcall me)\s+([A-Z][a-z]+)\b",
     re.M,
 )
 _OTHER_NAME = re.compile(
@@ -159,7 +159,7 @@ def mentions(text: str) -> list[Mention]:
             value = _canonical(kind, match)
             taken.append(span)
             if value is not None:
-                found.append(Mention(kind, match.group(0).strip(), value))
+                found.append(Mention(kind, match.group(0).strip().rstrip("."), value))
     return found
 
 

@@ -106,14 +106,14 @@ def next_in_order(speakers: list[str], current: str) -> str:
 def stop_reason_after(state: SampleState, ctx: RunContext, turns: list[Turn]) -> str | None:
     """Why the dialogue should end after these turns, or None to go on."""
     last = turns[-1]["text"]
-    if len(turns) >= state["max_turns"]:
-        return "max_turns"
     if len(turns) >= state["min_turns"]:
         lowered = last.lower()
         if any(phrase.lower() in lowered for phrase in ctx.stop_phrases):
             return "stop_phrase"
     if is_repeat(last, [t["text"] for t in turns[:-1]]):
         return "repetition"
+    if len(turns) >= state["max_turns"]:
+        return "max_turns"
     return None
 
 

@@ -1,7 +1,7 @@
 """Token accounting that role authors never have to think about.
 
-The graph wraps every role call in `metered()`; a callback handler given to the whole
-sample run adds each model call's usage to the meter of the role that made it.
+The graph wraps every role call in `metered()`; a callback handler attached to each chat
+model (`instrument`) adds every call's usage to the meter of the role that made it.
 """
 
 from __future__ import annotations
@@ -42,3 +42,17 @@ class UsageCallback(BaseCallbackHandler):
                 usage = getattr(getattr(gen, "message", None), "usage_metadata", None) or {}
                 for key in ("input_tokens", "output_tokens", "total_tokens"):
                     totals[key] = totals.get(key, 0) + int(usage.get(key, 0) or 0)
+
+
+def instrument(model: Any) -> Any:
+    """Attach the usage handler to a chat model (once), so every call it makes is metered."""
+    callbacks = model.callbacks
+    if callbacks is None:
+        model.callbacks = [UsageCallback()]
+    elif isinstance(callbacks, list):
+        if not any(isinstance(c, UsageCallback) for c in callbacks):
+            callbacks.append(UsageCallback())
+    else:  # a callback manager
+        if not any(isinstance(c, UsageCallback) for c in callbacks.handlers):
+            callbacks.add_handler(UsageCallback(), inherit=False)
+    return model

@@ -42,7 +42,8 @@ def sample_record(state: SampleState, ctx: RunContext) -> dict[str, Any]:
     if state.get("status") != "accepted":
         verdict = state.get("verdict") or {}
         record["reasons"] = [c["message"] for c in verdict.get("checks", [])] or [verdict.get("rationale", "")]
-        record["attempts"] = state.get("attempts") or []
+    if state.get("status") != "accepted" or state.get("revisions"):
+        record["attempts"] = state.get("attempts") or []  # drafts and verdicts: audit, DPO pairs
     return record
 
 

@@ -20,7 +20,7 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.context import RunContext
 from agents.state import add_usage
-from agents.usage import UsageCallback
+from agents.usage import instrument
 from graphs import build_sample_graph, recursion_limit
 from rolegraph import __version__
 from rolegraph.errors import UsageError
@@ -64,6 +64,8 @@ class RunSummary:
 def build_context(scenario: Scenario, models: dict[str, BaseChatModel]) -> RunContext:
     """The run-wide context the roles see, translated from the scenario."""
     task = scenario.task.description
+    for model in {id(m): m for m in models.values()}.values():
+        instrument(model)
     return RunContext(
         task=task,
         output_format=scenario.task.format,
@@ -141,7 +143,7 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
         state = initial_state(scenario, plan)
         try:
             final = await graph.ainvoke(
-                state, config={"callbacks": [UsageCallback()], "recursion_limit": limit}, context=ctx
+                state, config={"recursion_limit": limit}, context=ctx
             )
         except Exception as exc:  # one bad sample never stops the run; it is recorded instead
             error = f"{type(exc).__name__}: {exc}"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import types
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -60,7 +62,7 @@ class SpeakerSpec(Strict):
 
 
 def _condition(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) != {"values", "weights"} and set(value) != {"values"}:
+    if isinstance(value, dict) and "values" not in value:  # {value: weight, ...}
         return {"values": list(value), "weights": list(value.values())}
     if isinstance(value, list):
         return {"values": value}
@@ -267,8 +269,12 @@ class Scenario(Strict):
             file = base / self.facts_file
             try:
                 self._file_facts = [ln.strip() for ln in file.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-            except OSError:
+            except FileNotFoundError:
                 add(("facts_file",), f"file not found: {file}")
+            except OSError as exc:
+                add(("facts_file",), f"cannot read {file}: {exc.strerror}")
+            except UnicodeDecodeError:
+                add(("facts_file",), f"cannot read {file}: not UTF-8 text")
         if not self.facts and self.facts_file is None:
             add(("facts",), "give at least one grounding fact (in 'facts' or 'facts_file')")
         for key, cond in self.conditions.items():
@@ -307,22 +313,101 @@ def _find_library(ref: str, base: Path) -> PersonaLibrary | str:
             return load_library(file)
         except LibraryError as exc:
             return str(exc)
+        except UnicodeDecodeError:
+            return f"cannot read persona library {file}: not UTF-8 text"
     return f"unknown persona library '{ref}' (built-in: {', '.join(sorted(builtins))}; or give a .yaml path)"
 
 
 def _pydantic_problems(exc: ValidationError, located: Located) -> list[tuple[int, str, str]]:
-    out = []
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # A misspelled required key shows up twice: as an unknown key and as a missing one. Say it once.
+    meant: set[tuple[tuple[str | int, ...], str]] = set()
+    out: list[tuple[int, str, str, Any]] = []
+    for error in errors:
         loc = tuple(error["loc"])
         msg = error["msg"]
         if error["type"] == "extra_forbidden":
+            parent = located.data_path(loc[:-1])
+            present = located.data_at(parent)
+            known = [k for k in _keys_at(parent) if not (isinstance(present, dict) and k in present)]
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
             msg = f"unknown key '{loc[-1]}'"
+            if close:
+                msg += f" (did you mean '{close[0]}'?)"
+                meant.add((parent, close[0]))
+            elif known:
+                msg += f" (expected one of: {', '.join(known)})"
         elif error["type"] == "missing":
             msg = f"required key '{loc[-1]}' is missing"
+        elif error["type"] in ("model_type", "model_attributes_type"):
+            msg = f"should be a mapping of keys, not {_kind(error['input'])}"
+        elif error["type"] == "too_short":
+            msg = msg.replace(" after validation", "")
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
-        out.append((located.line_of(loc), format_path(located.data_path(loc)), msg))
-    return out
+        loc, msg = _condition_loc(loc, msg, located)
+        out.append((located.line_of(loc), format_path(located.data_path(loc)), msg, error))
+    return [
+        (line, where, msg)
+        for line, where, msg, error in out
+        if error["type"] != "missing" or (located.data_path(tuple(error["loc"][:-1])), error["loc"][-1]) not in meant
+    ]
+
+
+def _condition_loc(loc: tuple[Any, ...], msg: str, located: Located) -> tuple[tuple[Any, ...], str]:
+    """Point errors in a condition's shorthand form at what was written, not at the expanded form."""
+    if len(loc) < 4 or loc[0] != "conditions" or not isinstance(loc[3], int):
+        return loc, msg
+    written = located.data_at(loc[:2])
+    if isinstance(written, dict) and "values" not in written and loc[2] == "weights" and loc[3] < len(written):
+        return (*loc[:2], list(written)[loc[3]]), msg.replace("Input", "the weight", 1)
+    if isinstance(written, list) and loc[2] == "values":
+        return (*loc[:2], *loc[3:]), msg
+    return loc, msg
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"text ('{value}')" if len(value) <= 40 else "text"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _keys_at(path: tuple[str | int, ...]) -> list[str]:
+    """The keys allowed in the mapping at `path` of a scenario (empty if it is not a fixed model)."""
+    tp: Any = Scenario
+    for part in (*path, None):
+        while True:  # strip Annotated[...] and `X | None`
+            if get_origin(tp) is Annotated:
+                tp = get_args(tp)[0]
+            elif get_origin(tp) in (Union, types.UnionType):
+                options = [a for a in get_args(tp) if a is not type(None)]
+                if len(options) != 1:
+                    return []
+                tp = options[0]
+            else:
+                break
+        if part is None:
+            break
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(part) if isinstance(part, str) else None
+            if field is None:
+                return []
+            tp = field.annotation
+        elif get_origin(tp) is list and isinstance(part, int):
+            tp = get_args(tp)[0]
+        elif get_origin(tp) is dict:
+            tp = get_args(tp)[1]
+        else:
+            return []
+    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
 
 
 def scenario_json_schema() -> dict[str, Any]:

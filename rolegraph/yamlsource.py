@@ -17,6 +17,7 @@ class Located:
     data: Any = None
     lines: dict[Path_, int] = field(default_factory=dict)
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, path, message)
+    built: dict[int, Any] = field(default_factory=dict, repr=False)  # node id -> value, so aliases are built once
 
     def line_of(self, loc: Path_) -> int:
         """Line of the deepest part of `loc` that exists in the file (1 if none)."""
@@ -33,6 +34,18 @@ class Located:
             walked.append(part)
             best = self.lines.get(tuple(walked), best)
         return best
+
+    def data_at(self, path: Path_) -> Any:
+        """The value at `path`, or None if the file has nothing there."""
+        data = self.data
+        for part in path:
+            if isinstance(data, dict) and part in data:
+                data = data[part]
+            elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+                data = data[part]
+            else:
+                return None
+        return data
 
     def data_path(self, loc: Path_) -> Path_:
         """`loc` without the parts that are not keys in the data (pydantic union tags)."""
@@ -70,7 +83,11 @@ def load_located(text: str) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        out.problems.append((line, "(root)", f"YAML syntax error: {exc.problem or exc}"))
+        message = f"YAML syntax error: {exc.problem or exc}"
+        if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+            # e.g. an unclosed bracket or quote: say where it was opened, not only where parsing failed
+            message += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
+        out.problems.append((line, "(root)", message))
         return out
     except yaml.YAMLError as exc:
         out.problems.append((1, "(root)", f"YAML error: {exc}"))
@@ -83,13 +100,36 @@ def load_located(text: str) -> Located:
     return out
 
 
-def _build(node: yaml.Node, path: Path_, out: Located, loader: yaml.SafeLoader) -> Any:
+def _problem(exc: yaml.YAMLError) -> str:
+    """A one-line description of a YAML error (str() of a marked error spans several lines)."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem:
+        return exc.problem
+    return str(exc).splitlines()[0]
+
+
+def _build(
+    node: yaml.Node, path: Path_, out: Located, loader: yaml.SafeLoader, parents: tuple[int, ...] = ()
+) -> Any:
     out.lines.setdefault(path, node.start_mark.line + 1)
+    if id(node) in parents:
+        out.problems.append((node.start_mark.line + 1, format_path(path), "an alias refers to a value that contains it"))
+        return None
+    if id(node) in out.built:  # an alias of a finished value: share it, as PyYAML does
+        return out.built[id(node)]
+    parents = (*parents, id(node))
     if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
+        try:
+            loader.flatten_mapping(node)
+        except yaml.YAMLError as exc:
+            out.problems.append((node.start_mark.line + 1, format_path(path), f"bad merge ('<<'): {_problem(exc)}"))
+            return None
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            try:
+                key = loader.construct_object(key_node, deep=True)
+            except yaml.YAMLError as exc:
+                out.problems.append((key_node.start_mark.line + 1, format_path(path), f"bad key: {_problem(exc)}"))
+                continue
             if isinstance(key, list | dict):
                 out.problems.append((key_node.start_mark.line + 1, format_path(path), "mapping keys must be plain values"))
                 continue
@@ -100,12 +140,14 @@ def _build(node: yaml.Node, path: Path_, out: Located, loader: yaml.SafeLoader) 
                 )
                 continue
             out.lines[(*path, key)] = key_node.start_mark.line + 1
-            result[key] = _build(value_node, (*path, key), out, loader)
+            result[key] = _build(value_node, (*path, key), out, loader, parents)
+        out.built[id(node)] = result
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), out, loader) for i, item in enumerate(node.value)]
+        out.built[id(node)] = [_build(item, (*path, i), out, loader, parents) for i, item in enumerate(node.value)]
+        return out.built[id(node)]
     try:
         return loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
-        out.problems.append((node.start_mark.line + 1, format_path(path), f"bad value: {exc}"))
+        out.problems.append((node.start_mark.line + 1, format_path(path), f"bad value: {_problem(exc)}"))
         return None
