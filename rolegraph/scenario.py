@@ -212,7 +212,7 @@ class Scenario(Strict):
         if not problems and located.data is None:
             problems.append((1, "(root)", "the scenario file is empty"))
         elif not problems and not isinstance(located.data, dict):
-            problems.append((1, "(root)", "a scenario must be a mapping of keys such as name, task, speakers"))
+            problems.append((located.line_of(()), "(root)", "a scenario must be a mapping of keys such as name, task, speakers"))
         scenario = None
         if not problems:
             try:
@@ -329,14 +329,15 @@ def _pydantic_problems(exc: ValidationError, located: Located) -> list[tuple[int
         if error["type"] == "extra_forbidden":
             parent = located.data_path(loc[:-1])
             present = located.data_at(parent)
-            known = [k for k in _keys_at(parent) if not (isinstance(present, dict) and k in present)]
-            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            allowed = _keys_at(parent)
+            unused = [k for k in allowed if not (isinstance(present, dict) and k in present)]
+            close = difflib.get_close_matches(str(loc[-1]), unused, n=1)
             msg = f"unknown key '{loc[-1]}'"
             if close:
                 msg += f" (did you mean '{close[0]}'?)"
                 meant.add((parent, close[0]))
-            elif known:
-                msg += f" (expected one of: {', '.join(known)})"
+            elif allowed:
+                msg += f" (expected one of: {', '.join(allowed)})"
         elif error["type"] == "missing":
             msg = f"required key '{loc[-1]}' is missing"
         elif error["type"] in ("model_type", "model_attributes_type"):

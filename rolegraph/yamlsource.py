@@ -39,12 +39,10 @@ class Located:
         """The value at `path`, or None if the file has nothing there."""
         data = self.data
         for part in path:
-            if isinstance(data, dict) and part in data:
-                data = data[part]
-            elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-                data = data[part]
-            else:
+            in_dict = isinstance(data, dict) and part in data
+            if not in_dict and not (isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)):
                 return None
+            data = data[part]
         return data
 
     def data_path(self, loc: Path_) -> Path_:
@@ -66,6 +64,7 @@ class Located:
         return tuple(kept)
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "none", "function-after", "function-before"}
 
 
@@ -84,8 +83,10 @@ def load_located(text: str) -> Located:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         message = f"YAML syntax error: {exc.problem or exc}"
-        if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
-            # e.g. an unclosed bracket or quote: say where it was opened, not only where parsing failed
+        if exc.context == "while scanning a quoted scalar" and exc.context_mark and "end of stream" in str(exc.problem):
+            line, message = exc.context_mark.line + 1, "YAML syntax error: a quote opened on this line is never closed"
+        elif exc.context and exc.context.startswith("while ") and exc.context_mark and exc.context_mark.line + 1 != line:
+            # e.g. an unclosed bracket: say where it was opened, not only where parsing failed
             message += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
         out.problems.append((line, "(root)", message))
         return out
@@ -117,6 +118,9 @@ def _build(
     if id(node) in out.built:  # an alias of a finished value: share it, as PyYAML does
         return out.built[id(node)]
     parents = (*parents, id(node))
+    if node.tag not in _PLAIN_TAGS and not isinstance(node, yaml.ScalarNode):  # e.g. !!python/object
+        out.problems.append((node.start_mark.line + 1, format_path(path), f"bad value: unsupported YAML tag '{node.tag}'"))
+        return None
     if isinstance(node, yaml.MappingNode):
         try:
             loader.flatten_mapping(node)
