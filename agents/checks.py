@@ -59,6 +59,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\b\.?(?:,?\s+(\d{{4}}))?", re.I),
     ),
     ("time", re.compile(r"\b(\d{1,2}):(\d{2})\s*([ap])?\.?\s*m?\.?(?![\w])", re.I)),
+    ("time", re.compile(r"\b(\d{1,2})\.(\d{2})\s*([ap])\.?\s*m\b\.?", re.I)),
     ("time", re.compile(r"\b(\d{1,2})\s*([ap])\.?\s*m\b\.?", re.I)),
     (
         "money",
@@ -68,6 +69,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "money",
         re.compile(r"\b(\d[\d,]*(?:\.\d+)?)\s?(k|m|million|thousand)?\s?(?:dollars|euros|pounds|usd|eur|gbp)\b", re.I),
     ),
+    ("day", re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b", re.I)),
+    ("number", re.compile(r"\b(\d[\d,]*(?:\.\d+)?)\s?(k|thousand|million)\b", re.I)),
     ("number", re.compile(rf"\b(\d[\d,]*(?:\.\d+)?)\s?({_UNITS})?", re.I)),
 ]
 
@@ -77,7 +80,7 @@ _SELF_INTRO = re.compile(
 )
 _OTHER_NAME = re.compile(
     r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+|\b(?:colleague|manager|supervisor|technician|specialist|"
-    r"nurse|doctor|engineer|agent|named|called)\s+)([A-Z][a-z]{2,})\b"
+    r"nurse|doctor|engineer|agent|named)\s+)([A-Z][a-z]{2,})\b(?!\s+of\b)"
 )
 _NOT_NAMES = {
     "sorry", "happy", "glad", "here", "not", "so", "very", "just", "afraid", "calling", "looking",
@@ -86,7 +89,10 @@ _NOT_NAMES = {
     "frustrated", "curious", "confused", "interested", "ready", "back", "done", "aware", "from",
     "with", "your", "in", "on", "at", "calm", "excited", "upset", "angry", "pleased", "thrilled",
     "thank", "thanks", "hello", "hi", "yes", "no", "well", "please", "what", "how", "why",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "tomorrow",
+    *(m for m in _MONTHS),
 }
+_TITLES = {"mr", "mrs", "ms", "mx", "dr", "prof", "sir", "dame"}
 _AI_DISCLOSURE = re.compile(
     r"\b(?:as an ai\b|an ai (?:language )?model|a language model|i am an ai\b|i'm an ai\b|"
     r"as a chatbot|i am a chatbot|openai|as an assistant,? i (?:cannot|can't)|i cannot role-?play)",
@@ -97,11 +103,15 @@ _WORD = re.compile(r"[a-z0-9']+")
 
 @dataclass(frozen=True)
 class Mention:
-    """A checkable value stated in text: its kind, the text as written, and a canonical value."""
+    """A checkable value stated in text: its kind, the text as written, and a canonical value.
+
+    `alternatives` are other readings of the same text (5:00 may be 5:00 or 17:00).
+    """
 
     kind: str
     text: str
     value: str
+    alternatives: tuple[str, ...] = ()
 
 
 def _num(text: str) -> float:
@@ -133,15 +143,21 @@ def _canonical(kind: str, match: re.Match[str]) -> str | None:
         hour = int(g[0])
         minute = int(g[1]) if len(g) == 3 and g[1] else 0
         meridiem = (g[2] if len(g) == 3 else g[1]) or ""
+        if hour > 24 or minute > 59:
+            return None
         if meridiem.lower() == "p" and hour < 12:
             hour += 12
         if meridiem.lower() == "a" and hour == 12:
             hour = 0
         return f"{hour}:{minute:02d}"
+    if kind == "day":
+        return f"d-{int(g[0])}"
     if kind == "money":
         return _fmt(_scale(_num(g[0]), g[1]))
     value = _num(g[0])
     unit = g[1] if len(g) > 1 else None
+    if unit and unit.lower() in {"k", "thousand", "million"}:
+        return _fmt(_scale(value, unit))
     if unit is None and value < 10 and "." not in g[0]:
         return None  # bare small integers ("2 of them", "1 sec") are too common to check
     return _fmt(value)
@@ -158,8 +174,14 @@ def mentions(text: str) -> list[Mention]:
                 continue
             value = _canonical(kind, match)
             taken.append(span)
-            if value is not None:
-                found.append(Mention(kind, match.group(0).strip().rstrip("."), value))
+            if value is None:
+                continue
+            alternatives: tuple[str, ...] = ()
+            if kind == "time" and not (match.groups()[-1] or "").strip() and ":" in value:
+                hour, minute = value.split(":")
+                if 1 <= int(hour) < 12:
+                    alternatives = (f"{int(hour) + 12}:{minute}",)  # no am/pm: either half of the day
+            found.append(Mention(kind, match.group(0).strip().rstrip("."), value, alternatives))
     return found
 
 
@@ -168,16 +190,25 @@ def _known_values(sources: Iterable[str]) -> set[str]:
     for text in sources:
         for mention in mentions(text):
             known.add(mention.value)
+            known.update(mention.alternatives)
             if mention.kind in {"money", "number"}:
                 known.add(f"n:{mention.value}")
+            if mention.kind == "date":
+                known.add(f"d-{mention.value.split('-')[1]}")  # "the 17th" may refer to March 17
         for word in _WORD.findall(text.lower()):
             if word in _NUMBER_WORDS:
                 known.add(f"n:{_NUMBER_WORDS[word]}")
     return known
 
 
+def first_name(name: str) -> str:
+    """The given name, skipping titles: 'Dr. Amara Osei' -> 'Amara'."""
+    words = [w for w in name.split() if w.rstrip(".").lower() not in _TITLES]
+    return (words or name.split() or [""])[0]
+
+
 def _first_names(personas: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
-    return {speaker: str(p.get("name", "")).split()[0] for speaker, p in personas.items() if p.get("name")}
+    return {speaker: first_name(str(p["name"])) for speaker, p in personas.items() if p.get("name")}
 
 
 def check_dialogue(
@@ -216,9 +247,12 @@ def _persona_text(persona: Mapping[str, Any]) -> str:
 def _check_values(index: int, text: str, known: set[str], sources: Sequence[str]) -> list[CheckFinding]:
     out = []
     for m in mentions(text):
-        if m.value in known or (m.kind in {"money", "number"} and f"n:{m.value}" in known):
+        if m.value in known or any(a in known for a in m.alternatives):
             continue
-        same_kind = sorted({x.text for s in sources for x in mentions(s) if x.kind == m.kind})
+        if m.kind in {"money", "number"} and f"n:{m.value}" in known:
+            continue
+        kinds = {m.kind, "date"} if m.kind == "day" else {m.kind}
+        same_kind = sorted({x.text for s in sources for x in mentions(s) if x.kind in kinds})
         if same_kind:
             message = f"states {m.kind} '{m.text}', which contradicts the grounding facts ({', '.join(same_kind[:4])})"
             check = f"contradicted_{m.kind}"

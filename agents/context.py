@@ -33,6 +33,7 @@ class RunContext:
     max_words: int = 80
     assistant: str = ""  # the speaker whose turns are the training target
     structured_retries: int = 2
+    private_facts: Mapping[str, list[str]] = field(default_factory=dict)  # speaker -> facts only it sees
     temperature: float | None = None
 
     def model_for(self, role: str) -> BaseChatModel:

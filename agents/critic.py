@@ -7,7 +7,6 @@ acceptance, so a weak or flattering critic model cannot wave a contradiction thr
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any, ClassVar, Literal
 
@@ -58,23 +57,37 @@ def transcript(state: SampleState) -> str:
     )
 
 
-def critic_messages(state: SampleState, ctx: RunContext, schema: type[BaseModel]) -> list[Any]:
-    """The critic's prompt: rubric, facts, conditions, the transcript and the JSON schema."""
+def schema_outline(criteria: list[str], n_turns: int) -> str:
+    """A one-line picture of the JSON wanted: short for small models, exact enough for any."""
+    scores = ", ".join(f'"{c}": 1-5' for c in criteria)
+    return (
+        '{"rationale": "your reasoning", "scores": {' + scores + '}, "evidence": ["exact quote", ...], '
+        f'"flagged_turns": [turn indexes 0-{max(0, n_turns - 1)} to rewrite], "overall": 1-5, '
+        '"decision": "accept" | "revise" | "reject"}'
+    )
+
+
+def critic_messages(state: SampleState, ctx: RunContext) -> list[Any]:
+    """The critic's prompt: fixed instructions and rubric first, this sample's dialogue last."""
     rubric = "\n".join(f"- {c.name}: {c.description}" for c in ctx.rubric)
     conditions = "; ".join(f"{k}: {v}" for k, v in (state.get("conditions") or {}).items()) or "none"
+    turns = state.get("turns") or []
     system = (
         "You are a strict reviewer of synthetic training dialogues. Judge the dialogue only "
         "against the grounding facts, the personas and the rubric. Score each criterion from 1 "
         "(bad) to 5 (excellent). Quote evidence exactly. List the indexes of turns that must be "
-        "rewritten in flagged_turns.\n"
-        f"Reply with a JSON object following this JSON Schema:\n{json.dumps(schema.model_json_schema())}"
+        "rewritten in flagged_turns. Reply with only a JSON object."
     )
     personas = "\n".join(
         f"- {s}: {persona_name(state, s)}, {state['personas'][s].get('role', s)}" for s in state["speakers"]
     )
+    private = "".join(
+        f"\nOnly {s} knows: {' '.join(facts)}" for s, facts in ctx.private_facts.items() if facts
+    )
     user = (
-        f"Task: {ctx.task}\n\nGrounding facts:\n{ctx.facts_text() or '(none)'}\n\nSpeakers:\n{personas}\n\n"
-        f"Conditions: {conditions}\n\nRubric:\n{rubric}\n\nDialogue:\n{transcript(state)}"
+        f"Task: {ctx.task}\n\nGrounding facts:\n{ctx.facts_text() or '(none)'}{private}\n\nRubric:\n{rubric}\n\n"
+        f"Speakers:\n{personas}\n\nConditions: {conditions}\n\nDialogue:\n{transcript(state)}\n\n"
+        f"Reply as JSON: {schema_outline([c.name for c in ctx.rubric], len(turns))}"
     )
     return [SystemMessage(content=system), HumanMessage(content=user)]
 
@@ -126,11 +139,14 @@ class Critic(Role):
         report = await ask_structured(
             ctx.model_for(self.name),
             schema,
-            critic_messages(state, ctx, schema),
+            critic_messages(state, ctx),
             retries=ctx.structured_retries,
         )
         findings = check_dialogue(
-            turns, facts=ctx.facts, personas=state["personas"], conditions=state.get("conditions")
+            turns,
+            facts=[*ctx.facts, *(f for facts in ctx.private_facts.values() for f in facts)],
+            personas=state["personas"],
+            conditions=state.get("conditions"),
         )
         verdict = combine(report, findings, ctx.rubric, ctx.threshold)
         if verdict.decision != "accept" and state.get("revisions", 0) >= state["max_revisions"]:

@@ -19,12 +19,24 @@ def persona_name(state: SampleState, speaker: str) -> str:
 
 
 def system_prompt(state: SampleState, ctx: RunContext, speaker: str) -> str:
-    """What a speaker knows: its persona, the task, the facts, the conditions and exemplars."""
+    """What a speaker knows: the task, the facts, the conditions, exemplars, then its persona.
+
+    Shared text comes first and the speaker's own text last, so local models can reuse the
+    evaluated prefix across speakers and samples (llama.cpp keeps the longest common prefix).
+    """
     persona = state["personas"][speaker]
+    lines = [f"Situation: {ctx.task}"]
+    if ctx.output_format:
+        lines.append(f"Format: {ctx.output_format}")
+    if ctx.facts:
+        lines.append("Facts (never contradict them, never invent numbers, dates or names):\n" + ctx.facts_text())
+    if state.get("conditions"):
+        lines.append("Conditions: " + "; ".join(f"{k}: {v}" for k, v in state["conditions"].items()))
+    for example in state.get("exemplars") or []:
+        shown = "\n".join(f"{t['speaker']}: {t['text']}" for t in example)
+        lines.append(f"Example of the style wanted:\n{shown}")
     others = [f"{persona_name(state, s)} (the {s})" for s in state["speakers"] if s != speaker]
-    lines = [
-        f"You are {persona['name']}, the {persona.get('role') or speaker}, talking with {', '.join(others)}.",
-    ]
+    lines.append(f"\nYou are {persona['name']}, the {persona.get('role') or speaker}, talking with {', '.join(others)}.")
     for key, label in (("traits", "Traits"), ("goals", "Your goals")):
         if persona.get(key):
             lines.append(f"{label}: " + "; ".join(map(str, persona[key])) + ".")
@@ -33,16 +45,9 @@ def system_prompt(state: SampleState, ctx: RunContext, speaker: str) -> str:
             lines.append(f"{label}: {persona[key]}")
     for key, value in (persona.get("attributes") or {}).items():
         lines.append(f"{key}: {value}")
-    lines.append(f"\nSituation: {ctx.task}")
-    if state.get("conditions"):
-        lines.append("Conditions: " + "; ".join(f"{k}: {v}" for k, v in state["conditions"].items()))
-    if ctx.facts:
-        lines.append("Facts (never contradict them, never invent numbers, dates or names):\n" + ctx.facts_text())
-    for example in state.get("exemplars") or []:
-        shown = "\n".join(f"{t['speaker']}: {t['text']}" for t in example)
-        lines.append(f"Example of the style wanted:\n{shown}")
-    if ctx.output_format:
-        lines.append(f"Format: {ctx.output_format}")
+    private = ctx.private_facts.get(speaker)
+    if private:
+        lines.append("Only you know: " + " ".join(private))
     lines.append(
         f"Reply with only {persona['name']}'s next line, in character, at most {ctx.max_words} words. "
         "Never write lines for anyone else."
@@ -59,7 +64,8 @@ def speaker_messages(state: SampleState, ctx: RunContext, speaker: str) -> list[
         else:
             messages.append(HumanMessage(content=turn["text"]))
     if not state.get("turns"):
-        messages.append(HumanMessage(content="(The conversation starts now. Say your opening line.)"))
+        name = persona_name(state, speaker)
+        messages.append(HumanMessage(content=f"(Write {name}'s first message.)"))
     elif isinstance(messages[-1], AIMessage):
         messages.append(HumanMessage(content="(Continue.)"))
     return messages

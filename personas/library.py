@@ -22,6 +22,10 @@ class PersonaLibrary(BaseModel):
     description: str = ""
     personas: list[Persona] = Field(min_length=1)
 
+    def with_role(self, role: str) -> list[Persona]:
+        """The personas whose role is `role`, case-insensitively."""
+        return [p for p in self.personas if p.role.lower() == role.lower()]
+
     def get(self, name: str) -> Persona | None:
         """The persona called `name`, case-insensitively, or None."""
         for persona in self.personas:

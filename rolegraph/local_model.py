@@ -43,7 +43,9 @@ def embedded_model_path() -> str:
 
 
 @cache
-def _load(path: str, n_ctx: int, n_threads: int) -> Any:
+def _load(path: str, n_ctx: int, n_threads: int, slot: str) -> Any:
+    """One llama.cpp context per (file, slot): weights are shared through mmap, and each role
+    keeps its own KV cache, so its fixed prompt prefix is evaluated once, not every call."""
     try:
         from llama_cpp import Llama
     except ImportError:
@@ -74,6 +76,7 @@ class LocalChatModel(BaseChatModel):
     n_ctx: int = 4096
     n_threads: int = max(1, min(4, os.cpu_count() or 1))
     seed: int = 0
+    slot: str = "default"  # which llama.cpp context (KV cache) to use; one per role
 
     @property
     def _llm_type(self) -> str:
@@ -85,7 +88,7 @@ class LocalChatModel(BaseChatModel):
 
     def llama(self) -> Any:
         """The loaded model, shared by every LocalChatModel with the same file."""
-        return _load(self.model_path or embedded_model_path(), self.n_ctx, self.n_threads)
+        return _load(self.model_path or embedded_model_path(), self.n_ctx, self.n_threads, self.slot)
 
     def _generate(
         self,

@@ -44,7 +44,7 @@ def build_model(config: ModelConfig, role: str, seed: int = 0) -> BaseChatModel:
         from rolegraph.local_model import LocalChatModel, embedded_model_path
 
         path = config.params.get("model_path") or embedded_model_path()
-        kwargs: dict[str, Any] = {"model_path": path, "temperature": temperature, "seed": seed}
+        kwargs: dict[str, Any] = {"model_path": path, "temperature": temperature, "seed": seed, "slot": role}
         kwargs["max_tokens"] = config.max_tokens or (96 if role != "critic" else 448)
         return LocalChatModel(**kwargs)
     provider, _, name = config.spec.partition(":")

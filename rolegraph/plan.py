@@ -42,7 +42,8 @@ def plan_sample(scenario: Scenario, index: int, run_seed: int) -> SamplePlan:
             personas[speaker.name] = library.get(speaker.pick)  # type: ignore[assignment]
         else:
             taken = {p.name for p in personas.values()}
-            personas[speaker.name] = sample_persona(library.personas, rng, exclude=taken)
+            pool = library.with_role(speaker.role) if speaker.role else library.personas
+            personas[speaker.name] = sample_persona(pool, rng, exclude=taken)
     return SamplePlan(
         sample_id=f"{index:06d}",
         index=index,

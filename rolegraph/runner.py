@@ -77,6 +77,7 @@ def build_context(scenario: Scenario, models: dict[str, BaseChatModel]) -> RunCo
         max_words=scenario.dialogue.max_words,
         assistant=scenario.assistant,
         structured_retries=scenario.critic.retries,
+        private_facts={s.name: list(s.facts) for s in scenario.speakers if s.facts},
     )
 
 

@@ -59,6 +59,13 @@ class SpeakerSpec(Strict):
         default=None, description="A built-in library name (`rolegraph personas`) or a YAML file path."
     )
     pick: str | None = Field(default=None, description="A persona name from the library; random if absent.")
+    role: str | None = Field(
+        default=None, description="Draw only library personas with this role (e.g. 'candidate')."
+    )
+    facts: list[str] = Field(
+        default_factory=list,
+        description="Private facts only this speaker is told (the critic and the checks see them too).",
+    )
 
 
 def _condition(value: Any) -> Any:
@@ -259,6 +266,9 @@ class Scenario(Strict):
             if speaker.pick and library.get(speaker.pick) is None:
                 known = ", ".join(p.name for p in library.personas)
                 add(("speakers", i, "pick"), f"no persona '{speaker.pick}' in library '{library.name}' (has: {known})")
+            if speaker.role and not library.with_role(speaker.role):
+                roles = ", ".join(sorted({p.role for p in library.personas}))
+                add(("speakers", i, "role"), f"no persona with role '{speaker.role}' in library '{library.name}' (roles: {roles})")
         for key in ("opener", "assistant"):
             value = getattr(self.dialogue, key)
             if value is not None and value not in names:
@@ -281,6 +291,11 @@ class Scenario(Strict):
             if cond.weights is not None and len(cond.weights) != len(cond.values):
                 add(("conditions", key), f"{len(cond.weights)} weights for {len(cond.values)} values")
         for i, exemplar in enumerate(self.exemplars):
+            for key, value in exemplar.conditions.items():
+                if key not in self.conditions:
+                    add(("exemplars", i, "conditions", key), f"'{key}' is not a condition (conditions: {', '.join(self.conditions) or 'none'})")
+                elif value not in self.conditions[key].values:
+                    add(("exemplars", i, "conditions", key), f"{value!r} is not a value of condition '{key}'")
             for j, turn in enumerate(exemplar.turns):
                 if turn.speaker not in names:
                     add(("exemplars", i, "turns", j, "speaker"), f"'{turn.speaker}' is not a speaker (speakers: {', '.join(names)})")

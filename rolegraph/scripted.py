@@ -44,7 +44,7 @@ def default_script(role: str, messages: Sequence[BaseMessage]) -> str | dict[str
     system = next((str(m.content) for m in messages if isinstance(m, SystemMessage)), "")
     if role == "critic":
         prompt = "\n".join(str(m.content) for m in messages)
-        rubric = prompt.split("Rubric:\n", 1)[-1].split("\n\n", 1)[0]
+        rubric = prompt.split("Rubric:\n", 1)[-1].split("\n\n", 1)[0]  # our critic prompt's layout
         criteria = re.findall(r"^- ([a-z][a-z0-9_]*): ", rubric, re.M)
         return {
             "rationale": "The dialogue states only the grounding facts and each speaker stays in role.",

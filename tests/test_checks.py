@@ -96,3 +96,30 @@ def test_conditions_and_personas_count_as_grounding():
 def test_mentions_canonicalise_values():
     values = {(m.kind, m.value) for m in mentions("On March 3 at 10:30 pm it cost $1,200.50 or 2.5k dollars")}
     assert values == {("date", "3-3"), ("time", "22:30"), ("money", "1200.5"), ("money", "2500")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Crews expect service back by 3.00pm.",  # dotted time
+        "We expect it back by 3:00 today.",  # no am/pm: either half of the day
+        "It should be fixed on the 12th.",  # a day of a date in the facts
+        "About 2.4k homes are affected.",  # 2,400 with a k
+        "I called Tuesday and was named Employee of the Year.",  # not names
+    ],
+)
+def test_legitimate_phrasings_do_not_fire(text):
+    assert fired("Hello?", text) == []
+
+
+def test_titles_are_not_first_names():
+    personas = {"tutor": {"name": "Mr. Idris Farouk"}, "student": {"name": "Liam"}}
+    turns = [{"speaker": "tutor", "text": "Hello Liam, my name is Idris."}]
+    assert check_dialogue(turns, facts=[], personas=personas) == []
+
+
+def test_wrong_day_and_thousands_still_fire():
+    assert fired("Hello?", "It is fixed on the 14th, and 3.1k homes are hit.") == [
+        ("contradicted_day", 1, "14th"),
+        ("contradicted_number", 1, "3.1k"),
+    ]

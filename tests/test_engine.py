@@ -82,7 +82,7 @@ async def test_accept_first_time(make_scenario, tmp_path):
     assert first["verdict"]["overall"] == 5.0 and first["verdict"]["checks"] == []
     roles = [m["role"] for m in first["messages"]]
     assert roles == ["system", "user", "assistant", "user", "assistant"]
-    assert first["messages"][0]["content"].startswith("You are Ben Cole, the receptionist")
+    assert "You are Ben Cole, the receptionist" in first["messages"][0]["content"]
     assert [m["content"] for m in first["messages"][1:]] == GOOD_TURNS
     assert first["stop_reason"] == "max_turns"
     assert first["usage"]["speaker"]["calls"] == 4 and first["usage"]["critic"]["calls"] == 1

@@ -1,0 +1,576 @@
+"""OpenAI-compatible mock chat-completions server for tests and throughput benchmarks.
+
+A small asyncio HTTP/1.1 keep-alive handler (no thread per request) serving
+`POST /v1/chat/completions` and `GET /v1/models` on 127.0.0.1, with per-call latency,
+injected faults (5xx, 429 with Retry-After, hangs, malformed structured output) and
+capability switches that mimic servers lacking json_schema, json_object, tools or
+`max_completion_tokens`.
+
+    async with MockServer(MockConfig(latency_ms=50)) as base_url:
+        client = openai.AsyncOpenAI(base_url=base_url, api_key="mock")
+
+    python -m bench.mock_server --port 8000 --latency-ms 100 --rate-429 0.1
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import contextlib
+import dataclasses
+import inspect
+import itertools
+import json
+import math
+import random
+import re
+import signal
+import sys
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+Answer = dict[str, Any] | str | None
+Responder = Callable[[dict[str, Any]], Answer | Awaitable[Answer]]
+
+_MAX_DEPTH = 6
+_LOREM = "the quick brown fox jumps over a lazy dog while mock servers answer every call"
+_WORDS = _LOREM.split()
+_FORMATS = {"date-time": "2024-01-01T00:00:00Z", "date": "2024-01-01", "time": "12:00:00"}
+_FORMATS |= {"email": "user@example.com", "uri": "https://example.com/"}
+_SCHEMA_MARK = re.compile(r"JSON Schema", re.IGNORECASE)
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
+_GONE = (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError)
+
+
+def _opt(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class MockConfig:
+    """How a MockServer behaves: latency, answer size, fault rates and supported features."""
+
+    latency_ms: float = _opt(0.0, "delay added to every chat call, in milliseconds")
+    output_words: int = _opt(20, "words in a plain-text answer")
+    rate_5xx: float = _opt(0.0, "probability of a server error")
+    status_5xx: int = _opt(500, "status code used for server errors")
+    rate_429: float = _opt(0.0, "probability of HTTP 429 with a Retry-After header")
+    retry_after: float = _opt(0.05, "Retry-After seconds sent with 429s")
+    rate_hang: float = _opt(0.0, "probability of sleeping hang_seconds, then answering")
+    hang_seconds: float = _opt(30.0, "how long a hanging call sleeps")
+    rate_malformed: float = _opt(0.0, "probability of invalid or schema-violating JSON output")
+    seed: int | None = _opt(None, "seed of the fault RNG")
+    model: str = _opt("mock-model", "model id listed by /v1/models")
+    supports_json_schema: bool = _opt(True, "accept response_format json_schema")
+    supports_json_object: bool = _opt(True, "accept response_format json_object")
+    supports_tools: bool = _opt(True, "accept tools / tool_choice")
+    accepts_max_completion_tokens: bool = _opt(True, "accept max_completion_tokens")
+    schema_in_prompt: bool = _opt(True, "answer JSON to plain calls whose prompt has a JSON Schema")
+    responder: Responder | None = None
+
+
+@dataclass
+class MockStats:
+    """Counters tests read: HTTP requests, statuses, recent chat bodies, peak concurrency."""
+
+    requests_total: int = 0
+    status_counts: Counter[int] = field(default_factory=Counter)
+    last_requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=100))
+    in_flight: int = 0
+    max_in_flight: int = 0
+
+    def reset(self) -> None:
+        """Zero every counter so one test phase does not see the previous one."""
+        self.requests_total = self.max_in_flight = 0
+        self.status_counts.clear()
+        self.last_requests.clear()
+
+
+# --- JSON Schema -> value -----------------------------------------------------------------
+
+
+def _resolve(schema: Any, root: Any) -> Any:
+    """Follow local `$ref`s (`#/$defs/X`) so generation sees the target schema."""
+    for _ in range(32):
+        if not (isinstance(schema, dict) and "$ref" in schema):
+            break
+        node = root
+        for part in filter(None, str(schema["$ref"]).lstrip("#").split("/")):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        schema = node
+    return schema
+
+
+def _kind(schema: Any) -> str | None:
+    if not isinstance(schema, dict):
+        return None
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return next((k for k in kind if k != "null"), "null")
+    if kind is None and ("properties" in schema or "additionalProperties" in schema):
+        return "object"
+    return "array" if kind is None and ("items" in schema or "prefixItems" in schema) else kind
+
+
+def _number(schema: dict[str, Any], integer: bool, index: int) -> int | float:
+    names = ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum")
+    lo, xlo, hi, xhi = (None if isinstance(v, bool) else v for v in map(schema.get, names))
+    inf = math.inf
+    if integer:
+        low = max(-inf if lo is None else math.ceil(lo), -inf if xlo is None else xlo // 1 + 1)
+        high = min(inf if hi is None else math.floor(hi), inf if xhi is None else -(-xhi // 1) - 1)
+        return int(min(max(1 + index, low), high))
+    bottom = max((b for b in (lo, xlo) if b is not None), default=None)
+    top = min((t for t in (hi, xhi) if t is not None), default=None)
+    value = 1.5 + index
+    if bottom is not None and top is not None:
+        return value if bottom < value < top else (bottom + top) / 2
+    if bottom is not None and value <= bottom:
+        return bottom + 1
+    return top - 1 if top is not None and value >= top else value
+
+
+def generate(schema: Any, root: Any = None, *, depth: int = 0, index: int = 0) -> Any:
+    """A value valid for (a practical subset of) JSON Schema, so structured answers validate."""
+    root = schema if root is None else root
+    if not isinstance(schema, dict):
+        return "x"
+    deep, down = depth > _MAX_DEPTH, depth + 1
+    if "const" in schema or "default" in schema:
+        return schema.get("const", schema.get("default"))
+    if schema.get("enum"):
+        return schema["enum"][index % len(schema["enum"])]
+    if "$ref" in schema:
+        return generate(_resolve(schema, root), root, depth=down, index=index)
+    if parts := schema.get("allOf"):
+        values = [generate(p, root, depth=down, index=index) for p in parts]
+        merged = all(isinstance(v, dict) for v in values)
+        return {k: v for d in values for k, v in d.items()} if merged else values[0]
+    if options := schema.get("anyOf") or schema.get("oneOf"):
+        nulls = [s for s in options if _kind(_resolve(s, root)) == "null"]
+        others = [s for s in options if s not in nulls] or options
+        return generate((nulls if deep and nulls else others)[0], root, depth=down, index=index)
+    kind = _kind(schema)
+    if deep and isinstance(schema.get("type"), list) and "null" in schema["type"]:
+        kind = "null"
+    if kind == "object":
+        required, props = list(schema.get("required", [])), schema.get("properties", {})
+        out = {
+            k: generate(v, root, depth=down) for k, v in props.items() if k in required or not deep
+        }
+        extra = schema.get("additionalProperties")
+        extra = extra if isinstance(extra, dict) else {}
+        return out | {k: generate(extra, root, depth=down) for k in required if k not in out}
+    if kind == "array":
+        prefix, items = schema.get("prefixItems", []), schema.get("items", {})
+        count = 0 if deep else 1 if schema.get("uniqueItems") else 2
+        count = max(count, schema.get("minItems", 0), len(prefix))
+        count = min(count, schema.get("maxItems", count))
+        picks = [prefix[i] if i < len(prefix) else items for i in range(count)]
+        return [generate(s, root, depth=down, index=i) for i, s in enumerate(picks)]
+    if kind in ("integer", "number"):
+        return _number(schema, kind == "integer", index)
+    if kind in ("boolean", "null"):
+        return index % 2 == 0 if kind == "boolean" else None
+    if schema.get("format") in _FORMATS:
+        return _FORMATS[schema["format"]]
+    text = " ".join(_WORDS[(index + i) % len(_WORDS)] for i in range(3))
+    return text.ljust(schema.get("minLength", 0), "x")[: schema.get("maxLength", 10**9)]
+
+
+def malformed(schema: Any, rng: random.Random) -> str:
+    """Content a sloppy model might send: truncated JSON, or JSON that breaks the schema."""
+    valid = json.dumps(generate(schema) if schema is not None else {})
+    target = _resolve(schema, schema)
+    if not target or rng.random() < 0.5:
+        return valid[: len(valid) // 2] + " <truncated"
+    if _kind(target) == "object" and target.get("required"):
+        value = generate(target, schema)
+        value.pop(target["required"][0], None)
+        return json.dumps(value)
+    return json.dumps(["not", "an", "object"] if _kind(target) == "object" else {"bad": True})
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return content if isinstance(content, str) else ""
+
+
+def _tokens(text: str) -> int:
+    return round(len(text.split()) * 1.3)
+
+
+def prompt_schema(messages: list[Any]) -> dict[str, Any] | None:
+    """The first JSON object after the words "JSON Schema" in the messages, if any."""
+    text = "\n".join(_text(m.get("content")) for m in messages if isinstance(m, dict))
+    decoder = json.JSONDecoder()
+    for mark in _SCHEMA_MARK.finditer(text):
+        start = text.find("{", mark.end())
+        for _ in range(5):
+            if start < 0:
+                break
+            with contextlib.suppress(ValueError):
+                value, _end = decoder.raw_decode(text, start)
+                if isinstance(value, dict):
+                    return value
+            start = text.find("{", start + 1)
+    return None
+
+
+# --- HTTP plumbing --------------------------------------------------------------------------
+
+
+@dataclass
+class _Reply:
+    status: int
+    payload: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def encode(self, keep_alive: bool) -> bytes:
+        body = json.dumps(self.payload).encode()
+        head = [
+            f"HTTP/1.1 {self.status} {_REASONS.get(self.status, 'Unknown')}",
+            "content-type: application/json",
+            f"content-length: {len(body)}",
+            f"connection: {'keep-alive' if keep_alive else 'close'}",
+            *(f"{k}: {v}" for k, v in self.headers.items()),
+        ]
+        return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+
+
+class _Reject(Exception):
+    """An OpenAI-style error reply, raised from deep inside request handling."""
+
+    def __init__(self, status: int, message: str, param: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        error = {"message": message, "type": "invalid_request_error", "param": param, "code": None}
+        error.update({k: v for k, v in extra.items() if k in ("type", "code")})
+        self.reply = _Reply(status, {"error": error}, extra.get("headers", {}))
+
+
+# --- the server -----------------------------------------------------------------------------
+
+
+class MockServer:
+    """An OpenAI-compatible server on asyncio streams; `async with` yields its base URL."""
+
+    def __init__(
+        self, config: MockConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.config = config or MockConfig()
+        self.host, self.port = host, port
+        self.stats = MockStats()
+        self.base_url = ""
+        self._rng = random.Random(self.config.seed)
+        self._ids = itertools.count(1)
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def start(self) -> str:
+        """Bind host:port (0 picks a free port); return the base URL `http://HOST:PORT/v1`."""
+        self._server = await asyncio.start_server(
+            self._connection, self.host, self.port, backlog=4096
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        self.base_url = f"http://{self.host}:{self.port}/v1"
+        return self.base_url
+
+    async def stop(self) -> None:
+        """Stop listening and drop every open connection, hanging calls included."""
+        if self._server is None:
+            return
+        self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._server.wait_closed()
+        self._server = None
+
+    async def __aenter__(self) -> str:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Serve HTTP/1.1 requests on one connection until the client closes it or asks to."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            while True:
+                lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+                method, target, version = lines[0].split(" ")
+                pairs = (line.partition(":") for line in lines[1:])
+                headers = {k.strip().lower(): v.strip() for k, sep, v in pairs if sep}
+                length = int(headers.get("content-length") or 0)
+                body = await reader.readexactly(length) if length else b""
+                conn = headers.get("connection", "").lower()
+                keep = conn == "keep-alive" or (version == "HTTP/1.1" and conn != "close")
+                reply = await self._dispatch(method, target.split("?", 1)[0], body)
+                writer.write(reply.encode(keep))
+                await writer.drain()
+                if not keep:
+                    break
+        except (*_GONE, asyncio.CancelledError):
+            pass  # the client went away, sent something that is not HTTP/1.1, or stop() was called
+        finally:
+            self._tasks.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await writer.wait_closed()
+
+    async def _dispatch(self, method: str, path: str, body: bytes) -> _Reply:
+        """Route one request and keep the counters; unexpected errors become 500s."""
+        stats = self.stats
+        stats.requests_total += 1
+        stats.in_flight += 1
+        stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        try:
+            if path.removeprefix("/v1") == "/chat/completions" and method == "POST":
+                reply = await self._chat(body)
+            elif path.removeprefix("/v1") == "/models" and method == "GET":
+                model = {"id": self.config.model, "object": "model", "owned_by": "mock"}
+                reply = _Reply(200, {"object": "list", "data": [model | {"created": 0}]})
+            elif path == "/health":
+                reply = _Reply(200, {"status": "ok"})
+            else:
+                raise _Reject(404, f"Unknown request URL: {method} {path}.", code="unknown_url")
+        except _Reject as exc:
+            reply = exc.reply
+        except Exception as exc:
+            reply = _Reject(500, f"mock server error: {exc!r}", type="server_error").reply
+        finally:
+            stats.in_flight -= 1  # a call cancelled by stop() is counted in no status
+        stats.status_counts[reply.status] += 1
+        return reply
+
+    def _check(self, req: dict[str, Any]) -> None:
+        """Refuse malformed requests and the features this server is configured to lack."""
+        c, fmt = self.config, req.get("response_format")
+        kind = fmt.get("type") if isinstance(fmt, dict) else None
+        refusals = [
+            (not isinstance(req.get("messages"), list) or not req["messages"], "messages",
+             "'messages' must be a non-empty array."),
+            (fmt is not None and kind not in ("text", "json_object", "json_schema"), "response_format",
+             f"Invalid value for 'response_format': {fmt!r}."),
+            (kind == "json_schema" and not c.supports_json_schema, "response_format",
+             "response_format type 'json_schema' is not supported by this server."),
+            (kind == "json_schema" and not isinstance(fmt.get("json_schema"), dict),  # type: ignore[union-attr]
+             "response_format.json_schema", "Missing required parameter: 'response_format.json_schema'."),
+            (kind == "json_object" and not c.supports_json_object, "response_format",
+             "response_format type 'json_object' is not supported by this server."),
+            (not c.supports_tools and (req.get("tools") or req.get("tool_choice")) is not None, "tools",
+             "'tools' is not supported by this server."),
+            (bool(req.get("stream")), "stream", "This mock server does not stream; send stream=false."),
+            (not c.accepts_max_completion_tokens and "max_completion_tokens" in req,
+             "max_completion_tokens", "Unrecognized request argument supplied: max_completion_tokens"),
+        ]  # fmt: skip
+        for refused, param, message in refusals:
+            if refused:
+                raise _Reject(400, message, param)
+
+    @staticmethod
+    def _forced_tool(req: dict[str, Any]) -> dict[str, Any] | None:
+        """The function to call: named by tool_choice, the only tool, or the first if required."""
+        tools = [t["function"] for t in req.get("tools") or [] if "function" in t]
+        choice = req.get("tool_choice")
+        if not tools or choice == "none":
+            return None
+        if isinstance(choice, dict):
+            name = (choice.get("function") or {}).get("name")
+            if (found := next((t for t in tools if t.get("name") == name), None)) is None:
+                raise _Reject(400, f"Tool choice '{name}' is not in 'tools'.", "tool_choice")
+            return found
+        return tools[0] if len(tools) == 1 or choice == "required" else None
+
+    async def _chat(self, raw: bytes) -> _Reply:
+        """Answer one chat-completions call: latency, checks, faults, then the answer."""
+        c = self.config
+        try:
+            req = json.loads(raw)
+        except ValueError:
+            raise _Reject(400, "We could not parse the JSON body of your request.") from None
+        if not isinstance(req, dict):
+            raise _Reject(400, "The request body must be a JSON object.")
+        self.stats.last_requests.append(req)
+        if c.latency_ms > 0:
+            await asyncio.sleep(c.latency_ms / 1000)
+        self._check(req)
+        roll = self._rng.random()
+        if roll < c.rate_hang:
+            await asyncio.sleep(c.hang_seconds)
+        elif roll < c.rate_hang + c.rate_429:
+            after = c.retry_after
+            wait = {"retry-after": f"{after:g}", "retry-after-ms": f"{after * 1e3:g}"}
+            message = "Rate limit reached for requests (mock). Please try again later."
+            raise _Reject(429, message, type="requests", code="rate_limit_exceeded", headers=wait)
+        elif roll < c.rate_hang + c.rate_429 + c.rate_5xx:
+            message = "The server had an error while processing your request (mock)."
+            raise _Reject(c.status_5xx, message, type="server_error")
+        return _Reply(200, await self._complete(req))
+
+    async def _content(
+        self, req: dict[str, Any], schema: Any, structured: bool
+    ) -> tuple[str, str, bool]:
+        """(content, finish reason, is it prose): the responder's, malformed, schema-valid or words."""
+        c = self.config
+        answer = c.responder(req) if c.responder else None
+        if inspect.isawaitable(answer):
+            answer = await answer
+        if isinstance(answer, str):
+            return answer, "stop", True
+        if answer is not None:
+            return json.dumps(answer), "stop", False
+        if structured and self._rng.random() < c.rate_malformed:
+            return malformed(schema, self._rng), "stop", False
+        if structured:
+            try:
+                return json.dumps(generate(schema) if schema is not None else {}), "stop", False
+            except (KeyError, TypeError, IndexError, AttributeError) as exc:
+                raise _Reject(400, f"Invalid schema: {exc!r}", "response_format") from exc
+        words, limit = c.output_words, req.get("max_completion_tokens") or req.get("max_tokens")
+        finish = "stop"
+        if isinstance(limit, int) and words > int(limit / 1.3):
+            words, finish = int(limit / 1.3), "length"
+        start = self.stats.requests_total
+        return " ".join(_WORDS[(start + i) % len(_WORDS)] for i in range(words)), finish, True
+
+    async def _complete(self, req: dict[str, Any]) -> dict[str, Any]:
+        """Build the chat.completion object for a request that passed the checks."""
+        fmt, tool, n = req.get("response_format") or {}, self._forced_tool(req), next(self._ids)
+        schema: Any = None
+        if tool is not None:
+            schema = tool.get("parameters") or {"type": "object", "properties": {}}
+        elif fmt.get("type") == "json_schema":
+            schema = fmt["json_schema"].get("schema", {})
+        elif fmt.get("type") == "json_object" or self.config.schema_in_prompt:
+            schema = prompt_schema(req["messages"])
+        structured = tool is not None or bool(schema) or "json" in str(fmt.get("type"))
+        content, finish, prose = await self._content(req, schema, structured)
+        message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
+        if tool is not None and not prose:
+            function = {"name": tool.get("name", ""), "arguments": content}
+            call = {"id": f"call_mock{n}", "type": "function", "function": function}
+            message.update(content=None, tool_calls=[call])
+            finish = "tool_calls"
+        texts = [_text(m.get("content")) for m in req["messages"] if isinstance(m, dict)]
+        prompt, completion = _tokens(" ".join(texts)), _tokens(content)
+        usage = {"prompt_tokens": prompt, "completion_tokens": completion}
+        choice = {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
+        return {
+            "id": f"chatcmpl-mock{n}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": req.get("model") or self.config.model,
+            "system_fingerprint": "mock",
+            "choices": [choice],
+            "usage": usage | {"total_tokens": prompt + completion},
+        }
+
+
+# --- running it outside an event loop -------------------------------------------------------
+
+
+def _threaded(config: MockConfig | None, host: str, port: int) -> tuple[MockServer, Callable]:
+    server, loop = MockServer(config, host=host, port=port), asyncio.new_event_loop()
+    ready: concurrent.futures.Future[str] = concurrent.futures.Future()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            ready.set_result(loop.run_until_complete(server.start()))
+            loop.run_forever()
+        except BaseException as exc:
+            if not ready.done():
+                ready.set_exception(exc)
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=run, name="mock-server", daemon=True)
+    thread.start()
+    ready.result(timeout=10)
+    stopped = threading.Event()
+
+    def stop() -> None:
+        if not stopped.is_set():
+            stopped.set()
+            asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=10)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=10)
+
+    return server, stop
+
+
+def run_in_thread(
+    config: MockConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+) -> tuple[str, Callable[[], None]]:
+    """Start a server on its own event-loop thread for sync code; returns (base_url, stop)."""
+    server, stop = _threaded(config, host, port)
+    return server.base_url, stop
+
+
+@contextlib.contextmanager
+def serve_in_thread(
+    config: MockConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+) -> Iterator[MockServer]:
+    """Like run_in_thread, as a context manager yielding the server (base_url, stats)."""
+    server, stop = _threaded(config, host, port)
+    try:
+        yield server
+    finally:
+        stop()
+
+
+# --- CLI ------------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench.mock_server", description=__doc__)
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind")
+    parser.add_argument("--port", type=int, default=0, help="port to bind (0 picks a free one)")
+    for f in dataclasses.fields(MockConfig):
+        flag, help_text = "--" + f.name.replace("_", "-"), f.metadata.get("help", "")
+        help_text += " (default: %(default)s)"
+        if isinstance(f.default, bool):
+            action = argparse.BooleanOptionalAction
+            parser.add_argument(flag, action=action, default=f.default, help=help_text)
+        elif f.name != "responder":
+            kind = int if f.name == "seed" else type(f.default)
+            parser.add_argument(flag, type=kind, default=f.default, help=help_text)
+    return parser
+
+
+async def _serve(config: MockConfig, host: str, port: int) -> None:
+    done = asyncio.Event()
+    with contextlib.suppress(NotImplementedError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, done.set)
+    server = MockServer(config, host=host, port=port)
+    async with server as url:
+        print(url, flush=True)
+        try:
+            await done.wait()
+        finally:
+            counts = dict(server.stats.status_counts)
+            print(f"served {server.stats.requests_total} requests {counts}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a mock server from the command line until Ctrl-C or SIGTERM."""
+    args = _parser().parse_args(argv)
+    names = [f.name for f in dataclasses.fields(MockConfig) if f.name != "responder"]
+    config = MockConfig(**{name: getattr(args, name) for name in names})
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(config, args.host, args.port))
+
+
+if __name__ == "__main__":
+    main()
