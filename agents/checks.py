@@ -327,12 +327,19 @@ def _check_empty_or_repeated(
     index: int, text: str, seen: list[tuple[int, str, set[tuple[str, ...]]]]
 ) -> list[CheckFinding]:
     words = _WORD.findall(text.lower())
-    if not any(ch.isalpha() for ch in text):
+    spoken = re.sub(r"\([^)]*\)|\*[^*]*\*", "", text)  # stage directions are not speech
+    if not any(ch.isalpha() for ch in spoken):
         return [CheckFinding(check="empty_turn", turn=index, criterion="quality", message="the turn says nothing")]
     norm = " ".join(words)
     shingles = _shingles(words)
     out = []
-    if len(words) >= 4:
+    if len(words) >= 2 and any(norm == earlier_norm for _, earlier_norm, _ in seen):
+        earlier = next(i for i, n, _ in seen if n == norm)
+        out.append(CheckFinding(
+            check="repeated_turn", turn=index, criterion="quality",
+            message=f"repeats turn {earlier} word for word", evidence=text[:120],
+        ))
+    elif len(words) >= 4:
         for earlier, earlier_norm, earlier_sh in seen:
             overlap = len(shingles & earlier_sh) / max(1, len(shingles | earlier_sh))
             if norm == earlier_norm or overlap >= 0.8:
@@ -341,18 +348,16 @@ def _check_empty_or_repeated(
                     message=f"repeats turn {earlier} ({overlap:.0%} the same)", evidence=text[:120],
                 ))
                 break
+    if len(words) >= 2:
         seen.append((index, norm, shingles))
     return out
 
 
 def is_repeat(text: str, earlier: Sequence[str]) -> bool:
-    """True when `text` (4+ words) is the same as, or 80% the same as, an earlier turn."""
-    words = _WORD.findall(text.lower())
-    if len(words) < 4:
-        return False
-    sh = _shingles(words)
-    for other in earlier:
-        ow = _WORD.findall(other.lower())
-        if ow == words or len(sh & _shingles(ow)) / max(1, len(sh | _shingles(ow))) >= 0.8:
-            return True
-    return False
+    """True when `text` repeats an earlier turn: word for word (2+ words) or 80% the same (4+ words)."""
+    seen: list[tuple[int, str, set[tuple[str, ...]]]] = []
+    for i, other in enumerate(earlier):
+        words = _WORD.findall(other.lower())
+        if len(words) >= 2:
+            seen.append((i, " ".join(words), _shingles(words)))
+    return any(f.check == "repeated_turn" for f in _check_empty_or_repeated(len(earlier), text, seen))

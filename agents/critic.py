@@ -59,11 +59,11 @@ def transcript(state: SampleState) -> str:
 
 def schema_outline(criteria: list[str], n_turns: int) -> str:
     """A one-line picture of the JSON wanted: short for small models, exact enough for any."""
-    scores = ", ".join(f'"{c}": 1-5' for c in criteria)
+    scores = ", ".join(f'"{c}": 1|2|3|4|5' for c in criteria)
     return (
-        '{"rationale": "your reasoning", "scores": {' + scores + '}, "evidence": ["exact quote", ...], '
-        f'"flagged_turns": [turn indexes 0-{max(0, n_turns - 1)} to rewrite], "overall": 1-5, '
-        '"decision": "accept" | "revise" | "reject"}'
+        '{"rationale": "...", "scores": {' + scores + '}, "evidence": ["..."], '
+        f'"flagged_turns": [indexes from 0 to {max(0, n_turns - 1)}], "overall": 1|2|3|4|5, '
+        '"decision": "accept"|"revise"|"reject"}'
     )
 
 

@@ -55,6 +55,17 @@ def system_prompt(state: SampleState, ctx: RunContext, speaker: str) -> str:
     return "\n".join(lines)
 
 
+OPENING_CUE = "Start the conversation now with"
+CONTINUE_CUE = "Go on."
+NUDGE_CUE = "Say something new that moves the conversation on."
+
+
+def is_cue(message: BaseMessage) -> bool:
+    """True for the prompts the speaker adds that are not turns of the dialogue."""
+    text = str(message.content)
+    return message.type == "human" and (text.startswith(OPENING_CUE) or text in {CONTINUE_CUE, NUDGE_CUE})
+
+
 def speaker_messages(state: SampleState, ctx: RunContext, speaker: str) -> list[BaseMessage]:
     """The dialogue from the speaker's point of view: its own turns are 'assistant'."""
     messages: list[BaseMessage] = [SystemMessage(content=system_prompt(state, ctx, speaker))]
@@ -63,14 +74,15 @@ def speaker_messages(state: SampleState, ctx: RunContext, speaker: str) -> list[
             messages.append(AIMessage(content=turn["text"]))
         else:
             messages.append(HumanMessage(content=turn["text"]))
+    # Cues are plain sentences: small models imitate a parenthesised cue with stage directions.
     if not state.get("turns"):
-        name = persona_name(state, speaker)
-        messages.append(HumanMessage(content=f"(Write {name}'s first message.)"))
+        messages.append(HumanMessage(content=f"{OPENING_CUE} {persona_name(state, speaker)}'s first message."))
     elif isinstance(messages[-1], AIMessage):
-        messages.append(HumanMessage(content="(Continue.)"))
+        messages.append(HumanMessage(content=CONTINUE_CUE))
     return messages
 
 
+_STAGE_DIRECTION = re.compile(r"^\s*(?:\([^)]*\)\s*|\*[^*]*\*\s*)+")
 _TRANSCRIPT_PREFIX = re.compile(r"^\s*\[\d+\]\s*[\w-]+(?:\s*\([^)]*\))?\s*:\s*")
 
 
@@ -80,7 +92,7 @@ def clean_turn(text: str, state: SampleState, speaker: str, max_words: int) -> s
     Models echo the transcript format ('[2] agent (Sam): ...'); a leading echo is dropped and
     a later one ends the turn, as does any line labelled with another speaker's name.
     """
-    text = _TRANSCRIPT_PREFIX.sub("", text.strip())
+    text = _STAGE_DIRECTION.sub("", _TRANSCRIPT_PREFIX.sub("", text.strip()))
     text = re.split(r"\s*\[\d+\]\s*[\w-]+\s*(?:\([^)]*\))?\s*:", text, maxsplit=1)[0]
     labels = {s.lower() for s in state["speakers"]} | {persona_name(state, s).lower() for s in state["speakers"]}
     labels |= {persona_name(state, s).split()[0].lower() for s in state["speakers"]}
@@ -96,6 +108,8 @@ def clean_turn(text: str, state: SampleState, speaker: str, max_words: int) -> s
             break  # the model started writing someone else's line
         kept.append(line)
     text = " ".join(x.strip() for x in kept if x.strip())
+    if text.rstrip(",.:;!? ").lower() in labels:
+        return ""  # only a name: nothing was said
     words = text.split()
     if len(words) > max_words:
         cut = " ".join(words[:max_words])
@@ -116,8 +130,8 @@ def stop_reason_after(state: SampleState, ctx: RunContext, turns: list[Turn]) ->
         lowered = last.lower()
         if any(phrase.lower() in lowered for phrase in ctx.stop_phrases):
             return "stop_phrase"
-    if is_repeat(last, [t["text"] for t in turns[:-1]]):
-        return "repetition"
+    if len(turns) >= state["min_turns"] and is_repeat(last, [t["text"] for t in turns[:-1]]):
+        return "repetition"  # before min_turns a repeat is kept: the checks flag it for revision
     if len(turns) >= state["max_turns"]:
         return "max_turns"
     return None
@@ -145,7 +159,7 @@ class Speaker(Role):
             if text and not is_repeat(text, earlier):
                 break
             # Small models loop; asking again with a nudge changes the prompt, hence the draw.
-            messages = [*messages, HumanMessage(content="(Say something new that moves the conversation on.)")]
+            messages = [*messages, HumanMessage(content=NUDGE_CUE)]
         turns = [*state.get("turns", []), Turn(speaker=speaker, text=text)]
         return {
             "turns": turns,

@@ -6,9 +6,10 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from agents.errors import ModelOutputError
 
@@ -21,6 +22,21 @@ def _raw_text(raw: Any) -> str:
             return json.dumps(raw.tool_calls[0].get("args", {}))
         return raw.text if isinstance(raw.content, list) else str(raw.content)
     return str(raw)
+
+
+def describe(error: Any) -> str:
+    """One line saying what was wrong with a reply, precise enough for the model to fix it."""
+    cause = error
+    while cause is not None and not isinstance(cause, ValidationError):
+        cause = cause.__cause__
+    if isinstance(cause, ValidationError):
+        parts = []
+        for e in cause.errors(include_url=False)[:3]:
+            where = ".".join(str(p) for p in e["loc"]) or "(root)"
+            parts.append(f"{where}: {e['msg']} (got {json.dumps(e.get('input'), default=str)[:60]})")
+        return "; ".join(parts)
+    text = str(error).strip()
+    return text.splitlines()[0][:500] if text else repr(error)
 
 
 async def ask_structured(
@@ -40,7 +56,11 @@ async def ask_structured(
     convo = list(messages)
     problem = ""
     for _ in range(retries + 1):
-        out = await runnable.ainvoke(convo)
+        try:
+            out = await runnable.ainvoke(convo)
+        except (ValidationError, OutputParserException, json.JSONDecodeError) as exc:
+            # some parsers raise instead of reporting through include_raw
+            out = {"raw": "(a reply that did not parse)", "parsed": None, "parsing_error": exc}
         parsed, error = out.get("parsed"), out.get("parsing_error")
         if error is None and parsed is None:
             error = "the reply held no JSON object"
@@ -48,7 +68,7 @@ async def ask_structured(
             error = validate(parsed)
         if error is None:
             return parsed
-        problem = str(error).strip().splitlines()[0][:500] if str(error).strip() else repr(error)
+        problem = describe(error)
         convo += [
             AIMessage(content=_raw_text(out.get("raw")) or "(empty)"),
             HumanMessage(

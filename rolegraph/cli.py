@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(line, file=sys.stderr)
         return exc.exit_code
     except UsageError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True)
+        print(f"error: {exc}", file=sys.stderr)  # plain: no wrapping, no markup in user text
         return exc.exit_code
     except BrokenPipeError:
         return 0

@@ -8,6 +8,7 @@ server refuses one (HTTP 400/404/422), and remembers what worked.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -22,6 +23,8 @@ from agents.errors import ModelOutputError
 from rolegraph.jsonout import parse_into
 
 METHODS = ("json_schema", "function_calling", "json_mode", "prompt")
+# What each server (base URL, model) turned out to accept, shared by every client of it.
+_LEARNED: dict[tuple[str, str, str], str] = {}
 _REFUSALS = (openai.BadRequestError, openai.UnprocessableEntityError, openai.NotFoundError)
 
 
@@ -38,8 +41,32 @@ def _as_messages(value: Any) -> list[BaseMessage]:
 class CompatChatOpenAI(ChatOpenAI):
     """ChatOpenAI that adapts to the structured-output methods and token parameter a server takes."""
 
-    _token_param: str = PrivateAttr(default="max_completion_tokens")
-    _structured_method: str | None = PrivateAttr(default=None)
+    _probe_locks: dict[int, asyncio.Lock] = PrivateAttr(default_factory=dict)
+
+    @property
+    def _server(self) -> tuple[str, str]:
+        return (str(self.openai_api_base or "https://api.openai.com/v1"), str(self.model_name))
+
+    @property
+    def _token_param(self) -> str:
+        return _LEARNED.get(("tokens", *self._server), "max_completion_tokens")
+
+    @_token_param.setter
+    def _token_param(self, value: str) -> None:
+        _LEARNED[("tokens", *self._server)] = value
+
+    @property
+    def _structured_method(self) -> str | None:
+        return _LEARNED.get(("structured", *self._server))
+
+    @_structured_method.setter
+    def _structured_method(self, value: str) -> None:
+        _LEARNED[("structured", *self._server)] = value
+
+    def _probe_lock(self) -> asyncio.Lock:
+        """One lock per event loop: only one call probes methods; the rest wait for its answer."""
+        loop = asyncio.get_running_loop()
+        return self._probe_locks.setdefault(id(loop), asyncio.Lock())
 
     @property
     def structured_method(self) -> str | None:
@@ -91,8 +118,15 @@ class CompatChatOpenAI(ChatOpenAI):
         self, schema: type[BaseModel], *, include_raw: bool = False, method: str | None = None, **kwargs: Any
     ) -> Runnable:
         async def run(value: Any) -> Any:
+            if method or self._structured_method:
+                return await attempt(value, [method or self._structured_method])
+            async with self._probe_lock():
+                if self._structured_method is None:
+                    return await attempt(value, list(METHODS))
+            return await attempt(value, [self._structured_method])
+
+        async def attempt(value: Any, order: list[Any]) -> Any:
             tried = []
-            order = [method] if method else ([self._structured_method] if self._structured_method else list(METHODS))
             for name in order:
                 try:
                     out = await self._method_runnable(schema, name).ainvoke(value)

@@ -19,6 +19,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel
 
+from agents.speaker import is_cue
 from rolegraph.jsonout import json_structured
 
 Script = Callable[[str, Sequence[BaseMessage]], "str | dict[str, Any] | BaseModel"]
@@ -32,11 +33,6 @@ _TEMPLATES = [
     "Right, and {fact_lc}",
     "Let me repeat the key point: {fact}",
 ]
-
-
-def _is_cue(text: str) -> bool:
-    """Stage directions such as '(Continue.)' that the speaker role adds are not turns."""
-    return text.startswith("(") and text.endswith(")")
 
 
 def default_script(role: str, messages: Sequence[BaseMessage]) -> str | dict[str, Any]:
@@ -55,7 +51,7 @@ def default_script(role: str, messages: Sequence[BaseMessage]) -> str | dict[str
             "decision": "accept",
         }
     facts = _FACT_LINE.findall(system) or ["I have nothing to add."]
-    said = sum(1 for m in messages if m.type in ("ai", "human") and not _is_cue(str(m.content)))
+    said = sum(1 for m in messages if m.type in ("ai", "human") and not is_cue(m))
     fact = facts[said % len(facts)]
     template = _TEMPLATES[(said // len(facts)) % len(_TEMPLATES)]
     who = _YOU_ARE.search(system)

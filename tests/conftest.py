@@ -72,3 +72,14 @@ def make_scenario(tmp_path: Path) -> Callable[[str], Scenario]:
         return Scenario.from_file(path)
 
     return make
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """llama-cpp-python opens /dev/null at import and never closes it; close it so exit is quiet."""
+    import sys
+
+    utils = sys.modules.get("llama_cpp._utils")
+    for name in ("outnull_file", "errnull_file"):
+        handle = getattr(utils, name, None)
+        if handle is not None:
+            handle.close()

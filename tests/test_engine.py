@@ -10,6 +10,7 @@ import pytest
 from langchain_core.messages import BaseMessage
 
 from agents.errors import TransportError
+from agents.speaker import is_cue
 from rolegraph.runner import RunOptions, run_scenario
 from tests.conftest import scripted_models
 
@@ -42,7 +43,7 @@ def transcript_of(messages: Sequence[BaseMessage]) -> str:
 
 
 def turn_number(messages: Sequence[BaseMessage]) -> int:
-    return sum(1 for m in messages if m.type in ("ai", "human") and not str(m.content).startswith("("))
+    return sum(1 for m in messages if m.type in ("ai", "human") and not is_cue(m))
 
 
 def good_speaker(role: str, messages: Sequence[BaseMessage]) -> str:

@@ -1,0 +1,149 @@
+"""rolegraph against a real OpenAI-compatible HTTP server on 127.0.0.1, whatever it supports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.mock_server import MockConfig, MockServer, serve_in_thread
+from rolegraph.openai_compat import METHODS
+from rolegraph.runner import RunOptions, run_scenario
+from rolegraph.scenario import Scenario
+from tests.conftest import SCENARIOS
+
+FACT_LINES = [
+    "My internet is down, what happened?",
+    "A cut fiber cable at a construction site caused the outage.",
+    "When will it be back?",
+    "Repair crews expect service back by 3:00 pm.",
+    "Will I get anything for the trouble?",
+    "Affected customers get a credit of $15 on their next bill automatically.",
+]
+
+
+def responder(request: dict) -> dict | str:
+    """Plays every role: faithful turns for speakers, an accepting verdict for the critic."""
+    system = request["messages"][0]["content"]
+    if "strict reviewer" in system:
+        return {
+            "rationale": "Every statement matches the facts.",
+            "scores": {"faithfulness": 5, "persona": 4, "quality": 4},
+            "evidence": ["Repair crews expect service back by 3:00 pm."],
+            "flagged_turns": [],
+            "overall": 5,
+            "decision": "accept",
+        }
+    said = [m for m in request["messages"][1:] if m["content"] != "Go on." and not m["content"].startswith("Start the")]
+    return FACT_LINES[len(said) % len(FACT_LINES)]
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "method"),
+    [
+        ({}, "json_schema"),
+        ({"supports_json_schema": False}, "function_calling"),
+        ({"supports_json_schema": False, "supports_tools": False}, "json_mode"),
+        ({"supports_json_schema": False, "supports_tools": False, "supports_json_object": False}, "prompt"),
+    ],
+)
+async def test_critic_works_whatever_structured_output_the_server_supports(tmp_path: Path, capabilities, method):
+    scenario = Scenario.from_file(SCENARIOS / "support_outage.yaml")
+    server = MockServer(MockConfig(responder=responder, **capabilities))
+    url = await server.start()
+    try:
+        summary = await run_scenario(
+            scenario,
+            RunOptions(out=tmp_path / "run", samples=2, model="openai:mock-model", base_url=url, quiet=True),
+        )
+    finally:
+        await server.stop()
+    assert summary.counts["accepted"] == 2, summary.counts
+    critic_requests = [r for r in server.stats.last_requests if "strict reviewer" in r["messages"][0]["content"]]
+    expected_marker = {
+        "json_schema": lambda r: r.get("response_format", {}).get("type") == "json_schema",
+        "function_calling": lambda r: bool(r.get("tools")),
+        "json_mode": lambda r: r.get("response_format", {}).get("type") == "json_object",
+        "prompt": lambda r: "response_format" not in r and "tools" not in r,
+    }[method]
+    assert critic_requests and expected_marker(critic_requests[-1])
+    # each refused method is tried once (even with samples in flight), then the working one is remembered
+    assert server.stats.status_counts.get(400, 0) == METHODS.index(method)
+    record = json.loads((tmp_path / "run" / "accepted.jsonl").read_text().splitlines()[0])
+    assert [m["content"] for m in record["messages"][1:3]] == FACT_LINES[:2]
+    assert record["usage"]["critic"]["input_tokens"] > 0
+
+
+async def test_server_that_only_takes_max_tokens(tmp_path: Path):
+    scenario = Scenario.from_text(
+        (SCENARIOS / "support_outage.yaml").read_text().replace("default: local", "default: {spec: 'openai:m', max_tokens: 64}"),
+        SCENARIOS / "support_outage.yaml",
+    )
+    server = MockServer(MockConfig(responder=responder, accepts_max_completion_tokens=False))
+    url = await server.start()
+    try:
+        summary = await run_scenario(
+            scenario, RunOptions(out=tmp_path / "run", samples=1, base_url=url, quiet=True)
+        )
+    finally:
+        await server.stop()
+    assert summary.counts["accepted"] == 1
+    bodies = list(server.stats.last_requests)
+    assert "max_completion_tokens" in bodies[0] and "max_tokens" not in bodies[0]
+    assert all("max_tokens" in b and "max_completion_tokens" not in b for b in bodies[2:])
+
+
+async def test_critic_output_out_of_range_is_retried_then_recorded(tmp_path: Path):
+    def bad_critic(request: dict) -> dict | str:
+        if "strict reviewer" in request["messages"][0]["content"]:
+            return {**responder(request), "overall": 11}  # type: ignore[dict-item]
+        return responder(request)
+
+    scenario = Scenario.from_file(SCENARIOS / "support_outage.yaml")
+    server = MockServer(MockConfig(responder=bad_critic))
+    url = await server.start()
+    try:
+        summary = await run_scenario(
+            scenario, RunOptions(out=tmp_path / "run", samples=1, model="openai:m", base_url=url, quiet=True)
+        )
+    finally:
+        await server.stop()
+    assert summary.counts["failed"] == 1
+    failed = json.loads((tmp_path / "run" / "failed.jsonl").read_text())
+    assert "ModelOutputError" in failed["error"] and "overall" in failed["error"]
+    critic_calls = [r for r in server.stats.last_requests if "strict reviewer" in r["messages"][0]["content"]]
+    assert len(critic_calls) == 3  # the first answer and critic.retries (2) re-asks with the error
+    assert "That reply was invalid" in critic_calls[-1]["messages"][-1]["content"]
+
+
+def test_cli_run_against_a_local_server(tmp_path: Path):
+    with serve_in_thread(MockConfig(responder=responder)) as server:
+        out = tmp_path / "run"
+        proc = subprocess.run(
+            [sys.executable, "-m", "rolegraph", "run", str(SCENARIOS / "support_outage.yaml"), "-n", "2",
+             "--model", "openai:mock-model", "--base-url", server.base_url, "--out", str(out), "-q"],
+            capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        )
+    assert proc.returncode == 0, proc.stderr
+    assert f"data written to {out}/accepted.jsonl" in proc.stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"] == {"planned": 2, "accepted": 2, "rejected": 0, "failed": 0}
+    assert manifest["models"]["speaker"]["spec"] == "openai:mock-model"
+    assert "not-needed" not in (out / "manifest.json").read_text()
+
+
+def test_missing_api_key_is_one_clear_line(tmp_path: Path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "rolegraph", "run", str(SCENARIOS / "support_outage.yaml"), "--model", "openai:gpt-4o-mini",
+         "--out", str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "error: model 'openai:gpt-4o-mini' needs an API key: set the OPENAI_API_KEY environment variable "
+        "(or give base_url for a local OpenAI-compatible server)"
+    ]
+    assert not (tmp_path / "run").exists()
