@@ -1,25 +1,32 @@
-"""Roles: what each agent does (speaker, critic, reviser, ...) and the registry that finds them."""
+"""Roles: what each agent does (speaker, critic, reviser, ...) and the registry that finds them.
 
-from agents.base import Role, RoleDefinitionError, all_roles, register, resolve_role
-from agents.context import Criterion, RunContext
-from agents.critic import Critic
-from agents.reviser import Reviser
-from agents.speaker import Speaker
-from agents.state import CheckFinding, SampleState, Turn, Verdict
+Names are imported lazily so that light users (scenario validation) do not pay for LangChain.
+"""
 
-__all__ = [
-    "CheckFinding",
-    "Critic",
-    "Criterion",
-    "Reviser",
-    "Role",
-    "RoleDefinitionError",
-    "RunContext",
-    "SampleState",
-    "Speaker",
-    "Turn",
-    "Verdict",
-    "all_roles",
-    "register",
-    "resolve_role",
-]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "Role": "agents.base",
+    "RoleDefinitionError": "agents.base",
+    "all_roles": "agents.base",
+    "register": "agents.base",
+    "resolve_role": "agents.base",
+    "Criterion": "agents.context",
+    "RunContext": "agents.context",
+    "Critic": "agents.critic",
+    "Reviser": "agents.reviser",
+    "Speaker": "agents.speaker",
+    "CheckFinding": "agents.state",
+    "SampleState": "agents.state",
+    "Turn": "agents.state",
+    "Verdict": "agents.state",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'agents' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)

@@ -40,7 +40,7 @@ class Role:
                     f"role class {cls.__module__}.{cls.__qualname__} must set a non-empty "
                     f"string class attribute '{attr}'"
                 )
-        call = cls.__dict__.get("__call__") or getattr(cls, "__call__", None)
+        call = cls.__call__  # defined on the class or inherited from a concrete role
         if call is None or call is Role.__call__ or not inspect.iscoroutinefunction(call):
             raise RoleDefinitionError(
                 f"role '{cls.name}' ({cls.__module__}.{cls.__qualname__}) must define "
@@ -65,6 +65,14 @@ def register(cls: type[Role]) -> type[Role]:
     return cls
 
 
+BUILTIN_MODULES = ("agents.speaker", "agents.critic", "agents.reviser")
+
+
+def _load_builtins() -> None:
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)  # each registers its role on import
+
+
 def _load_entry_points() -> None:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name in _REGISTRY:
@@ -72,7 +80,9 @@ def _load_entry_points() -> None:
         try:
             cls = ep.load()
         except Exception as exc:  # a broken plugin must name itself, not crash elsewhere
-            raise RoleDefinitionError(f"role entry point '{ep.name}' ({ep.value}) failed to load: {exc}") from exc
+            raise RoleDefinitionError(
+                f"role entry point '{ep.name}' ({ep.value}) failed to load: {exc}"
+            ) from exc
         _check_role_class(cls, ep.value)
         _REGISTRY.setdefault(ep.name, cls)
 
@@ -89,12 +99,16 @@ def resolve_role(ref: str) -> type[Role]:
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
-            raise RoleDefinitionError(f"role '{ref}': cannot import module '{module_name}': {exc}") from exc
+            raise RoleDefinitionError(
+                f"role '{ref}': cannot import module '{module_name}': {exc}"
+            ) from exc
         cls = getattr(module, attr, None)
         if cls is None:
             raise RoleDefinitionError(f"role '{ref}': module '{module_name}' has no '{attr}'")
         _check_role_class(cls, ref)
         return cls
+    if ref not in _REGISTRY:
+        _load_builtins()
     if ref not in _REGISTRY:
         _load_entry_points()
     if ref not in _REGISTRY:
@@ -105,5 +119,6 @@ def resolve_role(ref: str) -> type[Role]:
 
 def all_roles() -> dict[str, type[Role]]:
     """Every role that can be found by name, built-in and installed."""
+    _load_builtins()
     _load_entry_points()
     return dict(sorted(_REGISTRY.items()))

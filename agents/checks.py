@@ -38,8 +38,29 @@ _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _NUMBER_WORDS = {
     w: i
     for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
     )
 }
 _UNITS = (
@@ -56,7 +77,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "date",
-        re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\b\.?(?:,?\s+(\d{{4}}))?", re.I),
+        re.compile(
+            rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\b\.?(?:,?\s+(\d{{4}}))?",
+            re.I,
+        ),
     ),
     ("time", re.compile(r"\b(\d{1,2}):(\d{2})\s*([ap])?\.?\s*m?\.?(?![\w])", re.I)),
     ("time", re.compile(r"\b(\d{1,2})\.(\d{2})\s*([ap])\.?\s*m\b\.?", re.I)),
@@ -67,7 +91,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "money",
-        re.compile(r"\b(\d[\d,]*(?:\.\d+)?)\s?(k|m|million|thousand)?\s?(?:dollars|euros|pounds|usd|eur|gbp)\b", re.I),
+        re.compile(
+            r"\b(\d[\d,]*(?:\.\d+)?)\s?(k|m|million|thousand)?\s?(?:dollars|euros|pounds|usd|eur|gbp)\b",
+            re.I,
+        ),
     ),
     ("day", re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b", re.I)),
     ("number", re.compile(r"\b(\d[\d,]*(?:\.\d+)?)\s?(k|thousand|million)\b", re.I)),
@@ -83,13 +110,78 @@ _OTHER_NAME = re.compile(
     r"nurse|doctor|engineer|agent|named)\s+)([A-Z][a-z]{2,})\b(?!\s+of\b)"
 )
 _NOT_NAMES = {
-    "sorry", "happy", "glad", "here", "not", "so", "very", "just", "afraid", "calling", "looking",
-    "the", "a", "an", "sure", "fine", "okay", "ok", "good", "great", "really", "still", "also",
-    "trying", "going", "able", "unable", "writing", "following", "concerned", "worried", "new",
-    "frustrated", "curious", "confused", "interested", "ready", "back", "done", "aware", "from",
-    "with", "your", "in", "on", "at", "calm", "excited", "upset", "angry", "pleased", "thrilled",
-    "thank", "thanks", "hello", "hi", "yes", "no", "well", "please", "what", "how", "why",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "tomorrow",
+    "sorry",
+    "happy",
+    "glad",
+    "here",
+    "not",
+    "so",
+    "very",
+    "just",
+    "afraid",
+    "calling",
+    "looking",
+    "the",
+    "a",
+    "an",
+    "sure",
+    "fine",
+    "okay",
+    "ok",
+    "good",
+    "great",
+    "really",
+    "still",
+    "also",
+    "trying",
+    "going",
+    "able",
+    "unable",
+    "writing",
+    "following",
+    "concerned",
+    "worried",
+    "new",
+    "frustrated",
+    "curious",
+    "confused",
+    "interested",
+    "ready",
+    "back",
+    "done",
+    "aware",
+    "from",
+    "with",
+    "your",
+    "in",
+    "on",
+    "at",
+    "calm",
+    "excited",
+    "upset",
+    "angry",
+    "pleased",
+    "thrilled",
+    "thank",
+    "thanks",
+    "hello",
+    "hi",
+    "yes",
+    "no",
+    "well",
+    "please",
+    "what",
+    "how",
+    "why",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "today",
+    "tomorrow",
     *(m for m in _MONTHS),
 }
 _TITLES = {"mr", "mrs", "ms", "mx", "dr", "prof", "sir", "dame"}
@@ -180,7 +272,9 @@ def mentions(text: str) -> list[Mention]:
             if kind == "time" and not (match.groups()[-1] or "").strip() and ":" in value:
                 hour, minute = value.split(":")
                 if 1 <= int(hour) < 12:
-                    alternatives = (f"{int(hour) + 12}:{minute}",)  # no am/pm: either half of the day
+                    alternatives = (
+                        f"{int(hour) + 12}:{minute}",
+                    )  # no am/pm: either half of the day
             found.append(Mention(kind, match.group(0).strip().rstrip("."), value, alternatives))
     return found
 
@@ -239,12 +333,16 @@ def check_dialogue(
 
 def _persona_text(persona: Mapping[str, Any]) -> str:
     parts = [str(persona.get(k, "")) for k in ("name", "role", "background")]
-    parts += [str(x) for x in persona.get("traits", []) or []] + [str(x) for x in persona.get("goals", []) or []]
+    parts += [str(x) for x in persona.get("traits", []) or []] + [
+        str(x) for x in persona.get("goals", []) or []
+    ]
     parts += [f"{k} {v}" for k, v in (persona.get("attributes") or {}).items()]
     return "\n".join(parts)
 
 
-def _check_values(index: int, text: str, known: set[str], sources: Sequence[str]) -> list[CheckFinding]:
+def _check_values(
+    index: int, text: str, known: set[str], sources: Sequence[str]
+) -> list[CheckFinding]:
     out = []
     for m in mentions(text):
         if m.value in known or any(a in known for a in m.alternatives):
@@ -274,26 +372,37 @@ def _check_names(
         if claimed.lower() in _NOT_NAMES or claimed.lower() == own.lower():
             continue
         if claimed.lower() in others:
-            out.append(CheckFinding(
-                check="role_swap", turn=index, criterion="persona",
-                message=f"{speaker} introduces themself as {claimed}, who is the {others[claimed.lower()]}",
-                evidence=match.group(0),
-            ))
+            out.append(
+                CheckFinding(
+                    check="role_swap",
+                    turn=index,
+                    criterion="persona",
+                    message=f"{speaker} introduces themself as {claimed}, who is the {others[claimed.lower()]}",
+                    evidence=match.group(0),
+                )
+            )
         else:
-            out.append(CheckFinding(
-                check="persona_break", turn=index, criterion="persona",
-                message=f"{speaker} introduces themself as {claimed}, but their persona is {own or 'unnamed'}",
-                evidence=match.group(0),
-            ))
+            out.append(
+                CheckFinding(
+                    check="persona_break",
+                    turn=index,
+                    criterion="persona",
+                    message=f"{speaker} introduces themself as {claimed}, but their persona is {own or 'unnamed'}",
+                    evidence=match.group(0),
+                )
+            )
     for match in _OTHER_NAME.finditer(text):
         name = match.group(1)
         if name.lower() in known_words or name.lower() in _NOT_NAMES:
             continue
-        out.append(CheckFinding(
-            check="unsupported_name", turn=index,
-            message=f"names '{name}', who appears in neither the grounding facts nor the personas",
-            evidence=match.group(0),
-        ))
+        out.append(
+            CheckFinding(
+                check="unsupported_name",
+                turn=index,
+                message=f"names '{name}', who appears in neither the grounding facts nor the personas",
+                evidence=match.group(0),
+            )
+        )
     return out
 
 
@@ -302,19 +411,28 @@ def _check_persona(
 ) -> list[CheckFinding]:
     out = []
     if hit := _AI_DISCLOSURE.search(text):
-        out.append(CheckFinding(
-            check="persona_break", turn=index, criterion="persona",
-            message=f"{speaker} steps out of character", evidence=hit.group(0),
-        ))
+        out.append(
+            CheckFinding(
+                check="persona_break",
+                turn=index,
+                criterion="persona",
+                message=f"{speaker} steps out of character",
+                evidence=hit.group(0),
+            )
+        )
     own = {speaker.lower(), names.get(speaker, "").lower()}
     for line in text.splitlines():
         label = line.split(":", 1)[0].strip().lower() if ":" in line else ""
         if label and label in labels and label not in own:
-            out.append(CheckFinding(
-                check="role_swap", turn=index, criterion="persona",
-                message=f"{speaker} writes a line for '{line.split(':', 1)[0].strip()}'",
-                evidence=line[:120],
-            ))
+            out.append(
+                CheckFinding(
+                    check="role_swap",
+                    turn=index,
+                    criterion="persona",
+                    message=f"{speaker} writes a line for '{line.split(':', 1)[0].strip()}'",
+                    evidence=line[:120],
+                )
+            )
             break
     return out
 
@@ -329,24 +447,38 @@ def _check_empty_or_repeated(
     words = _WORD.findall(text.lower())
     spoken = re.sub(r"\([^)]*\)|\*[^*]*\*", "", text)  # stage directions are not speech
     if not any(ch.isalpha() for ch in spoken):
-        return [CheckFinding(check="empty_turn", turn=index, criterion="quality", message="the turn says nothing")]
+        return [
+            CheckFinding(
+                check="empty_turn", turn=index, criterion="quality", message="the turn says nothing"
+            )
+        ]
     norm = " ".join(words)
     shingles = _shingles(words)
     out = []
     if len(words) >= 2 and any(norm == earlier_norm for _, earlier_norm, _ in seen):
         earlier = next(i for i, n, _ in seen if n == norm)
-        out.append(CheckFinding(
-            check="repeated_turn", turn=index, criterion="quality",
-            message=f"repeats turn {earlier} word for word", evidence=text[:120],
-        ))
+        out.append(
+            CheckFinding(
+                check="repeated_turn",
+                turn=index,
+                criterion="quality",
+                message=f"repeats turn {earlier} word for word",
+                evidence=text[:120],
+            )
+        )
     elif len(words) >= 4:
         for earlier, earlier_norm, earlier_sh in seen:
             overlap = len(shingles & earlier_sh) / max(1, len(shingles | earlier_sh))
             if norm == earlier_norm or overlap >= 0.8:
-                out.append(CheckFinding(
-                    check="repeated_turn", turn=index, criterion="quality",
-                    message=f"repeats turn {earlier} ({overlap:.0%} the same)", evidence=text[:120],
-                ))
+                out.append(
+                    CheckFinding(
+                        check="repeated_turn",
+                        turn=index,
+                        criterion="quality",
+                        message=f"repeats turn {earlier} ({overlap:.0%} the same)",
+                        evidence=text[:120],
+                    )
+                )
                 break
     if len(words) >= 2:
         seen.append((index, norm, shingles))
@@ -360,4 +492,6 @@ def is_repeat(text: str, earlier: Sequence[str]) -> bool:
         words = _WORD.findall(other.lower())
         if len(words) >= 2:
             seen.append((i, " ".join(words), _shingles(words)))
-    return any(f.check == "repeated_turn" for f in _check_empty_or_repeated(len(earlier), text, seen))
+    return any(
+        f.check == "repeated_turn" for f in _check_empty_or_repeated(len(earlier), text, seen)
+    )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:  # keep `rolegraph validate` fast: no LangChain import just for a type
+    from langchain_core.language_models import BaseChatModel
 
 
 class Criterion(BaseModel):
@@ -33,7 +36,9 @@ class RunContext:
     max_words: int = 80
     assistant: str = ""  # the speaker whose turns are the training target
     structured_retries: int = 2
-    private_facts: Mapping[str, list[str]] = field(default_factory=dict)  # speaker -> facts only it sees
+    private_facts: Mapping[str, list[str]] = field(
+        default_factory=dict
+    )  # speaker -> facts only it sees
     temperature: float | None = None
 
     def model_for(self, role: str) -> BaseChatModel:

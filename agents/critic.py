@@ -42,10 +42,19 @@ def report_schema(criteria: tuple[str, ...], n_turns: int) -> type[BaseModel]:
         __doc__="A critique of one dialogue.",
         rationale=(str, Field(description="Reasoning about the dialogue, written before scoring.")),
         scores=(scores, Field(description="Per-criterion scores from 1 (bad) to 5 (excellent).")),
-        evidence=(list[str], Field(description="Short exact quotes from the dialogue that support the scores.")),
-        flagged_turns=(list[turn_index], Field(description="Indexes of turns that must be rewritten.")),
+        evidence=(
+            list[str],
+            Field(description="Short exact quotes from the dialogue that support the scores."),
+        ),
+        flagged_turns=(
+            list[turn_index],
+            Field(description="Indexes of turns that must be rewritten."),
+        ),
         overall=(Score, Field(description="Overall quality from 1 to 5.")),
-        decision=(Literal["accept", "revise", "reject"], Field(description="accept, revise or reject.")),
+        decision=(
+            Literal["accept", "revise", "reject"],
+            Field(description="accept, revise or reject."),
+        ),
     )
 
 
@@ -70,7 +79,9 @@ def schema_outline(criteria: list[str], n_turns: int) -> str:
 def critic_messages(state: SampleState, ctx: RunContext) -> list[Any]:
     """The critic's prompt: fixed instructions and rubric first, this sample's dialogue last."""
     rubric = "\n".join(f"- {c.name}: {c.description}" for c in ctx.rubric)
-    conditions = "; ".join(f"{k}: {v}" for k, v in (state.get("conditions") or {}).items()) or "none"
+    conditions = (
+        "; ".join(f"{k}: {v}" for k, v in (state.get("conditions") or {}).items()) or "none"
+    )
     turns = state.get("turns") or []
     system = (
         "You are a strict reviewer of synthetic training dialogues. Judge the dialogue only "
@@ -79,7 +90,8 @@ def critic_messages(state: SampleState, ctx: RunContext) -> list[Any]:
         "rewritten in flagged_turns. Reply with only a JSON object."
     )
     personas = "\n".join(
-        f"- {s}: {persona_name(state, s)}, {state['personas'][s].get('role', s)}" for s in state["speakers"]
+        f"- {s}: {persona_name(state, s)}, {state['personas'][s].get('role', s)}"
+        for s in state["speakers"]
     )
     private = "".join(
         f"\nOnly {s} knows: {' '.join(facts)}" for s, facts in ctx.private_facts.items() if facts
@@ -102,13 +114,19 @@ def combine(
     for criterion in {f.criterion if f.criterion in names else "faithfulness" for f in findings}:
         if criterion not in scores:
             continue
-        hits = sum(1 for f in findings if (f.criterion if f.criterion in names else "faithfulness") == criterion)
+        hits = sum(
+            1
+            for f in findings
+            if (f.criterion if f.criterion in names else "faithfulness") == criterion
+        )
         scores[criterion] = min(scores[criterion], max(1, 3 - hits))
     total_weight = sum(c.weight for c in rubric)
     overall = round(sum(scores[c.name] * c.weight for c in rubric) / total_weight, 3)
     blocking = any(f.severity == "error" for f in findings)
     decision: Decision = "accept" if overall >= threshold and not blocking else "revise"
-    flagged = sorted({*report.flagged_turns, *(f.turn for f in findings)}) if decision != "accept" else []
+    flagged = (
+        sorted({*report.flagged_turns, *(f.turn for f in findings)}) if decision != "accept" else []
+    )
     return Verdict(
         rationale=report.rationale,
         scores=scores,

@@ -29,7 +29,10 @@ def critique_for(state: SampleState, index: int) -> str:
     notes = [f"- {c['message']}" for c in verdict.get("checks", []) if c["turn"] == index]
     if verdict.get("rationale"):
         notes.append(f"- Reviewer's overall note: {verdict['rationale']}")
-    return "\n".join(notes) or "- The reviewer found this turn weak; make it faithful and in character."
+    return (
+        "\n".join(notes)
+        or "- The reviewer found this turn weak; make it faithful and in character."
+    )
 
 
 @register
@@ -55,7 +58,10 @@ class Reviser(Role):
                 f"turns around it. Reply with only the new text of turn [{index}]."
             )
             reply = await model.ainvoke(
-                [SystemMessage(content=system_prompt(view, ctx, speaker)), HumanMessage(content=prompt)]
+                [
+                    SystemMessage(content=system_prompt(view, ctx, speaker)),
+                    HumanMessage(content=prompt),
+                ]
             )
             text = clean_turn(str(reply.text), state, speaker, ctx.max_words)
             if text:

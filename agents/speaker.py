@@ -29,14 +29,21 @@ def system_prompt(state: SampleState, ctx: RunContext, speaker: str) -> str:
     if ctx.output_format:
         lines.append(f"Format: {ctx.output_format}")
     if ctx.facts:
-        lines.append("Facts (never contradict them, never invent numbers, dates or names):\n" + ctx.facts_text())
+        lines.append(
+            "Facts (never contradict them, never invent numbers, dates or names):\n"
+            + ctx.facts_text()
+        )
     if state.get("conditions"):
-        lines.append("Conditions: " + "; ".join(f"{k}: {v}" for k, v in state["conditions"].items()))
+        lines.append(
+            "Conditions: " + "; ".join(f"{k}: {v}" for k, v in state["conditions"].items())
+        )
     for example in state.get("exemplars") or []:
         shown = "\n".join(f"{t['speaker']}: {t['text']}" for t in example)
         lines.append(f"Example of the style wanted:\n{shown}")
     others = [f"{persona_name(state, s)} (the {s})" for s in state["speakers"] if s != speaker]
-    lines.append(f"\nYou are {persona['name']}, the {persona.get('role') or speaker}, talking with {', '.join(others)}.")
+    lines.append(
+        f"\nYou are {persona['name']}, the {persona.get('role') or speaker}, talking with {', '.join(others)}."
+    )
     for key, label in (("traits", "Traits"), ("goals", "Your goals")):
         if persona.get(key):
             lines.append(f"{label}: " + "; ".join(map(str, persona[key])) + ".")
@@ -63,7 +70,9 @@ NUDGE_CUE = "Say something new that moves the conversation on."
 def is_cue(message: BaseMessage) -> bool:
     """True for the prompts the speaker adds that are not turns of the dialogue."""
     text = str(message.content)
-    return message.type == "human" and (text.startswith(OPENING_CUE) or text in {CONTINUE_CUE, NUDGE_CUE})
+    return message.type == "human" and (
+        text.startswith(OPENING_CUE) or text in {CONTINUE_CUE, NUDGE_CUE}
+    )
 
 
 def speaker_messages(state: SampleState, ctx: RunContext, speaker: str) -> list[BaseMessage]:
@@ -76,7 +85,9 @@ def speaker_messages(state: SampleState, ctx: RunContext, speaker: str) -> list[
             messages.append(HumanMessage(content=turn["text"]))
     # Cues are plain sentences: small models imitate a parenthesised cue with stage directions.
     if not state.get("turns"):
-        messages.append(HumanMessage(content=f"{OPENING_CUE} {persona_name(state, speaker)}'s first message."))
+        messages.append(
+            HumanMessage(content=f"{OPENING_CUE} {persona_name(state, speaker)}'s first message.")
+        )
     elif isinstance(messages[-1], AIMessage):
         messages.append(HumanMessage(content=CONTINUE_CUE))
     return messages
@@ -94,10 +105,16 @@ def clean_turn(text: str, state: SampleState, speaker: str, max_words: int) -> s
     """
     text = _STAGE_DIRECTION.sub("", _TRANSCRIPT_PREFIX.sub("", text.strip()))
     text = re.split(r"\s*\[\d+\]\s*[\w-]+\s*(?:\([^)]*\))?\s*:", text, maxsplit=1)[0]
-    labels = {s.lower() for s in state["speakers"]} | {persona_name(state, s).lower() for s in state["speakers"]}
+    labels = {s.lower() for s in state["speakers"]} | {
+        persona_name(state, s).lower() for s in state["speakers"]
+    }
     labels |= {persona_name(state, s).split()[0].lower() for s in state["speakers"]}
     text = text.strip().strip('"').strip()
-    own = {speaker.lower(), persona_name(state, speaker).lower(), persona_name(state, speaker).split()[0].lower()}
+    own = {
+        speaker.lower(),
+        persona_name(state, speaker).lower(),
+        persona_name(state, speaker).split()[0].lower(),
+    }
     first, sep, rest = text.partition(":")
     if sep and first.strip().lower() in own:
         text = rest.strip()
@@ -153,7 +170,7 @@ class Speaker(Role):
         model = ctx.model_for(self.name)
         messages = speaker_messages(state, ctx, speaker)
         earlier = [t["text"] for t in state.get("turns") or []]
-        for attempt in range(self.resamples + 1):
+        for _attempt in range(self.resamples + 1):
             reply = await model.ainvoke(messages)
             text = clean_turn(str(reply.text), state, speaker, ctx.max_words)
             if text and not is_repeat(text, earlier):
@@ -166,5 +183,3 @@ class Speaker(Role):
             "next_speaker": next_in_order(state["speakers"], speaker),
             "stop_reason": stop_reason_after(state, ctx, turns),
         }
-
-

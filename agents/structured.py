@@ -33,7 +33,9 @@ def describe(error: Any) -> str:
         parts = []
         for e in cause.errors(include_url=False)[:3]:
             where = ".".join(str(p) for p in e["loc"]) or "(root)"
-            parts.append(f"{where}: {e['msg']} (got {json.dumps(e.get('input'), default=str)[:60]})")
+            parts.append(
+                f"{where}: {e['msg']} (got {json.dumps(e.get('input'), default=str)[:60]})"
+            )
         return "; ".join(parts)
     text = str(error).strip()
     return text.splitlines()[0][:500] if text else repr(error)
@@ -76,4 +78,6 @@ async def ask_structured(
                 "that follows the schema exactly."
             ),
         ]
-    raise ModelOutputError(f"{schema.__name__}: invalid output after {retries + 1} tries: {problem}")
+    raise ModelOutputError(
+        f"{schema.__name__}: invalid output after {retries + 1} tries: {problem}"
+    )

@@ -30,8 +30,12 @@ class GraphSpec:
     reviser: str = "reviser"
     retry: RetryPolicy = field(
         default_factory=lambda: RetryPolicy(
-            max_attempts=4, initial_interval=0.5, backoff_factor=2.0, max_interval=30.0,
-            jitter=True, retry_on=is_transport_error,
+            max_attempts=4,
+            initial_interval=0.5,
+            backoff_factor=2.0,
+            max_interval=30.0,
+            jitter=True,
+            retry_on=is_transport_error,
         )
     )
 
@@ -77,7 +81,9 @@ def role_node(role: Role):
 def build_sample_graph(spec: GraphSpec | None = None) -> StateGraph:
     """The uncompiled LangGraph for one sample."""
     spec = spec or GraphSpec()
-    speaker, critic, reviser = (resolve_role(r)() for r in (spec.speaker, spec.critic, spec.reviser))
+    speaker, critic, reviser = (
+        resolve_role(r)() for r in (spec.speaker, spec.critic, spec.reviser)
+    )
     graph = StateGraph(SampleState, context_schema=RunContext)
     graph.add_node("plan", plan_node)
     graph.add_node("speaker", role_node(speaker), retry_policy=spec.retry)

@@ -12,12 +12,18 @@ class Persona(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, description="The character's name, as it is said in the dialogue.")
-    role: str = Field(min_length=1, description="What the character is in the scene, e.g. 'customer'.")
+    name: str = Field(
+        min_length=1, description="The character's name, as it is said in the dialogue."
+    )
+    role: str = Field(
+        min_length=1, description="What the character is in the scene, e.g. 'customer'."
+    )
     traits: list[str] = Field(default_factory=list, description="Personality traits.")
     background: str = Field(default="", description="Relevant history and situation.")
     speaking_style: str = Field(default="", description="How the character talks.")
-    goals: list[str] = Field(default_factory=list, description="What the character wants from the conversation.")
+    goals: list[str] = Field(
+        default_factory=list, description="What the character wants from the conversation."
+    )
     attributes: dict[str, Any] = Field(
         default_factory=dict, description="Free-form extra facts (age, plan, location, ...)."
     )

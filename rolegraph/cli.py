@@ -31,7 +31,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 print(line, file=sys.stderr)
             continue
         if not args.quiet:
-            print(f"{file}: ok ({scenario.name}: {len(scenario.speakers)} speakers, {len(scenario.all_facts())} facts)")
+            print(
+                f"{file}: ok ({scenario.name}: {len(scenario.speakers)} speakers, {len(scenario.all_facts())} facts)"
+            )
     return 2 if failed else 0
 
 
@@ -62,7 +64,9 @@ def _cmd_personas(args: argparse.Namespace) -> int:
     libraries = builtin_libraries()
     if args.library:
         if args.library not in libraries:
-            raise UsageError(f"unknown persona library '{args.library}' (known: {', '.join(libraries)})")
+            raise UsageError(
+                f"unknown persona library '{args.library}' (known: {', '.join(libraries)})"
+            )
         table = Table("name", "role", "traits", "goals", title=args.library)
         for p in libraries[args.library].personas:
             table.add_row(p.name, p.role, ", ".join(p.traits), "; ".join(p.goals))
@@ -105,13 +109,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 130
     c = summary.counts
     table = Table(title=f"rolegraph run: {scenario.name}", show_header=False)
-    table.add_row("samples", f"{summary.planned} planned: {c['accepted']} accepted, {c['rejected']} rejected, {c['failed']} failed")
+    table.add_row(
+        "samples",
+        f"{summary.planned} planned: {c['accepted']} accepted, {c['rejected']} rejected, {c['failed']} failed",
+    )
     rate = c["accepted"] / summary.planned if summary.planned else 0
     table.add_row("acceptance rate", f"{rate:.0%}")
     table.add_row("revisions", str(summary.revisions))
     tokens = sum(int(v.get("total_tokens", 0)) for v in summary.usage.values())
     table.add_row("tokens", f"{tokens:,}")
-    table.add_row("time", f"{summary.seconds:.1f} s ({summary.done / max(summary.seconds, 1e-9) * 60:.1f} samples/min)")
+    table.add_row(
+        "time",
+        f"{summary.seconds:.1f} s ({summary.done / max(summary.seconds, 1e-9) * 60:.1f} samples/min)",
+    )
     table.add_row("output", str(summary.out_dir))
     (err if args.quiet else out).print(table)
     print(f"data written to {summary.out_dir}/accepted.jsonl")
@@ -124,12 +134,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="generate samples from a scenario file")
     p.add_argument("scenario")
-    p.add_argument("-n", "--samples", type=int, help="number of samples (default: the scenario's run.samples)")
-    p.add_argument("--model", help="model spec for every role: local, scripted, openai:MODEL, provider:MODEL")
-    p.add_argument("--base-url", help="base URL of an OpenAI-compatible server (with --model openai:MODEL)")
+    p.add_argument(
+        "-n", "--samples", type=int, help="number of samples (default: the scenario's run.samples)"
+    )
+    p.add_argument(
+        "--model", help="model spec for every role: local, scripted, openai:MODEL, provider:MODEL"
+    )
+    p.add_argument(
+        "--base-url", help="base URL of an OpenAI-compatible server (with --model openai:MODEL)"
+    )
     p.add_argument("--out", help="run directory (default: runs/NAME-TIMESTAMP)")
     p.add_argument("--seed", type=int, help="run seed (default: the scenario's run.seed)")
-    p.add_argument("--concurrency", type=int, help="samples in flight (default: the scenario's run.concurrency)")
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        help="samples in flight (default: the scenario's run.concurrency)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=_cmd_run)
 
@@ -145,7 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("roles", help="list the agent roles that can be used")
     p.set_defaults(func=_cmd_roles)
 
-    p = sub.add_parser("personas", help="list the shipped persona libraries, or one library's personas")
+    p = sub.add_parser(
+        "personas", help="list the shipped persona libraries, or one library's personas"
+    )
     p.add_argument("library", nargs="?")
     p.set_defaults(func=_cmd_personas)
 

@@ -29,7 +29,9 @@ def extract_json(text: str) -> Any:
     try:
         value, _ = decoder.raw_decode(cleaned[start:])
     except json.JSONDecodeError as exc:
-        raise OutputParserException(f"invalid JSON ({exc.msg} at char {exc.pos}): {text[:200]!r}") from exc
+        raise OutputParserException(
+            f"invalid JSON ({exc.msg} at char {exc.pos}): {text[:200]!r}"
+        ) from exc
     return value
 
 
@@ -47,7 +49,10 @@ def parse_into(schema: type[BaseModel], message: AIMessage) -> BaseModel:
 
 
 def json_structured(
-    model: BaseChatModel, schema: type[BaseModel], include_raw: bool, schema_dict: dict[str, Any] | None = None
+    model: BaseChatModel,
+    schema: type[BaseModel],
+    include_raw: bool,
+    schema_dict: dict[str, Any] | None = None,
 ) -> Runnable:
     """`model` asked for JSON matching `schema` via a `response_format` kwarg it understands."""
     bound = model.bind(

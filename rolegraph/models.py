@@ -27,7 +27,9 @@ def check_spec(spec: str) -> str | None:
         return None
     provider, sep, model = spec.partition(":")
     if not sep or not provider or not model:
-        return f"model spec '{spec}' should be 'local', 'scripted', 'openai:MODEL' or 'provider:MODEL'"
+        return (
+            f"model spec '{spec}' should be 'local', 'scripted', 'openai:MODEL' or 'provider:MODEL'"
+        )
     return None
 
 
@@ -35,7 +37,9 @@ def build_model(config: ModelConfig, role: str, seed: int = 0) -> BaseChatModel:
     """The chat model `config` describes, set up for `role`."""
     if problem := check_spec(config.spec):
         raise UsageError(problem)
-    temperature = config.temperature if config.temperature is not None else ROLE_TEMPERATURE.get(role, 0.7)
+    temperature = (
+        config.temperature if config.temperature is not None else ROLE_TEMPERATURE.get(role, 0.7)
+    )
     if config.spec == "scripted":
         from rolegraph.scripted import ScriptedChatModel
 
@@ -44,7 +48,12 @@ def build_model(config: ModelConfig, role: str, seed: int = 0) -> BaseChatModel:
         from rolegraph.local_model import LocalChatModel, embedded_model_path
 
         path = config.params.get("model_path") or embedded_model_path()
-        kwargs: dict[str, Any] = {"model_path": path, "temperature": temperature, "seed": seed, "slot": role}
+        kwargs: dict[str, Any] = {
+            "model_path": path,
+            "temperature": temperature,
+            "seed": seed,
+            "slot": role,
+        }
         kwargs["max_tokens"] = config.max_tokens or (96 if role != "critic" else 448)
         return LocalChatModel(**kwargs)
     provider, _, name = config.spec.partition(":")
@@ -81,12 +90,20 @@ def _openai(config: ModelConfig, name: str, temperature: float) -> BaseChatModel
         if config.api_key_env:
             raise UsageError(f"model 'openai:{name}': the environment variable {env} is not set")
         key = "not-needed"  # local servers (vLLM, llama.cpp, Ollama) usually ignore the key
+    import httpx
+
+    timeout = config.timeout or 120
     kwargs: dict[str, Any] = {
         "model": name,
         "api_key": key,
+        # an own pool per client, sized for many samples in flight, closed when the run ends
+        "http_async_client": httpx.AsyncClient(
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=1024, max_keepalive_connections=256),
+        ),
         "temperature": temperature,
         "max_retries": 2,
-        "timeout": config.timeout or 120,
+        "timeout": timeout,
         **config.params,
     }
     if config.base_url:
@@ -105,7 +122,10 @@ def role_configs(
     for role in ["default", *roles]:
         config = scenario.models.get(role, default)
         if model is not None:
-            config = ModelConfig(spec=model, base_url=base_url or config.base_url if model.startswith("openai:") else None)
+            config = ModelConfig(
+                spec=model,
+                base_url=base_url or config.base_url if model.startswith("openai:") else None,
+            )
         elif base_url is not None and config.spec.startswith("openai:"):
             config = config.model_copy(update={"base_url": base_url})
         configs[role] = config
@@ -117,16 +137,38 @@ def build_models(configs: dict[str, ModelConfig], seed: int = 0) -> dict[str, Ba
     cache: dict[tuple[str, str], BaseChatModel] = {}
     models = {}
     for role, config in configs.items():
-        key = (config.model_dump_json(), role if config.spec == "scripted" or config.temperature is None else "")
+        key = (
+            config.model_dump_json(),
+            role if config.spec == "scripted" or config.temperature is None else "",
+        )
         if key not in cache:
             cache[key] = build_model(config, role, seed)
         models[role] = cache[key]
     return models
 
 
+async def close_models(models: dict[str, BaseChatModel]) -> None:
+    """Release what the models hold (HTTP connection pools)."""
+    for model in {id(m): m for m in models.values()}.values():
+        close = getattr(model, "aclose", None)
+        if close is not None:
+            await close()
+
+
 def describe(configs: dict[str, ModelConfig]) -> dict[str, dict[str, Any]]:
     """What the manifest records about models: never an API key, only the variable's name."""
-    return {role: c.model_dump(exclude_none=True, exclude_defaults=False, exclude={"params"}) for role, c in configs.items()}
+    return {
+        role: c.model_dump(exclude_none=True, exclude_defaults=False, exclude={"params"})
+        for role, c in configs.items()
+    }
 
 
-__all__ = ["CORE_ROLES", "build_model", "build_models", "check_spec", "describe", "missing_extra", "role_configs"]
+__all__ = [
+    "CORE_ROLES",
+    "build_model",
+    "build_models",
+    "check_spec",
+    "describe",
+    "missing_extra",
+    "role_configs",
+]

@@ -43,6 +43,12 @@ class CompatChatOpenAI(ChatOpenAI):
 
     _probe_locks: dict[int, asyncio.Lock] = PrivateAttr(default_factory=dict)
 
+    async def aclose(self) -> None:
+        """Close this client's HTTP connections (the runner calls it when a run ends)."""
+        client = self.http_async_client
+        if client is not None and not client.is_closed:
+            await client.aclose()
+
     @property
     def _server(self) -> tuple[str, str]:
         return (str(self.openai_api_base or "https://api.openai.com/v1"), str(self.model_name))
@@ -73,7 +79,9 @@ class CompatChatOpenAI(ChatOpenAI):
         """The structured-output method this server accepted, once one has."""
         return self._structured_method
 
-    def _get_request_payload(self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any) -> dict:
+    def _get_request_payload(
+        self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any
+    ) -> dict:
         payload = super()._get_request_payload(input_, stop=stop, **kwargs)
         if self._token_param == "max_tokens" and "max_completion_tokens" in payload:
             payload["max_tokens"] = payload.pop("max_completion_tokens")
@@ -115,7 +123,12 @@ class CompatChatOpenAI(ChatOpenAI):
         return RunnableLambda(call)
 
     def with_structured_output(  # type: ignore[override]
-        self, schema: type[BaseModel], *, include_raw: bool = False, method: str | None = None, **kwargs: Any
+        self,
+        schema: type[BaseModel],
+        *,
+        include_raw: bool = False,
+        method: str | None = None,
+        **kwargs: Any,
     ) -> Runnable:
         async def run(value: Any) -> Any:
             if method or self._structured_method:
@@ -139,6 +152,8 @@ class CompatChatOpenAI(ChatOpenAI):
                 if out["parsing_error"] is not None:
                     raise out["parsing_error"]
                 return out["parsed"]
-            raise ModelOutputError("the server refused every structured-output method: " + "; ".join(tried))
+            raise ModelOutputError(
+                "the server refused every structured-output method: " + "; ".join(tried)
+            )
 
         return RunnableLambda(run)

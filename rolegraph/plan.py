@@ -28,7 +28,10 @@ def plan_sample(scenario: Scenario, index: int, run_seed: int) -> SamplePlan:
     seed = derive_seed(run_seed, index)
     rng = random.Random(seed)
     conditions = sample_conditions(
-        {k: dict(zip(c.values, c.weights, strict=True)) if c.weights else c.values for k, c in scenario.conditions.items()},
+        {
+            k: dict(zip(c.values, c.weights, strict=True)) if c.weights else c.values
+            for k, c in scenario.conditions.items()
+        },
         rng,
     )
     personas: dict[str, Persona] = {}
@@ -54,14 +57,19 @@ def plan_sample(scenario: Scenario, index: int, run_seed: int) -> SamplePlan:
     )
 
 
-def _pick_exemplars(scenario: Scenario, conditions: dict[str, Any], rng: random.Random) -> list[int]:
+def _pick_exemplars(
+    scenario: Scenario, conditions: dict[str, Any], rng: random.Random
+) -> list[int]:
     k = min(scenario.dialogue.exemplars_per_sample, len(scenario.exemplars))
     if k == 0:
         return []
     ranked = sorted(
         range(len(scenario.exemplars)),
         key=lambda i: (
-            -sum(conditions.get(key) == value for key, value in scenario.exemplars[i].conditions.items()),
+            -sum(
+                conditions.get(key) == value
+                for key, value in scenario.exemplars[i].conditions.items()
+            ),
             rng.random(),
         ),
     )
@@ -77,7 +85,8 @@ def initial_state(scenario: Scenario, plan: SamplePlan) -> SampleState:
         personas={name: p.model_dump(mode="json") for name, p in plan.personas.items()},
         conditions=plan.conditions,
         exemplars=[
-            [{"speaker": t.speaker, "text": t.text} for t in scenario.exemplars[i].turns] for i in plan.exemplars
+            [{"speaker": t.speaker, "text": t.text} for t in scenario.exemplars[i].turns]
+            for i in plan.exemplars
         ],
         turns=[],
         next_speaker=scenario.opener,

@@ -6,7 +6,13 @@ import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.progress import Progress as RichProgress
 
 if TYPE_CHECKING:
@@ -63,10 +69,18 @@ class Progress:
         if self._bar is not None:
             self._bar.update(self._task, completed=summary.done, stats=self.stats(summary))
             if status == "failed":
-                self._bar.console.print(f"[red]sample {sample_id} failed:[/] {detail}", markup=True, highlight=False)
+                self._bar.console.print(
+                    f"[red]sample {sample_id} failed:[/] {detail}", markup=True, highlight=False
+                )
             return
-        score = f" score {detail:.2f}" if isinstance(detail, int | float) else (f" {detail}" if detail else "")
+        score = (
+            f" score {detail:.2f}"
+            if isinstance(detail, int | float)
+            else (f" {detail}" if detail else "")
+        )
         self.console.print(
             f"[{summary.done}/{self.total}] sample {sample_id} {status}{score} | {self.stats(summary)}",
-            markup=True, highlight=False, soft_wrap=True,
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
         )

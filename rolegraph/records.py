@@ -18,7 +18,10 @@ def to_messages(state: SampleState, ctx: RunContext) -> list[dict[str, str]]:
     messages = [{"role": "system", "content": system_prompt(state, ctx, ctx.assistant)}]
     named = len(state["speakers"]) > 2
     for turn in state.get("turns") or []:
-        message = {"role": "assistant" if turn["speaker"] == ctx.assistant else "user", "content": turn["text"]}
+        message = {
+            "role": "assistant" if turn["speaker"] == ctx.assistant else "user",
+            "content": turn["text"],
+        }
         if named:
             message["name"] = turn["speaker"]
         messages.append(message)
@@ -41,12 +44,22 @@ def sample_record(state: SampleState, ctx: RunContext) -> dict[str, Any]:
     }
     if state.get("status") != "accepted":
         verdict = state.get("verdict") or {}
-        record["reasons"] = [c["message"] for c in verdict.get("checks", [])] or [verdict.get("rationale", "")]
+        record["reasons"] = [c["message"] for c in verdict.get("checks", [])] or [
+            verdict.get("rationale", "")
+        ]
     if state.get("status") != "accepted" or state.get("revisions"):
         record["attempts"] = state.get("attempts") or []  # drafts and verdicts: audit, DPO pairs
     return record
 
 
-def failed_record(sample_id: str, plan: dict[str, Any], error: str, usage: dict[str, Any] | None = None) -> dict[str, Any]:
+def failed_record(
+    sample_id: str, plan: dict[str, Any], error: str, usage: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """One line of failed.jsonl: a sample whose model calls failed after retries."""
-    return {"sample_id": sample_id, "status": "failed", "error": error, **plan, "usage": usage or {}}
+    return {
+        "sample_id": sample_id,
+        "status": "failed",
+        "error": error,
+        **plan,
+        "usage": usage or {},
+    }

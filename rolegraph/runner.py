@@ -24,7 +24,7 @@ from agents.usage import instrument
 from graphs import build_sample_graph, recursion_limit
 from rolegraph import __version__
 from rolegraph.errors import UsageError
-from rolegraph.models import CORE_ROLES, build_models, describe, role_configs
+from rolegraph.models import CORE_ROLES, build_models, close_models, describe, role_configs
 from rolegraph.plan import SamplePlan, initial_state, plan_sample
 from rolegraph.progress import Progress
 from rolegraph.records import failed_record, sample_record
@@ -132,7 +132,9 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
         "scenario_file": str(scenario.source) if scenario.source else None,
         "scenario_hash": scenario.digest(),
         "seed": seed,
-        "models": describe(configs) if options.models is None else {r: type(m).__name__ for r, m in models.items()},
+        "models": describe(configs)
+        if options.models is None
+        else {r: type(m).__name__ for r, m in models.items()},
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "status": "running",
     }
@@ -143,12 +145,17 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
     async def one(plan: SamplePlan) -> None:
         state = initial_state(scenario, plan)
         try:
-            final = await graph.ainvoke(
-                state, config={"recursion_limit": limit}, context=ctx
-            )
+            final = await graph.ainvoke(state, config={"recursion_limit": limit}, context=ctx)
         except Exception as exc:  # one bad sample never stops the run; it is recorded instead
             error = f"{type(exc).__name__}: {exc}"
-            files.append("failed.jsonl", failed_record(plan.sample_id, {"personas": state["personas"], "conditions": plan.conditions}, error))
+            files.append(
+                "failed.jsonl",
+                failed_record(
+                    plan.sample_id,
+                    {"personas": state["personas"], "conditions": plan.conditions},
+                    error,
+                ),
+            )
             summary.counts["failed"] += 1
             progress.update(summary, plan.sample_id, "failed", error)
             return
@@ -158,7 +165,9 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
         summary.counts[status] += 1
         summary.revisions += final.get("revisions", 0)
         summary.usage = add_usage(summary.usage, final.get("usage"))
-        progress.update(summary, plan.sample_id, status, (final.get("verdict") or {}).get("overall"))
+        progress.update(
+            summary, plan.sample_id, status, (final.get("verdict") or {}).get("overall")
+        )
 
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in range(n):
@@ -174,15 +183,22 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
             await asyncio.gather(*(worker() for _ in range(min(concurrency, n))))
     finally:
         summary.seconds = time.monotonic() - started
-        files.write_manifest({
-            **manifest,
-            "status": "complete" if summary.done == n else "interrupted",
-            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "seconds": round(summary.seconds, 2),
-            "counts": {"planned": n, **{k: summary.counts.get(k, 0) for k in ("accepted", "rejected", "failed")}},
-            "revisions": summary.revisions,
-            "usage": summary.usage,
-            "files": sorted(p.name for p in out_dir.glob("*.jsonl")),
-        })
+        files.write_manifest(
+            {
+                **manifest,
+                "status": "complete" if summary.done == n else "interrupted",
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "seconds": round(summary.seconds, 2),
+                "counts": {
+                    "planned": n,
+                    **{k: summary.counts.get(k, 0) for k in ("accepted", "rejected", "failed")},
+                },
+                "revisions": summary.revisions,
+                "usage": summary.usage,
+                "files": sorted(p.name for p in out_dir.glob("*.jsonl")),
+            }
+        )
         files.close()
+        if options.models is None:  # close only what this run built
+            await close_models(models)
     return summary

@@ -28,7 +28,9 @@ from rolegraph.yamlsource import Located, format_path, load_located
 
 def _scalar(value: Any) -> Any:
     if isinstance(value, dict | list):
-        raise ValueError("must be a single value (text, number or true/false), not a list or mapping")
+        raise ValueError(
+            "must be a single value (text, number or true/false), not a list or mapping"
+        )
     return value
 
 
@@ -56,9 +58,12 @@ class SpeakerSpec(Strict):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", description="Label, e.g. 'customer'.")
     persona: Persona | None = Field(default=None, description="An inline persona.")
     library: str | None = Field(
-        default=None, description="A built-in library name (`rolegraph personas`) or a YAML file path."
+        default=None,
+        description="A built-in library name (`rolegraph personas`) or a YAML file path.",
     )
-    pick: str | None = Field(default=None, description="A persona name from the library; random if absent.")
+    pick: str | None = Field(
+        default=None, description="A persona name from the library; random if absent."
+    )
     role: str | None = Field(
         default=None, description="Draw only library personas with this role (e.g. 'candidate')."
     )
@@ -98,7 +103,9 @@ class Exemplar(Strict):
 class Dialogue(Strict):
     """How the conversation unfolds and when it stops."""
 
-    opener: str | None = Field(default=None, description="Speaker who speaks first (default: the first).")
+    opener: str | None = Field(
+        default=None, description="Speaker who speaks first (default: the first)."
+    )
     assistant: str | None = Field(
         default=None, description="Speaker trained as 'assistant' in exports (default: the second)."
     )
@@ -110,9 +117,15 @@ class Dialogue(Strict):
 
 
 DEFAULT_RUBRIC = [
-    Criterion(name="faithfulness", description="Every claim agrees with the grounding facts; nothing is invented."),
+    Criterion(
+        name="faithfulness",
+        description="Every claim agrees with the grounding facts; nothing is invented.",
+    ),
     Criterion(name="persona", description="Each speaker stays in character and in their own role."),
-    Criterion(name="quality", description="Natural, coherent, non-repetitive dialogue that serves the task."),
+    Criterion(
+        name="quality",
+        description="Natural, coherent, non-repetitive dialogue that serves the task.",
+    ),
 ]
 
 
@@ -120,7 +133,9 @@ class CriticSpec(Strict):
     """The quality bar."""
 
     rubric: list[Criterion] = Field(default_factory=lambda: list(DEFAULT_RUBRIC), min_length=1)
-    threshold: float = Field(default=3.5, ge=1, le=5, description="Weighted mean score needed to accept.")
+    threshold: float = Field(
+        default=3.5, ge=1, le=5, description="Weighted mean score needed to accept."
+    )
     max_revisions: int = Field(default=2, ge=0, le=20)
     retries: int = Field(default=2, ge=0, le=10, description="Re-asks after invalid critic output.")
 
@@ -136,7 +151,9 @@ class ModelConfig(Strict):
 
     spec: str = Field(default="local", min_length=1)
     base_url: str | None = None
-    api_key_env: str | None = Field(default=None, description="Environment variable holding the key.")
+    api_key_env: str | None = Field(
+        default=None, description="Environment variable holding the key."
+    )
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, gt=0)
     timeout: float | None = Field(default=None, gt=0)
@@ -150,19 +167,26 @@ def _model(value: Any) -> Any:
 class Scenario(Strict):
     """A whole scenario file."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Slug, used for run directories.")
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Slug, used for run directories."
+    )
     description: str = ""
     task: Annotated[Task, BeforeValidator(_task)]
-    facts: list[str] = Field(default_factory=list, description="Grounding facts the dialogue must respect.")
+    facts: list[str] = Field(
+        default_factory=list, description="Grounding facts the dialogue must respect."
+    )
     facts_file: str | None = Field(default=None, description="A text file with one fact per line.")
     speakers: list[SpeakerSpec] = Field(min_length=2)
-    conditions: dict[str, Annotated[ConditionValues, BeforeValidator(_condition)]] = Field(default_factory=dict)
+    conditions: dict[str, Annotated[ConditionValues, BeforeValidator(_condition)]] = Field(
+        default_factory=dict
+    )
     exemplars: list[Exemplar] = Field(default_factory=list)
     dialogue: Dialogue = Field(default_factory=Dialogue)
     critic: CriticSpec = Field(default_factory=CriticSpec)
     run: RunSpec = Field(default_factory=RunSpec)
     models: dict[str, Annotated[ModelConfig, BeforeValidator(_model)]] = Field(
-        default_factory=dict, description="'default' and per-role models (speaker, critic, reviser, ...)."
+        default_factory=dict,
+        description="'default' and per-role models (speaker, critic, reviser, ...).",
     )
 
     _source: Path | None = PrivateAttr(default=None)
@@ -195,7 +219,9 @@ class Scenario(Strict):
     def digest(self) -> str:
         """A hash of everything that shapes the data, for manifests and resume checks."""
         payload = {"scenario": self.model_dump(mode="json"), "facts": self.all_facts()}
-        payload["libraries"] = {k: v.model_dump(mode="json") for k, v in sorted(self._libraries.items())}
+        payload["libraries"] = {
+            k: v.model_dump(mode="json") for k, v in sorted(self._libraries.items())
+        }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     @classmethod
@@ -219,7 +245,13 @@ class Scenario(Strict):
         if not problems and located.data is None:
             problems.append((1, "(root)", "the scenario file is empty"))
         elif not problems and not isinstance(located.data, dict):
-            problems.append((located.line_of(()), "(root)", "a scenario must be a mapping of keys such as name, task, speakers"))
+            problems.append(
+                (
+                    located.line_of(()),
+                    "(root)",
+                    "a scenario must be a mapping of keys such as name, task, speakers",
+                )
+            )
         scenario = None
         if not problems:
             try:
@@ -255,7 +287,10 @@ class Scenario(Strict):
                 add(("speakers", i), "give exactly one of 'persona' (inline) or 'library'")
                 continue
             if speaker.persona is not None and speaker.pick:
-                add(("speakers", i, "pick"), "'pick' goes with 'library', not with an inline persona")
+                add(
+                    ("speakers", i, "pick"),
+                    "'pick' goes with 'library', not with an inline persona",
+                )
             if speaker.library is None:
                 continue
             library = _find_library(speaker.library, base)
@@ -265,20 +300,33 @@ class Scenario(Strict):
             self._libraries[speaker.name] = library
             if speaker.pick and library.get(speaker.pick) is None:
                 known = ", ".join(p.name for p in library.personas)
-                add(("speakers", i, "pick"), f"no persona '{speaker.pick}' in library '{library.name}' (has: {known})")
+                add(
+                    ("speakers", i, "pick"),
+                    f"no persona '{speaker.pick}' in library '{library.name}' (has: {known})",
+                )
             if speaker.role and not library.with_role(speaker.role):
                 roles = ", ".join(sorted({p.role for p in library.personas}))
-                add(("speakers", i, "role"), f"no persona with role '{speaker.role}' in library '{library.name}' (roles: {roles})")
+                add(
+                    ("speakers", i, "role"),
+                    f"no persona with role '{speaker.role}' in library '{library.name}' (roles: {roles})",
+                )
         for key in ("opener", "assistant"):
             value = getattr(self.dialogue, key)
             if value is not None and value not in names:
                 add(("dialogue", key), f"'{value}' is not a speaker (speakers: {', '.join(names)})")
         if self.dialogue.min_turns > self.dialogue.max_turns:
-            add(("dialogue", "min_turns"), f"min_turns ({self.dialogue.min_turns}) is more than max_turns ({self.dialogue.max_turns})")
+            add(
+                ("dialogue", "min_turns"),
+                f"min_turns ({self.dialogue.min_turns}) is more than max_turns ({self.dialogue.max_turns})",
+            )
         if self.facts_file is not None:
             file = base / self.facts_file
             try:
-                self._file_facts = [ln.strip() for ln in file.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+                self._file_facts = [
+                    ln.strip()
+                    for ln in file.read_text(encoding="utf-8").splitlines()
+                    if ln.strip() and not ln.lstrip().startswith("#")
+                ]
             except FileNotFoundError:
                 add(("facts_file",), f"file not found: {file}")
             except OSError as exc:
@@ -289,16 +337,28 @@ class Scenario(Strict):
             add(("facts",), "give at least one grounding fact (in 'facts' or 'facts_file')")
         for key, cond in self.conditions.items():
             if cond.weights is not None and len(cond.weights) != len(cond.values):
-                add(("conditions", key), f"{len(cond.weights)} weights for {len(cond.values)} values")
+                add(
+                    ("conditions", key),
+                    f"{len(cond.weights)} weights for {len(cond.values)} values",
+                )
         for i, exemplar in enumerate(self.exemplars):
             for key, value in exemplar.conditions.items():
                 if key not in self.conditions:
-                    add(("exemplars", i, "conditions", key), f"'{key}' is not a condition (conditions: {', '.join(self.conditions) or 'none'})")
+                    add(
+                        ("exemplars", i, "conditions", key),
+                        f"'{key}' is not a condition (conditions: {', '.join(self.conditions) or 'none'})",
+                    )
                 elif value not in self.conditions[key].values:
-                    add(("exemplars", i, "conditions", key), f"{value!r} is not a value of condition '{key}'")
+                    add(
+                        ("exemplars", i, "conditions", key),
+                        f"{value!r} is not a value of condition '{key}'",
+                    )
             for j, turn in enumerate(exemplar.turns):
                 if turn.speaker not in names:
-                    add(("exemplars", i, "turns", j, "speaker"), f"'{turn.speaker}' is not a speaker (speakers: {', '.join(names)})")
+                    add(
+                        ("exemplars", i, "turns", j, "speaker"),
+                        f"'{turn.speaker}' is not a speaker (speakers: {', '.join(names)})",
+                    )
         rubric_names = [c.name for c in self.critic.rubric]
         for i, name in enumerate(rubric_names):
             if rubric_names.index(name) != i:
@@ -360,13 +420,14 @@ def _pydantic_problems(exc: ValidationError, located: Located) -> list[tuple[int
         elif error["type"] == "too_short":
             msg = msg.replace(" after validation", "")
         elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+            msg = msg[len("Value error, ") :]
         loc, msg = _condition_loc(loc, msg, located)
         out.append((located.line_of(loc), format_path(located.data_path(loc)), msg, error))
     return [
         (line, where, msg)
         for line, where, msg, error in out
-        if error["type"] != "missing" or (located.data_path(tuple(error["loc"][:-1])), error["loc"][-1]) not in meant
+        if error["type"] != "missing"
+        or (located.data_path(tuple(error["loc"][:-1])), error["loc"][-1]) not in meant
     ]
 
 
@@ -375,7 +436,12 @@ def _condition_loc(loc: tuple[Any, ...], msg: str, located: Located) -> tuple[tu
     if len(loc) < 4 or loc[0] != "conditions" or not isinstance(loc[3], int):
         return loc, msg
     written = located.data_at(loc[:2])
-    if isinstance(written, dict) and "values" not in written and loc[2] == "weights" and loc[3] < len(written):
+    if (
+        isinstance(written, dict)
+        and "values" not in written
+        and loc[2] == "weights"
+        and loc[3] < len(written)
+    ):
         return (*loc[:2], list(written)[loc[3]]), msg.replace("Input", "the weight", 1)
     if isinstance(written, list) and loc[2] == "values":
         return (*loc[:2], *loc[3:]), msg

@@ -17,7 +17,9 @@ class Located:
     data: Any = None
     lines: dict[Path_, int] = field(default_factory=dict)
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, path, message)
-    built: dict[int, Any] = field(default_factory=dict, repr=False)  # node id -> value, so aliases are built once
+    built: dict[int, Any] = field(
+        default_factory=dict, repr=False
+    )  # node id -> value, so aliases are built once
 
     def line_of(self, loc: Path_) -> int:
         """Line of the deepest part of `loc` that exists in the file (1 if none)."""
@@ -25,9 +27,9 @@ class Located:
         data = self.data
         walked: list[str | int] = []
         for part in loc:
-            if isinstance(data, dict) and part in data:
-                data = data[part]
-            elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            if (isinstance(data, dict) and part in data) or (
+                isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+            ):
                 data = data[part]
             else:
                 continue  # a pydantic union tag or a missing key: stay at the parent
@@ -40,7 +42,9 @@ class Located:
         data = self.data
         for part in path:
             in_dict = isinstance(data, dict) and part in data
-            if not in_dict and not (isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)):
+            if not in_dict and not (
+                isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+            ):
                 return None
             data = data[part]
         return data
@@ -50,13 +54,14 @@ class Located:
         data = self.data
         kept: list[str | int] = []
         for part in loc:
-            if isinstance(data, dict) and part in data:
+            if (isinstance(data, dict) and part in data) or (
+                isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+            ):
                 data = data[part]
                 kept.append(part)
-            elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-                data = data[part]
-                kept.append(part)
-            elif isinstance(part, str) and (part[:1].isupper() or "[" in part or part in _TYPE_TAGS):
+            elif isinstance(part, str) and (
+                part[:1].isupper() or "[" in part or part in _TYPE_TAGS
+            ):
                 continue
             else:
                 kept.append(part)
@@ -65,7 +70,17 @@ class Located:
 
 
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
-_TYPE_TAGS = {"str", "int", "float", "bool", "list", "dict", "none", "function-after", "function-before"}
+_TYPE_TAGS = {
+    "str",
+    "int",
+    "float",
+    "bool",
+    "list",
+    "dict",
+    "none",
+    "function-after",
+    "function-before",
+}
 
 
 def format_path(loc: Path_) -> str:
@@ -83,9 +98,21 @@ def load_located(text: str) -> Located:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         message = f"YAML syntax error: {exc.problem or exc}"
-        if exc.context == "while scanning a quoted scalar" and exc.context_mark and "end of stream" in str(exc.problem):
-            line, message = exc.context_mark.line + 1, "YAML syntax error: a quote opened on this line is never closed"
-        elif exc.context and exc.context.startswith("while ") and exc.context_mark and exc.context_mark.line + 1 != line:
+        if (
+            exc.context == "while scanning a quoted scalar"
+            and exc.context_mark
+            and "end of stream" in str(exc.problem)
+        ):
+            line, message = (
+                exc.context_mark.line + 1,
+                "YAML syntax error: a quote opened on this line is never closed",
+            )
+        elif (
+            exc.context
+            and exc.context.startswith("while ")
+            and exc.context_mark
+            and exc.context_mark.line + 1 != line
+        ):
             # e.g. an unclosed bracket: say where it was opened, not only where parsing failed
             message += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
         out.problems.append((line, "(root)", message))
@@ -109,38 +136,69 @@ def _problem(exc: yaml.YAMLError) -> str:
 
 
 def _build(
-    node: yaml.Node, path: Path_, out: Located, loader: yaml.SafeLoader, parents: tuple[int, ...] = ()
+    node: yaml.Node,
+    path: Path_,
+    out: Located,
+    loader: yaml.SafeLoader,
+    parents: tuple[int, ...] = (),
 ) -> Any:
     out.lines.setdefault(path, node.start_mark.line + 1)
     if id(node) in parents:
-        out.problems.append((node.start_mark.line + 1, format_path(path), "an alias refers to a value that contains it"))
+        out.problems.append(
+            (
+                node.start_mark.line + 1,
+                format_path(path),
+                "an alias refers to a value that contains it",
+            )
+        )
         return None
     if id(node) in out.built:  # an alias of a finished value: share it, as PyYAML does
         return out.built[id(node)]
     parents = (*parents, id(node))
-    if node.tag not in _PLAIN_TAGS and not isinstance(node, yaml.ScalarNode):  # e.g. !!python/object
-        out.problems.append((node.start_mark.line + 1, format_path(path), f"bad value: unsupported YAML tag '{node.tag}'"))
+    if node.tag not in _PLAIN_TAGS and not isinstance(
+        node, yaml.ScalarNode
+    ):  # e.g. !!python/object
+        out.problems.append(
+            (
+                node.start_mark.line + 1,
+                format_path(path),
+                f"bad value: unsupported YAML tag '{node.tag}'",
+            )
+        )
         return None
     if isinstance(node, yaml.MappingNode):
         try:
             loader.flatten_mapping(node)
         except yaml.YAMLError as exc:
-            out.problems.append((node.start_mark.line + 1, format_path(path), f"bad merge ('<<'): {_problem(exc)}"))
+            out.problems.append(
+                (node.start_mark.line + 1, format_path(path), f"bad merge ('<<'): {_problem(exc)}")
+            )
             return None
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             try:
                 key = loader.construct_object(key_node, deep=True)
             except yaml.YAMLError as exc:
-                out.problems.append((key_node.start_mark.line + 1, format_path(path), f"bad key: {_problem(exc)}"))
+                out.problems.append(
+                    (key_node.start_mark.line + 1, format_path(path), f"bad key: {_problem(exc)}")
+                )
                 continue
             if isinstance(key, list | dict):
-                out.problems.append((key_node.start_mark.line + 1, format_path(path), "mapping keys must be plain values"))
+                out.problems.append(
+                    (
+                        key_node.start_mark.line + 1,
+                        format_path(path),
+                        "mapping keys must be plain values",
+                    )
+                )
                 continue
             if key in result:
                 out.problems.append(
-                    (key_node.start_mark.line + 1, format_path((*path, key)),
-                     f"duplicate key '{key}' (first given on line {out.lines[(*path, key)]})")
+                    (
+                        key_node.start_mark.line + 1,
+                        format_path((*path, key)),
+                        f"duplicate key '{key}' (first given on line {out.lines[(*path, key)]})",
+                    )
                 )
                 continue
             out.lines[(*path, key)] = key_node.start_mark.line + 1
@@ -148,10 +206,14 @@ def _build(
         out.built[id(node)] = result
         return result
     if isinstance(node, yaml.SequenceNode):
-        out.built[id(node)] = [_build(item, (*path, i), out, loader, parents) for i, item in enumerate(node.value)]
+        out.built[id(node)] = [
+            _build(item, (*path, i), out, loader, parents) for i, item in enumerate(node.value)
+        ]
         return out.built[id(node)]
     try:
         return loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
-        out.problems.append((node.start_mark.line + 1, format_path(path), f"bad value: {_problem(exc)}"))
+        out.problems.append(
+            (node.start_mark.line + 1, format_path(path), f"bad value: {_problem(exc)}")
+        )
         return None

@@ -49,7 +49,9 @@ def no_remote_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)
 
 
-def scripted_models(script: Script | None = None, **per_role: Script) -> dict[str, ScriptedChatModel]:
+def scripted_models(
+    script: Script | None = None, **per_role: Script
+) -> dict[str, ScriptedChatModel]:
     """A scripted model per role: `script` for all, or a script per role name."""
     return {
         role: ScriptedChatModel(role=role, script=per_role.get(role, script))

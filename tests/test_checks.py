@@ -19,21 +19,28 @@ PERSONAS = {
 }
 
 
-def fired(*texts: str, speakers: tuple[str, ...] = ("customer", "agent")) -> list[tuple[str, int, str]]:
+def fired(
+    *texts: str, speakers: tuple[str, ...] = ("customer", "agent")
+) -> list[tuple[str, int, str]]:
     turns = [{"speaker": speakers[i % len(speakers)], "text": t} for i, t in enumerate(texts)]
-    return [(f.check, f.turn, f.evidence) for f in check_dialogue(turns, facts=FACTS, personas=PERSONAS)]
+    return [
+        (f.check, f.turn, f.evidence) for f in check_dialogue(turns, facts=FACTS, personas=PERSONAS)
+    ]
 
 
 def test_clean_dialogue_fires_nothing():
-    assert fired(
-        "Hi, I'm Dana. My internet died this morning, I'm 34 and I work from home.",
-        "Hello Dana, this is Sam. An outage started at 7:40 am in Northgate.",
-        "When will it be back? I need it by tonight.",
-        "Crews expect service back by 3 pm on May 12, and you get a $15.00 credit.",
-        "Is Olga Petrova on it? How many homes are hit?",
-        "Yes, technician Olga Petrova leads it; about 2400 homes are affected.",
-        "Thanks, goodbye.",
-    ) == []
+    assert (
+        fired(
+            "Hi, I'm Dana. My internet died this morning, I'm 34 and I work from home.",
+            "Hello Dana, this is Sam. An outage started at 7:40 am in Northgate.",
+            "When will it be back? I need it by tonight.",
+            "Crews expect service back by 3 pm on May 12, and you get a $15.00 credit.",
+            "Is Olga Petrova on it? How many homes are hit?",
+            "Yes, technician Olga Petrova leads it; about 2400 homes are affected.",
+            "Thanks, goodbye.",
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -73,8 +80,12 @@ def test_persona_breaks_and_role_swaps():
     assert fired("Hello.", "Hi, my name is Dana and I need help.") == [
         ("role_swap", 1, "my name is Dana"),
     ]
-    assert fired("Hi, I'm Rebecca and my internet is down.") == [("persona_break", 0, "I'm Rebecca")]
-    assert fired("Hello.", "Let me check.\nCustomer: thanks!") == [("role_swap", 1, "Customer: thanks!")]
+    assert fired("Hi, I'm Rebecca and my internet is down.") == [
+        ("persona_break", 0, "I'm Rebecca")
+    ]
+    assert fired("Hello.", "Let me check.\nCustomer: thanks!") == [
+        ("role_swap", 1, "Customer: thanks!")
+    ]
 
 
 def test_empty_and_repeated_turns():
@@ -94,7 +105,10 @@ def test_conditions_and_personas_count_as_grounding():
 
 
 def test_mentions_canonicalise_values():
-    values = {(m.kind, m.value) for m in mentions("On March 3 at 10:30 pm it cost $1,200.50 or 2.5k dollars")}
+    values = {
+        (m.kind, m.value)
+        for m in mentions("On March 3 at 10:30 pm it cost $1,200.50 or 2.5k dollars")
+    }
     assert values == {("date", "3-3"), ("time", "22:30"), ("money", "1200.5"), ("money", "2500")}
 
 

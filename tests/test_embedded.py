@@ -16,7 +16,9 @@ pytestmark = pytest.mark.embedded
 
 async def test_two_short_samples_on_the_embedded_model(tmp_path: Path):
     text = (SCENARIOS / "support_outage.yaml").read_text()
-    text = text.replace("max_turns: 6", "max_turns: 4").replace("max_revisions: 1", "max_revisions: 0")
+    text = text.replace("max_turns: 6", "max_turns: 4").replace(
+        "max_revisions: 1", "max_revisions: 0"
+    )
     scenario = Scenario.from_text(text, SCENARIOS / "support_outage.yaml")
     out = tmp_path / "run"
     summary = await run_scenario(scenario, RunOptions(out=out, samples=2, quiet=True))
@@ -35,7 +37,9 @@ async def test_two_short_samples_on_the_embedded_model(tmp_path: Path):
         assert sum(1 for m in turns if m["content"].strip()) >= 3, "the model wrote the turns"
         verdict = record["verdict"]
         assert set(verdict["model_scores"]) == {"faithfulness", "persona", "quality"}
-        assert all(1 <= s <= 5 for s in verdict["model_scores"].values())  # grammar-constrained JSON
+        assert all(
+            1 <= s <= 5 for s in verdict["model_scores"].values()
+        )  # grammar-constrained JSON
         usage = record["usage"]
         assert usage["speaker"]["calls"] >= 4 and usage["speaker"]["output_tokens"] > 0
         assert usage["critic"]["calls"] == 1  # the grammar makes the verdict parse first time

@@ -93,25 +93,40 @@ async def test_accept_first_time(make_scenario, tmp_path):
 
 async def test_revise_then_accept(make_scenario, tmp_path):
     def critic(role, messages):
-        return verdict(5) if "REVISED" in transcript_of(messages) else verdict(2, "revise", flagged=[1])
+        return (
+            verdict(5)
+            if "REVISED" in transcript_of(messages)
+            else verdict(2, "revise", flagged=[1])
+        )
 
     manifest, out = await run(
-        make_scenario(BASE), tmp_path,
-        speaker=good_speaker, critic=critic, reviser=lambda r, m: "REVISED: it is on March 3 at 10:30 am.",
+        make_scenario(BASE),
+        tmp_path,
+        speaker=good_speaker,
+        critic=critic,
+        reviser=lambda r, m: "REVISED: it is on March 3 at 10:30 am.",
     )
     assert manifest["counts"]["accepted"] == 3
     record = read(out / "accepted.jsonl")[0]
     assert record["revisions"] == 1
     contents = [m["content"] for m in record["messages"][1:]]
     # only the flagged turn changed; the others are kept word for word
-    assert contents == [GOOD_TURNS[0], "REVISED: it is on March 3 at 10:30 am.", GOOD_TURNS[2], GOOD_TURNS[3]]
+    assert contents == [
+        GOOD_TURNS[0],
+        "REVISED: it is on March 3 at 10:30 am.",
+        GOOD_TURNS[2],
+        GOOD_TURNS[3],
+    ]
     assert record["usage"]["reviser"]["calls"] == 1 and record["usage"]["critic"]["calls"] == 2
 
 
 async def test_revise_until_budget_spent_then_reject(make_scenario, tmp_path):
     manifest, out = await run(
-        make_scenario(BASE), tmp_path,
-        speaker=good_speaker, critic=lambda r, m: verdict(2, "revise", [0]), reviser=lambda r, m: "Hello again.",
+        make_scenario(BASE),
+        tmp_path,
+        speaker=good_speaker,
+        critic=lambda r, m: verdict(2, "revise", [0]),
+        reviser=lambda r, m: "Hello again.",
     )
     assert manifest["counts"] == {"planned": 3, "accepted": 0, "rejected": 3, "failed": 0}
     record = read(out / "rejected.jsonl")[0]
@@ -162,14 +177,21 @@ async def test_transport_errors_are_retried(make_scenario, tmp_path):
         return good_speaker(role, messages)
 
     scenario = make_scenario(BASE.replace("samples: 3", "samples: 1"))
-    manifest, out = await run(scenario, tmp_path, speaker=speaker, critic=lambda r, m: verdict(5))
+    manifest, _out = await run(scenario, tmp_path, speaker=speaker, critic=lambda r, m: verdict(5))
     assert manifest["counts"]["accepted"] == 1
     assert calls["n"] == 4 + 2  # four turns, two of the first turn's tries failed
 
 
-async def test_planted_contradiction_is_caught_even_when_the_model_critic_approves(make_scenario, tmp_path):
+async def test_planted_contradiction_is_caught_even_when_the_model_critic_approves(
+    make_scenario, tmp_path
+):
     def speaker(role, messages):
-        turns = ["When is it?", "It is on March 4 at 10:30 am and costs $55.", "Thanks.", "You're welcome."]
+        turns = [
+            "When is it?",
+            "It is on March 4 at 10:30 am and costs $55.",
+            "Thanks.",
+            "You're welcome.",
+        ]
         return turns[turn_number(messages) % 4]
 
     scenario = make_scenario(BASE.replace("max_revisions: 2", "max_revisions: 0"))
@@ -197,7 +219,7 @@ async def test_invalid_critic_output_is_fed_back_then_accepted(make_scenario, tm
         return verdict(5)
 
     scenario = make_scenario(BASE.replace("samples: 3", "samples: 1"))
-    manifest, out = await run(scenario, tmp_path, speaker=good_speaker, critic=critic)
+    manifest, _out = await run(scenario, tmp_path, speaker=good_speaker, critic=critic)
     assert manifest["counts"]["accepted"] == 1
     assert len(seen) == 2 and "overall" in seen[1].split("That reply was invalid")[1]
 
@@ -229,8 +251,10 @@ async def test_stop_conditions(make_scenario, tmp_path, turns, min_turns, expect
         BASE.replace("min_turns: 2", f"min_turns: {min_turns}").replace("samples: 3", "samples: 1")
     )
     _, out = await run(
-        scenario, tmp_path,
-        speaker=lambda r, m: turns[turn_number(m)], critic=lambda r, m: verdict(5),
+        scenario,
+        tmp_path,
+        speaker=lambda r, m: turns[turn_number(m)],
+        critic=lambda r, m: verdict(5),
     )
     record = read(out / "accepted.jsonl")[0]
     assert record["turns"] == expected_len and record["stop_reason"] == reason
@@ -245,7 +269,10 @@ async def test_repetition_ends_the_dialogue_after_resampling(make_scenario, tmp_
 
     scenario = make_scenario(BASE.replace("samples: 3", "samples: 1"))
     _, out = await run(
-        scenario, tmp_path, speaker=speaker, critic=lambda r, m: verdict(5),
+        scenario,
+        tmp_path,
+        speaker=speaker,
+        critic=lambda r, m: verdict(5),
         reviser=lambda r, m: "My appointment is on March 3, right?",
     )
     record = read(out / "accepted.jsonl")[0]  # the reviser repaired the repeat

@@ -11,10 +11,25 @@ from tests.conftest import scripted_models
 
 def test_graph_has_the_roles_and_edges():
     graph = build_sample_graph().compile().get_graph()
-    assert set(graph.nodes) == {"__start__", "plan", "speaker", "critic", "reviser", "accept", "reject", "__end__"}
+    assert set(graph.nodes) == {
+        "__start__",
+        "plan",
+        "speaker",
+        "critic",
+        "reviser",
+        "accept",
+        "reject",
+        "__end__",
+    }
     edges = {(e.source, e.target) for e in graph.edges}
-    assert {("speaker", "speaker"), ("speaker", "critic"), ("critic", "accept"), ("critic", "reviser"),
-            ("critic", "reject"), ("reviser", "critic")} <= edges
+    assert {
+        ("speaker", "speaker"),
+        ("speaker", "critic"),
+        ("critic", "accept"),
+        ("critic", "reviser"),
+        ("critic", "reject"),
+        ("reviser", "critic"),
+    } <= edges
 
 
 def test_route_turn():

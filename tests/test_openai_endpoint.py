@@ -37,7 +37,11 @@ def responder(request: dict) -> dict | str:
             "overall": 5,
             "decision": "accept",
         }
-    said = [m for m in request["messages"][1:] if m["content"] != "Go on." and not m["content"].startswith("Start the")]
+    said = [
+        m
+        for m in request["messages"][1:]
+        if m["content"] != "Go on." and not m["content"].startswith("Start the")
+    ]
     return FACT_LINES[len(said) % len(FACT_LINES)]
 
 
@@ -47,22 +51,31 @@ def responder(request: dict) -> dict | str:
         ({}, "json_schema"),
         ({"supports_json_schema": False}, "function_calling"),
         ({"supports_json_schema": False, "supports_tools": False}, "json_mode"),
-        ({"supports_json_schema": False, "supports_tools": False, "supports_json_object": False}, "prompt"),
+        (
+            {"supports_json_schema": False, "supports_tools": False, "supports_json_object": False},
+            "prompt",
+        ),
     ],
 )
-async def test_critic_works_whatever_structured_output_the_server_supports(tmp_path: Path, capabilities, method):
+async def test_critic_works_whatever_structured_output_the_server_supports(
+    tmp_path: Path, capabilities, method
+):
     scenario = Scenario.from_file(SCENARIOS / "support_outage.yaml")
     server = MockServer(MockConfig(responder=responder, **capabilities))
     url = await server.start()
     try:
         summary = await run_scenario(
             scenario,
-            RunOptions(out=tmp_path / "run", samples=2, model="openai:mock-model", base_url=url, quiet=True),
+            RunOptions(
+                out=tmp_path / "run", samples=2, model="openai:mock-model", base_url=url, quiet=True
+            ),
         )
     finally:
         await server.stop()
     assert summary.counts["accepted"] == 2, summary.counts
-    critic_requests = [r for r in server.stats.last_requests if "strict reviewer" in r["messages"][0]["content"]]
+    critic_requests = [
+        r for r in server.stats.last_requests if "strict reviewer" in r["messages"][0]["content"]
+    ]
     expected_marker = {
         "json_schema": lambda r: r.get("response_format", {}).get("type") == "json_schema",
         "function_calling": lambda r: bool(r.get("tools")),
@@ -79,7 +92,9 @@ async def test_critic_works_whatever_structured_output_the_server_supports(tmp_p
 
 async def test_server_that_only_takes_max_tokens(tmp_path: Path):
     scenario = Scenario.from_text(
-        (SCENARIOS / "support_outage.yaml").read_text().replace("default: local", "default: {spec: 'openai:m', max_tokens: 64}"),
+        (SCENARIOS / "support_outage.yaml")
+        .read_text()
+        .replace("default: local", "default: {spec: 'openai:m', max_tokens: 64}"),
         SCENARIOS / "support_outage.yaml",
     )
     server = MockServer(MockConfig(responder=responder, accepts_max_completion_tokens=False))
@@ -107,14 +122,17 @@ async def test_critic_output_out_of_range_is_retried_then_recorded(tmp_path: Pat
     url = await server.start()
     try:
         summary = await run_scenario(
-            scenario, RunOptions(out=tmp_path / "run", samples=1, model="openai:m", base_url=url, quiet=True)
+            scenario,
+            RunOptions(out=tmp_path / "run", samples=1, model="openai:m", base_url=url, quiet=True),
         )
     finally:
         await server.stop()
     assert summary.counts["failed"] == 1
     failed = json.loads((tmp_path / "run" / "failed.jsonl").read_text())
     assert "ModelOutputError" in failed["error"] and "overall" in failed["error"]
-    critic_calls = [r for r in server.stats.last_requests if "strict reviewer" in r["messages"][0]["content"]]
+    critic_calls = [
+        r for r in server.stats.last_requests if "strict reviewer" in r["messages"][0]["content"]
+    ]
     assert len(critic_calls) == 3  # the first answer and critic.retries (2) re-asks with the error
     assert "That reply was invalid" in critic_calls[-1]["messages"][-1]["content"]
 
@@ -123,9 +141,26 @@ def test_cli_run_against_a_local_server(tmp_path: Path):
     with serve_in_thread(MockConfig(responder=responder)) as server:
         out = tmp_path / "run"
         proc = subprocess.run(
-            [sys.executable, "-m", "rolegraph", "run", str(SCENARIOS / "support_outage.yaml"), "-n", "2",
-             "--model", "openai:mock-model", "--base-url", server.base_url, "--out", str(out), "-q"],
-            capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+            [
+                sys.executable,
+                "-m",
+                "rolegraph",
+                "run",
+                str(SCENARIOS / "support_outage.yaml"),
+                "-n",
+                "2",
+                "--model",
+                "openai:mock-model",
+                "--base-url",
+                server.base_url,
+                "--out",
+                str(out),
+                "-q",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
         )
     assert proc.returncode == 0, proc.stderr
     assert f"data written to {out}/accepted.jsonl" in proc.stdout
@@ -137,9 +172,21 @@ def test_cli_run_against_a_local_server(tmp_path: Path):
 
 def test_missing_api_key_is_one_clear_line(tmp_path: Path):
     proc = subprocess.run(
-        [sys.executable, "-m", "rolegraph", "run", str(SCENARIOS / "support_outage.yaml"), "--model", "openai:gpt-4o-mini",
-         "--out", str(tmp_path / "run")],
-        capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        [
+            sys.executable,
+            "-m",
+            "rolegraph",
+            "run",
+            str(SCENARIOS / "support_outage.yaml"),
+            "--model",
+            "openai:gpt-4o-mini",
+            "--out",
+            str(tmp_path / "run"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [

@@ -18,7 +18,9 @@ def test_same_seed_same_plan_different_seed_different_plan(outage):
 
 
 def test_plan_of_a_sample_does_not_depend_on_how_many_are_planned(outage):
-    assert plan_sample(outage, 5, 7).model_dump() == plans(outage, 7, 10)[5] == plans(outage, 7, 30)[5]
+    assert (
+        plan_sample(outage, 5, 7).model_dump() == plans(outage, 7, 10)[5] == plans(outage, 7, 30)[5]
+    )
 
 
 def test_library_personas_vary_and_inline_persona_is_fixed(outage):
@@ -39,7 +41,9 @@ def test_weighted_conditions_follow_their_weights(outage):
 def test_exemplars_prefer_matching_conditions(outage):
     for i in range(20):
         plan = plan_sample(outage, i, 9)
-        assert plan.exemplars == [0]  # the only exemplar, chosen once per sample (exemplars_per_sample: 1)
+        assert plan.exemplars == [
+            0
+        ]  # the only exemplar, chosen once per sample (exemplars_per_sample: 1)
 
 
 def test_initial_state_is_json_safe_and_complete(outage):

@@ -23,7 +23,9 @@ async def test_scenario_runs_with_scripted_model(path: Path, tmp_path: Path):
     scenario = Scenario.from_file(path)
     assert path.read_text().startswith("# yaml-language-server: $schema=./scenario.schema.json")
     out = tmp_path / "run"
-    summary = await run_scenario(scenario, RunOptions(out=out, samples=3, model="scripted", quiet=True))
+    summary = await run_scenario(
+        scenario, RunOptions(out=out, samples=3, model="scripted", quiet=True)
+    )
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"]["planned"] == 3
     assert summary.counts["accepted"] + summary.counts["rejected"] == 3, summary.counts
