@@ -17,7 +17,7 @@ from agents.base import Role, register
 from agents.checks import check_dialogue
 from agents.context import Criterion, RunContext
 from agents.speaker import persona_name
-from agents.state import CheckFinding, Decision, SampleState, Verdict
+from agents.state import CheckFinding, Decision, Finding, SampleState, Verdict, current_findings
 from agents.structured import ask_structured
 
 Score = Literal[1, 2, 3, 4, 5]
@@ -99,9 +99,23 @@ def critic_messages(state: SampleState, ctx: RunContext) -> list[Any]:
     user = (
         f"Task: {ctx.task}\n\nGrounding facts:\n{ctx.facts_text() or '(none)'}{private}\n\nRubric:\n{rubric}\n\n"
         f"Speakers:\n{personas}\n\nConditions: {conditions}\n\nDialogue:\n{transcript(state)}\n\n"
+        f"{findings_text(current_findings(state))}"
         f"Reply as JSON: {schema_outline([c.name for c in ctx.rubric], len(turns))}"
     )
     return [SystemMessage(content=system), HumanMessage(content=user)]
+
+
+def findings_text(findings: list[Finding]) -> str:
+    """What other roles (fact checker, ...) found, for the critic's prompt; empty when none."""
+    if not findings:
+        return ""
+    lines = []
+    for f in findings:
+        where = f"turn [{f.turn}]" if f.turn >= 0 else "dialogue"
+        status = f" {f.status}:" if f.status else ""
+        evidence = f" (evidence: {f.evidence})" if f.evidence else ""
+        lines.append(f"- {f.source}, {where},{status} {f.message}{evidence}")
+    return "Findings of other reviewers:\n" + "\n".join(lines) + "\n\n"
 
 
 def combine(
@@ -125,7 +139,9 @@ def combine(
     blocking = any(f.severity == "error" for f in findings)
     decision: Decision = "accept" if overall >= threshold and not blocking else "revise"
     flagged = (
-        sorted({*report.flagged_turns, *(f.turn for f in findings)}) if decision != "accept" else []
+        sorted({*report.flagged_turns, *(f.turn for f in findings if f.turn >= 0)})
+        if decision != "accept"
+        else []
     )
     return Verdict(
         rationale=report.rationale,
@@ -166,6 +182,8 @@ class Critic(Role):
             personas=state["personas"],
             conditions=state.get("conditions"),
         )
+        # Error and warning findings of other roles count like failed checks; info is context.
+        findings += [f.as_check() for f in current_findings(state) if f.severity != "info"]
         verdict = combine(report, findings, ctx.rubric, ctx.threshold)
         if verdict.decision != "accept" and state.get("revisions", 0) >= state["max_revisions"]:
             verdict = verdict.model_copy(update={"decision": "reject"})

@@ -165,10 +165,17 @@ class Speaker(Role):
     )
     resamples: ClassVar[int] = 2  # extra draws when a turn comes out empty or repeated
 
+    places: ClassVar[tuple[str, ...]] = ("player",)
+
+    def messages(self, state: SampleState, ctx: RunContext, speaker: str) -> list[BaseMessage]:
+        """The prompt for `speaker`'s next turn; subclasses add to it (see UserSimulator)."""
+        return speaker_messages(state, ctx, speaker)
+
     async def __call__(self, state: SampleState, ctx: RunContext) -> dict[str, Any]:
         speaker = state["next_speaker"]
-        model = ctx.model_for(self.name)
-        messages = speaker_messages(state, ctx, speaker)
+        # roles that speak (e.g. user_simulator) use the speaker's model unless given their own
+        model = ctx.models.get(self.name) or ctx.model_for("speaker")
+        messages = self.messages(state, ctx, speaker)
         earlier = [t["text"] for t in state.get("turns") or []]
         for _attempt in range(self.resamples + 1):
             reply = await model.ainvoke(messages)

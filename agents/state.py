@@ -34,6 +34,9 @@ class CheckFinding(BaseModel):
     severity: Literal["error", "warning"] = "error"
     message: str
     evidence: str = Field(default="", description="The exact text that fired the check.")
+    source: str = Field(
+        default="checks", description="'checks' (deterministic) or the role that reported it."
+    )
 
 
 class Verdict(BaseModel):
@@ -51,11 +54,61 @@ class Verdict(BaseModel):
     model_overall: float = Field(ge=1, le=5)
     model_decision: Decision
     decision: Decision
+    rejected_by: str | None = Field(
+        default=None, description="The gate role that refused a sample the critic passed."
+    )
 
     @property
     def fired(self) -> list[str]:
         """Names of the checks that fired, without repeats, in order."""
         return list(dict.fromkeys(f.check for f in self.checks))
+
+
+class Finding(BaseModel):
+    """What an extra role (fact checker, safety filter, ...) found about one dialogue draft.
+
+    Findings travel in `SampleState.findings` (appended, never replaced): the critic sees the
+    ones about the current draft, error-level ones block acceptance like a failed check, and
+    all of them are kept in the sample's record.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(description="The role that reported it, e.g. 'fact_checker'.")
+    check: str = Field(description="What was checked, e.g. 'claim_contradicted'.")
+    message: str
+    turn: int = Field(default=-1, description="Turn index (0-based); -1 for the whole dialogue.")
+    severity: Literal["error", "warning", "info"] = "error"
+    criterion: str = Field(default="faithfulness", description="The rubric criterion it caps.")
+    claim: str = Field(default="", description="The claim checked, quoted from the turn.")
+    status: str = Field(default="", description="e.g. supported / contradicted / unsupported.")
+    evidence: str = Field(default="", description="The fact or text that decides it.")
+    revision: int = Field(default=0, description="The draft it is about (0 = first draft).")
+
+    def as_check(self) -> CheckFinding:
+        """The finding as one of the verdict's checks (only error and warning findings are)."""
+        return CheckFinding(
+            check=self.check,
+            turn=self.turn,
+            criterion=self.criterion,
+            severity="error" if self.severity == "error" else "warning",
+            message=self.message,
+            evidence=self.evidence or self.claim,
+            source=self.source,
+        )
+
+
+def current_findings(state: SampleState) -> list[Finding]:
+    """The findings about the draft now in the state (earlier drafts' findings are history)."""
+    revision = state.get("revisions", 0)
+    return [
+        Finding.model_validate(f) for f in state.get("findings") or [] if f["revision"] == revision
+    ]
+
+
+def dialogue_finished(state: SampleState) -> bool:
+    """True once the turn loop is over (a stop condition fired or max_turns was reached)."""
+    return bool(state.get("stop_reason")) or len(state.get("turns") or []) >= state["max_turns"]
 
 
 def add_usage(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
@@ -78,7 +131,8 @@ class SampleState(TypedDict, total=False):
     conditions: dict[str, Any]
     exemplars: list[list[Turn]]
     turns: list[Turn]
-    next_speaker: str
+    next_speaker: str  # set by the speaker (round robin), a turn rule or a director role
+    goals: dict[str, dict[str, Any]]  # speaker -> hidden goal (user_simulator), from the scenario
     stop_reason: str | None
     min_turns: int
     max_turns: int
@@ -86,6 +140,8 @@ class SampleState(TypedDict, total=False):
     revisions: int
     verdict: dict[str, Any] | None  # the latest Verdict, as a dict
     attempts: Annotated[list[dict[str, Any]], operator.add]  # {turns, verdict} per critic pass
+    findings: Annotated[list[dict[str, Any]], operator.add]  # Finding dicts from extra roles
     status: Status
+    rejected_by: str | None  # the role that rejected the sample outside the critic (a gate)
     error: str | None
     usage: Annotated[dict[str, Any], add_usage]

@@ -78,34 +78,67 @@ def _cmd_personas(args: argparse.Namespace) -> int:
     return 0
 
 
+GRAPH_FORMATS = ["mermaid", "ascii", "dot", "png", "svg", "html", "graphml"]
+GRAPH_SUFFIXES = {"htm": "html", "mmd": "mermaid", "gv": "dot", "txt": "ascii"}
+
+
 def _cmd_graph(args: argparse.Namespace) -> int:
-    from graphs import build_sample_graph
+    from graphs.visualize import render
+    from rolegraph.report import scenario_graph
     from rolegraph.scenario import Scenario
 
-    Scenario.from_file(args.scenario)
-    drawable = build_sample_graph().compile().get_graph()
-    sys.stdout.write(drawable.draw_mermaid() + "\n")
+    suffix = Path(args.output).suffix.lstrip(".").lower() if args.output else ""
+    fmt = args.format or GRAPH_SUFFIXES.get(suffix, suffix) or "mermaid"
+    drawing = render(scenario_graph(Scenario.from_file(args.scenario)), fmt)
+    if args.output:
+        path = Path(args.output)
+        if isinstance(drawing, bytes):
+            path.write_bytes(drawing)
+        else:
+            path.write_text(drawing, encoding="utf-8")
+        print(f"{fmt} graph written to {path}", file=sys.stderr)
+    elif isinstance(drawing, bytes):
+        if sys.stdout.isatty():
+            raise UsageError(f"{fmt} is a binary format: write it to a file with -o graph.{fmt}")
+        sys.stdout.buffer.write(drawing)
+    else:
+        sys.stdout.write(drawing)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from rolegraph.report import build_report
+
+    print(f"report written to {build_report(args.run_dir, args.output)}")
     return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from rolegraph.runner import RunOptions, run_scenario
+    from rolegraph.runner import RunOptions, default_out_dir, run_scenario
     from rolegraph.scenario import Scenario
 
     scenario = Scenario.from_file(args.scenario)
     options = RunOptions(
-        out=Path(args.out) if args.out else None,
+        out=Path(args.out) if args.out else default_out_dir(scenario),
         samples=args.samples,
         seed=args.seed,
         concurrency=args.concurrency,
         model=args.model,
         base_url=args.base_url,
         quiet=args.quiet,
+        resume=args.resume,
+        force=args.force,
+        max_failures=args.max_failures,
+        max_cost=args.max_cost,
     )
     try:
         summary = asyncio.run(run_scenario(scenario, options))
     except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/]: finished samples are in the run directory")
+        print(
+            f"interrupted: finished samples are kept; continue with: rolegraph run {args.scenario} "
+            f"--out {options.out} --resume",
+            file=sys.stderr,
+        )
         return 130
     c = summary.counts
     table = Table(title=f"rolegraph run: {scenario.name}", show_header=False)
@@ -117,7 +150,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     table.add_row("acceptance rate", f"{rate:.0%}")
     table.add_row("revisions", str(summary.revisions))
     tokens = sum(int(v.get("total_tokens", 0)) for v in summary.usage.values())
-    table.add_row("tokens", f"{tokens:,}")
+    table.add_row("tokens", f"{tokens:,}" + (f" (${summary.cost:.4f})" if summary.cost else ""))
     table.add_row(
         "time",
         f"{summary.seconds:.1f} s ({summary.done / max(summary.seconds, 1e-9) * 60:.1f} samples/min)",
@@ -125,7 +158,42 @@ def _cmd_run(args: argparse.Namespace) -> int:
     table.add_row("output", str(summary.out_dir))
     (err if args.quiet else out).print(table)
     print(f"data written to {summary.out_dir}/accepted.jsonl")
+    if summary.stopped:
+        print(f"stopped early: {summary.stopped}", file=sys.stderr)
+        return 1
     return 0 if c["failed"] < summary.planned else 1
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from rolegraph.evaluate import evaluate, parse_prices, render, render_compare
+    from rolegraph.rundir import open_run
+
+    options = {
+        "seed": args.seed,
+        "prices": parse_prices(args.price or []),
+        "embed": args.embed,
+        "downstream": args.downstream,
+    }
+    report = evaluate(open_run(args.run_dir), **options)
+    other = evaluate(open_run(args.compare), **options) if args.compare else None
+    if args.json:
+        body = {"runs": [report, other]} if other else report
+        sys.stdout.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    for table in render_compare(report, other) if other else render(report):
+        out.print(table)
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from rolegraph.export import export
+    from rolegraph.rundir import open_run
+
+    result = export(
+        open_run(args.run_dir), args.format, args.output, weights=args.weights, seed=args.seed
+    )
+    print(f"{result.rows} {result.format} rows written to {result.path}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -151,6 +219,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="samples in flight (default: the scenario's run.concurrency)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    p.add_argument(
+        "--resume", action="store_true", help="continue the run in --out where it stopped"
+    )
+    p.add_argument(
+        "--force", action="store_true", help="with --resume: continue even if the scenario changed"
+    )
+    p.add_argument(
+        "--max-failures",
+        type=int,
+        default=10,
+        metavar="N",
+        help="stop after N samples in a row fail, e.g. on a wrong API key (default 10; 0: never)",
+    )
+    p.add_argument(
+        "--max-cost",
+        type=float,
+        metavar="USD",
+        help="start no new sample once the cost would pass USD",
+    )
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("validate", help="check scenario files; exit 2 with file:line errors")
@@ -171,9 +258,57 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("library", nargs="?")
     p.set_defaults(func=_cmd_personas)
 
-    p = sub.add_parser("graph", help="print the agent graph of a scenario (Mermaid)")
+    p = sub.add_parser("graph", help="draw the agent graph of a scenario (Mermaid by default)")
     p.add_argument("scenario")
+    p.add_argument(
+        "--format",
+        choices=GRAPH_FORMATS,
+        help="drawing format (default: from the -o suffix, else mermaid); png needs the viz extra",
+    )
+    p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p.set_defaults(func=_cmd_graph)
+
+    p = sub.add_parser("report", help="write a self-contained HTML report of a run directory")
+    p.add_argument("run_dir")
+    p.add_argument("-o", "--output", help="HTML file (default: RUN_DIR/report.html)")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("eval", help="faithfulness, diversity, coverage and cost of a run directory")
+    p.add_argument("run_dir")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--compare", metavar="OTHER_RUN", help="put a second run side by side")
+    p.add_argument(
+        "--price",
+        action="append",
+        metavar="SPEC=IN,OUT",
+        help="USD per million input,output tokens of a model spec (repeatable)",
+    )
+    p.add_argument(
+        "--embed",
+        action="store_true",
+        help='embedding similarity on 100 sampled dialogues (needs "rolegraph[embed]")',
+    )
+    p.add_argument(
+        "--downstream",
+        metavar="CONDITION",
+        help='cross-validated accuracy of predicting CONDITION from the text (needs "rolegraph[eval]")',
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampled metrics (default 0)")
+    p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser("export", help="write accepted samples for a trainer")
+    p.add_argument("run_dir")
+    p.add_argument(
+        "--format", required=True, choices=["openai", "sharegpt", "preference", "parquet", "hf"]
+    )
+    p.add_argument("-o", "--output", metavar="PATH", help="default: RUN_DIR/export/...")
+    p.add_argument(
+        "--weights",
+        action="store_true",
+        help="add a per-sample weight in [0, 1] (critic score x novelty); not for --format openai",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the novelty sample (default 0)")
+    p.set_defaults(func=_cmd_export)
     return parser
 
 

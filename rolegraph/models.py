@@ -102,7 +102,8 @@ def _openai(config: ModelConfig, name: str, temperature: float) -> BaseChatModel
             limits=httpx.Limits(max_connections=1024, max_keepalive_connections=256),
         ),
         "temperature": temperature,
-        "max_retries": 2,
+        "max_retries": 0,  # retries happen in CompatChatOpenAI, under the endpoint's AIMD limit
+        "max_in_flight": config.max_in_flight,
         "timeout": timeout,
         **config.params,
     }

@@ -21,11 +21,18 @@ from pydantic import BaseModel, PrivateAttr
 
 from agents.errors import ModelOutputError
 from rolegraph.jsonout import parse_into
+from rolegraph.limits import backoff, limiter_for, retry_after
 
 METHODS = ("json_schema", "function_calling", "json_mode", "prompt")
 # What each server (base URL, model) turned out to accept, shared by every client of it.
 _LEARNED: dict[tuple[str, str, str], str] = {}
 _REFUSALS = (openai.BadRequestError, openai.UnprocessableEntityError, openai.NotFoundError)
+_TRANSIENT = (
+    openai.APITimeoutError,
+    openai.APIConnectionError,
+    openai.InternalServerError,
+    openai.APIStatusError,
+)
 
 
 def _is_token_param_refusal(exc: Exception) -> bool:
@@ -41,6 +48,8 @@ def _as_messages(value: Any) -> list[BaseMessage]:
 class CompatChatOpenAI(ChatOpenAI):
     """ChatOpenAI that adapts to the structured-output methods and token parameter a server takes."""
 
+    transport_retries: int = 6
+    max_in_flight: int | None = None
     _probe_locks: dict[int, asyncio.Lock] = PrivateAttr(default_factory=dict)
 
     async def aclose(self) -> None:
@@ -88,6 +97,33 @@ class CompatChatOpenAI(ChatOpenAI):
         return payload
 
     async def _agenerate(self, *args: Any, **kwargs: Any) -> Any:
+        """One call, under the endpoint's AIMD limit, retried on transport errors."""
+        limiter = limiter_for(*self._server, self.max_in_flight)
+        for attempt in range(self.transport_retries + 1):
+            wait = None
+            async with limiter.slot():
+                try:
+                    result = await self._agenerate_once(*args, **kwargs)
+                except openai.RateLimitError as exc:
+                    limiter.throttled()
+                    if attempt == self.transport_retries:
+                        raise
+                    wait = retry_after(exc.response.headers) or backoff(attempt)
+                except _TRANSIENT as exc:
+                    if attempt == self.transport_retries or (
+                        isinstance(exc, openai.APIStatusError)
+                        and exc.status_code < 500
+                        and exc.status_code not in (408, 409)
+                    ):
+                        raise
+                    wait = backoff(attempt)
+                else:
+                    limiter.succeeded()
+                    return result
+            await asyncio.sleep(wait)  # outside the slot: waiting must not hold capacity
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _agenerate_once(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return await super()._agenerate(*args, **kwargs)
         except openai.BadRequestError as exc:

@@ -95,5 +95,7 @@ def initial_state(scenario: Scenario, plan: SamplePlan) -> SampleState:
         max_revisions=scenario.critic.max_revisions,
         revisions=0,
         attempts=[],
+        findings=[],
+        goals={s.name: s.goal.model_dump(mode="json") for s in scenario.speakers if s.goal},
         usage={},
     )

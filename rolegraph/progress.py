@@ -26,8 +26,11 @@ def _tokens(usage: dict[str, Any]) -> int:
 class Progress:
     """Live counts of accepted / rejected / failed samples, revisions and tokens."""
 
-    def __init__(self, total: int, *, quiet: bool = False, stream: TextIO) -> None:
+    def __init__(
+        self, total: int, *, quiet: bool = False, stream: TextIO, already: int = 0
+    ) -> None:
         self.total = total
+        self.already = already  # finished before this session (a resumed run)
         self.quiet = quiet
         self.console = Console(file=stream)
         self.live = not quiet and self.console.is_terminal
@@ -47,7 +50,9 @@ class Progress:
                 console=self.console,
             )
             self._bar.__enter__()
-            self._task = self._bar.add_task("run", total=self.total, stats="")
+            self._task = self._bar.add_task(
+                "run", total=self.total, completed=self.already, stats=""
+            )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -57,10 +62,12 @@ class Progress:
     def stats(self, summary: RunSummary) -> str:
         c = summary.counts
         done = max(1, summary.done)
-        per_min = summary.done / max(1e-9, time.monotonic() - self.started) * 60
+        per_min = (summary.done - self.already) / max(1e-9, time.monotonic() - self.started) * 60
         return (
             f"[green]✓{c.get('accepted', 0)}[/] [yellow]✗{c.get('rejected', 0)}[/] [red]!{c.get('failed', 0)}[/] "
-            f"rev/sample {summary.revisions / done:.2f} tokens {_tokens(summary.usage):,} {per_min:.1f}/min"
+            f"rev/sample {summary.revisions / done:.2f} tokens {_tokens(summary.usage):,}"
+            + (f" ${summary.cost:.4f}" if summary.cost else "")
+            + f" {per_min:.1f}/min"
         )
 
     def update(self, summary: RunSummary, sample_id: str, status: str, detail: Any = None) -> None:

@@ -42,11 +42,14 @@ def sample_record(state: SampleState, ctx: RunContext) -> dict[str, Any]:
         "stop_reason": state.get("stop_reason"),
         "usage": state.get("usage") or {},
     }
+    if state.get("findings"):
+        record["findings"] = state["findings"]  # every extra role's results, every draft
     if state.get("status") != "accepted":
         verdict = state.get("verdict") or {}
-        record["reasons"] = [c["message"] for c in verdict.get("checks", [])] or [
-            verdict.get("rationale", "")
-        ]
+        checks = verdict.get("checks", [])
+        if verdict.get("rejected_by"):  # a gate refused it: its reasons, not the critic's
+            checks = [c for c in checks if c.get("source") == verdict["rejected_by"]]
+        record["reasons"] = [c["message"] for c in checks] or [verdict.get("rationale", "")]
     if state.get("status") != "accepted" or state.get("revisions"):
         record["attempts"] = state.get("attempts") or []  # drafts and verdicts: audit, DPO pairs
     return record

@@ -14,7 +14,11 @@ from typing import Any
 
 from rolegraph.errors import UsageError
 
-STATUS_FILES = {"accepted": "accepted.jsonl", "rejected": "rejected.jsonl", "failed": "failed.jsonl"}
+STATUS_FILES = {
+    "accepted": "accepted.jsonl",
+    "rejected": "rejected.jsonl",
+    "failed": "failed.jsonl",
+}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
-"""The main loop: scenario → plan → one sample graph per sample → files in the run directory.
+"""The main loop: scenario → plan → one sample graph per sample → run store → files.
 
-Samples run concurrently with a bounded number in flight. A sample that fails after its
-retries is written to failed.jsonl with the error; the run goes on.
+Samples run concurrently with a bounded number in flight. Every finished sample is
+committed to the run store (SQLite) and then appended to its JSONL file; every graph step
+is checkpointed (LangGraph SQLite saver), so a run killed at any moment resumes where it
+stopped (`--resume`) without redoing or duplicating a sample. A sample that fails after
+its retries is recorded as failed with the error; the run goes on.
 """
 
 from __future__ import annotations
@@ -14,21 +17,26 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from agents.context import RunContext
 from agents.state import add_usage
 from agents.usage import instrument
-from graphs import build_sample_graph, recursion_limit
+from graphs import GraphSpec, build_sample_graph, recursion_limit
 from rolegraph import __version__
 from rolegraph.errors import UsageError
 from rolegraph.models import CORE_ROLES, build_models, close_models, describe, role_configs
 from rolegraph.plan import SamplePlan, initial_state, plan_sample
 from rolegraph.progress import Progress
 from rolegraph.records import failed_record, sample_record
-from rolegraph.scenario import Scenario
+from rolegraph.scenario import ModelConfig, Scenario
+from rolegraph.store import STATUS_FILES, RunStore, reconcile_files
+from rolegraph.wiring import graph_spec_from
+
+CHECKPOINTS = "checkpoints.sqlite"
 
 
 @dataclass
@@ -42,19 +50,25 @@ class RunOptions:
     model: str | None = None
     base_url: str | None = None
     quiet: bool = False
+    resume: bool = False
+    force: bool = False
+    max_failures: int = 10  # consecutive failures that stop the run (0: never stop)
+    max_cost: float | None = None  # USD; no new samples start once it would be passed
     models: dict[str, BaseChatModel] | None = None  # ready-made models (tests, embedding apps)
 
 
 @dataclass
 class RunSummary:
-    """What a run produced."""
+    """What a run produced (counts cover the whole run, resumed parts included)."""
 
     out_dir: Path
     planned: int
     counts: Counter = field(default_factory=Counter)
     usage: dict[str, Any] = field(default_factory=dict)
     revisions: int = 0
+    cost: float = 0.0
     seconds: float = 0.0
+    stopped: str | None = None  # why the run stopped early, if it did
 
     @property
     def done(self) -> int:
@@ -63,11 +77,10 @@ class RunSummary:
 
 def build_context(scenario: Scenario, models: dict[str, BaseChatModel]) -> RunContext:
     """The run-wide context the roles see, translated from the scenario."""
-    task = scenario.task.description
     for model in {id(m): m for m in models.values()}.values():
         instrument(model)
     return RunContext(
-        task=task,
+        task=scenario.task.description,
         output_format=scenario.task.format,
         facts=scenario.all_facts(),
         rubric=list(scenario.critic.rubric),
@@ -85,120 +98,256 @@ def default_out_dir(scenario: Scenario) -> Path:
     return Path("runs") / f"{scenario.name}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
 
 
-class RunFiles:
-    """The run directory's files, appended to and flushed as each sample finishes."""
+def _open_store(
+    scenario: Scenario, options: RunOptions, out_dir: Path
+) -> tuple[RunStore, int, int]:
+    """Open (resume) or create the run store; returns it with the planned count and seed."""
+    existing = (out_dir / RunStore.FILE).exists() and _has_plan(out_dir)
+    if existing and not options.resume:
+        raise UsageError(
+            f"{out_dir} already holds a run; add --resume to continue it, or choose another --out"
+        )
+    if not existing and options.resume and not (out_dir / RunStore.FILE).exists():
+        raise UsageError(f"{out_dir} holds no run to resume (no {RunStore.FILE})")
+    # a store without a committed plan: the run died while planning, so it starts afresh
+    leftovers = {p.name for p in out_dir.iterdir()} - _STORE_FILES if out_dir.exists() else set()
+    if not existing and leftovers:
+        raise UsageError(f"{out_dir} already holds other files; choose another --out")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    store = RunStore(out_dir)
+    if existing:
+        digest = store.meta("scenario_hash")
+        if digest != scenario.digest() and not options.force:
+            store.close()
+            raise UsageError(
+                f"the scenario changed since {out_dir} was started; resuming would mix two scenarios "
+                "(add --force to resume anyway)"
+            )
+        planned, seed = int(store.meta("planned") or 0), int(store.meta("seed") or 0)
+        if options.samples is not None and options.samples != planned:
+            store.close()
+            raise UsageError(f"{out_dir} was planned with {planned} samples; resume it without -n")
+        return store, planned, seed
+    planned = options.samples or scenario.run.samples
+    seed = scenario.run.seed if options.seed is None else options.seed
+    store.add_plan(
+        (
+            (p.sample_id, p.index, p.seed, p.model_dump(mode="json"))
+            for p in (plan_sample(scenario, i, seed) for i in range(planned))
+        ),
+        scenario=scenario.name,
+        scenario_hash=scenario.digest(),
+        seed=str(seed),
+        planned=str(planned),
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    return store, planned, seed
 
-    def __init__(self, out_dir: Path) -> None:
-        self.out_dir = out_dir
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self._files: dict[str, TextIO] = {}
 
-    def append(self, name: str, record: dict[str, Any]) -> None:
-        if name not in self._files:
-            self._files[name] = (self.out_dir / name).open("a", encoding="utf-8")
-        handle = self._files[name]
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        handle.flush()
+# what a run killed before its plan was committed may leave behind; planning starts afresh
+_STORE_FILES = {RunStore.FILE, f"{RunStore.FILE}-wal", f"{RunStore.FILE}-shm", "checkpoints.sqlite"}
 
-    def write_manifest(self, manifest: dict[str, Any]) -> None:
-        tmp = self.out_dir / "manifest.json.tmp"
-        tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(self.out_dir / "manifest.json")
 
-    def close(self) -> None:
-        for handle in self._files.values():
-            handle.close()
+def _has_plan(out_dir: Path) -> bool:
+    store = RunStore(out_dir)
+    try:
+        return store.has_plan()
+    finally:
+        store.close()
 
 
 async def run_scenario(scenario: Scenario, options: RunOptions | None = None) -> RunSummary:
-    """Generate the scenario's samples and write them to the run directory."""
+    """Generate the scenario's samples (or the rest of them, when resuming) into the run directory."""
     options = options or RunOptions()
-    n = options.samples or scenario.run.samples
-    seed = scenario.run.seed if options.seed is None else options.seed
-    concurrency = options.concurrency or scenario.run.concurrency
     out_dir = options.out or default_out_dir(scenario)
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise UsageError(f"{out_dir} already holds files; choose another --out or remove it")
-    configs = role_configs(scenario, CORE_ROLES, options.model, options.base_url)
-    models = options.models or build_models(configs, seed)
+    spec = graph_spec_from(scenario)
+    extra_roles = [r for r in (*(n.role for n in spec.nodes), spec.turns) if r and ":" not in r]
+    configs = role_configs(
+        scenario, list(dict.fromkeys([*CORE_ROLES, *extra_roles])), options.model, options.base_url
+    )
+    # models first: a missing key or package is reported before anything is written
+    models = options.models or build_models(
+        configs, scenario.run.seed if options.seed is None else options.seed
+    )
+    try:
+        store, planned, seed = _open_store(scenario, options, out_dir)
+        try:
+            reconcile_files(store)
+            return await _run(
+                scenario, options, out_dir, store, planned, seed, configs, models, spec
+            )
+        finally:
+            store.close()
+    finally:
+        if options.models is None:  # close only what this run built
+            await close_models(models)
+
+
+async def _run(
+    scenario: Scenario,
+    options: RunOptions,
+    out_dir: Path,
+    store: RunStore,
+    planned: int,
+    seed: int,
+    configs: dict[str, ModelConfig],
+    models: dict[str, BaseChatModel],
+    spec: GraphSpec,
+) -> RunSummary:
     ctx = build_context(scenario, models)
-    graph = build_sample_graph().compile()
-    files = RunFiles(out_dir)
-    summary = RunSummary(out_dir=out_dir, planned=n)
-    started = time.monotonic()
+    concurrency = options.concurrency or scenario.run.concurrency
+    summary = RunSummary(out_dir=out_dir, planned=planned)
+    totals = store.totals()
+    summary.counts.update({k: v for k, v in store.counts().items() if k != "planned"})
+    summary.usage, summary.revisions, summary.cost = (
+        totals["usage"],
+        totals["revisions"],
+        totals["cost_usd"],
+    )
+    model_names = {
+        role: _model_name(c, models.get(role), options.models is not None)
+        for role, c in configs.items()
+    }
     manifest = {
         "rolegraph_version": __version__,
         "scenario": scenario.name,
         "scenario_file": str(scenario.source) if scenario.source else None,
-        "scenario_hash": scenario.digest(),
+        "scenario_hash": store.meta("scenario_hash"),
         "seed": seed,
         "models": describe(configs)
         if options.models is None
         else {r: type(m).__name__ for r, m in models.items()},
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "status": "running",
+        "started_at": store.meta("started_at"),
+        "store": RunStore.FILE,
     }
-    files.write_manifest({**manifest, "counts": {"planned": n}})
-    limit = recursion_limit(scenario.dialogue.max_turns, scenario.critic.max_revisions)
-    progress = Progress(n, quiet=options.quiet, stream=sys.stderr)
-
-    async def one(plan: SamplePlan) -> None:
-        state = initial_state(scenario, plan)
-        try:
-            final = await graph.ainvoke(state, config={"recursion_limit": limit}, context=ctx)
-        except Exception as exc:  # one bad sample never stops the run; it is recorded instead
-            error = f"{type(exc).__name__}: {exc}"
-            files.append(
-                "failed.jsonl",
-                failed_record(
-                    plan.sample_id,
-                    {"personas": state["personas"], "conditions": plan.conditions},
-                    error,
-                ),
-            )
-            summary.counts["failed"] += 1
-            progress.update(summary, plan.sample_id, "failed", error)
-            return
-        status = final.get("status", "failed")
-        record = sample_record(final, ctx)
-        files.append("accepted.jsonl" if status == "accepted" else "rejected.jsonl", record)
-        summary.counts[status] += 1
-        summary.revisions += final.get("revisions", 0)
-        summary.usage = add_usage(summary.usage, final.get("usage"))
-        progress.update(
-            summary, plan.sample_id, status, (final.get("verdict") or {}).get("overall")
-        )
-
+    pending = list(store.pending())
+    limit = recursion_limit(scenario.dialogue.max_turns, scenario.critic.max_revisions, spec)
+    progress = Progress(planned, quiet=options.quiet, stream=sys.stderr, already=summary.done)
+    handles = {
+        status: (out_dir / name).open("a", encoding="utf-8")
+        for status, name in STATUS_FILES.items()
+    }
+    started = time.monotonic()
+    streak = {"failed": 0}
     queue: asyncio.Queue[int] = asyncio.Queue()
-    for index in range(n):
+    for index in pending:
         queue.put_nowait(index)
 
-    async def worker() -> None:
-        while not queue.empty():
-            index = queue.get_nowait()
-            await one(plan_sample(scenario, index, seed))
+    def write_manifest(status: str) -> None:
+        totals = store.totals()
+        body = {
+            **manifest,
+            "status": status,
+            "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds_this_session": round(time.monotonic() - started, 2),
+            "counts": store.counts(),
+            "revisions": totals["revisions"],
+            "usage": totals["usage"],
+            "usage_by_model": totals["usage_by_model"],
+            "cost_usd": totals["cost_usd"],
+            **({"stopped": summary.stopped} if summary.stopped else {}),
+        }
+        tmp = out_dir / "manifest.json.tmp"
+        tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(out_dir / "manifest.json")
 
-    try:
-        with progress:
-            await asyncio.gather(*(worker() for _ in range(min(concurrency, n))))
-    finally:
-        summary.seconds = time.monotonic() - started
-        files.write_manifest(
-            {
-                **manifest,
-                "status": "complete" if summary.done == n else "interrupted",
-                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "seconds": round(summary.seconds, 2),
-                "counts": {
-                    "planned": n,
-                    **{k: summary.counts.get(k, 0) for k in ("accepted", "rejected", "failed")},
-                },
-                "revisions": summary.revisions,
-                "usage": summary.usage,
-                "files": sorted(p.name for p in out_dir.glob("*.jsonl")),
-            }
-        )
-        files.close()
-        if options.models is None:  # close only what this run built
-            await close_models(models)
+    def record(sample_id: str, status: str, rec: dict[str, Any], usage: dict[str, Any]) -> None:
+        rows = [
+            (role, model_names.get(role, "?"), u, configs.get(role, configs["default"]).cost(u))
+            for role, u in usage.items()
+        ]
+        store.finish(sample_id, status, rec, rows)  # commit first: the store is the source of truth
+        handles[status].write(json.dumps(rec, ensure_ascii=False) + "\n")
+        handles[status].flush()
+        summary.counts[status] += 1
+        summary.usage = add_usage(summary.usage, usage)
+        summary.revisions += rec.get("revisions", 0)
+        summary.cost += sum(r[3] for r in rows)
+
+    async with AsyncSqliteSaver.from_conn_string(str(out_dir / CHECKPOINTS)) as saver:
+        graph = build_sample_graph(spec).compile(checkpointer=saver)
+
+        async def one(plan: SamplePlan) -> None:
+            config = {"configurable": {"thread_id": plan.sample_id}, "recursion_limit": limit}
+            snapshot = await graph.aget_state(config)
+            state_in = None if snapshot.values else initial_state(scenario, plan)  # None: continue
+            try:
+                if snapshot.values and not snapshot.next:
+                    final = snapshot.values  # finished in the graph, not yet recorded
+                else:
+                    final = await graph.ainvoke(state_in, config=config, context=ctx)
+            except Exception as exc:  # one bad sample never stops the run; it is recorded instead
+                error = f"{type(exc).__name__}: {exc}"
+                partial = (await graph.aget_state(config)).values
+                rec = failed_record(
+                    plan.sample_id,
+                    {
+                        "personas": partial.get("personas")
+                        or {n: p.model_dump() for n, p in plan.personas.items()},
+                        "conditions": plan.conditions,
+                        "turns": partial.get("turns", []),
+                    },
+                    error,
+                    partial.get("usage"),
+                )
+                record(plan.sample_id, "failed", rec, partial.get("usage") or {})
+                streak["failed"] += 1
+                progress.update(summary, plan.sample_id, "failed", error)
+            else:
+                status = final.get("status", "failed")
+                record(plan.sample_id, status, sample_record(final, ctx), final.get("usage") or {})
+                streak["failed"] = 0
+                progress.update(
+                    summary, plan.sample_id, status, (final.get("verdict") or {}).get("overall")
+                )
+            await saver.adelete_thread(plan.sample_id)  # finished: its steps are no longer needed
+
+        def should_stop() -> str | None:
+            if options.max_failures and streak["failed"] >= options.max_failures:
+                return (
+                    f"{streak['failed']} samples in a row failed (last error in failed.jsonl); "
+                    "stopping early. Fix the cause and continue with --resume"
+                )
+            if options.max_cost is not None and summary.done:
+                per_sample = summary.cost / max(1, summary.done)
+                if summary.cost + per_sample * (in_flight["n"] + 1) > options.max_cost:
+                    return f"the cost budget of ${options.max_cost:.2f} would be passed; stopping (continue with --resume)"
+            return None
+
+        in_flight = {"n": 0}
+
+        async def worker() -> None:
+            while not queue.empty():
+                if reason := should_stop():
+                    summary.stopped = summary.stopped or reason
+                    return
+                index = queue.get_nowait()
+                row = store.db.execute(
+                    "SELECT plan FROM samples WHERE idx = ?", (index,)
+                ).fetchone()
+                in_flight["n"] += 1
+                try:
+                    await one(SamplePlan.model_validate_json(row[0]))
+                finally:
+                    in_flight["n"] -= 1
+
+        write_manifest("running")
+        try:
+            with progress:
+                await asyncio.gather(
+                    *(worker() for _ in range(max(1, min(concurrency, len(pending)))))
+                )
+        finally:
+            summary.seconds = time.monotonic() - started
+            for handle in handles.values():
+                handle.close()
+            complete = store.counts()["planned"] == sum(store.counts()[k] for k in STATUS_FILES)
+            write_manifest(
+                "complete" if complete else "stopped" if summary.stopped else "interrupted"
+            )
     return summary
+
+
+def _model_name(config: ModelConfig, model: BaseChatModel | None, given: bool) -> str:
+    """How usage is labelled per model: the spec the user wrote, or the class of a given model."""
+    return type(model).__name__ if given and model is not None else config.spec

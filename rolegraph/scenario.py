@@ -11,6 +11,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -23,6 +24,7 @@ from agents.context import Criterion
 from personas import Persona, PersonaLibrary, builtin_libraries, load_library
 from personas.library import LibraryError
 from rolegraph.errors import ScenarioError
+from rolegraph.wiring import GoalField, GraphSection, wiring_problems
 from rolegraph.yamlsource import Located, format_path, load_located
 
 
@@ -70,6 +72,15 @@ class SpeakerSpec(Strict):
     facts: list[str] = Field(
         default_factory=list,
         description="Private facts only this speaker is told (the critic and the checks see them too).",
+    )
+    goal: GoalField | None = Field(
+        default=None,
+        description="A hidden goal this speaker pursues; played by the user_simulator role.",
+    )
+    played_by: str | None = Field(
+        default=None,
+        description="The role that writes this speaker's turns (default: speaker, or "
+        "user_simulator when the speaker has a goal).",
     )
 
 
@@ -158,6 +169,24 @@ class ModelConfig(Strict):
     max_tokens: int | None = Field(default=None, gt=0)
     timeout: float | None = Field(default=None, gt=0)
     params: dict[str, Any] = Field(default_factory=dict, description="Extra keyword arguments.")
+    price_input: float | None = Field(
+        default=None, ge=0, description="USD per million input tokens."
+    )
+    price_output: float | None = Field(
+        default=None, ge=0, description="USD per million output tokens."
+    )
+    max_in_flight: int | None = Field(
+        default=None,
+        ge=1,
+        description="Most requests in flight to this model at once (AIMD adapts below it).",
+    )
+
+    def cost(self, usage: dict[str, int]) -> float:
+        """USD for `usage` at this model's prices (0 when no prices are set)."""
+        return (
+            usage.get("input_tokens", 0) * (self.price_input or 0)
+            + usage.get("output_tokens", 0) * (self.price_output or 0)
+        ) / 1e6
 
 
 def _model(value: Any) -> Any:
@@ -188,6 +217,12 @@ class Scenario(Strict):
         default_factory=dict,
         description="'default' and per-role models (speaker, critic, reviser, ...).",
     )
+    graph: GraphSection | None = Field(
+        default=None,
+        validation_alias=AliasChoices("graph", "pipeline"),
+        description="Where extra roles go: turn router, checkers before the critic, gates "
+        "after it (alias: pipeline). Absent: the default graph.",
+    )
 
     _source: Path | None = PrivateAttr(default=None)
     _libraries: dict[str, PersonaLibrary] = PrivateAttr(default_factory=dict)
@@ -203,7 +238,8 @@ class Scenario(Strict):
 
     @property
     def opener(self) -> str:
-        return self.dialogue.opener or self.speakers[0].name
+        order = self.graph.turns.order if self.graph else None
+        return self.dialogue.opener or (order[0] if order else self.speakers[0].name)
 
     @property
     def assistant(self) -> str:
@@ -372,6 +408,18 @@ class Scenario(Strict):
                 resolve_role(key)
             except RoleDefinitionError as exc:
                 add(("models", key), f"not 'default' or a role: {exc}")
+        section = (
+            "pipeline" if isinstance(located.data, dict) and "pipeline" in located.data else "graph"
+        )
+        order = self.graph.turns.order if self.graph else None
+        if order and self.dialogue.opener and self.dialogue.opener != order[0]:
+            add(
+                ("dialogue", "opener"),
+                f"the turn order starts with '{order[0]}', not the opener '{self.dialogue.opener}'",
+            )
+        if len(problems) == 0:  # wiring checks resolve roles: only for an otherwise sound file
+            for loc, message in wiring_problems(self, section):
+                add(loc, message)
         return problems
 
 

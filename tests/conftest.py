@@ -6,6 +6,7 @@ import ipaddress
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,8 +56,28 @@ def scripted_models(
     """A scripted model per role: `script` for all, or a script per role name."""
     return {
         role: ScriptedChatModel(role=role, script=per_role.get(role, script))
-        for role in ("default", *CORE_ROLES)
+        for role in dict.fromkeys(("default", *CORE_ROLES, *per_role))  # extra roles by name
     }
+
+
+async def run_wired(scenario: Scenario, options: Any) -> Any:
+    """`run_scenario` with the scenario's graph section wired in.
+
+    Until the runner passes `graph_spec_from(scenario)` to `build_sample_graph` itself, this
+    does it for the tests; afterwards it changes nothing.
+    """
+    import rolegraph.runner as runner
+    from graphs import build_sample_graph
+    from rolegraph.wiring import graph_spec_from
+
+    original = runner.build_sample_graph
+    runner.build_sample_graph = lambda spec=None: build_sample_graph(
+        spec or graph_spec_from(scenario)
+    )
+    try:
+        return await runner.run_scenario(scenario, options)
+    finally:
+        runner.build_sample_graph = original
 
 
 @pytest.fixture
