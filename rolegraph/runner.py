@@ -20,18 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from agents.context import RunContext
 from agents.state import add_usage
 from agents.usage import instrument
-from graphs import GraphSpec, build_sample_graph, recursion_limit
+from graphs import GraphSpec
 from rolegraph import __version__
 from rolegraph.errors import UsageError
 from rolegraph.models import CORE_ROLES, build_models, close_models, describe, role_configs
-from rolegraph.plan import SamplePlan, initial_state, plan_sample
+from rolegraph.plan import SamplePlan, plan_sample
 from rolegraph.progress import Progress
-from rolegraph.records import failed_record, sample_record
+from rolegraph.sample import sample_runner
 from rolegraph.scenario import ModelConfig, Scenario
 from rolegraph.store import STATUS_FILES, RunStore, reconcile_files
 from rolegraph.wiring import graph_spec_from
@@ -221,7 +220,6 @@ async def _run(
         "store": RunStore.FILE,
     }
     pending = list(store.pending())
-    limit = recursion_limit(scenario.dialogue.max_turns, scenario.critic.max_revisions, spec)
     progress = Progress(planned, quiet=options.quiet, stream=sys.stderr, already=summary.done)
     handles = {
         status: (out_dir / name).open("a", encoding="utf-8")
@@ -264,43 +262,14 @@ async def _run(
         summary.revisions += rec.get("revisions", 0)
         summary.cost += sum(r[3] for r in rows)
 
-    async with AsyncSqliteSaver.from_conn_string(str(out_dir / CHECKPOINTS)) as saver:
-        graph = build_sample_graph(spec).compile(checkpointer=saver)
+    async with sample_runner(scenario, ctx, spec, out_dir / CHECKPOINTS) as runner:
 
         async def one(plan: SamplePlan) -> None:
-            config = {"configurable": {"thread_id": plan.sample_id}, "recursion_limit": limit}
-            snapshot = await graph.aget_state(config)
-            state_in = None if snapshot.values else initial_state(scenario, plan)  # None: continue
-            try:
-                if snapshot.values and not snapshot.next:
-                    final = snapshot.values  # finished in the graph, not yet recorded
-                else:
-                    final = await graph.ainvoke(state_in, config=config, context=ctx)
-            except Exception as exc:  # one bad sample never stops the run; it is recorded instead
-                error = f"{type(exc).__name__}: {exc}"
-                partial = (await graph.aget_state(config)).values
-                rec = failed_record(
-                    plan.sample_id,
-                    {
-                        "personas": partial.get("personas")
-                        or {n: p.model_dump() for n, p in plan.personas.items()},
-                        "conditions": plan.conditions,
-                        "turns": partial.get("turns", []),
-                    },
-                    error,
-                    partial.get("usage"),
-                )
-                record(plan.sample_id, "failed", rec, partial.get("usage") or {})
-                streak["failed"] += 1
-                progress.update(summary, plan.sample_id, "failed", error)
-            else:
-                status = final.get("status", "failed")
-                record(plan.sample_id, status, sample_record(final, ctx), final.get("usage") or {})
-                streak["failed"] = 0
-                progress.update(
-                    summary, plan.sample_id, status, (final.get("verdict") or {}).get("overall")
-                )
-            await saver.adelete_thread(plan.sample_id)  # finished: its steps are no longer needed
+            outcome = await runner.run(plan)
+            record(outcome.sample_id, outcome.status, outcome.record, outcome.usage)
+            streak["failed"] = streak["failed"] + 1 if outcome.status == "failed" else 0
+            progress.update(summary, outcome.sample_id, outcome.status, outcome.detail)
+            await runner.forget(outcome.sample_id)
 
         def should_stop() -> str | None:
             if options.max_failures and streak["failed"] >= options.max_failures:

@@ -61,23 +61,10 @@ def scripted_models(
 
 
 async def run_wired(scenario: Scenario, options: Any) -> Any:
-    """`run_scenario` with the scenario's graph section wired in.
+    """`run_scenario`: the runner wires the scenario's graph section itself."""
+    from rolegraph.runner import run_scenario
 
-    Until the runner passes `graph_spec_from(scenario)` to `build_sample_graph` itself, this
-    does it for the tests; afterwards it changes nothing.
-    """
-    import rolegraph.runner as runner
-    from graphs import build_sample_graph
-    from rolegraph.wiring import graph_spec_from
-
-    original = runner.build_sample_graph
-    runner.build_sample_graph = lambda spec=None: build_sample_graph(
-        spec or graph_spec_from(scenario)
-    )
-    try:
-        return await runner.run_scenario(scenario, options)
-    finally:
-        runner.build_sample_graph = original
+    return await run_scenario(scenario, options)
 
 
 @pytest.fixture

@@ -1,0 +1,106 @@
+"""One sample, start to finish: the compiled graph, its checkpoints, and what came out.
+
+`SampleRunner.run(plan)` is everything an executor needs to produce a sample; the local
+executor (rolegraph.runner) and the Ray executor both call it and differ only in where
+it runs and how outcomes travel back to the run store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from agents.context import RunContext
+from graphs import GraphSpec, build_sample_graph, recursion_limit
+from rolegraph.plan import SamplePlan, initial_state
+from rolegraph.records import failed_record, sample_record
+from rolegraph.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished sample: its status, the record to store, its usage, and a short detail."""
+
+    sample_id: str
+    status: str
+    record: dict[str, Any]
+    usage: dict[str, Any]
+    detail: Any = None  # overall score, or the error
+
+
+class SampleRunner:
+    """Runs sample graphs to their end, continuing any sample from its last checkpoint."""
+
+    def __init__(
+        self, scenario: Scenario, ctx: RunContext, spec: GraphSpec, saver: AsyncSqliteSaver
+    ) -> None:
+        self.scenario = scenario
+        self.ctx = ctx
+        self.saver = saver
+        self.graph = build_sample_graph(spec).compile(checkpointer=saver)
+        self.limit = recursion_limit(
+            scenario.dialogue.max_turns, scenario.critic.max_revisions, spec
+        )
+
+    async def run(self, plan: SamplePlan) -> Outcome:
+        """Produce one sample; a failure is an outcome too, never an exception."""
+        config: Any = {"configurable": {"thread_id": plan.sample_id}, "recursion_limit": self.limit}
+        snapshot = await self.graph.aget_state(config)
+        try:
+            if snapshot.values and not snapshot.next:
+                final = snapshot.values  # finished in the graph but not recorded before a crash
+            else:
+                state_in = (
+                    None if snapshot.values else initial_state(self.scenario, plan)
+                )  # None: continue
+                final = await self.graph.ainvoke(state_in, config=config, context=self.ctx)
+        except Exception as exc:  # one bad sample never stops the run; it is recorded instead
+            error = f"{type(exc).__name__}: {exc}"
+            partial = (await self.graph.aget_state(config)).values
+            personas = partial.get("personas") or {
+                n: p.model_dump() for n, p in plan.personas.items()
+            }
+            context = {
+                "personas": personas,
+                "conditions": plan.conditions,
+                "turns": partial.get("turns", []),
+            }
+            usage = partial.get("usage") or {}
+            return Outcome(
+                plan.sample_id,
+                "failed",
+                failed_record(plan.sample_id, context, error, usage),
+                usage,
+                error,
+            )
+        status = final.get("status", "failed")
+        record = sample_record(final, self.ctx)
+        return Outcome(
+            plan.sample_id,
+            status,
+            record,
+            final.get("usage") or {},
+            (final.get("verdict") or {}).get("overall"),
+        )
+
+    async def forget(self, sample_id: str) -> None:
+        """Drop a recorded sample's checkpoints: the run store holds what matters now."""
+        await self.saver.adelete_thread(sample_id)
+
+
+@asynccontextmanager
+async def sample_runner(
+    scenario: Scenario, ctx: RunContext, spec: GraphSpec, checkpoints: Path
+) -> AsyncIterator[SampleRunner]:
+    """A SampleRunner whose checkpoints live in the SQLite file `checkpoints`."""
+    async with AsyncSqliteSaver.from_conn_string(str(checkpoints)) as saver:
+        yield SampleRunner(scenario, ctx, spec, saver)
+
+
+__all__ = ["BaseChatModel", "Outcome", "SampleRunner", "sample_runner"]
