@@ -130,6 +130,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         force=args.force,
         max_failures=args.max_failures,
         max_cost=args.max_cost,
+        checkpoint=args.checkpoint,
+        executor=args.executor,
+        ray_address=args.ray_address,
     )
     try:
         summary = asyncio.run(run_scenario(scenario, options))
@@ -144,7 +147,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     table = Table(title=f"rolegraph run: {scenario.name}", show_header=False)
     table.add_row(
         "samples",
-        f"{summary.planned} planned: {c['accepted']} accepted, {c['rejected']} rejected, {c['failed']} failed",
+        f"{summary.planned} planned: {c['accepted']} accepted, {c['rejected']} rejected, {c['failed']} failed"
+        + (f", {c['review']} waiting for review" if c.get("review") else ""),
     )
     rate = c["accepted"] / summary.planned if summary.planned else 0
     table.add_row("acceptance rate", f"{rate:.0%}")
@@ -156,12 +160,43 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"{summary.seconds:.1f} s ({summary.done / max(summary.seconds, 1e-9) * 60:.1f} samples/min)",
     )
     table.add_row("output", str(summary.out_dir))
-    (err if args.quiet else out).print(table)
-    print(f"data written to {summary.out_dir}/accepted.jsonl")
+    if not args.quiet:
+        out.print(table)
+    line = f"{c['accepted']} accepted, {c['rejected']} rejected, {c['failed']} failed"
+    if c["accepted"]:
+        print(f"{line}; data written to {summary.out_dir}/accepted.jsonl")
+    else:
+        print(
+            f"{line}; no sample was accepted: see {summary.out_dir}/rejected.jsonl and failed.jsonl for why"
+        )
+    if c.get("review"):
+        print(f"{c['review']} samples wait for a person: rolegraph review {summary.out_dir}")
     if summary.stopped:
         print(f"stopped early: {summary.stopped}", file=sys.stderr)
         return 1
     return 0 if c["failed"] < summary.planned else 1
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from rolegraph.review import review_run, terminal_decider
+    from rolegraph.scenario import Scenario
+
+    scenario = Scenario.from_file(args.scenario) if args.scenario else None
+    done = asyncio.run(
+        review_run(
+            Path(args.run_dir),
+            terminal_decider(out),
+            scenario=scenario,
+            model=args.model,
+            base_url=args.base_url,
+            force=args.force,
+        )
+    )
+    if not done:
+        print(f"{args.run_dir}: no sample waits for review")
+        return 0
+    print(", ".join(f"{n} {status}" for status, n in sorted(done.items())))
+    return 0
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -238,6 +273,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="USD",
         help="start no new sample once the cost would pass USD",
     )
+    p.add_argument(
+        "--checkpoint",
+        choices=["step", "sample"],
+        default="step",
+        help="step (default): an interrupted sample resumes mid-dialogue; sample: cheaper, it restarts",
+    )
+    p.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default="local",
+        help='where samples run: this process, or a Ray cluster (needs "rolegraph[ray]")',
+    )
+    p.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="with --executor ray: the cluster to join (default: RAY_ADDRESS, else a local Ray)",
+    )
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("validate", help="check scenario files; exit 2 with file:line errors")
@@ -295,6 +347,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the sampled metrics (default 0)")
     p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser(
+        "review", help="decide the samples waiting for a person (critic.review_band)"
+    )
+    p.add_argument("run_dir")
+    p.add_argument("--scenario", help="the run's scenario file (default: the one in the manifest)")
+    p.add_argument("--model", help="model spec for gates after the critic, as for run")
+    p.add_argument("--base-url", help="base URL of an OpenAI-compatible server")
+    p.add_argument(
+        "--force", action="store_true", help="review even if the scenario changed since the run"
+    )
+    p.set_defaults(func=_cmd_review)
 
     p = sub.add_parser("export", help="write accepted samples for a trainer")
     p.add_argument("run_dir")

@@ -27,10 +27,12 @@ from agents.usage import instrument
 from graphs import GraphSpec
 from rolegraph import __version__
 from rolegraph.errors import UsageError
+from rolegraph.filters import Filters
 from rolegraph.models import CORE_ROLES, build_models, close_models, describe, role_configs
-from rolegraph.plan import SamplePlan, plan_sample
+from rolegraph.plan import SamplePlan
+from rolegraph.planner import Plans, initial_plans
 from rolegraph.progress import Progress
-from rolegraph.sample import sample_runner
+from rolegraph.sample import durability, sample_runner
 from rolegraph.scenario import ModelConfig, Scenario
 from rolegraph.store import STATUS_FILES, RunStore, reconcile_files
 from rolegraph.wiring import graph_spec_from
@@ -53,7 +55,13 @@ class RunOptions:
     force: bool = False
     max_failures: int = 10  # consecutive failures that stop the run (0: never stop)
     max_cost: float | None = None  # USD; no new samples start once it would be passed
+    # "step": checkpoint every graph step, so an interrupted sample resumes mid-dialogue;
+    # "sample": checkpoint only at the end (~2.4 ms less CPU per model call; an interrupted
+    # sample restarts from its first turn). Finished samples are never lost either way.
+    checkpoint: str = "step"
     models: dict[str, BaseChatModel] | None = None  # ready-made models (tests, embedding apps)
+    executor: str = "local"  # where samples run: "local" (this process) or "ray"
+    ray_address: str | None = None  # the Ray cluster to join (executor "ray"); default: start one
 
 
 @dataclass
@@ -130,10 +138,7 @@ def _open_store(
     planned = options.samples or scenario.run.samples
     seed = scenario.run.seed if options.seed is None else options.seed
     store.add_plan(
-        (
-            (p.sample_id, p.index, p.seed, p.model_dump(mode="json"))
-            for p in (plan_sample(scenario, i, seed) for i in range(planned))
-        ),
+        initial_plans(scenario, planned, seed),  # coverage planning: rows now, plans when started
         scenario=scenario.name,
         scenario_hash=scenario.digest(),
         seed=str(seed),
@@ -164,6 +169,10 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
     configs = role_configs(
         scenario, list(dict.fromkeys([*CORE_ROLES, *extra_roles])), options.model, options.base_url
     )
+    if options.executor == "ray":  # executor: a missing `ray` extra is reported before anything
+        from rolegraph.ray_executor import check_options
+
+        check_options(options)
     # models first: a missing key or package is reported before anything is written
     models = options.models or build_models(
         configs, scenario.run.seed if options.seed is None else options.seed
@@ -220,6 +229,9 @@ async def _run(
         "store": RunStore.FILE,
     }
     pending = list(store.pending())
+    filters = Filters(scenario)  # near-duplicates are judged against everything accepted so far
+    filters.rebuild(store.finished_records("accepted"))
+    plans = Plans(scenario, store, seed)  # stored plans, or coverage-steered ones chosen on pickup
     progress = Progress(planned, quiet=options.quiet, stream=sys.stderr, already=summary.done)
     handles = {
         status: (out_dir / name).open("a", encoding="utf-8")
@@ -255,21 +267,39 @@ async def _run(
             for role, u in usage.items()
         ]
         store.finish(sample_id, status, rec, rows)  # commit first: the store is the source of truth
-        handles[status].write(json.dumps(rec, ensure_ascii=False) + "\n")
-        handles[status].flush()
+        if status in handles:  # a sample waiting for review reaches its file once decided
+            handles[status].write(json.dumps(rec, ensure_ascii=False) + "\n")
+            handles[status].flush()
         summary.counts[status] += 1
         summary.usage = add_usage(summary.usage, usage)
         summary.revisions += rec.get("revisions", 0)
         summary.cost += sum(r[3] for r in rows)
 
-    async with sample_runner(scenario, ctx, spec, out_dir / CHECKPOINTS) as runner:
+    # -- executor: where outcomes are produced; the bookkeeping below is the same for both --
+    if options.executor == "ray":
+        from rolegraph.ray_executor import ray_runner
+
+        model_seed = scenario.run.seed if options.seed is None else options.seed  # as above
+        executor = ray_runner(scenario, options, configs, model_seed, out_dir, concurrency)
+    elif options.executor == "local":
+        executor = sample_runner(
+            scenario, ctx, spec, out_dir / CHECKPOINTS, durability(options.checkpoint)
+        )
+    else:
+        raise UsageError(f"unknown executor '{options.executor}' (known: local, ray)")
+    # -- end executor --
+    async with executor as runner:
 
         async def one(plan: SamplePlan) -> None:
             outcome = await runner.run(plan)
-            record(outcome.sample_id, outcome.status, outcome.record, outcome.usage)
-            streak["failed"] = streak["failed"] + 1 if outcome.status == "failed" else 0
-            progress.update(summary, outcome.sample_id, outcome.status, outcome.detail)
-            await runner.forget(outcome.sample_id)
+            # filters at acceptance time; no await between check and record keeps the index exact
+            status, rec = filters.apply(outcome.sample_id, outcome.status, outcome.record)
+            record(outcome.sample_id, status, rec, outcome.usage)
+            streak["failed"] = streak["failed"] + 1 if status == "failed" else 0
+            progress.update(summary, outcome.sample_id, status, outcome.detail)
+            plans.done(plan, status)
+            if status != "review":  # a paused sample's checkpoints are its place in the queue
+                await runner.forget(outcome.sample_id)
 
         def should_stop() -> str | None:
             if options.max_failures and streak["failed"] >= options.max_failures:
@@ -291,12 +321,10 @@ async def _run(
                     summary.stopped = summary.stopped or reason
                     return
                 index = queue.get_nowait()
-                row = store.db.execute(
-                    "SELECT plan FROM samples WHERE idx = ?", (index,)
-                ).fetchone()
+                plan = plans.take(index)  # planned now when the planner steers by results
                 in_flight["n"] += 1
                 try:
-                    await one(SamplePlan.model_validate_json(row[0]))
+                    await one(plan)
                 finally:
                     in_flight["n"] -= 1
 
@@ -310,9 +338,18 @@ async def _run(
             summary.seconds = time.monotonic() - started
             for handle in handles.values():
                 handle.close()
-            complete = store.counts()["planned"] == sum(store.counts()[k] for k in STATUS_FILES)
+            counts = store.counts()
+            finished = sum(counts[k] for k in STATUS_FILES)
+            review = counts.get("review", 0)
+            waiting = review > 0 and counts["planned"] == finished + review  # only people left
             write_manifest(
-                "complete" if complete else "stopped" if summary.stopped else "interrupted"
+                "complete"
+                if counts["planned"] == finished
+                else "awaiting_review"
+                if waiting
+                else "stopped"
+                if summary.stopped
+                else "interrupted"
             )
     return summary
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.types import Command
 
 from agents.context import RunContext
 from graphs import GraphSpec, build_sample_graph, recursion_limit
@@ -37,6 +38,10 @@ class Outcome:
 class SampleRunner:
     """Runs sample graphs to their end, continuing any sample from its last checkpoint."""
 
+    durability: str = (
+        "async"  # LangGraph's: checkpoint every step ("async") or only at the end ("exit")
+    )
+
     def __init__(
         self, scenario: Scenario, ctx: RunContext, spec: GraphSpec, saver: AsyncSqliteSaver
     ) -> None:
@@ -48,18 +53,29 @@ class SampleRunner:
             scenario.dialogue.max_turns, scenario.critic.max_revisions, spec
         )
 
+    def _config(self, sample_id: str) -> Any:
+        return {"configurable": {"thread_id": sample_id}, "recursion_limit": self.limit}
+
     async def run(self, plan: SamplePlan) -> Outcome:
-        """Produce one sample; a failure is an outcome too, never an exception."""
-        config: Any = {"configurable": {"thread_id": plan.sample_id}, "recursion_limit": self.limit}
+        """Produce one sample; a failure is an outcome too, never an exception.
+
+        A sample whose verdict falls in the scenario's review band comes back with status
+        `review`: its thread is paused at `human_review` and continues with `resume`.
+        """
+        config = self._config(plan.sample_id)
         snapshot = await self.graph.aget_state(config)
         try:
-            if snapshot.values and not snapshot.next:
+            if snapshot.interrupts:
+                final = snapshot.values  # waiting for a person already
+            elif snapshot.values and not snapshot.tasks:  # not `next`: tasks whose writes landed
                 final = snapshot.values  # finished in the graph but not recorded before a crash
             else:
                 state_in = (
                     None if snapshot.values else initial_state(self.scenario, plan)
                 )  # None: continue
-                final = await self.graph.ainvoke(state_in, config=config, context=self.ctx)
+                final = await self.graph.ainvoke(
+                    state_in, config=config, context=self.ctx, durability=self.durability
+                )
         except Exception as exc:  # one bad sample never stops the run; it is recorded instead
             error = f"{type(exc).__name__}: {exc}"
             partial = (await self.graph.aget_state(config)).values
@@ -79,28 +95,59 @@ class SampleRunner:
                 usage,
                 error,
             )
+        return await self._outcome(plan.sample_id, final)
+
+    async def _outcome(self, sample_id: str, final: dict[str, Any]) -> Outcome:
         status = final.get("status", "failed")
-        record = sample_record(final, self.ctx)
+        if (
+            status == "running"
+            and (await self.graph.aget_state(self._config(sample_id))).interrupts
+        ):
+            status = "review"
+            final = {**final, "status": "review"}
+        record = sample_record(final, self.ctx)  # type: ignore[arg-type]
         return Outcome(
-            plan.sample_id,
+            sample_id,
             status,
             record,
             final.get("usage") or {},
             (final.get("verdict") or {}).get("overall"),
         )
 
+    async def waiting(self, sample_id: str) -> dict[str, Any] | None:
+        """What a paused sample shows its reviewer (the interrupt's value); None if not paused."""
+        snapshot = await self.graph.aget_state(self._config(sample_id))
+        return snapshot.interrupts[0].value if snapshot.interrupts else None
+
+    async def resume(self, sample_id: str, decision: dict[str, Any]) -> Outcome:
+        """Continue a paused sample with a person's decision (`Command(resume=decision)`)."""
+        config = self._config(sample_id)
+        final = await self.graph.ainvoke(Command(resume=decision), config=config, context=self.ctx)
+        return await self._outcome(sample_id, final)
+
     async def forget(self, sample_id: str) -> None:
         """Drop a recorded sample's checkpoints: the run store holds what matters now."""
         await self.saver.adelete_thread(sample_id)
 
 
+def durability(checkpoint: str) -> str:
+    """LangGraph durability for a checkpoint policy: every step ("step") or once at the end."""
+    return "exit" if checkpoint == "sample" else "async"
+
+
 @asynccontextmanager
 async def sample_runner(
-    scenario: Scenario, ctx: RunContext, spec: GraphSpec, checkpoints: Path
+    scenario: Scenario,
+    ctx: RunContext,
+    spec: GraphSpec,
+    checkpoints: Path,
+    durability: str = "async",
 ) -> AsyncIterator[SampleRunner]:
     """A SampleRunner whose checkpoints live in the SQLite file `checkpoints`."""
     async with AsyncSqliteSaver.from_conn_string(str(checkpoints)) as saver:
-        yield SampleRunner(scenario, ctx, spec, saver)
+        runner = SampleRunner(scenario, ctx, spec, saver)
+        runner.durability = durability
+        yield runner
 
 
 __all__ = ["BaseChatModel", "Outcome", "SampleRunner", "sample_runner"]

@@ -251,3 +251,47 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path):
         assert all(json.loads(x) for x in lines(out / "accepted.jsonl"))  # no torn lines
         assert _finish(_start(OUTAGE, out, server.base_url, "--resume")) == 0
     assert sorted(all_ids(out)) == [f"{i:06d}" for i in range(40)]
+
+
+@pytest.mark.parametrize(("policy", "on_disk"), [("step", True), ("sample", False)])
+async def test_checkpoint_policy_decides_what_a_hard_kill_keeps(
+    tmp_path: Path, policy: str, on_disk: bool
+):
+    """'step' has the running sample's steps on disk (a SIGKILL resumes mid-dialogue); 'sample' does not."""
+    import sqlite3
+
+    scenario = Scenario.from_file(OUTAGE)
+    out = tmp_path / "run"
+    reached = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    rows: list[int] = []
+
+    def stall(role, messages):
+        if turns_in(messages) == 3:
+            loop.call_soon_threadsafe(reached.set)
+            time.sleep(0.5)
+        from rolegraph.scripted import default_script
+
+        return default_script(role, messages)
+
+    task = asyncio.create_task(
+        run_scenario(
+            scenario,
+            RunOptions(
+                out=out,
+                samples=1,
+                quiet=True,
+                checkpoint=policy,
+                models=scripted_models(speaker=stall),
+            ),
+        )
+    )
+    await reached.wait()
+    await asyncio.sleep(0.1)  # let the previous step's checkpoint land
+    with sqlite3.connect(out / "checkpoints.sqlite") as db:
+        rows.append(
+            db.execute("SELECT COUNT(*) FROM checkpoints WHERE thread_id = '000000'").fetchone()[0]
+        )
+    summary = await task
+    assert summary.counts["accepted"] == 1
+    assert (rows[0] > 0) is on_disk

@@ -1,0 +1,197 @@
+"""Throughput and overhead of a run against the mock OpenAI-compatible server.
+
+    python -m bench.throughput --latency-ms 100 --concurrency 64 --samples 500
+    python -m bench.throughput --model scripted --samples 10000 --concurrency 64   # memory
+
+The server runs in its own process, so the CPU measured here is rolegraph's alone.
+efficiency = achieved LLM calls/s ÷ (concurrency ÷ latency): 1.0 means every sample slot
+was waiting on the model all the time, i.e. rolegraph itself added nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from rolegraph.runner import RunOptions, run_scenario
+from rolegraph.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class RssSampler:
+    """RSS every 0.25 s, to show whether memory grows with the samples done."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.samples: list[tuple[float, float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _done(self) -> int:
+        total = 0
+        for name in ("accepted", "rejected", "failed"):
+            file = self.out_dir / f"{name}.jsonl"
+            if file.exists():
+                with file.open("rb") as handle:
+                    total += sum(1 for _ in handle)
+        return total
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        while not self._stop.wait(0.25):
+            self.samples.append((time.monotonic() - start, _rss_mb(), self._done()))
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.mock_server",
+        "--port",
+        "0",
+        "--latency-ms",
+        str(args.latency_ms),
+        "--output-words",
+        "12",
+        "--rate-5xx",
+        str(args.rate_5xx),
+        "--rate-429",
+        str(args.rate_429),
+        "--rate-hang",
+        str(args.rate_hang),
+        "--hang-seconds",
+        "30",
+        "--rate-malformed",
+        str(args.rate_malformed),
+        "--seed",
+        "1",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert proc.stdout is not None
+    url = ""
+    for line in proc.stdout:
+        if "http://" in line:
+            url = line[line.index("http://") :].split()[0]
+            break
+    return proc, url
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "support_outage.yaml"))
+    parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--latency-ms", type=float, default=100)
+    parser.add_argument(
+        "--model", default="openai:mock", help="'scripted' runs with no server (memory runs)"
+    )
+    parser.add_argument("--timeout", type=float, default=5.0, help="per-call timeout (cuts hangs)")
+    for fault in ("5xx", "429", "hang", "malformed"):
+        parser.add_argument(f"--rate-{fault}", type=float, default=0.0)
+    parser.add_argument("--checkpoint", choices=["step", "sample"], default="step")
+    parser.add_argument("--json", help="also write the numbers to this JSON file")
+    args = parser.parse_args(argv)
+
+    server, url = (None, None)
+    text = Path(args.scenario).read_text()
+    if args.model != "scripted":
+        server, url = start_server(args)
+        text = text.replace(
+            "default: local", f"default: {{spec: '{args.model}', timeout: {args.timeout}}}"
+        )
+    scenario = Scenario.from_text(text, args.scenario)
+    out = Path(tempfile.mkdtemp(prefix="rolegraph-bench-")) / "run"
+    options = RunOptions(
+        out=out,
+        samples=args.samples,
+        concurrency=args.concurrency,
+        quiet=True,
+        model="scripted" if args.model == "scripted" else None,
+        base_url=url,
+        max_failures=0,
+        checkpoint=args.checkpoint,
+    )
+    cpu0 = time.process_time()
+    wall0 = time.monotonic()
+    try:
+        with RssSampler(out) as rss:
+            summary = asyncio.run(run_scenario(scenario, options))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait()
+    wall = time.monotonic() - wall0
+    cpu = time.process_time() - cpu0
+    calls = sum(int(u.get("calls", 0)) for u in summary.usage.values())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ideal = (
+        args.concurrency / (args.latency_ms / 1000) if args.model != "scripted" else float("nan")
+    )
+    efficiency = (calls / wall) / ideal if args.model != "scripted" else float("nan")
+    counts = json.loads((out / "manifest.json").read_text())["counts"]
+    quarter = [s for s in rss.samples if s[2] >= args.samples // 4]
+    rss_after_quarter = (
+        (min(s[1] for s in quarter), max(s[1] for s in quarter)) if quarter else (0, 0)
+    )
+    print(f"samples: {counts}")
+    print(
+        f"wall {wall:.2f} s, samples/s {summary.done / wall:.1f}, LLM calls {calls}, calls/s {calls / wall:.1f}"
+    )
+    if args.model != "scripted":
+        print(f"ideal calls/s (concurrency/latency) {ideal:.1f}")
+    print(f"cpu {cpu:.2f} s, cpu ms per call {1000 * cpu / max(1, calls):.2f}")
+    print(
+        f"rss after the first quarter of samples: {rss_after_quarter[0]:.0f}-{rss_after_quarter[1]:.0f} MB"
+    )
+    print(
+        f"efficiency={efficiency:.2f} cpu_ms_per_call={1000 * cpu / max(1, calls):.1f} peak_rss_mb={peak:.0f}"
+    )
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "args": vars(args),
+                    "counts": counts,
+                    "wall_s": wall,
+                    "calls": calls,
+                    "efficiency": efficiency,
+                    "cpu_ms_per_call": 1000 * cpu / max(1, calls),
+                    "peak_rss_mb": peak,
+                    "rss_trace": [(round(t, 2), round(r, 1), d) for t, r, d in rss.samples],
+                },
+                indent=1,
+            )
+        )
+    os.environ.pop("_", None)
+
+
+if __name__ == "__main__":
+    main()
