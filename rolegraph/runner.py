@@ -249,7 +249,12 @@ async def _run(
             **manifest,
             "status": status,
             "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "seconds_this_session": round(time.monotonic() - started, 2),
+            "seconds": round(time.monotonic() - started, 2),  # this session's; see updated_at
+            **(
+                {"finished_at": datetime.now(UTC).isoformat(timespec="seconds")}
+                if status == "complete"
+                else {}
+            ),
             "counts": store.counts(),
             "revisions": totals["revisions"],
             "usage": totals["usage"],
