@@ -106,6 +106,21 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_preview(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from rolegraph.preview import preview
+    from rolegraph.scenario import Scenario
+
+    scenario = Scenario.from_file(args.scenario)
+    asyncio.run(
+        preview(
+            scenario, samples=args.samples, model=args.model, base_url=args.base_url, seed=args.seed
+        )
+    )
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from rolegraph.report import build_report
 
@@ -319,6 +334,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p.set_defaults(func=_cmd_graph)
+
+    p = sub.add_parser("preview", help="watch a few samples happen turn by turn; writes nothing")
+    p.add_argument("scenario")
+    p.add_argument("-n", "--samples", type=int, default=1, help="how many samples (default 1)")
+    p.add_argument("--model", help="model spec for every role (default: the scenario's)")
+    p.add_argument("--base-url", help="base URL of an OpenAI-compatible server")
+    p.add_argument("--seed", type=int, help="run seed (default: the scenario's run.seed)")
+    p.set_defaults(func=_cmd_preview)
 
     p = sub.add_parser("report", help="write a self-contained HTML report of a run directory")
     p.add_argument("run_dir")

@@ -63,8 +63,11 @@ class Progress:
         c = summary.counts
         done = max(1, summary.done)
         per_min = (summary.done - self.already) / max(1e-9, time.monotonic() - self.started) * 60
+        judged = c.get("accepted", 0) + c.get("rejected", 0)
+        rate = f" {c.get('accepted', 0) / judged:.0%} acc" if judged else ""
+        score = f" mean score {summary.mean_score:.2f}" if summary.mean_score is not None else ""
         return (
-            f"[green]✓{c.get('accepted', 0)}[/] [yellow]✗{c.get('rejected', 0)}[/] [red]!{c.get('failed', 0)}[/] "
+            f"[green]✓{c.get('accepted', 0)}[/] [yellow]✗{c.get('rejected', 0)}[/] [red]!{c.get('failed', 0)}[/]{rate}{score} "
             f"rev/sample {summary.revisions / done:.2f} tokens {_tokens(summary.usage):,}"
             + (f" ${summary.cost:.4f}" if summary.cost else "")
             + f" {per_min:.1f}/min"

@@ -13,12 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rolegraph.errors import UsageError
-
-STATUS_FILES = {
-    "accepted": "accepted.jsonl",
-    "rejected": "rejected.jsonl",
-    "failed": "failed.jsonl",
-}
+from rolegraph.store import STATUS_FILES
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,12 @@ class RunSummary:
     cost: float = 0.0
     seconds: float = 0.0
     stopped: str | None = None  # why the run stopped early, if it did
+    score_sum: float = 0.0  # critic overall scores of the samples judged in this session
+    scored: int = 0
+
+    @property
+    def mean_score(self) -> float | None:
+        return self.score_sum / self.scored if self.scored else None
 
     @property
     def done(self) -> int:
@@ -279,6 +285,9 @@ async def _run(
         summary.usage = add_usage(summary.usage, usage)
         summary.revisions += rec.get("revisions", 0)
         summary.cost += sum(r[3] for r in rows)
+        if (rec.get("verdict") or {}).get("overall") is not None:
+            summary.score_sum += rec["verdict"]["overall"]
+            summary.scored += 1
 
     # -- executor: where outcomes are produced; the bookkeeping below is the same for both --
     if options.executor == "ray":
