@@ -143,5 +143,6 @@ class SampleState(TypedDict, total=False):
     findings: Annotated[list[dict[str, Any]], operator.add]  # Finding dicts from extra roles
     status: Status
     rejected_by: str | None  # the role that rejected the sample outside the critic (a gate)
+    review: dict[str, Any] | None  # a person's decision on a borderline sample (human review)
     error: str | None
     usage: Annotated[dict[str, Any], add_usage]

@@ -21,7 +21,7 @@ from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import RetryPolicy
+from langgraph.types import RetryPolicy, interrupt
 
 from agents.base import Role, RoleDefinitionError, resolve_role
 from agents.context import RunContext
@@ -30,7 +30,7 @@ from agents.state import SampleState, current_findings
 from agents.usage import metered
 from graphs.routers import route_turn, route_verdict
 
-ANCHORS = ("plan", "speaker", "critic", "reviser", "accept", "reject")
+ANCHORS = ("plan", "speaker", "critic", "reviser", "accept", "reject", "human_review")
 TURN_RULE_NODE = "turn_rule"
 
 
@@ -80,6 +80,7 @@ class GraphSpec:
     turn_options: Mapping[str, Any] = field(default_factory=dict)
     turn_order: tuple[str, ...] = ()  # a fixed turn rule, cycled: turn i is turn_order[i % n]
     players: Mapping[str, str] = field(default_factory=dict)  # speaker name -> role ref
+    review_band: tuple[float, float] | None = None  # overall scores a person decides (interrupt)
 
     @property
     def revision_target(self) -> str:
@@ -287,6 +288,59 @@ def players_node(default: Role, players: Mapping[str, Role]):
     return node
 
 
+def human_review_node(state: SampleState) -> dict[str, Any]:
+    """A borderline verdict: the sample pauses (LangGraph `interrupt`) until a person decides.
+
+    The interrupt's value is what the reviewer sees; the decision it resumes with is
+    `{"action": "accept" | "reject", "edits": {turn index: new text}, "note": str}`. Edits
+    replace turns word for word; the verdict keeps the critic's scores and records the
+    person's decision, and `review` holds the decision with each edit's old and new text.
+    """
+    verdict = dict(state.get("verdict") or {})
+    decision = interrupt(
+        {
+            "sample_id": state.get("sample_id"),
+            "turns": state.get("turns") or [],
+            "verdict": verdict,
+            "personas": state.get("personas") or {},
+            "conditions": state.get("conditions") or {},
+        }
+    )
+    action = decision.get("action")
+    if action not in ("accept", "reject"):
+        raise ValueError(f"a review decision is 'accept' or 'reject', not {action!r}")
+    turns = [dict(t) for t in state.get("turns") or []]
+    edits = []
+    for key, text in sorted((decision.get("edits") or {}).items(), key=lambda kv: int(kv[0])):
+        index = int(key)
+        if not 0 <= index < len(turns):
+            raise ValueError(f"edit of turn {index}: the dialogue has turns 0-{len(turns) - 1}")
+        edits.append({"turn": index, "before": turns[index]["text"], "after": text})
+        turns[index]["text"] = text
+    review = {
+        "decision": action,
+        "model_decision": verdict.get("decision"),
+        "edits": edits,
+        "note": decision.get("note") or "",
+        "reviewer": decision.get("reviewer") or "",
+    }
+    return {"turns": turns, "verdict": {**verdict, "decision": action}, "review": review}
+
+
+def route_review(band: tuple[float, float]):
+    """After the critic: a verdict scored inside `band` goes to a person, others as usual."""
+    low, high = band
+
+    def route(state: SampleState) -> str:
+        overall = (state.get("verdict") or {}).get("overall")
+        if overall is not None and low <= overall <= high:
+            return "human_review"
+        return route_verdict(state)
+
+    route.__name__ = "route_verdict_or_review"
+    return route
+
+
 def next_router(target: str):
     """After a review node: on to `target`, unless the node rejected the sample."""
 
@@ -335,11 +389,21 @@ def build_sample_graph(spec: GraphSpec | None = None) -> StateGraph:
     graph.add_edge(START, "plan")
     graph.add_edge("plan", "speaker")
     graph.add_conditional_edges("speaker", route_turn, {"speaker": turn_node, "critic": spec.entry})
-    graph.add_conditional_edges(
-        "critic",
-        route_verdict,
-        {"accept": spec.on_accept, "reviser": "reviser", "reject": "reject"},
-    )
+    verdict_targets = {"accept": spec.on_accept, "reviser": "reviser", "reject": "reject"}
+    if spec.review_band is None:
+        graph.add_conditional_edges("critic", route_verdict, verdict_targets)
+    else:
+        graph.add_node("human_review", human_review_node)
+        graph.add_conditional_edges(
+            "critic",
+            route_review(spec.review_band),
+            {**verdict_targets, "human_review": "human_review"},
+        )
+        graph.add_conditional_edges(
+            "human_review",
+            lambda state: (state.get("verdict") or {}).get("decision"),
+            {"accept": spec.on_accept, "reject": "reject"},
+        )
     graph.add_edge("reviser", spec.revision_target)
     graph.add_edge("accept", END)
     graph.add_edge("reject", END)
@@ -356,4 +420,5 @@ def recursion_limit(max_turns: int, max_revisions: int, spec: GraphSpec | None =
     if spec is not None:
         steps += len(spec.nodes) * (max_revisions + 1)
         steps += max_turns if spec.turns is not None or spec.turn_order else 0
+        steps += 1 if spec.review_band is not None else 0  # a reviewed sample ends there
     return 2 * steps + 10

@@ -60,6 +60,12 @@ EDGE_TEXT = {
         "reject",
         "decision reject, or revise with the budget of {max_revisions} revisions spent",
     ),
+    ("critic", "human_review"): (
+        "borderline: a person decides",
+        "overall score inside critic.review_band; the sample pauses until `rolegraph review`",
+    ),
+    ("human_review", "accept"): ("person accepts", "the reviewer accepted (edits applied)"),
+    ("human_review", "reject"): ("person rejects", "the reviewer rejected the sample"),
 }
 _EDGE_ORDER = {key: i for i, key in enumerate(EDGE_TEXT)}
 

@@ -23,9 +23,13 @@ class SamplePlan(BaseModel):
     exemplars: list[int]
 
 
-def plan_sample(scenario: Scenario, index: int, run_seed: int) -> SamplePlan:
-    """The plan of sample `index`; depends only on the scenario, the index and the run seed."""
-    seed = derive_seed(run_seed, index)
+def plan_sample(scenario: Scenario, index: int, run_seed: int, variant: int = 0) -> SamplePlan:
+    """The plan of sample `index`; depends only on the scenario, the index and the run seed.
+
+    `variant` > 0 draws an alternative plan for the same sample (the coverage planner
+    chooses among several); variant 0 is the independent plan.
+    """
+    seed = derive_seed(run_seed, index) if variant == 0 else derive_seed(run_seed, index, variant)
     rng = random.Random(seed)
     conditions = sample_conditions(
         {

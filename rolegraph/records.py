@@ -42,6 +42,8 @@ def sample_record(state: SampleState, ctx: RunContext) -> dict[str, Any]:
         "stop_reason": state.get("stop_reason"),
         "usage": state.get("usage") or {},
     }
+    if state.get("review"):
+        record["review"] = state["review"]  # a person's decision (rolegraph review)
     if state.get("findings"):
         record["findings"] = state["findings"]  # every extra role's results, every draft
     if state.get("status") != "accepted":
@@ -50,6 +52,9 @@ def sample_record(state: SampleState, ctx: RunContext) -> dict[str, Any]:
         if verdict.get("rejected_by"):  # a gate refused it: its reasons, not the critic's
             checks = [c for c in checks if c.get("source") == verdict["rejected_by"]]
         record["reasons"] = [c["message"] for c in checks] or [verdict.get("rationale", "")]
+        if (state.get("review") or {}).get("decision") == "reject":
+            note = state["review"]["note"]
+            record["reasons"] = [f"rejected in review{': ' + note if note else ''}"]
     if state.get("status") != "accepted" or state.get("revisions"):
         record["attempts"] = state.get("attempts") or []  # drafts and verdicts: audit, DPO pairs
     return record

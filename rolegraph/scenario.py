@@ -7,7 +7,7 @@ import hashlib
 import json
 import types
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -149,12 +149,97 @@ class CriticSpec(Strict):
     )
     max_revisions: int = Field(default=2, ge=0, le=20)
     retries: int = Field(default=2, ge=0, le=10, description="Re-asks after invalid critic output.")
+    review_band: tuple[float, float] | None = Field(
+        default=None,
+        description="[low, high]: a dialogue whose overall score falls in this band waits for a "
+        "person (`rolegraph review RUN_DIR`) instead of being decided by the model.",
+    )
+
+
+def _switch(value: Any) -> Any:
+    """`true` turns a filter on with its defaults, `false` leaves it off."""
+    if value is True:
+        return {}
+    return None if value is False else value
+
+
+class Bounds(Strict):
+    """Inclusive bounds; either side may be left open."""
+
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=1)
+
+
+class NearDuplicateFilter(Strict):
+    """Near-duplicates of an already accepted sample, by MinHash + LSH over word n-grams."""
+
+    threshold: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="Estimated Jaccard at which two dialogues are duplicates.",
+    )
+    num_perm: int = Field(default=64, ge=8, le=512, description="MinHash permutations.")
+    ngram: int = Field(default=3, ge=1, le=10, description="Words per shingle.")
+
+
+class RepetitionFilter(Strict):
+    """Repetition loops: an n-gram said over and over in a turn, or turns that repeat earlier ones."""
+
+    ngram: int = Field(default=4, ge=2, le=10)
+    max_ngram_repeats: int = Field(
+        default=3, ge=1, description="Most times one n-gram may occur in one turn."
+    )
+    max_repeated_turns: int = Field(
+        default=1, ge=0, description="Most turns that (near-)repeat an earlier turn."
+    )
+
+
+class FilterSpec(Strict):
+    """Filters at acceptance time: an accepted sample they refuse is stored as rejected."""
+
+    near_duplicate: Annotated[NearDuplicateFilter | None, BeforeValidator(_switch)] = None
+    turns: Bounds | None = Field(default=None, description="Turn count bounds.")
+    words: Bounds | None = Field(default=None, description="Dialogue length bounds, in words.")
+    repetition: Annotated[RepetitionFilter | None, BeforeValidator(_switch)] = None
+    role_swap: bool = Field(
+        default=False, description="Refuse a speaker who introduces or labels itself as another."
+    )
+    empty_turns: bool = Field(default=False, description="Refuse dialogues with an empty turn.")
+
+
+def _planner(value: Any) -> Any:
+    return {"strategy": value} if isinstance(value, str) else value
+
+
+class PlannerSpec(Strict):
+    """How each sample's conditions and personas are chosen."""
+
+    strategy: Literal["independent", "coverage"] = Field(
+        default="independent",
+        description="independent: each sample drawn on its own (the default); coverage: drawn "
+        "toward what accepted samples under-cover and away from what keeps being rejected.",
+    )
+    quotas: dict[str, dict[str, Annotated[float, Field(gt=0, le=1)]]] = Field(
+        default_factory=dict,
+        description="Least share of accepted samples per condition value, e.g. "
+        "{mood: {furious: 0.2}} (coverage planner).",
+    )
+    candidates: int = Field(
+        default=32, ge=1, le=1000, description="Plans drawn per sample to choose from."
+    )
+    reject_weight: float = Field(
+        default=1.0, ge=0, description="How strongly often-rejected combinations are avoided."
+    )
 
 
 class RunSpec(Strict):
     samples: int = Field(default=10, ge=1)
     seed: int = 0
     concurrency: int = Field(default=4, ge=1, le=4096)
+    planner: Annotated[PlannerSpec | None, BeforeValidator(_planner)] = Field(
+        default=None, description="'independent' (default) or 'coverage', or a planner mapping."
+    )
 
 
 class ModelConfig(Strict):
@@ -213,6 +298,9 @@ class Scenario(Strict):
     dialogue: Dialogue = Field(default_factory=Dialogue)
     critic: CriticSpec = Field(default_factory=CriticSpec)
     run: RunSpec = Field(default_factory=RunSpec)
+    filters: FilterSpec | None = Field(
+        default=None, description="Filters at acceptance time (absent: none)."
+    )
     models: dict[str, Annotated[ModelConfig, BeforeValidator(_model)]] = Field(
         default_factory=dict,
         description="'default' and per-role models (speaker, critic, reviser, ...).",
@@ -254,7 +342,16 @@ class Scenario(Strict):
 
     def digest(self) -> str:
         """A hash of everything that shapes the data, for manifests and resume checks."""
-        payload = {"scenario": self.model_dump(mode="json"), "facts": self.all_facts()}
+        data = self.model_dump(mode="json")
+        # sections added later are left out while unset, so older runs still resume
+        for parent, key in (
+            (data, "filters"),
+            (data["run"], "planner"),
+            (data["critic"], "review_band"),
+        ):
+            if parent.get(key) is None:
+                parent.pop(key, None)
+        payload = {"scenario": data, "facts": self.all_facts()}
         payload["libraries"] = {
             k: v.model_dump(mode="json") for k, v in sorted(self._libraries.items())
         }
@@ -395,6 +492,40 @@ class Scenario(Strict):
                         ("exemplars", i, "turns", j, "speaker"),
                         f"'{turn.speaker}' is not a speaker (speakers: {', '.join(names)})",
                     )
+        band = self.critic.review_band
+        if band is not None and not 1 <= band[0] <= band[1] <= 5:
+            add(("critic", "review_band"), "give [low, high] with 1 <= low <= high <= 5")
+        filters = self.filters
+        for key in ("turns", "words"):
+            bounds = getattr(filters, key) if filters else None
+            if (
+                bounds
+                and bounds.min is not None
+                and bounds.max is not None
+                and bounds.min > bounds.max
+            ):
+                add(("filters", key), f"min ({bounds.min}) is more than max ({bounds.max})")
+        planner = self.run.planner
+        if planner is not None and planner.quotas and planner.strategy != "coverage":
+            add(
+                ("run", "planner", "quotas"),
+                "quotas need the coverage planner (strategy: coverage)",
+            )
+        for key, shares in (planner.quotas if planner else {}).items():
+            if key not in self.conditions:
+                add(
+                    ("run", "planner", "quotas", key),
+                    f"'{key}' is not a condition (conditions: {', '.join(self.conditions) or 'none'})",
+                )
+                continue
+            for value in shares:
+                if value not in [str(v) for v in self.conditions[key].values]:
+                    add(
+                        ("run", "planner", "quotas", key, value),
+                        f"{value!r} is not a value of condition '{key}'",
+                    )
+            if sum(shares.values()) > 1:
+                add(("run", "planner", "quotas", key), "the shares add up to more than 1")
         rubric_names = [c.name for c in self.critic.rubric]
         for i, name in enumerate(rubric_names):
             if rubric_names.index(name) != i:

@@ -17,8 +17,9 @@ from typing import Any
 
 from rolegraph.errors import UsageError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: status 'review' (paused for a person) and null plans (coverage planner)
 FINAL = ("accepted", "rejected", "failed")
+REVIEW = "review"  # paused for a person (critic.review_band); not final, not in any JSONL file
 STATUS_FILES = {
     "accepted": "accepted.jsonl",
     "rejected": "rejected.jsonl",
@@ -94,6 +95,13 @@ class RunStore:
             )
             self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
 
+    def set_plan(self, sample_id: str, seed: int, plan: dict[str, Any]) -> None:
+        """Store the plan of a sample planned when it started (the coverage planner)."""
+        self.db.execute(
+            "UPDATE samples SET seed = ?, plan = ? WHERE sample_id = ?",
+            (seed, json.dumps(plan), sample_id),
+        )
+
     def has_plan(self) -> bool:
         return self.meta("planned") is not None
 
@@ -103,7 +111,8 @@ class RunStore:
     def pending(self) -> Iterator[int]:
         """Indexes of samples not finished yet, in order (a resumed run continues with these)."""
         cursor = self.db.execute(
-            "SELECT idx FROM samples WHERE status NOT IN ('accepted', 'rejected', 'failed') ORDER BY idx"
+            "SELECT idx FROM samples WHERE status NOT IN ('accepted', 'rejected', 'failed', 'review') "
+            "ORDER BY idx"
         )
         for (idx,) in cursor.fetchall():
             yield idx
@@ -158,7 +167,15 @@ class RunStore:
         rows = self.db.execute("SELECT status, COUNT(*) FROM samples GROUP BY status").fetchall()
         counts = dict.fromkeys(FINAL, 0)
         counts.update(dict(rows))
-        return {"planned": sum(n for _, n in rows), **{k: counts[k] for k in FINAL}}
+        waiting = {REVIEW: counts[REVIEW]} if counts.get(REVIEW) else {}  # only while some wait
+        return {"planned": sum(n for _, n in rows), **{k: counts[k] for k in FINAL}, **waiting}
+
+    def waiting_for_review(self) -> list[str]:
+        """Sample ids paused for a person, in plan order."""
+        rows = self.db.execute(
+            "SELECT sample_id FROM samples WHERE status = ? ORDER BY idx", (REVIEW,)
+        )
+        return [sid for (sid,) in rows]
 
     def totals(self) -> dict[str, Any]:
         """Usage and cost summed per role and per model, plus revisions."""

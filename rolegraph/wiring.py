@@ -207,6 +207,7 @@ def graph_spec_from(scenario: Scenario) -> GraphSpec:
         turn_options=dict(turns.options),
         turn_order=tuple(turns.order or ()),
         players=parts["players"],
+        review_band=scenario.critic.review_band,
     )
 
 

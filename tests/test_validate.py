@@ -224,7 +224,7 @@ def test_typo_without_close_match_lists_the_keys():
         Scenario.from_text(text, "s.yaml")
     (problem,) = info.value.problems
     assert re.match(
-        r"^s\.yaml:\d+: run\.zzz: unknown key 'zzz' \(expected one of: samples, seed, concurrency\)$",
+        r"^s\.yaml:\d+: run\.zzz: unknown key 'zzz' \(expected one of: samples, seed, concurrency, planner\)$",
         problem,
     )
 
