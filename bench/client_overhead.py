@@ -1,0 +1,85 @@
+"""CPU per call of each client layer, side by side against the same mock server.
+
+    python -m bench.client_overhead [--calls 600] [--concurrency 32]
+
+Shows where the CPU of one model call goes: the raw OpenAI SDK, LangChain's ChatOpenAI, and
+rolegraph's CompatChatOpenAI (structured-output fallbacks, AIMD slot, retries).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import openai
+from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_openai import ChatOpenAI
+
+from bench.throughput import start_server
+from rolegraph.models import build_model
+from rolegraph.scenario import ModelConfig
+
+SYSTEM = "You are a helpful support agent. " * 40
+USER = "My internet is down since this morning. " * 10
+
+
+async def measure(
+    name: str, call: Callable[[], Awaitable[object]], calls: int, concurrency: int
+) -> None:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one() -> None:
+        async with gate:
+            await call()
+
+    cpu, wall = time.process_time(), time.monotonic()
+    await asyncio.gather(*(one() for _ in range(calls)))
+    cpu_ms = 1000 * (time.process_time() - cpu) / calls
+    print(
+        f"{name:<28} cpu ms/call {cpu_ms:5.2f}   calls/s {calls / (time.monotonic() - wall):6.0f}"
+    )
+
+
+async def run(url: str, calls: int, concurrency: int) -> None:
+    raw = openai.AsyncOpenAI(base_url=url, api_key="x", max_retries=0)
+    plain = ChatOpenAI(model="m", base_url=url, api_key="x", max_retries=0)
+    compat = build_model(ModelConfig(spec="openai:m", base_url=url), "speaker")
+    payload = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}]
+    messages = [SystemMessage(content=SYSTEM), HumanMessage(content=USER)]
+    await measure(
+        "raw openai SDK",
+        lambda: raw.chat.completions.create(model="m", messages=payload),
+        calls,
+        concurrency,
+    )
+    await measure("langchain ChatOpenAI", lambda: plain.ainvoke(messages), calls, concurrency)
+    await measure(
+        "rolegraph CompatChatOpenAI", lambda: compat.ainvoke(messages), calls, concurrency
+    )
+    await raw.close()
+    await compat.aclose()  # type: ignore[attr-defined]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--calls", type=int, default=600)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--latency-ms", type=float, default=20)
+    args = parser.parse_args(argv)
+    server_args = argparse.Namespace(
+        latency_ms=args.latency_ms, rate_5xx=0, rate_429=0, rate_hang=0, rate_malformed=0
+    )
+    server, url = start_server(server_args)
+    try:
+        asyncio.run(run(url, args.calls, args.concurrency))
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    main()
