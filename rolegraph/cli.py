@@ -223,6 +223,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         "prices": parse_prices(args.price or []),
         "embed": args.embed,
         "downstream": args.downstream,
+        "test_file": args.test,
     }
     report = evaluate(open_run(args.run_dir), **options)
     other = evaluate(open_run(args.compare), **options) if args.compare else None
@@ -367,6 +368,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--downstream",
         metavar="CONDITION",
         help='cross-validated accuracy of predicting CONDITION from the text (needs "rolegraph[eval]")',
+    )
+    p.add_argument(
+        "--test",
+        metavar="FILE",
+        help="with --downstream: train on the run, test on your labelled JSONL ('text' or 'messages', and 'label')",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the sampled metrics (default 0)")
     p.set_defaults(func=_cmd_eval)

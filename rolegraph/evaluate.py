@@ -16,6 +16,7 @@ Choices worth knowing:
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import time
@@ -367,6 +368,7 @@ def evaluate(
     bleu_sample: int = 500,
     embed: bool = False,
     downstream: str | None = None,
+    test_file: str | None = None,
 ) -> dict[str, Any]:
     """The whole evaluation report of one run directory, as a JSON-ready dict."""
     started = time.perf_counter()
@@ -387,13 +389,52 @@ def evaluate(
         "cost": _cost(t, run.manifest, prices or {}),
     }
     if downstream is not None:
-        report["downstream"] = downstream_accuracy(run, downstream, seed=seed)
+        report["downstream"] = downstream_accuracy(run, downstream, seed=seed, test_file=test_file)
+    elif test_file is not None:
+        raise UsageError("--test goes with --downstream CONDITION")
     report["seconds"] = round(time.perf_counter() - started, 3)
     return report
 
 
+def read_labelled(path: str, condition: str) -> tuple[list[str], list[str]]:
+    """A user's labelled JSONL: each line has the dialogue as `text` or OpenAI `messages`
+    (system messages are skipped), and the label as `label` or `conditions[CONDITION]`."""
+    texts, labels = [], []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise UsageError(f"--test {path}: cannot read: {exc.strerror}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{path}:{number}: not a JSON line ({exc.msg})") from None
+        text = row.get("text") if isinstance(row, dict) else None
+        if text is None and isinstance(row, dict) and isinstance(row.get("messages"), list):
+            text = "\n".join(
+                str(m.get("content", "")) for m in row["messages"] if m.get("role") != "system"
+            )
+        label = (
+            row.get("label", (row.get("conditions") or {}).get(condition))
+            if isinstance(row, dict)
+            else None
+        )
+        if not text or label is None:
+            raise UsageError(
+                f"{path}:{number}: needs the dialogue ('text' or 'messages') and its label "
+                f"('label' or 'conditions.{condition}')"
+            )
+        texts.append(str(text))
+        labels.append(str(label))
+    if not texts:
+        raise UsageError(f"--test {path}: the file has no examples")
+    return texts, labels
+
+
 def downstream_accuracy(
-    run: RunDir, condition: str, *, folds: int = 5, seed: int = 0
+    run: RunDir, condition: str, *, folds: int = 5, seed: int = 0, test_file: str | None = None
 ) -> dict[str, Any]:
     """How well the accepted dialogues' words predict `condition` (see
     `metrics.condition_predictability`); the system prompt, which names it, is left out."""
@@ -411,6 +452,13 @@ def downstream_accuracy(
             f"(conditions: {', '.join(sorted(known)) or 'none'})"
         )
     try:
+        if test_file is not None:
+            test_texts, test_labels = read_labelled(test_file, condition)
+            return {
+                "condition": condition,
+                "test_file": test_file,
+                **metrics.transfer_accuracy(texts, labels, test_texts, test_labels),
+            }
         return {
             "condition": condition,
             **metrics.condition_predictability(texts, labels, folds, seed),
@@ -568,6 +616,15 @@ def _cost_rows(r: Mapping[str, Any]) -> list[Row]:
 
 
 def _downstream_rows(r: Mapping[str, Any]) -> list[Row]:
+    if "test_file" in r:
+        return [
+            (
+                f"predict {r['condition']}",
+                f"accuracy {r['accuracy']:.3f} vs majority {r['majority']:.3f} on {r['test_file']} "
+                f"(trained on {r['train_samples']} accepted samples, tested on {r['test_samples']})",
+                r["accuracy"],
+            )
+        ]
     return [
         (
             f"predict {r['condition']}",

@@ -348,3 +348,40 @@ def condition_predictability(
         "accuracy_std": float(scores.std()),
         "majority": float(baseline.mean()),
     }
+
+
+def transfer_accuracy(
+    train_texts: Sequence[str],
+    train_labels: Sequence[str],
+    test_texts: Sequence[str],
+    test_labels: Sequence[str],
+) -> dict[str, Any]:
+    """Train TF-IDF + logistic regression on the synthetic data, score it on the user's own data.
+
+    The baseline always predicts the training set's most frequent label (extra `eval`).
+    """
+    try:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+    except ImportError:
+        raise missing_extra("scikit-learn", "eval") from None
+    per_class = Counter(train_labels)
+    if len(per_class) < 2:
+        raise ValueError(f"the run needs 2 or more values to learn from (has {dict(per_class)})")
+    model = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), LogisticRegression(max_iter=2000)
+    )
+    model.fit(list(train_texts), list(train_labels))
+    predicted = model.predict(list(test_texts))
+    majority = per_class.most_common(1)[0][0]
+    n = len(test_labels)
+    return {
+        "model": "tf-idf (1-2 grams) + logistic regression",
+        "train_samples": len(train_texts),
+        "test_samples": n,
+        "classes": dict(sorted(per_class.items())),
+        "accuracy": sum(p == t for p, t in zip(predicted, test_labels, strict=True)) / n,
+        "majority": sum(t == majority for t in test_labels) / n,
+        "unseen_test_labels": sorted(set(test_labels) - set(per_class)),
+    }

