@@ -113,8 +113,11 @@ class LocalChatModel(BaseChatModel):
                 *(stop or []),
                 "\n\n",
             ]  # a turn is one paragraph; the small model rambles past it
-        llama = self.llama()
+        # Loading happens under the lock too: llama-cpp-python silences loading by redirecting
+        # file descriptors 1 and 2 process-wide, and two loads interleaved in two threads can
+        # leave stdout pointing at /dev/null for good.
         with _LOCK:
+            llama = self.llama()
             result = llama.create_chat_completion(
                 messages=payload,
                 max_tokens=max_tokens,
