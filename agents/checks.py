@@ -279,16 +279,19 @@ def mentions(text: str) -> list[Mention]:
     return found
 
 
-def _known_values(sources: Iterable[str]) -> set[str]:
+def _known_values(sources: Sequence[str], stated: Iterable[Mention] | None = None) -> set[str]:
+    """Canonical values the sources state; pass `stated` when their mentions are already parsed."""
+    if stated is None:
+        stated = [m for text in sources for m in mentions(text)]
     known: set[str] = set()
+    for mention in stated:
+        known.add(mention.value)
+        known.update(mention.alternatives)
+        if mention.kind in {"money", "number"}:
+            known.add(f"n:{mention.value}")
+        if mention.kind == "date":
+            known.add(f"d-{mention.value.split('-')[1]}")  # "the 17th" may refer to March 17
     for text in sources:
-        for mention in mentions(text):
-            known.add(mention.value)
-            known.update(mention.alternatives)
-            if mention.kind in {"money", "number"}:
-                known.add(f"n:{mention.value}")
-            if mention.kind == "date":
-                known.add(f"d-{mention.value.split('-')[1]}")  # "the 17th" may refer to March 17
         for word in _WORD.findall(text.lower()):
             if word in _NUMBER_WORDS:
                 known.add(f"n:{_NUMBER_WORDS[word]}")
@@ -316,7 +319,8 @@ def check_dialogue(
     """Run every deterministic check over a dialogue and return what fired, in turn order."""
     sources = [*facts, *extra_sources, *(f"{k} {v}" for k, v in (conditions or {}).items())]
     sources += [_persona_text(p) for p in personas.values()]
-    known_values = _known_values(sources)
+    stated = [m for text in sources for m in mentions(text)]  # parsed once per dialogue
+    known_values = _known_values(sources, stated)
     known_words = {w for text in sources for w in _WORD.findall(text.lower())}
     names = _first_names(personas)
     labels = {speaker.lower() for speaker in personas} | {n.lower() for n in names.values()}
@@ -324,7 +328,7 @@ def check_dialogue(
     seen: list[tuple[int, str, set[tuple[str, ...]]]] = []
     for index, turn in enumerate(turns):
         text = turn["text"]
-        findings += _check_values(index, text, known_values, sources)
+        findings += _check_values(index, text, known_values, stated)
         findings += _check_names(index, turn["speaker"], text, names, known_words)
         findings += _check_persona(index, turn["speaker"], text, labels, names)
         findings += _check_empty_or_repeated(index, text, seen)
@@ -341,7 +345,7 @@ def _persona_text(persona: Mapping[str, Any]) -> str:
 
 
 def _check_values(
-    index: int, text: str, known: set[str], sources: Sequence[str]
+    index: int, text: str, known: set[str], stated: Sequence[Mention]
 ) -> list[CheckFinding]:
     out = []
     for m in mentions(text):
@@ -350,7 +354,7 @@ def _check_values(
         if m.kind in {"money", "number"} and f"n:{m.value}" in known:
             continue
         kinds = {m.kind, "date"} if m.kind == "day" else {m.kind}
-        same_kind = sorted({x.text for s in sources for x in mentions(s) if x.kind in kinds})
+        same_kind = sorted({x.text for x in stated if x.kind in kinds})
         if same_kind:
             message = f"states {m.kind} '{m.text}', which contradicts the grounding facts ({', '.join(same_kind[:4])})"
             check = f"contradicted_{m.kind}"
