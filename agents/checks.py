@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from agents.state import CheckFinding, Turn
@@ -255,8 +256,12 @@ def _canonical(kind: str, match: re.Match[str]) -> str | None:
     return _fmt(value)
 
 
-def mentions(text: str) -> list[Mention]:
-    """Every date, time, money amount and significant number stated in `text`."""
+@lru_cache(maxsize=4096)
+def mentions(text: str) -> tuple[Mention, ...]:
+    """Every date, time, money amount and significant number stated in `text`.
+
+    Cached: the facts and the turns are parsed again on every critic pass otherwise.
+    """
     found: list[Mention] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _PATTERNS:
@@ -276,7 +281,7 @@ def mentions(text: str) -> list[Mention]:
                         f"{int(hour) + 12}:{minute}",
                     )  # no am/pm: either half of the day
             found.append(Mention(kind, match.group(0).strip().rstrip("."), value, alternatives))
-    return found
+    return tuple(found)
 
 
 def _known_values(sources: Sequence[str], stated: Iterable[Mention] | None = None) -> set[str]:

@@ -54,12 +54,14 @@ async def ask_structured(
     An unparseable answer, a schema violation or a problem reported by `validate` is sent
     back to the model with the error, up to `retries` more times; then ModelOutputError.
     """
-    runnable = model.with_structured_output(schema, include_raw=True)
+    # rolegraph's own models answer directly; any other LangChain model through its runnable
+    direct = getattr(model, "astructured", None)
+    runnable = None if direct else model.with_structured_output(schema, include_raw=True)
     convo = list(messages)
     problem = ""
     for _ in range(retries + 1):
         try:
-            out = await runnable.ainvoke(convo)
+            out = await (direct(schema, convo) if direct else runnable.ainvoke(convo))  # type: ignore[union-attr]
         except (ValidationError, OutputParserException, json.JSONDecodeError) as exc:
             # some parsers raise instead of reporting through include_raw
             out = {"raw": "(a reply that did not parse)", "parsed": None, "parsing_error": exc}

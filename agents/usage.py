@@ -1,11 +1,13 @@
 """Token accounting that role authors never have to think about.
 
 The graph wraps every role call in `metered()`; a callback handler attached to each chat
-model (`instrument`) adds every call's usage to the meter of the role that made it.
+model (`instrument`) adds every call's usage to the meter of the role that made it, and
+rolegraph's own models, when they skip LangChain's callbacks, call `record_usage` directly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -27,21 +29,26 @@ def metered():
         _meter.reset(token)
 
 
+def record_usage(usage: Mapping[str, Any] | None) -> None:
+    """Add one finished call's `usage_metadata` to the active meter (if a role is metered)."""
+    totals = _meter.get()
+    if totals is None:
+        return
+    totals["calls"] = totals.get("calls", 0) + 1
+    for key in ("input_tokens", "output_tokens", "total_tokens"):
+        totals[key] = totals.get(key, 0) + int((usage or {}).get(key, 0) or 0)
+
+
 class UsageCallback(BaseCallbackHandler):
     """Adds `usage_metadata` of each finished chat-model call to the active meter."""
 
     run_inline = True  # keep the caller's context, where the meter lives
 
     def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
-        totals = _meter.get()
-        if totals is None:
-            return
-        totals["calls"] = totals.get("calls", 0) + 1
-        for generations in response.generations:
-            for gen in generations[:1]:
-                usage = getattr(getattr(gen, "message", None), "usage_metadata", None) or {}
-                for key in ("input_tokens", "output_tokens", "total_tokens"):
-                    totals[key] = totals.get(key, 0) + int(usage.get(key, 0) or 0)
+        first = (
+            response.generations[0][0] if response.generations and response.generations[0] else None
+        )
+        record_usage(getattr(getattr(first, "message", None), "usage_metadata", None))
 
 
 def instrument(model: Any) -> Any:

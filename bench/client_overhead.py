@@ -2,22 +2,27 @@
 
     python -m bench.client_overhead [--calls 600] [--concurrency 32]
 
-Shows where the CPU of one model call goes: the raw OpenAI SDK, LangChain's ChatOpenAI, and
-rolegraph's CompatChatOpenAI (structured-output fallbacks, AIMD slot, retries).
+Shows where the CPU of one model call goes: the HTTP clients alone (httpx, rolegraph's
+lean client), the OpenAI SDK, LangChain's ChatOpenAI, and rolegraph's OpenAICompatChat
+(plain text, and structured output through a JSON Schema, under the AIMD slot).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 
+import httpx
 import openai
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
+from pydantic import BaseModel
 
 from bench.throughput import start_server
+from rolegraph.http import HTTPClient
 from rolegraph.models import build_model
 from rolegraph.scenario import ModelConfig
 
@@ -42,12 +47,36 @@ async def measure(
     )
 
 
+class Report(BaseModel):
+    """A small structured answer, like the critic's."""
+
+    rationale: str
+    score: int
+    flagged_turns: list[int]
+
+
 async def run(url: str, calls: int, concurrency: int) -> None:
     raw = openai.AsyncOpenAI(base_url=url, api_key="x", max_retries=0)
     plain = ChatOpenAI(model="m", base_url=url, api_key="x", max_retries=0)
-    compat = build_model(ModelConfig(spec="openai:m", base_url=url), "speaker")
+    lean = build_model(ModelConfig(spec="openai:m", base_url=url), "speaker")
+    pool = httpx.AsyncClient(limits=httpx.Limits(max_connections=1024))
+    http = HTTPClient()
     payload = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}]
+    body = json.dumps({"model": "m", "messages": payload}).encode()
+    headers = {"Content-Type": "application/json", "Authorization": "Bearer x"}
     messages = [SystemMessage(content=SYSTEM), HumanMessage(content=USER)]
+    await measure(
+        "httpx post",
+        lambda: pool.post(url + "/chat/completions", content=body, headers=headers),
+        calls,
+        concurrency,
+    )
+    await measure(
+        "rolegraph HTTPClient post",
+        lambda: http.post(url + "/chat/completions", body, headers, 60),
+        calls,
+        concurrency,
+    )
     await measure(
         "raw openai SDK",
         lambda: raw.chat.completions.create(model="m", messages=payload),
@@ -55,11 +84,17 @@ async def run(url: str, calls: int, concurrency: int) -> None:
         concurrency,
     )
     await measure("langchain ChatOpenAI", lambda: plain.ainvoke(messages), calls, concurrency)
+    await measure("rolegraph OpenAICompatChat", lambda: lean.ainvoke(messages), calls, concurrency)
     await measure(
-        "rolegraph CompatChatOpenAI", lambda: compat.ainvoke(messages), calls, concurrency
+        "  ... structured (schema)",
+        lambda: lean.astructured(Report, messages),  # type: ignore[attr-defined]
+        calls,
+        concurrency,
     )
     await raw.close()
-    await compat.aclose()  # type: ignore[attr-defined]
+    await pool.aclose()
+    await http.aclose()
+    await lean.aclose()  # type: ignore[attr-defined]
 
 
 def main(argv: list[str] | None = None) -> None:

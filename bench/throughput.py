@@ -3,7 +3,8 @@
     python -m bench.throughput --latency-ms 100 --concurrency 64 --samples 500
     python -m bench.throughput --model scripted --samples 10000 --concurrency 64   # memory
 
-The server runs in its own process, so the CPU measured here is rolegraph's alone.
+The server runs in its own process, so the CPU measured here is rolegraph's alone (with
+`--executor ray`, every process's on the machine except the server's).
 efficiency = achieved LLM calls/s ÷ (concurrency ÷ latency): 1.0 means every sample slot
 was waiting on the model all the time, i.e. rolegraph itself added nothing.
 """
@@ -28,6 +29,24 @@ from rolegraph.scenario import Scenario
 ROOT = Path(__file__).resolve().parent.parent
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, all processes) since boot."""
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / _TICK
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) process `pid` has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
 def _rss_mb() -> float:
     with open("/proc/self/status") as status:
         for line in status:
@@ -42,17 +61,22 @@ class RssSampler:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         self.samples: list[tuple[float, float, int]] = []
+        self._offsets: dict[str, int] = {}
+        self._lines = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _done(self) -> int:
-        total = 0
+        """Lines in the output files so far, reading only what was appended since last time."""
         for name in ("accepted", "rejected", "failed"):
             file = self.out_dir / f"{name}.jsonl"
             if file.exists():
                 with file.open("rb") as handle:
-                    total += sum(1 for _ in handle)
-        return total
+                    handle.seek(self._offsets.get(name, 0))
+                    chunk = handle.read()
+                self._offsets[name] = self._offsets.get(name, 0) + len(chunk)
+                self._lines += chunk.count(b"\n")
+        return self._lines
 
     def _run(self) -> None:
         start = time.monotonic()
@@ -117,6 +141,12 @@ def main(argv: list[str] | None = None) -> None:
     for fault in ("5xx", "429", "hang", "malformed"):
         parser.add_argument(f"--rate-{fault}", type=float, default=0.0)
     parser.add_argument("--checkpoint", choices=["step", "sample"], default="step")
+    parser.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default="local",
+        help="'ray' starts a local Ray with one worker per core; CPU is then counted machine-wide",
+    )
     parser.add_argument("--json", help="also write the numbers to this JSON file")
     args = parser.parse_args(argv)
 
@@ -138,18 +168,25 @@ def main(argv: list[str] | None = None) -> None:
         base_url=url,
         max_failures=0,
         checkpoint=args.checkpoint,
+        executor=args.executor,
     )
-    cpu0 = time.process_time()
+    server_cpu0 = process_cpu(server.pid) if server is not None else 0.0
+    cpu0, machine0 = time.process_time(), machine_cpu()
     wall0 = time.monotonic()
     try:
         with RssSampler(out) as rss:
             summary = asyncio.run(run_scenario(scenario, options))
+        wall = time.monotonic() - wall0
+        own_cpu = time.process_time() - cpu0
+        server_cpu = process_cpu(server.pid) - server_cpu0 if server is not None else 0.0
+        machine = machine_cpu() - machine0
     finally:
         if server is not None:
             server.terminate()
             server.wait()
-    wall = time.monotonic() - wall0
-    cpu = time.process_time() - cpu0
+    # With Ray the work happens in other processes: count the machine's busy CPU minus the
+    # mock server's (this also counts Ray's own daemons, and any other load: an upper bound).
+    cpu = own_cpu if args.executor == "local" else machine - server_cpu
     calls = sum(int(u.get("calls", 0)) for u in summary.usage.values())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ideal = (
@@ -167,7 +204,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     if args.model != "scripted":
         print(f"ideal calls/s (concurrency/latency) {ideal:.1f}")
-    print(f"cpu {cpu:.2f} s, cpu ms per call {1000 * cpu / max(1, calls):.2f}")
+    print(
+        f"cpu {cpu:.2f} s ({'this process' if args.executor == 'local' else 'machine minus server'}), "
+        f"cpu ms per call {1000 * cpu / max(1, calls):.2f}"
+    )
+    if server is not None:
+        print(
+            f"mock server cpu {server_cpu:.2f} s, {1000 * server_cpu / max(1, calls):.2f} ms per call; "
+            f"machine busy {machine:.2f} s of {wall * (os.cpu_count() or 1):.2f} s"
+        )
     print(
         f"rss after the first quarter of samples: {rss_after_quarter[0]:.0f}-{rss_after_quarter[1]:.0f} MB"
     )
@@ -184,6 +229,7 @@ def main(argv: list[str] | None = None) -> None:
                     "calls": calls,
                     "efficiency": efficiency,
                     "cpu_ms_per_call": 1000 * cpu / max(1, calls),
+                    "server_cpu_ms_per_call": 1000 * server_cpu / max(1, calls),
                     "peak_rss_mb": peak,
                     "rss_trace": [(round(t, 2), round(r, 1), d) for t, r, d in rss.samples],
                 },

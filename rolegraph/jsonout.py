@@ -7,9 +7,7 @@ import re
 from typing import Any
 
 from langchain_core.exceptions import OutputParserException
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage
-from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel, ValidationError
 
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.M)
@@ -46,25 +44,3 @@ def parse_into(schema: type[BaseModel], message: AIMessage) -> BaseModel:
         raise OutputParserException(
             f"{exc.error_count()} problem(s) with the JSON; first: {where}: {first['msg']}"
         ) from exc
-
-
-def json_structured(
-    model: BaseChatModel,
-    schema: type[BaseModel],
-    include_raw: bool,
-    schema_dict: dict[str, Any] | None = None,
-) -> Runnable:
-    """`model` asked for JSON matching `schema` via a `response_format` kwarg it understands."""
-    bound = model.bind(
-        response_format={"type": "json_object", "schema": schema_dict or schema.model_json_schema()}
-    )
-
-    def parse(message: AIMessage) -> Any:
-        if not include_raw:
-            return parse_into(schema, message)
-        try:
-            return {"raw": message, "parsed": parse_into(schema, message), "parsing_error": None}
-        except OutputParserException as exc:
-            return {"raw": message, "parsed": None, "parsing_error": exc}
-
-    return bound | RunnableLambda(parse)

@@ -15,14 +15,12 @@ import threading
 from functools import cache
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.runnables import Runnable
 from pydantic import BaseModel
 
+from rolegraph.chatmodel import LeanChatModel, json_schema_of
 from rolegraph.errors import UsageError, missing_extra
-from rolegraph.jsonout import json_structured
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 _LOCK = threading.Lock()  # one llama.cpp context is not safe to use from two threads
@@ -69,7 +67,7 @@ def _limit_schema(schema: Any, max_string: int = 300, max_items: int = 3) -> Any
     return schema
 
 
-class LocalChatModel(BaseChatModel):
+class LocalChatModel(LeanChatModel):
     """A LangChain chat model over an in-process llama.cpp GGUF model."""
 
     model_path: str | None = None
@@ -148,7 +146,6 @@ class LocalChatModel(BaseChatModel):
         # llama.cpp computes in C with the GIL released; a thread keeps the event loop free.
         return await asyncio.to_thread(self._generate, messages, stop, None, **kwargs)
 
-    def with_structured_output(  # type: ignore[override]
-        self, schema: type[BaseModel], *, include_raw: bool = False, **kwargs: Any
-    ) -> Runnable:
-        return json_structured(self, schema, include_raw, _limit_schema(schema.model_json_schema()))
+    def response_format(self, schema: type[BaseModel]) -> dict[str, Any]:
+        """A JSON Schema grammar with bounded strings and lists, so small models stop talking."""
+        return {"type": "json_object", "schema": _limit_schema(json_schema_of(schema))}

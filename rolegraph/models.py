@@ -77,7 +77,7 @@ def build_model(config: ModelConfig, role: str, seed: int = 0) -> BaseChatModel:
 
 
 def _openai(config: ModelConfig, name: str, temperature: float) -> BaseChatModel:
-    from rolegraph.openai_compat import CompatChatOpenAI
+    from rolegraph.openai_compat import OpenAICompatChat
 
     env = config.api_key_env or "OPENAI_API_KEY"
     key = os.environ.get(env)
@@ -90,28 +90,21 @@ def _openai(config: ModelConfig, name: str, temperature: float) -> BaseChatModel
         if config.api_key_env:
             raise UsageError(f"model 'openai:{name}': the environment variable {env} is not set")
         key = "not-needed"  # local servers (vLLM, llama.cpp, Ollama) usually ignore the key
-    import httpx
-
-    timeout = config.timeout or 120
+    params = dict(config.params)
     kwargs: dict[str, Any] = {
         "model": name,
         "api_key": key,
-        # an own pool per client, sized for many samples in flight, closed when the run ends
-        "http_async_client": httpx.AsyncClient(
-            timeout=timeout,
-            limits=httpx.Limits(max_connections=1024, max_keepalive_connections=256),
-        ),
         "temperature": temperature,
-        "max_retries": 0,  # retries happen in CompatChatOpenAI, under the endpoint's AIMD limit
+        "timeout": config.timeout or 120,
         "max_in_flight": config.max_in_flight,
-        "timeout": timeout,
-        **config.params,
+        "max_tokens": config.max_tokens,
+        # request fields the scenario adds (top_p, seed, ...), sent as given
+        "default_headers": params.pop("default_headers", {}),
+        "extra_body": {**params.pop("extra_body", {}), **params},
     }
     if config.base_url:
         kwargs["base_url"] = config.base_url
-    if config.max_tokens:
-        kwargs["max_tokens"] = config.max_tokens
-    return CompatChatOpenAI(**kwargs)
+    return OpenAICompatChat(**kwargs)
 
 
 def role_configs(

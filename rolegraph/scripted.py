@@ -13,14 +13,12 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.runnables import Runnable
 from pydantic import BaseModel
 
 from agents.speaker import is_cue
-from rolegraph.jsonout import json_structured
+from rolegraph.chatmodel import LeanChatModel
 
 Script = Callable[[str, Sequence[BaseMessage]], "str | dict[str, Any] | BaseModel"]
 
@@ -59,7 +57,7 @@ def default_script(role: str, messages: Sequence[BaseMessage]) -> str | dict[str
     return opener + template.format(fact=fact, fact_lc=fact[:1].lower() + fact[1:])
 
 
-class ScriptedChatModel(BaseChatModel):
+class ScriptedChatModel(LeanChatModel):
     """A LangChain chat model whose replies are computed by `script(role, messages)`."""
 
     role: str = "default"
@@ -93,7 +91,11 @@ class ScriptedChatModel(BaseChatModel):
         message = AIMessage(content=text, usage_metadata=usage)  # type: ignore[arg-type]
         return ChatResult(generations=[ChatGeneration(message=message)])
 
-    def with_structured_output(  # type: ignore[override]
-        self, schema: type[BaseModel], *, include_raw: bool = False, **kwargs: Any
-    ) -> Runnable:
-        return json_structured(self, schema, include_raw)
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return self._generate(messages, stop, run_manager, **kwargs)  # no thread: it is instant
