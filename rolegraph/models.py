@@ -91,6 +91,13 @@ def _openai(config: ModelConfig, name: str, temperature: float) -> BaseChatModel
             raise UsageError(f"model 'openai:{name}': the environment variable {env} is not set")
         key = "not-needed"  # local servers (vLLM, llama.cpp, Ollama) usually ignore the key
     params = dict(config.params)
+    client = params.pop("client", "rolegraph")
+    if client not in ("rolegraph", "langchain"):
+        raise UsageError(
+            f"model 'openai:{name}': params.client is '{client}'; choose 'rolegraph' or 'langchain'"
+        )
+    if client == "langchain":
+        return _langchain_openai(config, name, temperature, key, params)
     kwargs: dict[str, Any] = {
         "model": name,
         "api_key": key,
@@ -105,6 +112,30 @@ def _openai(config: ModelConfig, name: str, temperature: float) -> BaseChatModel
     if config.base_url:
         kwargs["base_url"] = config.base_url
     return OpenAICompatChat(**kwargs)
+
+
+def _langchain_openai(
+    config: ModelConfig, name: str, temperature: float, key: str, params: dict[str, Any]
+) -> BaseChatModel:
+    """LangChain's ChatOpenAI, for users who need a feature only it has (`client: langchain`)."""
+    import httpx
+    from langchain_openai import ChatOpenAI
+
+    kwargs: dict[str, Any] = {
+        "model": name,
+        "api_key": key,
+        "temperature": temperature,
+        "timeout": config.timeout or 120,
+        "max_retries": 6,
+        # its own pool, closed by close_models when the run ends
+        "http_async_client": httpx.AsyncClient(timeout=config.timeout or 120),
+        **params,
+    }
+    if config.base_url:
+        kwargs["base_url"] = config.base_url
+    if config.max_tokens:
+        kwargs["max_tokens"] = config.max_tokens
+    return ChatOpenAI(**kwargs)
 
 
 def role_configs(
@@ -147,6 +178,9 @@ async def close_models(models: dict[str, BaseChatModel]) -> None:
         close = getattr(model, "aclose", None)
         if close is not None:
             await close()
+        pool = getattr(model, "http_async_client", None)  # LangChain's ChatOpenAI
+        if pool is not None and not pool.is_closed:
+            await pool.aclose()
 
 
 def describe(configs: dict[str, ModelConfig]) -> dict[str, dict[str, Any]]:

@@ -194,3 +194,39 @@ def test_missing_api_key_is_one_clear_line(tmp_path: Path):
         "(or give base_url for a local OpenAI-compatible server)"
     ]
     assert not (tmp_path / "run").exists()
+
+
+async def test_langchain_chatopenai_on_request(tmp_path: Path):
+    """`params: {client: langchain}` runs the same scenario through LangChain's ChatOpenAI."""
+    scenario = Scenario.from_text(
+        (SCENARIOS / "support_outage.yaml")
+        .read_text()
+        .replace("default: local", "default: {spec: 'openai:m', params: {client: langchain}}"),
+        SCENARIOS / "support_outage.yaml",
+    )
+    server = MockServer(MockConfig(responder=responder))
+    url = await server.start()
+    try:
+        summary = await run_scenario(
+            scenario, RunOptions(out=tmp_path / "run", samples=2, base_url=url, quiet=True)
+        )
+    finally:
+        await server.stop()
+    assert summary.counts["accepted"] == 2
+    assert summary.usage["critic"]["calls"] == 2 and summary.usage["speaker"]["calls"] >= 8
+    # ChatOpenAI's requests, not rolegraph's client: it always sends `stream: false`
+    assert all(r.get("stream") is False for r in server.stats.last_requests)
+
+
+def test_unknown_client_is_a_usage_error():
+    from rolegraph.errors import UsageError
+    from rolegraph.models import build_model
+    from rolegraph.scenario import ModelConfig
+
+    config = ModelConfig(
+        spec="openai:m", base_url="http://127.0.0.1:9/v1", params={"client": "sdk"}
+    )
+    with pytest.raises(
+        UsageError, match=r"params\.client is 'sdk'; choose 'rolegraph' or 'langchain'"
+    ):
+        build_model(config, "speaker")
