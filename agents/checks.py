@@ -330,7 +330,7 @@ def check_dialogue(
     names = _first_names(personas)
     labels = {speaker.lower() for speaker in personas} | {n.lower() for n in names.values()}
     findings: list[CheckFinding] = []
-    seen: list[tuple[int, str, set[tuple[str, ...]]]] = []
+    seen: list[tuple[int, str, frozenset[tuple[str, ...]]]] = []
     for index, turn in enumerate(turns):
         text = turn["text"]
         findings += _check_values(index, text, known_values, stated)
@@ -450,10 +450,17 @@ def _shingles(words: list[str]) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
 
 
-def _check_empty_or_repeated(
-    index: int, text: str, seen: list[tuple[int, str, set[tuple[str, ...]]]]
-) -> list[CheckFinding]:
+@lru_cache(maxsize=4096)
+def _fingerprint(text: str) -> tuple[int, str, frozenset[tuple[str, ...]]]:
+    """Word count, normalised text and word 3-shingles of a turn (each turn is compared often)."""
     words = _WORD.findall(text.lower())
+    return len(words), " ".join(words), frozenset(_shingles(words))
+
+
+def _check_empty_or_repeated(
+    index: int, text: str, seen: list[tuple[int, str, frozenset[tuple[str, ...]]]]
+) -> list[CheckFinding]:
+    n_words, norm, shingles = _fingerprint(text)
     spoken = re.sub(r"\([^)]*\)|\*[^*]*\*", "", text)  # stage directions are not speech
     if not any(ch.isalpha() for ch in spoken):
         return [
@@ -461,10 +468,8 @@ def _check_empty_or_repeated(
                 check="empty_turn", turn=index, criterion="quality", message="the turn says nothing"
             )
         ]
-    norm = " ".join(words)
-    shingles = _shingles(words)
     out = []
-    if len(words) >= 2 and any(norm == earlier_norm for _, earlier_norm, _ in seen):
+    if n_words >= 2 and any(norm == earlier_norm for _, earlier_norm, _ in seen):
         earlier = next(i for i, n, _ in seen if n == norm)
         out.append(
             CheckFinding(
@@ -475,7 +480,7 @@ def _check_empty_or_repeated(
                 evidence=text[:120],
             )
         )
-    elif len(words) >= 4:
+    elif n_words >= 4:
         for earlier, earlier_norm, earlier_sh in seen:
             overlap = len(shingles & earlier_sh) / max(1, len(shingles | earlier_sh))
             if norm == earlier_norm or overlap >= 0.8:
@@ -489,18 +494,18 @@ def _check_empty_or_repeated(
                     )
                 )
                 break
-    if len(words) >= 2:
+    if n_words >= 2:
         seen.append((index, norm, shingles))
     return out
 
 
 def is_repeat(text: str, earlier: Sequence[str]) -> bool:
     """True when `text` repeats an earlier turn: word for word (2+ words) or 80% the same (4+ words)."""
-    seen: list[tuple[int, str, set[tuple[str, ...]]]] = []
+    seen: list[tuple[int, str, frozenset[tuple[str, ...]]]] = []
     for i, other in enumerate(earlier):
-        words = _WORD.findall(other.lower())
-        if len(words) >= 2:
-            seen.append((i, " ".join(words), _shingles(words)))
+        n_words, norm, shingles = _fingerprint(other)
+        if n_words >= 2:
+            seen.append((i, norm, shingles))
     return any(
         f.check == "repeated_turn" for f in _check_empty_or_repeated(len(earlier), text, seen)
     )

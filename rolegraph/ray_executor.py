@@ -260,7 +260,8 @@ async def ray_runner(
     finally:
         if ok and actors:  # a clean end: let the workers close their clients and checkpoints
             stops = asyncio.gather(*(a.stop.remote() for a in actors), return_exceptions=True)
-            # past the timeout they are killed below; their checkpoints are committed all the same
+            # past the timeout they are killed below, losing at most their last batch of
+            # checkpoints (25 ms): those samples resume from an earlier step
             with suppress(TimeoutError):
                 await asyncio.wait_for(stops, STOP_TIMEOUT)
         await _kill(ray, actors)

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.types import Command
 
 from agents.context import RunContext
 from graphs import GraphSpec, build_sample_graph, recursion_limit
+from rolegraph.checkpoints import BatchedSqliteSaver
 from rolegraph.plan import SamplePlan, initial_state
 from rolegraph.records import failed_record, sample_record
 from rolegraph.scenario import Scenario
@@ -43,7 +43,7 @@ class SampleRunner:
     )
 
     def __init__(
-        self, scenario: Scenario, ctx: RunContext, spec: GraphSpec, saver: AsyncSqliteSaver
+        self, scenario: Scenario, ctx: RunContext, spec: GraphSpec, saver: BatchedSqliteSaver
     ) -> None:
         self.scenario = scenario
         self.ctx = ctx
@@ -143,8 +143,12 @@ async def sample_runner(
     checkpoints: Path,
     durability: str = "async",
 ) -> AsyncIterator[SampleRunner]:
-    """A SampleRunner whose checkpoints live in the SQLite file `checkpoints`."""
-    async with AsyncSqliteSaver.from_conn_string(str(checkpoints)) as saver:
+    """A SampleRunner whose checkpoints live in the SQLite file `checkpoints`.
+
+    Checkpoint writes are batched (rolegraph.checkpoints): a hard kill loses at most the
+    last few milliseconds of steps, and the runner resumes from the checkpoint before them.
+    """
+    async with BatchedSqliteSaver.from_conn_string(str(checkpoints)) as saver:
         runner = SampleRunner(scenario, ctx, spec, saver)
         runner.durability = durability
         yield runner

@@ -260,38 +260,36 @@ async def test_checkpoint_policy_decides_what_a_hard_kill_keeps(
     """'step' has the running sample's steps on disk (a SIGKILL resumes mid-dialogue); 'sample' does not."""
     import sqlite3
 
+    from rolegraph.scripted import ScriptedChatModel
+
     scenario = Scenario.from_file(OUTAGE)
     out = tmp_path / "run"
-    reached = asyncio.Event()
-    loop = asyncio.get_running_loop()
+    reached, release = asyncio.Event(), asyncio.Event()
     rows: list[int] = []
 
-    def stall(role, messages):
-        if turns_in(messages) == 3:
-            loop.call_soon_threadsafe(reached.set)
-            time.sleep(0.5)
-        from rolegraph.scripted import default_script
+    class Stalling(ScriptedChatModel):
+        """Waits, mid-dialogue, until the test has looked at the checkpoint file."""
 
-        return default_script(role, messages)
+        async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+            if turns_in(messages) == 3:
+                reached.set()
+                await release.wait()
+            return await super()._agenerate(messages, stop, run_manager, **kwargs)
 
+    models = {**scripted_models(), "speaker": Stalling(role="speaker")}
     task = asyncio.create_task(
         run_scenario(
             scenario,
-            RunOptions(
-                out=out,
-                samples=1,
-                quiet=True,
-                checkpoint=policy,
-                models=scripted_models(speaker=stall),
-            ),
+            RunOptions(out=out, samples=1, quiet=True, checkpoint=policy, models=models),
         )
     )
     await reached.wait()
-    await asyncio.sleep(0.1)  # let the previous step's checkpoint land
+    await asyncio.sleep(0.2)  # let the previous steps' checkpoints land (batched every 25 ms)
     with sqlite3.connect(out / "checkpoints.sqlite") as db:
         rows.append(
             db.execute("SELECT COUNT(*) FROM checkpoints WHERE thread_id = '000000'").fetchone()[0]
         )
+    release.set()
     summary = await task
     assert summary.counts["accepted"] == 1
     assert (rows[0] > 0) is on_disk
