@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS samples (
     finished_at REAL
 );
 CREATE INDEX IF NOT EXISTS samples_status ON samples (status, idx);
+CREATE INDEX IF NOT EXISTS samples_idx ON samples (idx);
 CREATE TABLE IF NOT EXISTS attempts (
     sample_id TEXT NOT NULL, n INTEGER NOT NULL, turns TEXT NOT NULL, verdict TEXT NOT NULL,
     PRIMARY KEY (sample_id, n)

@@ -284,3 +284,16 @@ async def test_repetition_ends_the_dialogue_after_resampling(make_scenario, tmp_
     assert draft["verdict"]["decision"] == "revise"
     assert [(c["check"], c["turn"]) for c in draft["verdict"]["checks"]] == [("repeated_turn", 1)]
     assert record["messages"][2]["content"] == "My appointment is on March 3, right?"
+
+
+def test_run_store_looks_samples_up_by_index_without_scanning(tmp_path):
+    """Workers take plans by index once per sample: a table scan would make runs quadratic."""
+    from rolegraph.store import RunStore
+
+    tmp_path.mkdir(exist_ok=True)
+    store = RunStore(tmp_path)
+    plan = store.db.execute(
+        "EXPLAIN QUERY PLAN SELECT sample_id, plan FROM samples WHERE idx = ?", (7,)
+    ).fetchall()
+    store.db.close()
+    assert any("USING INDEX samples_idx" in row[-1] for row in plan), plan
