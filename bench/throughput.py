@@ -4,7 +4,7 @@
     python -m bench.throughput --model scripted --samples 10000 --concurrency 64   # memory
 
 The server runs in its own process, so the CPU measured here is rolegraph's alone (with
-`--executor ray`, every process's on the machine except the server's).
+`--executor processes` or `ray`, every process's on the machine except the server's).
 efficiency = achieved LLM calls/s ÷ (concurrency ÷ latency): 1.0 means every sample slot
 was waiting on the model all the time, i.e. rolegraph itself added nothing.
 """
@@ -143,9 +143,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoint", choices=["step", "sample"], default="step")
     parser.add_argument(
         "--executor",
-        choices=["local", "ray"],
+        choices=["local", "processes", "ray"],
         default="local",
-        help="'ray' starts a local Ray with one worker per core; CPU is then counted machine-wide",
+        help="'processes' and 'ray' use one worker per core; CPU is then counted machine-wide",
     )
     parser.add_argument("--json", help="also write the numbers to this JSON file")
     args = parser.parse_args(argv)
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         if server is not None:
             server.terminate()
             server.wait()
-    # With Ray the work happens in other processes: count the machine's busy CPU minus the
+    # With workers the work happens in other processes: count the machine's busy CPU minus the
     # mock server's (this also counts Ray's own daemons, and any other load: an upper bound).
     cpu = own_cpu if args.executor == "local" else machine - server_cpu
     calls = sum(int(u.get("calls", 0)) for u in summary.usage.values())

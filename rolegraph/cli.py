@@ -147,6 +147,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         max_cost=args.max_cost,
         checkpoint=args.checkpoint,
         executor=args.executor,
+        workers=args.workers,
         ray_address=args.ray_address,
     )
     try:
@@ -297,9 +298,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--executor",
-        choices=["local", "ray"],
+        choices=["local", "processes", "ray"],
         default="local",
-        help='where samples run: this process, or a Ray cluster (needs "rolegraph[ray]")',
+        help="where samples run: this process; worker processes on this machine (uses every "
+        'core); or a Ray cluster (needs "rolegraph[ray]")',
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="with --executor processes: how many worker processes (default: one per core)",
     )
     p.add_argument(
         "--ray-address",

@@ -60,7 +60,8 @@ class RunOptions:
     # sample restarts from its first turn). Finished samples are never lost either way.
     checkpoint: str = "step"
     models: dict[str, BaseChatModel] | None = None  # ready-made models (tests, embedding apps)
-    executor: str = "local"  # where samples run: "local" (this process) or "ray"
+    executor: str = "local"  # where samples run: "local" (this process), "processes" or "ray"
+    workers: int | None = None  # worker processes (executor "processes"); default: one per core
     ray_address: str | None = None  # the Ray cluster to join (executor "ray"); default: start one
 
 
@@ -179,6 +180,10 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
         from rolegraph.ray_executor import check_options
 
         check_options(options)
+    if options.executor == "processes":
+        from rolegraph.process_executor import check_options as check_processes
+
+        check_processes(scenario, options)
     # models first: a missing key or package is reported before anything is written
     models = options.models or build_models(
         configs, scenario.run.seed if options.seed is None else options.seed
@@ -295,12 +300,17 @@ async def _run(
 
         model_seed = scenario.run.seed if options.seed is None else options.seed  # as above
         executor = ray_runner(scenario, options, configs, model_seed, out_dir, concurrency)
+    elif options.executor == "processes":
+        from rolegraph.process_executor import process_runner
+
+        model_seed = scenario.run.seed if options.seed is None else options.seed  # as above
+        executor = process_runner(scenario, options, configs, model_seed, out_dir, concurrency)
     elif options.executor == "local":
         executor = sample_runner(
             scenario, ctx, spec, out_dir / CHECKPOINTS, durability(options.checkpoint)
         )
     else:
-        raise UsageError(f"unknown executor '{options.executor}' (known: local, ray)")
+        raise UsageError(f"unknown executor '{options.executor}' (known: local, processes, ray)")
     # -- end executor --
     async with executor as runner:
 
