@@ -126,6 +126,18 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
     return proc, url
 
 
+def _steady_efficiency(
+    trace: list[tuple[float, float, int]], planned: int, calls_per_sample: float, ideal: float
+) -> float:
+    """Efficiency while the run is in full flow: from 10% to 90% of the samples done."""
+    low = next((t for t, _, done in trace if done >= planned * 0.1), None)
+    high = next(((t, done) for t, _, done in trace if done >= planned * 0.9), None)
+    start = next((d for t, _, d in trace if t == low), 0)
+    if low is None or high is None or high[0] <= low:
+        return float("nan")
+    return (high[1] - start) / (high[0] - low) * calls_per_sample / ideal
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -145,7 +157,10 @@ def main(argv: list[str] | None = None) -> None:
         "--executor",
         choices=["local", "processes", "ray"],
         default="local",
-        help="'processes' and 'ray' use one worker per core; CPU is then counted machine-wide",
+        help="'processes' and 'ray' run samples in worker processes; CPU is then counted machine-wide",
+    )
+    parser.add_argument(
+        "--workers", type=int, help="with --executor processes (default: two per core)"
     )
     parser.add_argument("--json", help="also write the numbers to this JSON file")
     args = parser.parse_args(argv)
@@ -169,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         max_failures=0,
         checkpoint=args.checkpoint,
         executor=args.executor,
+        workers=args.workers,
     )
     server_cpu0 = process_cpu(server.pid) if server is not None else 0.0
     cpu0, machine0 = time.process_time(), machine_cpu()
@@ -198,12 +214,21 @@ def main(argv: list[str] | None = None) -> None:
     rss_after_quarter = (
         (min(s[1] for s in quarter), max(s[1] for s in quarter)) if quarter else (0, 0)
     )
+    steady = _steady_efficiency(rss.samples, args.samples, calls / max(1, summary.done), ideal)
     print(f"samples: {counts}")
     print(
         f"wall {wall:.2f} s, samples/s {summary.done / wall:.1f}, LLM calls {calls}, calls/s {calls / wall:.1f}"
     )
     if args.model != "scripted":
         print(f"ideal calls/s (concurrency/latency) {ideal:.1f}")
+        print(
+            f"efficiency over the whole run {efficiency:.2f}; between 10% and 90% of samples "
+            f"done (no start-up, no drain) {steady:.2f}"
+        )
+    if args.executor != "local":
+        print(
+            f"driver process cpu {own_cpu:.2f} s, {1000 * own_cpu / max(1, calls):.2f} ms per call"
+        )
     print(
         f"cpu {cpu:.2f} s ({'this process' if args.executor == 'local' else 'machine minus server'}), "
         f"cpu ms per call {1000 * cpu / max(1, calls):.2f}"
@@ -228,6 +253,7 @@ def main(argv: list[str] | None = None) -> None:
                     "wall_s": wall,
                     "calls": calls,
                     "efficiency": efficiency,
+                    "steady_efficiency": steady,
                     "cpu_ms_per_call": 1000 * cpu / max(1, calls),
                     "server_cpu_ms_per_call": 1000 * server_cpu / max(1, calls),
                     "peak_rss_mb": peak,
