@@ -41,6 +41,14 @@ Responder = Callable[[dict[str, Any]], Answer | Awaitable[Answer]]
 _MAX_DEPTH = 6
 _LOREM = "the quick brown fox jumps over a lazy dog while mock servers answer every call"
 _WORDS = _LOREM.split()
+# lowercase made-up words (no digits, no capitals): text that never repeats and that the
+# deterministic checks see as plain speech, neither names nor numbers
+_VOCABULARY = [
+    a + b + c
+    for a in ("ba", "ko", "ri", "tu", "me", "sa", "lo", "ne")
+    for b in ("la", "ri", "mo", "ta", "ke", "su", "no", "vi")
+    for c in ("n", "s", "r", "l", "")
+]
 _FORMATS = {"date-time": "2024-01-01T00:00:00Z", "date": "2024-01-01", "time": "12:00:00"}
 _FORMATS |= {"email": "user@example.com", "uri": "https://example.com/"}
 _SCHEMA_MARK = re.compile(r"JSON Schema", re.IGNORECASE)
@@ -58,6 +66,9 @@ class MockConfig:
 
     latency_ms: float = _opt(0.0, "delay added to every chat call, in milliseconds")
     output_words: int = _opt(20, "words in a plain-text answer")
+    varied_text: bool = _opt(
+        False, "plain-text answers drawn at random from 320 words (no repeats)"
+    )
     rate_5xx: float = _opt(0.0, "probability of a server error")
     status_5xx: int = _opt(500, "status code used for server errors")
     rate_429: float = _opt(0.0, "probability of HTTP 429 with a Retry-After header")
@@ -440,6 +451,8 @@ class MockServer:
         finish = "stop"
         if isinstance(limit, int) and words > int(limit / 1.3):
             words, finish = int(limit / 1.3), "length"
+        if c.varied_text:
+            return " ".join(self._rng.choices(_VOCABULARY, k=words)) + ".", finish, True
         start = self.stats.requests_total
         return " ".join(_WORDS[(start + i) % len(_WORDS)] for i in range(words)), finish, True
 

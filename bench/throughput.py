@@ -103,6 +103,7 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
         str(args.latency_ms),
         "--output-words",
         "12",
+        "--varied-text" if getattr(args, "varied_text", True) else "--no-varied-text",
         "--rate-5xx",
         str(args.rate_5xx),
         "--rate-429",
@@ -158,6 +159,13 @@ def main(argv: list[str] | None = None) -> None:
         choices=["local", "processes", "ray"],
         default="local",
         help="'processes' and 'ray' run samples in worker processes; CPU is then counted machine-wide",
+    )
+    parser.add_argument(
+        "--repeating-text",
+        dest="varied_text",
+        action="store_false",
+        help="the server's old answers (a 15-word loop): turns repeat, so every sample is "
+        "resampled and revised (more calls per graph step, which flatters CPU per call)",
     )
     parser.add_argument(
         "--workers", type=int, help="with --executor processes (default: two per core)"

@@ -26,6 +26,8 @@ surface (`run(plan)`, `forget(sample_id)`) whose work happens on Ray actors.
   Ray is already initialised in this process it is used as it is; otherwise a local Ray is
   started for the run (no dashboard, usage stats off unless `RAY_USAGE_STATS_ENABLED` says
   otherwise) and shut down at the end.
+- **Human review.** Samples paused for a person (`critic.review_band`) would wait in a
+  worker's checkpoint file, out of `rolegraph review`'s reach: such scenarios are refused.
 - **Stopping.** On Ctrl-C, an early stop or any error, the actors are killed; samples in
   flight are not recorded and run again on `--resume`.
 """
@@ -63,13 +65,18 @@ def import_ray() -> Any:
     return ray
 
 
-def check_options(options: RunOptions) -> None:
+def check_options(scenario: Scenario, options: RunOptions) -> None:
     """Refuse, before anything is written, what the Ray executor cannot do."""
     import_ray()
     if options.models is not None:
         raise UsageError(
             "the Ray executor builds each worker's models from the model specs; "
             "ready-made model objects (RunOptions.models) cannot be sent to workers"
+        )
+    if scenario.critic.review_band is not None:
+        raise UsageError(
+            "samples paused for human review (critic.review_band) must stay reachable by "
+            "'rolegraph review': run this scenario with the local executor"
         )
 
 
@@ -226,7 +233,7 @@ async def ray_runner(
     concurrency: int,
 ) -> AsyncIterator[RayRunner]:
     """Start the Ray workers for a run; yields the runner that hands them samples."""
-    check_options(options)
+    check_options(scenario, options)
     ray = import_ray()
     started = _connect(ray, options.ray_address)
     actors: list[Any] = []

@@ -56,7 +56,7 @@ class RunOptions:
     max_failures: int = 10  # consecutive failures that stop the run (0: never stop)
     max_cost: float | None = None  # USD; no new samples start once it would be passed
     # "step": checkpoint every graph step, so an interrupted sample resumes mid-dialogue;
-    # "sample": checkpoint only at the end (~2.4 ms less CPU per model call; an interrupted
+    # "sample": checkpoint only at the end (~0.2 ms less CPU per model call; an interrupted
     # sample restarts from its first turn). Finished samples are never lost either way.
     checkpoint: str = "step"
     models: dict[str, BaseChatModel] | None = None  # ready-made models (tests, embedding apps)
@@ -179,7 +179,7 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
     if options.executor == "ray":  # executor: a missing `ray` extra is reported before anything
         from rolegraph.ray_executor import check_options
 
-        check_options(options)
+        check_options(scenario, options)
     if options.executor == "processes":
         from rolegraph.process_executor import check_options as check_processes
 

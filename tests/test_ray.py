@@ -130,6 +130,15 @@ async def test_ready_made_models_cannot_travel_to_workers(tmp_path: Path):
     assert not (tmp_path / "run").exists()  # refused before anything was written
 
 
+async def test_samples_waiting_for_review_would_be_out_of_reach_so_refused(tmp_path: Path):
+    text = OUTAGE.read_text().replace("critic:\n", "critic:\n  review_band: [2.5, 3.5]\n", 1)
+    with pytest.raises(UsageError, match="rolegraph review"):
+        await run_scenario(
+            Scenario.from_text(text, OUTAGE), options(tmp_path / "run", executor="ray")
+        )
+    assert not (tmp_path / "run").exists()
+
+
 def test_missing_ray_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # makes `import ray` fail
     from rolegraph.cli import main
