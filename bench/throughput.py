@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
         "resampled and revised (more calls per graph step, which flatters CPU per call)",
     )
     parser.add_argument(
-        "--workers", type=int, help="with --executor processes (default: two per core)"
+        "--workers", type=int, help="with --executor processes (default: one per core)"
     )
     parser.add_argument("--json", help="also write the numbers to this JSON file")
     args = parser.parse_args(argv)

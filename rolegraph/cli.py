@@ -307,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         metavar="N",
-        help="with --executor processes: how many worker processes (default: two per core)",
+        help="with --executor processes: how many worker processes (default: one per core)",
     )
     p.add_argument(
         "--ray-address",

@@ -3,7 +3,7 @@
 `rolegraph run SCENARIO --executor processes [--workers N]`. One process can only use one
 core, and with many samples in flight the CPU of the graphs, not the endpoint, becomes the
 limit (bench/RESULTS.md). This executor spreads samples over N worker processes (default:
-two per core) without a cluster framework: each worker is a spawned Python process with its
+one per core) without a cluster framework: each worker is a spawned Python process with its
 own event loop, models, `RunContext` and `SampleRunner` (the same `SampleWorker` body the
 Ray executor uses), fed plans and returning outcomes over a pipe. The driver (this process)
 keeps everything the local executor does: the run store, the files, progress, the brakes.
@@ -65,9 +65,9 @@ def check_options(scenario: Scenario, options: RunOptions) -> None:
 
 
 def default_workers(concurrency: int) -> int:
-    """Two workers per core (measured: less waiting in each event loop than one per core),
-    but none with fewer than 8 samples in flight, where a worker no longer pays its start-up."""
-    return max(1, min(2 * (os.cpu_count() or 1), concurrency // 8))
+    """One worker per core (measured: more only adds contention for the same cores), but
+    none with fewer than 8 samples in flight, where a worker no longer pays its start-up."""
+    return max(1, min(os.cpu_count() or 1, concurrency // 8))
 
 
 # -- the worker process -------------------------------------------------------------------

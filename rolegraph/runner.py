@@ -61,7 +61,7 @@ class RunOptions:
     checkpoint: str = "step"
     models: dict[str, BaseChatModel] | None = None  # ready-made models (tests, embedding apps)
     executor: str = "local"  # where samples run: "local" (this process), "processes" or "ray"
-    workers: int | None = None  # worker processes (executor "processes"); default: two per core
+    workers: int | None = None  # worker processes (executor "processes"); default: one per core
     ray_address: str | None = None  # the Ray cluster to join (executor "ray"); default: start one
 
 
