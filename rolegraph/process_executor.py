@@ -50,16 +50,9 @@ class WorkerDied(RolegraphError):
 
 def check_options(scenario: Scenario, options: RunOptions) -> None:
     """Refuse, before anything is written, what the process executor cannot do."""
-    if options.models is not None:
-        raise UsageError(
-            "the process executor builds each worker's models from the model specs; "
-            "ready-made model objects (RunOptions.models) cannot be sent to workers"
-        )
-    if scenario.critic.review_band is not None:
-        raise UsageError(
-            "samples paused for human review (critic.review_band) must stay reachable by "
-            "'rolegraph review': run this scenario with the local executor"
-        )
+    from rolegraph.ray_executor import refuse_for_workers
+
+    refuse_for_workers(scenario, options, "the process executor")
     if options.workers is not None and options.workers < 1:
         raise UsageError(f"--workers must be at least 1 (got {options.workers})")
 

@@ -68,9 +68,14 @@ def import_ray() -> Any:
 def check_options(scenario: Scenario, options: RunOptions) -> None:
     """Refuse, before anything is written, what the Ray executor cannot do."""
     import_ray()
+    refuse_for_workers(scenario, options, "the Ray executor")
+
+
+def refuse_for_workers(scenario: Scenario, options: RunOptions, executor: str) -> None:
+    """What no executor with workers elsewhere can do: ship model objects, reach paused samples."""
     if options.models is not None:
         raise UsageError(
-            "the Ray executor builds each worker's models from the model specs; "
+            f"{executor} builds each worker's models from the model specs; "
             "ready-made model objects (RunOptions.models) cannot be sent to workers"
         )
     if scenario.critic.review_band is not None:
