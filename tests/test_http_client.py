@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import ssl
+import subprocess
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -47,7 +49,7 @@ class RawServer:
                 self.requests.append(head + body)
                 if not await self.handler(body, writer):
                     break
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except (asyncio.IncompleteReadError, OSError):  # the client hung up (TLS: abruptly)
             pass
         finally:
             writer.close()
@@ -203,3 +205,44 @@ async def test_behind_a_proxy_requests_go_through_it(monkeypatch: pytest.MonkeyP
         await client.aclose()
     assert response.json() == {"via": "proxy"}
     assert proxy.requests[0].startswith(b"POST http://models.internal:8000/v1/chat HTTP/1.1")
+
+
+def _self_signed(tmp_path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, made by the openssl command."""
+    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", key, "-out", cert, "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+async def test_https_verifies_the_server_and_trusts_ssl_cert_file(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+):
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server = RawServer(lambda body, w: _write(w, reply(body)))
+    server.server = await asyncio.start_server(server._serve, "127.0.0.1", 0, ssl=context)
+    port = server.server.sockets[0].getsockname()[1]
+    url = f"https://127.0.0.1:{port}/v1/chat/completions"
+    try:
+        untrusted = HTTPClient()
+        with pytest.raises(ConnectionFailed, match="CERTIFICATE_VERIFY_FAILED"):
+            await untrusted.post(url, b"{}", {}, 5)
+        await untrusted.aclose()
+        monkeypatch.setenv("SSL_CERT_FILE", cert)
+        client = HTTPClient()
+        answers = [(await client.post(url, b'{"n": %d}' % i, {}, 5)).json() for i in range(3)]
+        await client.aclose()
+        await asyncio.sleep(0.05)  # let the server see the connection close
+    finally:
+        await server.__aexit__()
+    assert answers == [{"n": 0}, {"n": 1}, {"n": 2}]
+    assert server.connections == 1  # one kept-alive connection; the refused one never opened
