@@ -131,12 +131,11 @@ def _steady_efficiency(
     trace: list[tuple[float, float, int]], planned: int, calls_per_sample: float, ideal: float
 ) -> float:
     """Efficiency while the run is in full flow: from 10% to 90% of the samples done."""
-    low = next((t for t, _, done in trace if done >= planned * 0.1), None)
-    high = next(((t, done) for t, _, done in trace if done >= planned * 0.9), None)
-    start = next((d for t, _, d in trace if t == low), 0)
-    if low is None or high is None or high[0] <= low:
+    low = next(((t, d) for t, _, d in trace if d >= planned * 0.1), None)
+    high = next(((t, d) for t, _, d in trace if d >= planned * 0.9), None)
+    if low is None or high is None or high[0] <= low[0]:
         return float("nan")
-    return (high[1] - start) / (high[0] - low) * calls_per_sample / ideal
+    return (high[1] - low[1]) / (high[0] - low[0]) * calls_per_sample / ideal
 
 
 def main(argv: list[str] | None = None) -> None:

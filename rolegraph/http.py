@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 from agents.errors import TransportError
 
-_IDEMPOTENT_RETRY = (ConnectionResetError, BrokenPipeError, asyncio.IncompleteReadError)
+# what a kept-alive connection the server closed in the meantime fails with
+_STALE = (ConnectionResetError, BrokenPipeError, asyncio.IncompleteReadError)
 _NO_BODY = {204, 304}
 
 
@@ -121,20 +122,19 @@ class HTTPClient:
     async def _exchange(self, key: tuple[str, str, int], request: bytes) -> Response:
         conn, reused = await self._connection(key)
         try:
-            try:
-                conn[1].write(request)
-                await conn[1].drain()
-                response, keep = await _read_response(conn[0])
-            except _IDEMPOTENT_RETRY:
-                if not reused:
-                    raise
-                # A kept-alive connection the server had already closed: nothing was
-                # processed, so send once more on a fresh one.
-                _close(conn)
-                conn, _ = await self._connection(key, fresh=True)
-                conn[1].write(request)
-                await conn[1].drain()
-                response, keep = await _read_response(conn[0])
+            while True:
+                try:
+                    conn[1].write(request)
+                    await conn[1].drain()
+                    response, keep = await _read_response(conn[0])
+                    break
+                except _STALE:
+                    if not reused:
+                        raise
+                    # A kept-alive connection the server had already closed: nothing was
+                    # processed, so send once more on a fresh one.
+                    _close(conn)
+                    conn, reused = await self._connection(key, fresh=True)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
             _close(conn)
             raise ConnectionFailed(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.messages import (
@@ -125,6 +126,14 @@ def _ai_message(choice: dict[str, Any], body: dict[str, Any]) -> AIMessage:
             "finish_reason": choice.get("finish_reason"),
         },
         id=body.get("id"),
+    )
+
+
+@lru_cache(maxsize=256)
+def _schema_instruction(schema: type[BaseModel]) -> SystemMessage:
+    return SystemMessage(
+        content="Reply with only a JSON object, no prose, that follows this JSON Schema:\n"
+        + json.dumps(json_schema_of(schema))
     )
 
 
@@ -310,13 +319,7 @@ class OpenAICompatChat(LeanChatModel):
         self, schema: type[BaseModel], messages: list[BaseMessage], method: str
     ) -> dict[str, Any]:
         if method in ("json_mode", "prompt"):  # the model sees the schema only in the prompt
-            messages = [
-                *messages,
-                SystemMessage(
-                    content="Reply with only a JSON object, no prose, that follows this JSON "
-                    "Schema:\n" + json.dumps(json_schema_of(schema))
-                ),
-            ]
+            messages = [*messages, _schema_instruction(schema)]
         raw = await self.ainvoke(messages, **self._method_kwargs(schema, method))
         if method == "function_calling":
             if not raw.tool_calls:

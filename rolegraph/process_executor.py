@@ -5,7 +5,7 @@ core, and with many samples in flight the CPU of the graphs, not the endpoint, b
 limit (bench/RESULTS.md). This executor spreads samples over N worker processes (default:
 one per core) without a cluster framework: each worker is a spawned Python process with its
 own event loop, models, `RunContext` and `SampleRunner` (the same `SampleWorker` body the
-Ray executor uses), fed plans and returning outcomes over a pipe. The driver (this process)
+Ray executor uses, from rolegraph.workers), fed plans and returning outcomes over a pipe. The driver (this process)
 keeps everything the local executor does: the run store, the files, progress, the brakes.
 
 - **Checkpoints.** Worker `i` keeps its checkpoints in `RUN_DIR/checkpoints-worker-<i>.sqlite`;
@@ -35,6 +35,7 @@ from rolegraph.errors import RolegraphError, UsageError
 from rolegraph.plan import SamplePlan
 from rolegraph.sample import Outcome, durability
 from rolegraph.scenario import ModelConfig, Scenario
+from rolegraph.workers import SampleWorker, failed_outcome, pick_worker, refuse_for_workers
 
 if TYPE_CHECKING:
     from rolegraph.runner import RunOptions
@@ -50,8 +51,6 @@ class WorkerDied(RolegraphError):
 
 def check_options(scenario: Scenario, options: RunOptions) -> None:
     """Refuse, before anything is written, what the process executor cannot do."""
-    from rolegraph.ray_executor import refuse_for_workers
-
     refuse_for_workers(scenario, options, "the process executor")
     if options.workers is not None and options.workers < 1:
         raise UsageError(f"--workers must be at least 1 (got {options.workers})")
@@ -73,8 +72,6 @@ def _worker_main(conn: Connection, args: dict[str, Any]) -> None:
 
 
 async def _serve(conn: Connection, args: dict[str, Any]) -> None:
-    from rolegraph.ray_executor import SampleWorker
-
     worker = SampleWorker(
         args["scenario"], args["configs"], args["seed"], args["checkpoints"], args["durability"]
     )
@@ -183,11 +180,9 @@ class ProcessRunner:
         self.owner: dict[str, _Worker] = {}  # sample id -> the worker that produced it
 
     def _pick(self, sample_id: str) -> _Worker | None:
-        index = self.held.pop(sample_id, None)
-        if index is not None and self.workers[index].alive:
-            return self.workers[index]
-        alive = [w for w in self.workers if w.alive]
-        return min(alive, key=lambda w: (len(w.waiting), w.index)) if alive else None
+        load = {w.index: len(w.waiting) for w in self.workers if w.alive}
+        index = pick_worker(sample_id, self.held, load)
+        return None if index is None else self.workers[index]
 
     async def run(self, plan: SamplePlan) -> Outcome:
         """Run `plan` on the least busy worker (or the one holding its checkpoints)."""
@@ -204,9 +199,7 @@ class ProcessRunner:
             finally:
                 worker.waiting.pop(plan.sample_id, None)
             if isinstance(outcome, str):  # an error outside the sample's guard
-                from rolegraph.ray_executor import _failed
-
-                return _failed(plan, RolegraphError(outcome))
+                return failed_outcome(plan, RolegraphError(outcome))
             self.owner[plan.sample_id] = worker
             return outcome  # type: ignore[no-any-return]
         raise RolegraphError(

@@ -39,15 +39,15 @@ import logging
 import math
 import os
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rolegraph.errors import RolegraphError, UsageError, missing_extra
 from rolegraph.plan import SamplePlan
-from rolegraph.records import failed_record
-from rolegraph.sample import Outcome, SampleRunner, durability, sample_runner
+from rolegraph.sample import Outcome, durability
 from rolegraph.scenario import ModelConfig, Scenario
+from rolegraph.workers import SampleWorker, failed_outcome, pick_worker, refuse_for_workers
 
 if TYPE_CHECKING:
     from rolegraph.runner import RunOptions
@@ -71,88 +71,6 @@ def check_options(scenario: Scenario, options: RunOptions) -> None:
     refuse_for_workers(scenario, options, "the Ray executor")
 
 
-def refuse_for_workers(scenario: Scenario, options: RunOptions, executor: str) -> None:
-    """What no executor with workers elsewhere can do: ship model objects, reach paused samples."""
-    if options.models is not None:
-        raise UsageError(
-            f"{executor} builds each worker's models from the model specs; "
-            "ready-made model objects (RunOptions.models) cannot be sent to workers"
-        )
-    if scenario.critic.review_band is not None:
-        raise UsageError(
-            "samples paused for human review (critic.review_band) must stay reachable by "
-            "'rolegraph review': run this scenario with the local executor"
-        )
-
-
-class SampleWorker:
-    """A Ray actor's body: its own models, context and checkpoint file; many samples at once."""
-
-    def __init__(
-        self,
-        scenario: Scenario,
-        configs: dict[str, dict[str, Any]],
-        seed: int,
-        checkpoints: str,
-        durability: str = "async",
-    ) -> None:
-        self.scenario = scenario
-        self.configs = {role: ModelConfig.model_validate(c) for role, c in configs.items()}
-        self.seed = seed
-        self.checkpoints = Path(checkpoints)
-        self.durability = durability  # LangGraph's, as the local executor sets it
-        self.runner: SampleRunner | None = None
-        self.models: dict[str, Any] = {}
-        self.stack = AsyncExitStack()
-        self.lock = asyncio.Lock()
-
-    async def _runner(self) -> SampleRunner:
-        """Build models and the sample runner, once."""
-        async with self.lock:
-            if self.runner is None:
-                from rolegraph.models import build_models
-                from rolegraph.runner import build_context
-                from rolegraph.wiring import graph_spec_from
-
-                self.models = build_models(self.configs, self.seed)
-                ctx = build_context(self.scenario, self.models)
-                self.checkpoints.parent.mkdir(parents=True, exist_ok=True)
-                self.runner = await self.stack.enter_async_context(
-                    sample_runner(
-                        self.scenario,
-                        ctx,
-                        graph_spec_from(self.scenario),
-                        self.checkpoints,
-                        self.durability,
-                    )
-                )
-            return self.runner
-
-    async def start(self, digest: str) -> list[str]:
-        """Get ready; returns the sample ids this worker holds checkpoints for."""
-        if self.scenario.digest() != digest:  # the scenario must arrive exactly as planned
-            raise UsageError("the scenario changed on its way to a Ray worker")
-        runner = await self._runner()
-        held = set()
-        async for checkpoint in runner.saver.alist(None):
-            held.add(checkpoint.config["configurable"]["thread_id"])
-        return sorted(held)
-
-    async def run(self, plan: str) -> Outcome:
-        return await (await self._runner()).run(SamplePlan.model_validate_json(plan))
-
-    async def forget(self, sample_id: str) -> None:
-        await (await self._runner()).forget(sample_id)
-
-    async def stop(self) -> None:
-        """Close what this worker holds: HTTP pools, the checkpoint database."""
-        from rolegraph.models import close_models
-
-        await close_models(self.models)
-        await self.stack.aclose()
-        self.runner = None
-
-
 class RayRunner:
     """The `SampleRunner` surface on the driver; the samples run on Ray actors."""
 
@@ -163,17 +81,10 @@ class RayRunner:
         self.held = held  # sample id -> the actor holding its checkpoints
         self.owner: dict[str, Any] = {}  # sample id -> the actor that produced its outcome
 
-    def _pick(self, sample_id: str) -> int:
-        actor = self.held.pop(sample_id, None)
-        if actor is not None and actor in self.load:
-            return actor
-        return min(self.load, key=lambda i: (self.load[i], i))
-
     async def run(self, plan: SamplePlan) -> Outcome:
         """Run `plan` on the least busy actor (or the one holding its checkpoints)."""
         last: BaseException | None = None
-        while self.load:
-            i = self._pick(plan.sample_id)
+        while (i := pick_worker(plan.sample_id, self.held, self.load)) is not None:
             self.load[i] += 1
             try:
                 outcome = await self.actors[i].run.remote(plan.model_dump_json())
@@ -182,7 +93,7 @@ class RayRunner:
                 last = exc
                 continue
             except self.ray.exceptions.RayTaskError as exc:  # a bug outside the sample's guard
-                return _failed(plan, exc)
+                return failed_outcome(plan, exc)
             finally:
                 if i in self.load:
                     self.load[i] -= 1
@@ -198,18 +109,6 @@ class RayRunner:
             # a dead worker's leftover checkpoint is harmless: a recorded sample never runs again
             with suppress(self.ray.exceptions.RayActorError):
                 await actor.forget.remote(sample_id)
-
-
-def _failed(plan: SamplePlan, exc: BaseException) -> Outcome:
-    error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1]}"
-    context = {
-        "personas": {n: p.model_dump() for n, p in plan.personas.items()},
-        "conditions": plan.conditions,
-        "turns": [],
-    }
-    return Outcome(
-        plan.sample_id, "failed", failed_record(plan.sample_id, context, error, {}), {}, error
-    )
 
 
 def _connect(ray: Any, address: str | None) -> bool:
@@ -301,4 +200,4 @@ async def _kill(ray: Any, actors: list[Any]) -> None:
             await asyncio.sleep(0.05)
 
 
-__all__ = ["RayRunner", "SampleWorker", "check_options", "import_ray", "ray_runner"]
+__all__ = ["RayRunner", "check_options", "import_ray", "ray_runner"]

@@ -45,6 +45,29 @@ def responder(request: dict) -> dict | str:
     return FACT_LINES[len(said) % len(FACT_LINES)]
 
 
+def outage(default_model: str | None = None) -> Scenario:
+    """support_outage, with its default model replaced when given (a YAML flow mapping)."""
+    path = SCENARIOS / "support_outage.yaml"
+    if default_model is None:
+        return Scenario.from_file(path)
+    return Scenario.from_text(
+        path.read_text().replace("default: local", f"default: {default_model}"), path
+    )
+
+
+async def run_against(config: MockConfig, scenario: Scenario, out: Path, **options):
+    """Run `scenario` against a MockServer on 127.0.0.1; returns (summary, server)."""
+    server = MockServer(config)
+    url = await server.start()
+    try:
+        summary = await run_scenario(
+            scenario, RunOptions(out=out, base_url=url, quiet=True, **options)
+        )
+    finally:
+        await server.stop()
+    return summary, server
+
+
 @pytest.mark.parametrize(
     ("capabilities", "method"),
     [
@@ -60,18 +83,13 @@ def responder(request: dict) -> dict | str:
 async def test_critic_works_whatever_structured_output_the_server_supports(
     tmp_path: Path, capabilities, method
 ):
-    scenario = Scenario.from_file(SCENARIOS / "support_outage.yaml")
-    server = MockServer(MockConfig(responder=responder, **capabilities))
-    url = await server.start()
-    try:
-        summary = await run_scenario(
-            scenario,
-            RunOptions(
-                out=tmp_path / "run", samples=2, model="openai:mock-model", base_url=url, quiet=True
-            ),
-        )
-    finally:
-        await server.stop()
+    summary, server = await run_against(
+        MockConfig(responder=responder, **capabilities),
+        outage(),
+        tmp_path / "run",
+        samples=2,
+        model="openai:mock-model",
+    )
     assert summary.counts["accepted"] == 2, summary.counts
     critic_requests = [
         r for r in server.stats.last_requests if "strict reviewer" in r["messages"][0]["content"]
@@ -91,20 +109,12 @@ async def test_critic_works_whatever_structured_output_the_server_supports(
 
 
 async def test_server_that_only_takes_max_tokens(tmp_path: Path):
-    scenario = Scenario.from_text(
-        (SCENARIOS / "support_outage.yaml")
-        .read_text()
-        .replace("default: local", "default: {spec: 'openai:m', max_tokens: 64}"),
-        SCENARIOS / "support_outage.yaml",
+    summary, server = await run_against(
+        MockConfig(responder=responder, accepts_max_completion_tokens=False),
+        outage("{spec: 'openai:m', max_tokens: 64}"),
+        tmp_path / "run",
+        samples=1,
     )
-    server = MockServer(MockConfig(responder=responder, accepts_max_completion_tokens=False))
-    url = await server.start()
-    try:
-        summary = await run_scenario(
-            scenario, RunOptions(out=tmp_path / "run", samples=1, base_url=url, quiet=True)
-        )
-    finally:
-        await server.stop()
     assert summary.counts["accepted"] == 1
     bodies = list(server.stats.last_requests)
     assert "max_completion_tokens" in bodies[0] and "max_tokens" not in bodies[0]
@@ -117,16 +127,9 @@ async def test_critic_output_out_of_range_is_retried_then_recorded(tmp_path: Pat
             return {**responder(request), "overall": 11}  # type: ignore[dict-item]
         return responder(request)
 
-    scenario = Scenario.from_file(SCENARIOS / "support_outage.yaml")
-    server = MockServer(MockConfig(responder=bad_critic))
-    url = await server.start()
-    try:
-        summary = await run_scenario(
-            scenario,
-            RunOptions(out=tmp_path / "run", samples=1, model="openai:m", base_url=url, quiet=True),
-        )
-    finally:
-        await server.stop()
+    summary, server = await run_against(
+        MockConfig(responder=bad_critic), outage(), tmp_path / "run", samples=1, model="openai:m"
+    )
     assert summary.counts["failed"] == 1
     failed = json.loads((tmp_path / "run" / "failed.jsonl").read_text())
     assert "ModelOutputError" in failed["error"] and "overall" in failed["error"]
@@ -198,20 +201,12 @@ def test_missing_api_key_is_one_clear_line(tmp_path: Path):
 
 async def test_langchain_chatopenai_on_request(tmp_path: Path):
     """`params: {client: langchain}` runs the same scenario through LangChain's ChatOpenAI."""
-    scenario = Scenario.from_text(
-        (SCENARIOS / "support_outage.yaml")
-        .read_text()
-        .replace("default: local", "default: {spec: 'openai:m', params: {client: langchain}}"),
-        SCENARIOS / "support_outage.yaml",
+    summary, server = await run_against(
+        MockConfig(responder=responder),
+        outage("{spec: 'openai:m', params: {client: langchain}}"),
+        tmp_path / "run",
+        samples=2,
     )
-    server = MockServer(MockConfig(responder=responder))
-    url = await server.start()
-    try:
-        summary = await run_scenario(
-            scenario, RunOptions(out=tmp_path / "run", samples=2, base_url=url, quiet=True)
-        )
-    finally:
-        await server.stop()
     assert summary.counts["accepted"] == 2
     assert summary.usage["critic"]["calls"] == 2 and summary.usage["speaker"]["calls"] >= 8
     # ChatOpenAI's requests, not rolegraph's client: it always sends `stream: false`
