@@ -30,7 +30,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph import END, START, StateGraph
 
-from rolegraph.checkpoints import BatchedSqliteSaver
+from rolegraph.run.checkpoints import BatchedSqliteSaver
 
 TEXT = " ".join(
     ("the customer asks again whether the outage will be fixed tonight " * 4).split()[:40]

@@ -22,9 +22,9 @@ from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
 
 from bench.throughput import start_server
-from rolegraph.http import HTTPClient
-from rolegraph.models import build_model
-from rolegraph.scenario import ModelConfig
+from rolegraph.models.http import HTTPClient
+from rolegraph.models.specs import build_model
+from rolegraph.scenario.schema import ModelConfig
 
 SYSTEM = "You are a helpful support agent. " * 40
 USER = "My internet is down since this morning. " * 10

@@ -23,8 +23,8 @@ import threading
 import time
 from pathlib import Path
 
-from rolegraph.runner import RunOptions, run_scenario
-from rolegraph.scenario import Scenario
+from rolegraph.run.runner import RunOptions, run_scenario
+from rolegraph.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,32 +14,57 @@ from rich.console import Console
 from rich.table import Table
 
 from rolegraph.errors import ScenarioError, UsageError
+from rolegraph.version import __version__
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from rolegraph.scenario import Scenario
+    from rolegraph.scenario.modelspec import spec_problem
+    from rolegraph.scenario.schema import Scenario
 
     failed = 0
+    results = []
+    model_problem = spec_problem(args.model) if args.model else None
     for file in args.files:
         try:
             scenario = Scenario.from_file(file)
         except ScenarioError as exc:
             failed += 1
-            for line in exc.problems:
-                print(line, file=sys.stderr)
+            results.append({"file": file, "ok": False, "problems": exc.problems})
+            if not args.json:
+                for line in exc.problems:
+                    print(line, file=sys.stderr)
             continue
-        if not args.quiet:
+        if model_problem:
+            failed += 1
+            problem = f"--model: {model_problem}"
+            results.append({"file": file, "ok": False, "problems": [problem]})
+            if not args.json:
+                print(f"{file}: {problem}", file=sys.stderr)
+            continue
+        results.append(
+            {
+                "file": file,
+                "ok": True,
+                "name": scenario.name,
+                "speakers": len(scenario.speakers),
+                "facts": len(scenario.all_facts()),
+                "models": {role: c.spec for role, c in scenario.models.items()},
+            }
+        )
+        if not args.quiet and not args.json:
             print(
                 f"{file}: ok ({scenario.name}: {len(scenario.speakers)} speakers, {len(scenario.all_facts())} facts)"
             )
+    if args.json:
+        sys.stdout.write(json.dumps({"ok": not failed, "files": results}, indent=2) + "\n")
     return 2 if failed else 0
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from rolegraph.scenario import scenario_json_schema
+    from rolegraph.scenario.schema import scenario_json_schema
 
     text = json.dumps(scenario_json_schema(), indent=2) + "\n"
     if args.output:
@@ -84,8 +110,8 @@ GRAPH_SUFFIXES = {"htm": "html", "mmd": "mermaid", "gv": "dot", "txt": "ascii"}
 
 def _cmd_graph(args: argparse.Namespace) -> int:
     from graphs.visualize import render
-    from rolegraph.report import scenario_graph
-    from rolegraph.scenario import Scenario
+    from rolegraph.outputs.report import scenario_graph
+    from rolegraph.scenario.schema import Scenario
 
     suffix = Path(args.output).suffix.lstrip(".").lower() if args.output else ""
     fmt = args.format or GRAPH_SUFFIXES.get(suffix, suffix) or "mermaid"
@@ -109,8 +135,8 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 def _cmd_preview(args: argparse.Namespace) -> int:
     import asyncio
 
-    from rolegraph.preview import preview
-    from rolegraph.scenario import Scenario
+    from rolegraph.run.preview import preview
+    from rolegraph.scenario.schema import Scenario
 
     scenario = Scenario.from_file(args.scenario)
     asyncio.run(
@@ -122,17 +148,21 @@ def _cmd_preview(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from rolegraph.report import build_report
+    from rolegraph.outputs.report import build_report
 
     print(f"report written to {build_report(args.run_dir, args.output)}")
     return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from rolegraph.runner import RunOptions, default_out_dir, run_scenario
-    from rolegraph.scenario import Scenario
+    from rolegraph.run.options import RunOptions, default_out_dir
+    from rolegraph.run.runner import run_scenario
+    from rolegraph.scenario.modelspec import spec_problem
+    from rolegraph.scenario.schema import Scenario
 
     scenario = Scenario.from_file(args.scenario)
+    if args.model and (problem := spec_problem(args.model)):
+        raise UsageError(f"--model: {problem}")
     options = RunOptions(
         out=Path(args.out) if args.out else default_out_dir(scenario),
         samples=args.samples,
@@ -140,7 +170,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         model=args.model,
         base_url=args.base_url,
-        quiet=args.quiet,
+        quiet=args.quiet or args.json,
         resume=args.resume,
         force=args.force,
         max_failures=args.max_failures,
@@ -160,6 +190,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         return 130
     c = summary.counts
+    if args.json:
+        body = {
+            "scenario": scenario.name,
+            "run_dir": str(summary.out_dir),
+            "planned": summary.planned,
+            "accepted": c["accepted"],
+            "rejected": c["rejected"],
+            "failed": c["failed"],
+            "review": c.get("review", 0),
+            "revisions": summary.revisions,
+            "tokens": sum(int(v.get("total_tokens", 0)) for v in summary.usage.values()),
+            "cost_usd": round(summary.cost, 6),
+            "seconds": round(summary.seconds, 2),
+            "stopped": summary.stopped,
+        }
+        sys.stdout.write(json.dumps(body, indent=2) + "\n")
+        return 1 if summary.stopped or (c["failed"] and c["failed"] >= summary.planned) else 0
     table = Table(title=f"rolegraph run: {scenario.name}", show_header=False)
     table.add_row(
         "samples",
@@ -194,8 +241,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
-    from rolegraph.review import review_run, terminal_decider
-    from rolegraph.scenario import Scenario
+    from rolegraph.run.review import review_run, terminal_decider
+    from rolegraph.scenario.schema import Scenario
 
     scenario = Scenario.from_file(args.scenario) if args.scenario else None
     done = asyncio.run(
@@ -216,8 +263,9 @@ def _cmd_review(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from rolegraph.evaluate import evaluate, parse_prices, render, render_compare
-    from rolegraph.rundir import open_run
+    from rolegraph.outputs.eval_tables import render, render_compare
+    from rolegraph.outputs.evaluate import evaluate, parse_prices
+    from rolegraph.outputs.rundir import open_run
 
     options = {
         "seed": args.seed,
@@ -238,8 +286,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from rolegraph.export import export
-    from rolegraph.rundir import open_run
+    from rolegraph.outputs.export import export
+    from rolegraph.outputs.rundir import open_run
 
     result = export(
         open_run(args.run_dir), args.format, args.output, weights=args.weights, seed=args.seed
@@ -249,7 +297,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rolegraph", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="rolegraph",
+        description="Synthetic training data as multi-role LLM simulations behind a critic gate.",
+        epilog="Run 'rolegraph COMMAND --help' for a command's options. "
+        "Environment: ROLEGRAPH_MODEL (default --model), OPENAI_BASE_URL (default --base-url).",
+    )
+    parser.add_argument("--version", action="version", version=f"rolegraph {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="generate samples from a scenario file")
@@ -258,10 +312,16 @@ def build_parser() -> argparse.ArgumentParser:
         "-n", "--samples", type=int, help="number of samples (default: the scenario's run.samples)"
     )
     p.add_argument(
-        "--model", help="model spec for every role: local, scripted, openai:MODEL, provider:MODEL"
+        "--model",
+        default=os.environ.get("ROLEGRAPH_MODEL") or None,
+        help="model spec for every role: local, scripted, openai:MODEL, provider:MODEL "
+        "(default: $ROLEGRAPH_MODEL, else the scenario's)",
     )
     p.add_argument(
-        "--base-url", help="base URL of an OpenAI-compatible server (with --model openai:MODEL)"
+        "--base-url",
+        default=os.environ.get("OPENAI_BASE_URL") or None,
+        help="base URL of an OpenAI-compatible server, with --model openai:MODEL "
+        "(default: $OPENAI_BASE_URL)",
     )
     p.add_argument("--out", help="run directory (default: runs/NAME-TIMESTAMP)")
     p.add_argument("--seed", type=int, help="run seed (default: the scenario's run.seed)")
@@ -271,6 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="samples in flight (default: the scenario's run.concurrency)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    p.add_argument(
+        "--json", action="store_true", help="print the final summary as JSON (no progress display)"
+    )
     p.add_argument(
         "--resume", action="store_true", help="continue the run in --out where it stopped"
     )
@@ -319,6 +382,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check scenario files; exit 2 with file:line errors")
     p.add_argument("files", nargs="+")
     p.add_argument("-q", "--quiet", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument(
+        "--model",
+        default=os.environ.get("ROLEGRAPH_MODEL") or None,
+        help="also check this model spec (default: $ROLEGRAPH_MODEL)",
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
@@ -347,8 +416,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("preview", help="watch a few samples happen turn by turn; writes nothing")
     p.add_argument("scenario")
     p.add_argument("-n", "--samples", type=int, default=1, help="how many samples (default 1)")
-    p.add_argument("--model", help="model spec for every role (default: the scenario's)")
-    p.add_argument("--base-url", help="base URL of an OpenAI-compatible server")
+    p.add_argument(
+        "--model",
+        default=os.environ.get("ROLEGRAPH_MODEL") or None,
+        help="model spec for every role (default: $ROLEGRAPH_MODEL, else the scenario's)",
+    )
+    p.add_argument(
+        "--base-url",
+        default=os.environ.get("OPENAI_BASE_URL") or None,
+        help="base URL of an OpenAI-compatible server (default: $OPENAI_BASE_URL)",
+    )
     p.add_argument("--seed", type=int, help="run seed (default: the scenario's run.seed)")
     p.set_defaults(func=_cmd_preview)
 

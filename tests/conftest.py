@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from rolegraph.models import CORE_ROLES
-from rolegraph.scenario import Scenario
-from rolegraph.scripted import Script, ScriptedChatModel
+from rolegraph.models.scripted import Script, ScriptedChatModel
+from rolegraph.models.specs import CORE_ROLES
+from rolegraph.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -62,7 +62,7 @@ def scripted_models(
 
 async def run_wired(scenario: Scenario, options: Any) -> Any:
     """`run_scenario`: the runner wires the scenario's graph section itself."""
-    from rolegraph.runner import run_scenario
+    from rolegraph.run.runner import run_scenario
 
     return await run_scenario(scenario, options)
 

@@ -20,7 +20,7 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
-from rolegraph.checkpoints import BatchedSqliteSaver, CheckpointWriteError
+from rolegraph.run.checkpoints import BatchedSqliteSaver, CheckpointWriteError
 from tests.conftest import ROOT
 
 STEPS = 8

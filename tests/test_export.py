@@ -11,9 +11,9 @@ import pytest
 
 from rolegraph.cli import main
 from rolegraph.errors import UsageError
-from rolegraph.export import export, preference_pairs, sample_weights
-from rolegraph.rundir import open_run
-from rolegraph.runner import RunOptions, run_scenario
+from rolegraph.outputs.export import export, preference_pairs, sample_weights
+from rolegraph.outputs.rundir import open_run
+from rolegraph.run.runner import RunOptions, run_scenario
 from tests.conftest import scripted_models
 from tests.test_engine import BASE, GOOD_TURNS, good_speaker, transcript_of, verdict
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bench.mock_server import MockConfig, MockServer
-from rolegraph.limits import AIMDLimiter, backoff, limiter_for, retry_after
-from rolegraph.runner import RunOptions, run_scenario
-from rolegraph.scenario import Scenario
+from rolegraph.models.limits import AIMDLimiter, backoff, limiter_for, retry_after
+from rolegraph.run.runner import RunOptions, run_scenario
+from rolegraph.scenario.schema import Scenario
 from tests.conftest import SCENARIOS
 
 OUTAGE = SCENARIOS / "support_outage.yaml"

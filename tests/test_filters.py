@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from rolegraph.dedup import DuplicateIndex, MinHasher, optimal_bands, similarity
-from rolegraph.filters import Filters
-from rolegraph.metrics import jaccard, shingles, tokenize
-from rolegraph.runner import RunOptions, run_scenario
-from rolegraph.scenario import Scenario
-from rolegraph.store import RunStore
+from rolegraph.curate.dedup import DuplicateIndex, MinHasher, optimal_bands, similarity
+from rolegraph.curate.filters import Filters
+from rolegraph.outputs.metrics import jaccard, shingles, tokenize
+from rolegraph.run.runner import RunOptions, run_scenario
+from rolegraph.run.store import RunStore
+from rolegraph.scenario.schema import Scenario
 from tests.conftest import scripted_models
 from tests.test_engine import BASE, GOOD_TURNS, good_speaker, read, turn_number, verdict
 

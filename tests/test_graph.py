@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from agents.context import RunContext
 from graphs import build_sample_graph, route_turn, route_verdict
-from rolegraph.plan import initial_state, plan_sample
-from rolegraph.runner import build_context
+from rolegraph.curate.plan import initial_state, plan_sample
+from rolegraph.run.runner import build_context
 from tests.conftest import scripted_models
 
 

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from rolegraph.http import ConnectionFailed, HTTPClient, RequestTimeout
+from rolegraph.models.http import ConnectionFailed, HTTPClient, RequestTimeout
 
 Handler = Callable[[bytes, asyncio.StreamWriter], Awaitable[bool]]  # -> keep the connection
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from rolegraph import metrics
+from rolegraph.outputs import metrics
 
 
 def test_tokenize_keeps_words_and_numbers_drops_punctuation():

@@ -10,8 +10,8 @@ import pytest
 
 from agents.director import Director, rule_choice
 from agents.user_simulator import UserSimulator
-from rolegraph.runner import RunOptions
-from rolegraph.scenario import Scenario
+from rolegraph.run.runner import RunOptions
+from rolegraph.scenario.schema import Scenario
 from tests.conftest import SCENARIOS, run_wired, scripted_models
 from tests.test_engine import read, transcript_of, turn_number, verdict
 

@@ -13,9 +13,9 @@ from pydantic import BaseModel
 
 from agents.usage import metered
 from bench.mock_server import MockConfig, MockServer
-from rolegraph.models import build_model
-from rolegraph.openai_compat import EndpointError, OpenAICompatChat
-from rolegraph.scenario import ModelConfig
+from rolegraph.models.openai_compat import EndpointError, OpenAICompatChat
+from rolegraph.models.specs import build_model
+from rolegraph.scenario.schema import ModelConfig
 from tests.test_http_client import RawServer, reply
 
 

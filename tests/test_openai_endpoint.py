@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bench.mock_server import MockConfig, MockServer, serve_in_thread
-from rolegraph.openai_compat import METHODS
-from rolegraph.runner import RunOptions, run_scenario
-from rolegraph.scenario import Scenario
+from rolegraph.models.openai_compat import METHODS
+from rolegraph.run.runner import RunOptions, run_scenario
+from rolegraph.scenario.schema import Scenario
 from tests.conftest import SCENARIOS
 
 FACT_LINES = [
@@ -215,8 +215,8 @@ async def test_langchain_chatopenai_on_request(tmp_path: Path):
 
 def test_unknown_client_is_a_usage_error():
     from rolegraph.errors import UsageError
-    from rolegraph.models import build_model
-    from rolegraph.scenario import ModelConfig
+    from rolegraph.models.specs import build_model
+    from rolegraph.scenario.schema import ModelConfig
 
     config = ModelConfig(
         spec="openai:m", base_url="http://127.0.0.1:9/v1", params={"client": "sdk"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from personas import builtin_libraries
-from rolegraph.plan import initial_state, plan_sample
+from rolegraph.curate.plan import initial_state, plan_sample
 
 
 def plans(scenario, seed: int, n: int = 40):

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from rolegraph.curate.plan import SamplePlan, plan_sample
+from rolegraph.curate.planner import CoveragePlanner, features
 from rolegraph.errors import ScenarioError
-from rolegraph.plan import SamplePlan, plan_sample
-from rolegraph.planner import CoveragePlanner, features
-from rolegraph.runner import RunOptions, run_scenario
-from rolegraph.scenario import PlannerSpec, Scenario
-from rolegraph.store import RunStore
+from rolegraph.run.runner import RunOptions, run_scenario
+from rolegraph.run.store import RunStore
+from rolegraph.scenario.schema import PlannerSpec, Scenario
 from tests.conftest import SCENARIOS, scripted_models
 
 OUTAGE = SCENARIOS / "support_outage.yaml"
@@ -168,7 +168,7 @@ async def test_a_coverage_run_resumes_with_the_plans_it_would_have_made(tmp_path
     calls = {"n": 0}
 
     def speaker(role, messages):
-        from rolegraph.scripted import default_script
+        from rolegraph.models.scripted import default_script
 
         calls["n"] += 1
         if calls["n"] == 20:  # inside the fourth sample

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from rolegraph.preview import preview
-from rolegraph.scenario import Scenario
+from rolegraph.run.preview import preview
+from rolegraph.scenario.schema import Scenario
 from tests.conftest import SCENARIOS, scripted_models
 from tests.test_engine import BASE, GOOD_TURNS, good_speaker, transcript_of, verdict
 

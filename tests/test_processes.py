@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from rolegraph.errors import UsageError
-from rolegraph.runner import RunOptions, run_scenario
-from rolegraph.scenario import Scenario
+from rolegraph.run.runner import RunOptions, run_scenario
+from rolegraph.scenario.schema import Scenario
 from tests.conftest import SCENARIOS, scripted_models
 
 OUTAGE = SCENARIOS / "support_outage.yaml"

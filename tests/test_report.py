@@ -18,9 +18,15 @@ from typing import Any
 import pytest
 
 from rolegraph.cli import main
-from rolegraph.report import build_report, collect, column_chart, exchange_graph, status_bars
-from rolegraph.rundir import open_run
-from rolegraph.runner import RunOptions, run_scenario
+from rolegraph.outputs.report import (
+    build_report,
+    collect,
+    column_chart,
+    exchange_graph,
+    status_bars,
+)
+from rolegraph.outputs.rundir import open_run
+from rolegraph.run.runner import RunOptions, run_scenario
 from tests.conftest import scripted_models
 from tests.test_engine import transcript_of, turn_number, verdict
 
@@ -85,7 +91,7 @@ def scripts() -> dict[str, Any]:
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import asyncio
 
-    from rolegraph.scenario import Scenario
+    from rolegraph.scenario.schema import Scenario
 
     root = tmp_path_factory.mktemp("report")
     (root / "mini.yaml").write_text(SCENARIO, encoding="utf-8")

@@ -18,8 +18,8 @@ from langchain_core.messages import BaseMessage
 from agents.speaker import is_cue
 from bench.mock_server import MockConfig, serve_in_thread
 from rolegraph.errors import UsageError
-from rolegraph.runner import RunOptions, run_scenario
-from rolegraph.scenario import Scenario
+from rolegraph.run.runner import RunOptions, run_scenario
+from rolegraph.scenario.schema import Scenario
 from tests.conftest import SCENARIOS, scripted_models
 from tests.test_openai_endpoint import responder
 
@@ -53,7 +53,7 @@ async def test_an_interrupted_sample_continues_from_its_last_completed_turn(tmp_
         if turns_in(messages) == 3:  # writing turn 4 when the process is stopped
             loop.call_soon_threadsafe(reached.set)
             time.sleep(0.3)
-        from rolegraph.scripted import default_script
+        from rolegraph.models.scripted import default_script
 
         return default_script(role, messages)
 
@@ -75,7 +75,7 @@ async def test_an_interrupted_sample_continues_from_its_last_completed_turn(tmp_
 
     def speaker_after_restart(role, messages):
         first_turn_seen.append(turns_in(messages))
-        from rolegraph.scripted import default_script
+        from rolegraph.models.scripted import default_script
 
         return default_script(role, messages)
 
@@ -260,7 +260,7 @@ async def test_checkpoint_policy_decides_what_a_hard_kill_keeps(
     """'step' has the running sample's steps on disk (a SIGKILL resumes mid-dialogue); 'sample' does not."""
     import sqlite3
 
-    from rolegraph.scripted import ScriptedChatModel
+    from rolegraph.models.scripted import ScriptedChatModel
 
     scenario = Scenario.from_file(OUTAGE)
     out = tmp_path / "run"
@@ -287,7 +287,9 @@ async def test_checkpoint_policy_decides_what_a_hard_kill_keeps(
     await asyncio.sleep(0.2)  # let the previous steps' checkpoints land (batched every 25 ms)
     with sqlite3.connect(out / "checkpoints.sqlite") as db:
         rows.append(
-            db.execute("SELECT COUNT(*) FROM checkpoints WHERE thread_id = '000000'").fetchone()[0]
+            db.execute(
+                "SELECT COUNT(*) FROM checkpoints WHERE thread_id LIKE '%-000000'"
+            ).fetchone()[0]
         )
     release.set()
     summary = await task

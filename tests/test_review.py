@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from rolegraph.errors import UsageError
-from rolegraph.export import export
-from rolegraph.review import Quit, review_run
-from rolegraph.rundir import open_run
-from rolegraph.runner import CHECKPOINTS, RunOptions, run_scenario
-from rolegraph.store import RunStore
+from rolegraph.outputs.export import export
+from rolegraph.outputs.rundir import open_run
+from rolegraph.run.review import Quit, review_run
+from rolegraph.run.runner import CHECKPOINTS, RunOptions, run_scenario
+from rolegraph.run.store import RunStore
 from tests.conftest import ROOT, scripted_models
 from tests.test_engine import BASE, GOOD_TURNS, good_speaker, read, verdict
 

@@ -20,7 +20,7 @@ from agents.base import Role, RoleDefinitionError, all_roles, resolve_role
 from agents.context import RunContext
 from agents.fact_checker import FactChecker
 from agents.safety import SafetyFilter
-from rolegraph.runner import RunOptions
+from rolegraph.run.runner import RunOptions
 from tests.conftest import ROOT, run_wired, scripted_models
 from tests.test_engine import BASE, GOOD_TURNS, read, turn_number, verdict
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rolegraph.errors import ScenarioError
-from rolegraph.scenario import Scenario
+from rolegraph.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = ROOT / "tests" / "broken"

@@ -13,8 +13,8 @@ from graphs import GraphSpec, build_sample_graph
 from graphs.visualize import FORMATS, GraphNotes, agent_graph, layout, render, sample_graph
 from rolegraph.cli import main
 from rolegraph.errors import UsageError
-from rolegraph.report import scenario_graph
-from rolegraph.scenario import Scenario
+from rolegraph.outputs.report import scenario_graph
+from rolegraph.scenario.schema import Scenario
 from tests.conftest import SCENARIOS
 from tests.test_report import Page, browser, needs_chromium, visible
 

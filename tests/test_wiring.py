@@ -10,9 +10,9 @@ import pytest
 
 from graphs import GraphSpec, NodeSpec, WiringError, build_sample_graph, recursion_limit
 from rolegraph.errors import ScenarioError
-from rolegraph.runner import RunOptions
-from rolegraph.scenario import Scenario
-from rolegraph.wiring import graph_spec_from
+from rolegraph.run.runner import RunOptions
+from rolegraph.scenario.schema import Scenario
+from rolegraph.scenario.wiring import graph_spec_from
 from tests.conftest import ROOT, run_wired, scripted_models
 from tests.test_engine import BASE, GOOD_TURNS, read, transcript_of, turn_number, verdict
 

@@ -1,0 +1,1 @@
+"""Model specs become LangChain chat models: OpenAI-compatible, embedded, scripted; rate limits."""

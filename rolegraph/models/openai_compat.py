@@ -1,0 +1,360 @@
+"""A chat model for OpenAI's API and any OpenAI-compatible server, whatever it supports.
+
+Servers differ: some take `json_schema` response formats, some only tools, some only
+`json_object`, some none of them; some want `max_tokens` rather than
+`max_completion_tokens`. `OpenAICompatChat` tries the best method first, falls back when
+the server refuses one (HTTP 400/404/422), and remembers what worked per server and model.
+
+It speaks the chat-completions wire format itself over `rolegraph.models.http` rather than
+through the OpenAI SDK and `langchain_openai.ChatOpenAI`: side by side, those cost 7-10 ms
+of CPU per call, this costs well under one (`bench/client_overhead.py`), and at hundreds
+of calls per second that CPU is the run's ceiling. It is still a LangChain chat model, so
+it works anywhere one does, with tracing and callbacks when they are configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from functools import lru_cache
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    ChatMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+
+from agents.errors import ModelOutputError, RolegraphError, TransportError
+from rolegraph.models.chatmodel import LeanChatModel, json_schema_of, parsed_reply
+from rolegraph.models.http import HTTPClient, Response
+from rolegraph.models.limits import backoff, limiter_for, retry_after
+from rolegraph.version import __version__
+
+METHODS = ("json_schema", "function_calling", "json_mode", "prompt")
+# What each server (base URL, model) turned out to accept, shared by every client of it.
+_LEARNED: dict[tuple[str, str, str], str] = {}
+_REFUSED = {400, 404, 422}  # the server does not take this request shape: try another
+_RETRIED = {408, 409, 429}  # and every 5xx
+
+
+class EndpointError(RolegraphError):
+    """The server answered with an HTTP error; `status_code` says which (429 and 5xx are retried)."""
+
+    def __init__(self, status_code: int, message: str, headers: dict[str, str] | None = None):
+        self.status_code = status_code
+        self.headers = headers or {}
+        super().__init__(message)
+
+
+class RequestRefused(EndpointError):
+    """HTTP 400/404/422: the server does not accept this request (a parameter, a method)."""
+
+
+def _error_message(url: str, reply: Response) -> str:
+    detail = reply.text.strip()
+    try:
+        error = reply.json().get("error")
+        detail = error.get("message", detail) if isinstance(error, dict) else str(error or detail)
+    except (ValueError, AttributeError):
+        pass
+    hint = ""
+    if reply.status in (401, 403):
+        hint = " (check the API key)"
+    return f"HTTP {reply.status} from {url}{hint}: {detail[:300]}"
+
+
+def _wire_message(message: BaseMessage) -> dict[str, Any]:
+    if isinstance(message, SystemMessage):
+        out: dict[str, Any] = {"role": "system", "content": message.content}
+    elif isinstance(message, HumanMessage):
+        out = {"role": "user", "content": message.content}
+    elif isinstance(message, AIMessage):
+        out = {"role": "assistant", "content": message.content}
+        if message.tool_calls:
+            out["content"] = message.content or None
+            out["tool_calls"] = [
+                {
+                    "id": call.get("id") or f"call_{i}",
+                    "type": "function",
+                    "function": {"name": call["name"], "arguments": json.dumps(call["args"])},
+                }
+                for i, call in enumerate(message.tool_calls)
+            ]
+    elif isinstance(message, ToolMessage):
+        out = {"role": "tool", "content": message.content, "tool_call_id": message.tool_call_id}
+    elif isinstance(message, ChatMessage):
+        out = {"role": message.role, "content": message.content}
+    else:
+        raise ValueError(f"cannot send a {type(message).__name__} to a chat-completions API")
+    if message.name:
+        out["name"] = message.name
+    return out
+
+
+def _ai_message(choice: dict[str, Any], body: dict[str, Any]) -> AIMessage:
+    wire = choice.get("message") or {}
+    tool_calls = []
+    for call in wire.get("tool_calls") or []:
+        function = call.get("function") or {}
+        try:
+            args = json.loads(function.get("arguments") or "{}")
+        except json.JSONDecodeError:
+            args = {"__unparsed__": function.get("arguments")}
+        if not isinstance(args, dict):
+            args = {"__unparsed__": args}
+        tool_calls.append({"id": call.get("id"), "name": function.get("name", ""), "args": args})
+    usage = body.get("usage") or {}
+    metadata = None
+    if usage:
+        metadata = {
+            "input_tokens": int(usage.get("prompt_tokens") or 0),
+            "output_tokens": int(usage.get("completion_tokens") or 0),
+            "total_tokens": int(usage.get("total_tokens") or 0),
+        }
+    return AIMessage(
+        content=wire.get("content") or "",
+        tool_calls=tool_calls,
+        usage_metadata=metadata,  # type: ignore[arg-type]
+        response_metadata={
+            "model_name": body.get("model"),
+            "finish_reason": choice.get("finish_reason"),
+        },
+        id=body.get("id"),
+    )
+
+
+@lru_cache(maxsize=256)
+def _schema_instruction(schema: type[BaseModel]) -> SystemMessage:
+    return SystemMessage(
+        content="Reply with only a JSON object, no prose, that follows this JSON Schema:\n"
+        + json.dumps(json_schema_of(schema))
+    )
+
+
+class OpenAICompatChat(LeanChatModel):
+    """OpenAI chat completions over lean HTTP, adapting to what each server supports."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    model_name: str = Field(alias="model")
+    base_url: str = "https://api.openai.com/v1"
+    api_key: SecretStr = SecretStr("not-needed")
+    temperature: float | None = None
+    max_tokens: int | None = None
+    timeout: float = 120.0
+    max_in_flight: int | None = None  # ceiling of the endpoint's AIMD limit
+    transport_retries: int = 6
+    default_headers: dict[str, str] = Field(default_factory=dict)
+    extra_body: dict[str, Any] = Field(default_factory=dict)  # top_p, seed, ... sent as given
+    _http: HTTPClient = PrivateAttr(
+        default_factory=lambda: HTTPClient(user_agent=f"rolegraph/{__version__}")
+    )
+    _probe_locks: dict[int, asyncio.Lock] = PrivateAttr(default_factory=dict)
+
+    @property
+    def _llm_type(self) -> str:
+        return "rolegraph-openai-compatible"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model": self.model_name, "base_url": self.base_url}
+
+    @property
+    def _server(self) -> tuple[str, str]:
+        return (self.base_url.rstrip("/"), self.model_name)
+
+    @property
+    def structured_method(self) -> str | None:
+        """The structured-output method this server accepted, once one has."""
+        return _LEARNED.get(("structured", *self._server))
+
+    @property
+    def _token_param(self) -> str:
+        return _LEARNED.get(("tokens", *self._server), "max_completion_tokens")
+
+    async def aclose(self) -> None:
+        """Close this client's HTTP connections (the runner calls it when a run ends)."""
+        await self._http.aclose()
+
+    # -- one request -------------------------------------------------------------------
+
+    def _payload(
+        self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "model": self.model_name,
+            "messages": [_wire_message(m) for m in messages],
+        }
+        if self.temperature is not None:
+            payload["temperature"] = self.temperature
+        if self.max_tokens is not None:
+            payload[self._token_param] = self.max_tokens
+        if stop:
+            payload["stop"] = stop
+        payload.update(self.extra_body)
+        payload.update(kwargs)
+        return payload
+
+    async def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST under the endpoint's AIMD limit; transport errors, 429 and 5xx are retried."""
+        url = self._server[0] + "/chat/completions"
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {self.api_key.get_secret_value()}",
+            **self.default_headers,
+        }
+        body = json.dumps(payload).encode()
+        limiter = limiter_for(*self._server, self.max_in_flight)
+        for attempt in range(self.transport_retries + 1):
+            async with limiter.slot():
+                try:
+                    reply = await self._http.post(url, body, headers, self.timeout)
+                except (TransportError, TimeoutError, OSError) as exc:
+                    error: Exception = exc
+                    wait = backoff(attempt)
+                else:
+                    if reply.status == 200:
+                        try:
+                            answer = reply.json()
+                            answer["choices"][0]
+                        except (ValueError, KeyError, IndexError, TypeError):
+                            error = EndpointError(
+                                502, f"unreadable answer from {url}: {reply.text[:200]!r}"
+                            )
+                            wait = backoff(attempt)
+                        else:
+                            limiter.succeeded()
+                            return answer  # type: ignore[no-any-return]
+                    elif reply.status in _REFUSED:
+                        raise RequestRefused(
+                            reply.status, _error_message(url, reply), reply.headers
+                        )
+                    elif reply.status in _RETRIED or reply.status >= 500:
+                        error = EndpointError(
+                            reply.status, _error_message(url, reply), reply.headers
+                        )
+                        if reply.status == 429:
+                            limiter.throttled()
+                        wait = retry_after(reply.headers) or backoff(attempt)
+                    else:
+                        raise EndpointError(reply.status, _error_message(url, reply), reply.headers)
+            if attempt == self.transport_retries:
+                raise error
+            await asyncio.sleep(wait)  # outside the slot: waiting must not hold capacity
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _complete(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """`_post`, switching to the legacy `max_tokens` name for a server that wants it."""
+        try:
+            return await self._post(payload)
+        except RequestRefused as exc:
+            if "max_completion_tokens" not in payload or "max_completion_tokens" not in str(exc):
+                raise
+        _LEARNED[("tokens", *self._server)] = "max_tokens"
+        payload = dict(payload)
+        payload["max_tokens"] = payload.pop("max_completion_tokens")
+        return await self._post(payload)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        body = await self._complete(self._payload(messages, stop, **kwargs))
+        message = _ai_message(body["choices"][0], body)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        """Synchronous calls run on a private event loop and connection pool."""
+        twin = self.model_copy()
+        twin._http = HTTPClient(user_agent=self._http.user_agent)
+
+        async def once() -> ChatResult:
+            try:
+                return await twin._agenerate(messages, stop, **kwargs)
+            finally:
+                await twin.aclose()
+
+        return asyncio.run(once())
+
+    # -- structured output ---------------------------------------------------------------
+
+    def _method_kwargs(self, schema: type[BaseModel], method: str) -> dict[str, Any]:
+        if method == "json_schema":
+            return {
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": schema.__name__, "schema": json_schema_of(schema)},
+                }
+            }
+        if method == "function_calling":
+            function = {
+                "name": schema.__name__,
+                "description": (schema.__doc__ or "").strip()[:1000],
+                "parameters": json_schema_of(schema),
+            }
+            return {
+                "tools": [{"type": "function", "function": function}],
+                "tool_choice": {"type": "function", "function": {"name": schema.__name__}},
+            }
+        if method == "json_mode":
+            return {"response_format": {"type": "json_object"}}
+        return {}
+
+    async def _structured_once(
+        self, schema: type[BaseModel], messages: list[BaseMessage], method: str
+    ) -> dict[str, Any]:
+        if method in ("json_mode", "prompt"):  # the model sees the schema only in the prompt
+            messages = [*messages, _schema_instruction(schema)]
+        raw = await self.ainvoke(messages, **self._method_kwargs(schema, method))
+        if method == "function_calling":
+            if not raw.tool_calls:
+                return parsed_reply(schema, raw)  # a model that answered in text anyway
+            return parsed_reply(schema, raw, json.dumps(raw.tool_calls[0]["args"]))
+        return parsed_reply(schema, raw)
+
+    def _probe_lock(self) -> asyncio.Lock:
+        """One lock per event loop: only one call probes methods; the rest wait for its answer."""
+        loop = asyncio.get_running_loop()
+        return self._probe_locks.setdefault(id(loop), asyncio.Lock())
+
+    async def astructured(
+        self, schema: type[BaseModel], messages: list[BaseMessage], method: str | None = None
+    ) -> dict[str, Any]:
+        """Ask for JSON matching `schema`, by the best method this server accepts."""
+        if method or self.structured_method:
+            return await self._try_methods(schema, messages, [method or self.structured_method])
+        async with self._probe_lock():
+            if self.structured_method is None:
+                return await self._try_methods(schema, messages, list(METHODS))
+        return await self._try_methods(schema, messages, [self.structured_method])  # type: ignore[list-item]
+
+    async def _try_methods(
+        self, schema: type[BaseModel], messages: list[BaseMessage], order: list[Any]
+    ) -> dict[str, Any]:
+        refused = []
+        for method in order:
+            try:
+                out = await self._structured_once(schema, messages, method)
+            except RequestRefused as exc:
+                refused.append(f"{method}: {str(exc)[:120]}")
+                continue
+            _LEARNED[("structured", *self._server)] = method
+            return out
+        raise ModelOutputError(
+            "the server refused every structured-output method: " + "; ".join(refused)
+        )

@@ -1,0 +1,214 @@
+"""Model specs → LangChain chat models, one per role.
+
+Specs: `local` (embedded SmolLM2 via llama.cpp, the default), `scripted` (deterministic),
+`openai:MODEL` (OpenAI or any OpenAI-compatible server via `base_url`), or any other
+`provider:model` string that LangChain's `init_chat_model` understands.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from rolegraph.errors import UsageError, missing_extra
+from rolegraph.scenario.modelspec import spec_problem
+from rolegraph.scenario.schema import ModelConfig, Scenario
+
+# Per-role sampling defaults: lively speakers, a steady critic.
+ROLE_TEMPERATURE = {"speaker": 0.8, "critic": 0.1, "reviser": 0.5}
+CORE_ROLES = ("speaker", "critic", "reviser")
+
+
+def check_spec(spec: str) -> str | None:
+    """Why `spec` cannot name a model, or None when it can (see rolegraph.scenario.modelspec)."""
+    return spec_problem(spec)
+
+
+def build_model(config: ModelConfig, role: str, seed: int = 0) -> BaseChatModel:
+    """The chat model `config` describes, set up for `role`."""
+    if problem := check_spec(config.spec):
+        raise UsageError(problem)
+    temperature = (
+        config.temperature if config.temperature is not None else ROLE_TEMPERATURE.get(role, 0.7)
+    )
+    if config.spec == "scripted":
+        from rolegraph.models.scripted import ScriptedChatModel
+
+        return ScriptedChatModel(role=role)
+    if config.spec == "local":
+        from rolegraph.models.local import LocalChatModel, embedded_model_path
+
+        path = config.params.get("model_path") or embedded_model_path()
+        kwargs: dict[str, Any] = {
+            "model_path": path,
+            "temperature": temperature,
+            "seed": seed,
+            "slot": role,
+        }
+        kwargs["max_tokens"] = config.max_tokens or (96 if role != "critic" else 448)
+        return LocalChatModel(**kwargs)
+    provider, _, name = config.spec.partition(":")
+    if provider == "openai":
+        return _openai(config, name, temperature)
+    try:
+        from langchain.chat_models import init_chat_model
+    except ImportError:
+        raise UsageError(
+            f"model '{config.spec}' needs LangChain's init_chat_model: pip install langchain langchain-{provider}"
+        ) from None
+    kwargs = {"temperature": temperature, **config.params}
+    if config.max_tokens:
+        kwargs["max_tokens"] = config.max_tokens
+    if config.base_url:
+        kwargs["base_url"] = config.base_url
+    try:
+        return init_chat_model(config.spec, **kwargs)
+    except ImportError as exc:
+        raise UsageError(f"model '{config.spec}': {exc}") from None
+
+
+def _openai(config: ModelConfig, name: str, temperature: float) -> BaseChatModel:
+    from rolegraph.models.openai_compat import OpenAICompatChat
+
+    env = config.api_key_env or "OPENAI_API_KEY"
+    key = os.environ.get(env)
+    if not key:
+        if not config.base_url:
+            raise UsageError(
+                f"model 'openai:{name}' needs an API key: set the {env} environment variable "
+                "(or give base_url for a local OpenAI-compatible server)"
+            )
+        if config.api_key_env:
+            raise UsageError(f"model 'openai:{name}': the environment variable {env} is not set")
+        key = "not-needed"  # local servers (vLLM, llama.cpp, Ollama) usually ignore the key
+    params = dict(config.params)
+    client = params.pop("client", "rolegraph")
+    if client not in ("rolegraph", "langchain"):
+        raise UsageError(
+            f"model 'openai:{name}': params.client is '{client}'; choose 'rolegraph' or 'langchain'"
+        )
+    if client == "langchain":
+        return _langchain_openai(config, name, temperature, key, params)
+    kwargs: dict[str, Any] = {
+        "model": name,
+        "api_key": key,
+        "temperature": temperature,
+        "timeout": config.timeout or 120,
+        "max_in_flight": config.max_in_flight,
+        "max_tokens": config.max_tokens,
+        # request fields the scenario adds (top_p, seed, ...), sent as given
+        "default_headers": params.pop("default_headers", {}),
+        "extra_body": {**params.pop("extra_body", {}), **params},
+    }
+    if config.base_url:
+        kwargs["base_url"] = config.base_url
+    return OpenAICompatChat(**kwargs)
+
+
+def _langchain_openai(
+    config: ModelConfig, name: str, temperature: float, key: str, params: dict[str, Any]
+) -> BaseChatModel:
+    """LangChain's ChatOpenAI, for users who need a feature only it has (`client: langchain`)."""
+    import httpx
+    from langchain_openai import ChatOpenAI
+
+    kwargs: dict[str, Any] = {
+        "model": name,
+        "api_key": key,
+        "temperature": temperature,
+        "timeout": config.timeout or 120,
+        "max_retries": 6,
+        # its own pool, closed by close_models when the run ends
+        "http_async_client": httpx.AsyncClient(timeout=config.timeout or 120),
+        **params,
+    }
+    if config.base_url:
+        kwargs["base_url"] = config.base_url
+    if config.max_tokens:
+        kwargs["max_tokens"] = config.max_tokens
+    return ChatOpenAI(**kwargs)
+
+
+def role_configs(
+    scenario: Scenario, roles: Iterable[str], model: str | None = None, base_url: str | None = None
+) -> dict[str, ModelConfig]:
+    """The model config each role will use: `--model` replaces all, else role, else default, else local."""
+    default = scenario.models.get("default", ModelConfig())
+    configs = {}
+    for role in ["default", *roles]:
+        config = scenario.models.get(role, default)
+        if model is not None:
+            config = ModelConfig(
+                spec=model,
+                base_url=base_url or config.base_url if model.startswith("openai:") else None,
+            )
+        elif base_url is not None and config.spec.startswith("openai:"):
+            config = config.model_copy(update={"base_url": base_url})
+        configs[role] = config
+    return configs
+
+
+def build_models(configs: dict[str, ModelConfig], seed: int = 0) -> dict[str, BaseChatModel]:
+    """One chat model per role; roles with identical configs share one client."""
+    cache: dict[tuple[str, str], BaseChatModel] = {}
+    models = {}
+    for role, config in configs.items():
+        key = (
+            config.model_dump_json(),
+            role if config.spec == "scripted" or config.temperature is None else "",
+        )
+        if key not in cache:
+            cache[key] = build_model(config, role, seed)
+        models[role] = cache[key]
+    return models
+
+
+async def close_models(models: dict[str, BaseChatModel]) -> None:
+    """Release what the models hold (HTTP connection pools)."""
+    for model in {id(m): m for m in models.values()}.values():
+        close = getattr(model, "aclose", None)
+        if close is not None:
+            await close()
+        pool = getattr(model, "http_async_client", None)  # LangChain's ChatOpenAI
+        if pool is not None and not pool.is_closed:
+            await pool.aclose()
+
+
+def describe(
+    configs: dict[str, ModelConfig], given: Mapping[str, BaseChatModel] | None = None
+) -> dict[str, dict[str, Any]]:
+    """What the manifest records about models: never an API key, only the variable's name.
+
+    A ready-made model object (the Python API's `models=`) is described by its class and,
+    where it has one, its model name, in the same shape as a spec, so every reader of the
+    manifest (eval, export, report) treats both alike.
+    """
+    described: dict[str, dict[str, Any]] = {}
+    for role, c in configs.items():
+        model = (given.get(role) or given.get("default")) if given is not None else None
+        if model is None:
+            described[role] = c.model_dump(
+                exclude_none=True, exclude_defaults=False, exclude={"params"}
+            )
+            continue
+        name = getattr(model, "model_name", None) or getattr(model, "model", None)
+        described[role] = {
+            "spec": f"object:{type(model).__name__}",
+            "class": f"{type(model).__module__}.{type(model).__qualname__}",
+            **({"model": name} if isinstance(name, str) else {}),
+        }
+    return described
+
+
+__all__ = [
+    "CORE_ROLES",
+    "build_model",
+    "build_models",
+    "check_spec",
+    "describe",
+    "missing_extra",
+    "role_configs",
+]

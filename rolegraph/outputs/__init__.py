@@ -1,0 +1,1 @@
+"""What a finished run becomes: run-dir reader, records, exports, eval, metrics, report."""

@@ -1,0 +1,688 @@
+"""Scenario files: what to generate, typed with pydantic and checked with `file:line` errors."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import types
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
+
+from agents.context import Criterion
+from personas import Persona, PersonaLibrary, builtin_libraries, load_library
+from personas.library import LibraryError
+from rolegraph.errors import ScenarioError
+from rolegraph.scenario.modelspec import spec_problem
+from rolegraph.scenario.wiring import GoalField, GraphSection, wiring_problems
+from rolegraph.scenario.yamlsource import Located, format_path, load_located
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        raise ValueError(
+            "must be a single value (text, number or true/false), not a list or mapping"
+        )
+    return value
+
+
+Scalar = Annotated[Any, AfterValidator(_scalar)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Task(Strict):
+    """What the data is for and how it should look."""
+
+    description: str = Field(min_length=1, description="The situation and what the data is for.")
+    format: str = Field(default="", description="Output format notes for every turn.")
+
+
+def _task(value: Any) -> Any:
+    return {"description": value} if isinstance(value, str) else value
+
+
+class SpeakerSpec(Strict):
+    """One speaker: a label plus an inline persona or one drawn from a persona library."""
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", description="Label, e.g. 'customer'.")
+    persona: Persona | None = Field(default=None, description="An inline persona.")
+    library: str | None = Field(
+        default=None,
+        description="A built-in library name (`rolegraph personas`) or a YAML file path.",
+    )
+    pick: str | None = Field(
+        default=None, description="A persona name from the library; random if absent."
+    )
+    role: str | None = Field(
+        default=None, description="Draw only library personas with this role (e.g. 'candidate')."
+    )
+    facts: list[str] = Field(
+        default_factory=list,
+        description="Private facts only this speaker is told (the critic and the checks see them too).",
+    )
+    goal: GoalField | None = Field(
+        default=None,
+        description="A hidden goal this speaker pursues; played by the user_simulator role.",
+    )
+    played_by: str | None = Field(
+        default=None,
+        description="The role that writes this speaker's turns (default: speaker, or "
+        "user_simulator when the speaker has a goal).",
+    )
+
+
+def _condition(value: Any) -> Any:
+    if isinstance(value, dict) and "values" not in value:  # {value: weight, ...}
+        return {"values": list(value), "weights": list(value.values())}
+    if isinstance(value, list):
+        return {"values": value}
+    return value
+
+
+class ConditionValues(Strict):
+    """The values one condition can take, optionally weighted."""
+
+    values: list[Scalar] = Field(min_length=1)
+    weights: list[Annotated[float, Field(gt=0)]] | None = None
+
+
+class ExemplarTurn(Strict):
+    speaker: str
+    text: str = Field(min_length=1)
+
+
+class Exemplar(Strict):
+    """An in-context example dialogue; preferred for samples whose conditions it matches."""
+
+    conditions: dict[str, Scalar] = Field(default_factory=dict)
+    turns: list[ExemplarTurn] = Field(min_length=1)
+
+
+class Dialogue(Strict):
+    """How the conversation unfolds and when it stops."""
+
+    opener: str | None = Field(
+        default=None, description="Speaker who speaks first (default: the first)."
+    )
+    assistant: str | None = Field(
+        default=None, description="Speaker trained as 'assistant' in exports (default: the second)."
+    )
+    min_turns: int = Field(default=4, ge=1)
+    max_turns: int = Field(default=8, ge=1, le=200)
+    stop_phrases: list[str] = Field(default_factory=list)
+    max_words: int = Field(default=80, ge=5, le=2000, description="Longest turn, in words.")
+    exemplars_per_sample: int = Field(default=1, ge=0)
+
+
+DEFAULT_RUBRIC = [
+    Criterion(
+        name="faithfulness",
+        description="Every claim agrees with the grounding facts; nothing is invented.",
+    ),
+    Criterion(name="persona", description="Each speaker stays in character and in their own role."),
+    Criterion(
+        name="quality",
+        description="Natural, coherent, non-repetitive dialogue that serves the task.",
+    ),
+]
+
+
+class CriticSpec(Strict):
+    """The quality bar."""
+
+    rubric: list[Criterion] = Field(default_factory=lambda: list(DEFAULT_RUBRIC), min_length=1)
+    threshold: float = Field(
+        default=3.5, ge=1, le=5, description="Weighted mean score needed to accept."
+    )
+    max_revisions: int = Field(default=2, ge=0, le=20)
+    retries: int = Field(default=2, ge=0, le=10, description="Re-asks after invalid critic output.")
+    review_band: tuple[float, float] | None = Field(
+        default=None,
+        description="[low, high]: a dialogue whose overall score falls in this band waits for a "
+        "person (`rolegraph review RUN_DIR`) instead of being decided by the model.",
+    )
+
+
+def _switch(value: Any) -> Any:
+    """`true` turns a filter on with its defaults, `false` leaves it off."""
+    if value is True:
+        return {}
+    return None if value is False else value
+
+
+class Bounds(Strict):
+    """Inclusive bounds; either side may be left open."""
+
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=1)
+
+
+class NearDuplicateFilter(Strict):
+    """Near-duplicates of an already accepted sample, by MinHash + LSH over word n-grams."""
+
+    threshold: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="Estimated Jaccard at which two dialogues are duplicates.",
+    )
+    num_perm: int = Field(default=64, ge=8, le=512, description="MinHash permutations.")
+    ngram: int = Field(default=3, ge=1, le=10, description="Words per shingle.")
+
+
+class RepetitionFilter(Strict):
+    """Repetition loops: an n-gram said over and over in a turn, or turns that repeat earlier ones."""
+
+    ngram: int = Field(default=4, ge=2, le=10)
+    max_ngram_repeats: int = Field(
+        default=3, ge=1, description="Most times one n-gram may occur in one turn."
+    )
+    max_repeated_turns: int = Field(
+        default=1, ge=0, description="Most turns that (near-)repeat an earlier turn."
+    )
+
+
+class FilterSpec(Strict):
+    """Filters at acceptance time: an accepted sample they refuse is stored as rejected."""
+
+    near_duplicate: Annotated[NearDuplicateFilter | None, BeforeValidator(_switch)] = None
+    turns: Bounds | None = Field(default=None, description="Turn count bounds.")
+    words: Bounds | None = Field(default=None, description="Dialogue length bounds, in words.")
+    repetition: Annotated[RepetitionFilter | None, BeforeValidator(_switch)] = None
+    role_swap: bool = Field(
+        default=False, description="Refuse a speaker who introduces or labels itself as another."
+    )
+    empty_turns: bool = Field(default=False, description="Refuse dialogues with an empty turn.")
+
+
+def _planner(value: Any) -> Any:
+    return {"strategy": value} if isinstance(value, str) else value
+
+
+class PlannerSpec(Strict):
+    """How each sample's conditions and personas are chosen."""
+
+    strategy: Literal["independent", "coverage"] = Field(
+        default="independent",
+        description="independent: each sample drawn on its own (the default); coverage: drawn "
+        "toward what accepted samples under-cover and away from what keeps being rejected.",
+    )
+    quotas: dict[str, dict[str, Annotated[float, Field(gt=0, le=1)]]] = Field(
+        default_factory=dict,
+        description="Least share of accepted samples per condition value, e.g. "
+        "{mood: {furious: 0.2}} (coverage planner).",
+    )
+    candidates: int = Field(
+        default=32, ge=1, le=1000, description="Plans drawn per sample to choose from."
+    )
+    reject_weight: float = Field(
+        default=1.0, ge=0, description="How strongly often-rejected combinations are avoided."
+    )
+
+
+class RunSpec(Strict):
+    samples: int = Field(default=10, ge=1)
+    seed: int = 0
+    concurrency: int = Field(default=4, ge=1, le=4096)
+    planner: Annotated[PlannerSpec | None, BeforeValidator(_planner)] = Field(
+        default=None, description="'independent' (default) or 'coverage', or a planner mapping."
+    )
+
+
+class ModelConfig(Strict):
+    """A chat model: `local`, `scripted`, `openai:MODEL` or any `init_chat_model` provider string."""
+
+    spec: str = Field(default="local", min_length=1)
+    base_url: str | None = None
+    api_key_env: str | None = Field(
+        default=None, description="Environment variable holding the key."
+    )
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, gt=0)
+    timeout: float | None = Field(default=None, gt=0)
+    params: dict[str, Any] = Field(default_factory=dict, description="Extra keyword arguments.")
+    price_input: float | None = Field(
+        default=None, ge=0, description="USD per million input tokens."
+    )
+    price_output: float | None = Field(
+        default=None, ge=0, description="USD per million output tokens."
+    )
+    max_in_flight: int | None = Field(
+        default=None,
+        ge=1,
+        description="Most requests in flight to this model at once (AIMD adapts below it).",
+    )
+
+    @field_validator("spec")
+    @classmethod
+    def _known_spec(cls, value: str) -> str:
+        if problem := spec_problem(value):
+            raise ValueError(problem)
+        return value
+
+    def cost(self, usage: dict[str, int]) -> float:
+        """USD for `usage` at this model's prices (0 when no prices are set)."""
+        return (
+            usage.get("input_tokens", 0) * (self.price_input or 0)
+            + usage.get("output_tokens", 0) * (self.price_output or 0)
+        ) / 1e6
+
+
+def _model(value: Any) -> Any:
+    return {"spec": value} if isinstance(value, str) else value
+
+
+class Scenario(Strict):
+    """A whole scenario file."""
+
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Slug, used for run directories."
+    )
+    description: str = ""
+    task: Annotated[Task, BeforeValidator(_task)]
+    facts: list[str] = Field(
+        default_factory=list, description="Grounding facts the dialogue must respect."
+    )
+    facts_file: str | None = Field(default=None, description="A text file with one fact per line.")
+    speakers: list[SpeakerSpec] = Field(min_length=2)
+    conditions: dict[str, Annotated[ConditionValues, BeforeValidator(_condition)]] = Field(
+        default_factory=dict
+    )
+    exemplars: list[Exemplar] = Field(default_factory=list)
+    dialogue: Dialogue = Field(default_factory=Dialogue)
+    critic: CriticSpec = Field(default_factory=CriticSpec)
+    run: RunSpec = Field(default_factory=RunSpec)
+    filters: FilterSpec | None = Field(
+        default=None, description="Filters at acceptance time (absent: none)."
+    )
+    models: dict[str, Annotated[ModelConfig, BeforeValidator(_model)]] = Field(
+        default_factory=dict,
+        description="'default' and per-role models (speaker, critic, reviser, ...).",
+    )
+    graph: GraphSection | None = Field(
+        default=None,
+        validation_alias=AliasChoices("graph", "pipeline"),
+        description="Where extra roles go: turn router, checkers before the critic, gates "
+        "after it (alias: pipeline). Absent: the default graph.",
+    )
+
+    _source: Path | None = PrivateAttr(default=None)
+    _libraries: dict[str, PersonaLibrary] = PrivateAttr(default_factory=dict)
+    _file_facts: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def source(self) -> Path | None:
+        return self._source
+
+    @property
+    def speaker_names(self) -> list[str]:
+        return [s.name for s in self.speakers]
+
+    @property
+    def opener(self) -> str:
+        order = self.graph.turns.order if self.graph else None
+        return self.dialogue.opener or (order[0] if order else self.speakers[0].name)
+
+    @property
+    def assistant(self) -> str:
+        return self.dialogue.assistant or self.speakers[1].name
+
+    def all_facts(self) -> list[str]:
+        """Inline facts followed by those read from `facts_file`."""
+        return [*self.facts, *self._file_facts]
+
+    def library_for(self, speaker: SpeakerSpec) -> PersonaLibrary | None:
+        return self._libraries.get(speaker.name)
+
+    def digest(self) -> str:
+        """A hash of everything that shapes the data, for manifests and resume checks."""
+        data = self.model_dump(mode="json")
+        # sections added later are left out while unset, so older runs still resume
+        for parent, key in (
+            (data, "filters"),
+            (data["run"], "planner"),
+            (data["critic"], "review_band"),
+        ):
+            if parent.get(key) is None:
+                parent.pop(key, None)
+        payload = {"scenario": data, "facts": self.all_facts()}
+        payload["libraries"] = {
+            k: v.model_dump(mode="json") for k, v in sorted(self._libraries.items())
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Scenario:
+        """Read and check a scenario file; every problem is reported as `file:line: path: message`."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ScenarioError([f"{path}: file not found"]) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError([f"{path}: cannot read: {exc}"]) from None
+        return cls.from_text(text, path)
+
+    @classmethod
+    def from_text(cls, text: str, path: str | Path = "<scenario>") -> Scenario:
+        """Like `from_file`, for YAML text; relative paths resolve against `path`'s folder."""
+        path = Path(path)
+        located = load_located(text)
+        problems = [(line, where, msg) for line, where, msg in located.problems]
+        if not problems and located.data is None:
+            problems.append((1, "(root)", "the scenario file is empty"))
+        elif not problems and not isinstance(located.data, dict):
+            problems.append(
+                (
+                    located.line_of(()),
+                    "(root)",
+                    "a scenario must be a mapping of keys such as name, task, speakers",
+                )
+            )
+        scenario = None
+        if not problems:
+            try:
+                scenario = cls.model_validate(located.data)
+            except ValidationError as exc:
+                problems += _pydantic_problems(exc, located)
+        if scenario is not None:
+            scenario._source = path
+            problems += scenario._check_references(located, path.parent)
+        if problems:
+            seen: set[tuple[int, str]] = set()
+            lines = []
+            for line, where, msg in sorted(problems, key=lambda p: p[0]):
+                if (line, where) not in seen:
+                    seen.add((line, where))
+                    lines.append(f"{path}:{line}: {where}: {msg}")
+            raise ScenarioError(lines)
+        assert scenario is not None
+        return scenario
+
+    def _check_references(self, located: Located, base: Path) -> list[tuple[int, str, str]]:
+        """Checks that span fields or reach outside the file: names, libraries, files."""
+        problems: list[tuple[int, str, str]] = []
+
+        def add(loc: tuple[str | int, ...], message: str) -> None:
+            problems.append((located.line_of(loc), format_path(loc), message))
+
+        names = self.speaker_names
+        for i, speaker in enumerate(self.speakers):
+            if names.index(speaker.name) != i:
+                add(("speakers", i, "name"), f"speaker name '{speaker.name}' is used twice")
+            if (speaker.persona is None) == (speaker.library is None):
+                add(("speakers", i), "give exactly one of 'persona' (inline) or 'library'")
+                continue
+            if speaker.persona is not None and speaker.pick:
+                add(
+                    ("speakers", i, "pick"),
+                    "'pick' goes with 'library', not with an inline persona",
+                )
+            if speaker.library is None:
+                continue
+            library = _find_library(speaker.library, base)
+            if isinstance(library, str):
+                add(("speakers", i, "library"), library)
+                continue
+            self._libraries[speaker.name] = library
+            if speaker.pick and library.get(speaker.pick) is None:
+                known = ", ".join(p.name for p in library.personas)
+                add(
+                    ("speakers", i, "pick"),
+                    f"no persona '{speaker.pick}' in library '{library.name}' (has: {known})",
+                )
+            if speaker.role and not library.with_role(speaker.role):
+                roles = ", ".join(sorted({p.role for p in library.personas}))
+                add(
+                    ("speakers", i, "role"),
+                    f"no persona with role '{speaker.role}' in library '{library.name}' (roles: {roles})",
+                )
+        for key in ("opener", "assistant"):
+            value = getattr(self.dialogue, key)
+            if value is not None and value not in names:
+                add(("dialogue", key), f"'{value}' is not a speaker (speakers: {', '.join(names)})")
+        if self.dialogue.min_turns > self.dialogue.max_turns:
+            add(
+                ("dialogue", "min_turns"),
+                f"min_turns ({self.dialogue.min_turns}) is more than max_turns ({self.dialogue.max_turns})",
+            )
+        if self.facts_file is not None:
+            file = base / self.facts_file
+            try:
+                self._file_facts = [
+                    ln.strip()
+                    for ln in file.read_text(encoding="utf-8").splitlines()
+                    if ln.strip() and not ln.lstrip().startswith("#")
+                ]
+            except FileNotFoundError:
+                add(("facts_file",), f"file not found: {file}")
+            except OSError as exc:
+                add(("facts_file",), f"cannot read {file}: {exc.strerror}")
+            except UnicodeDecodeError:
+                add(("facts_file",), f"cannot read {file}: not UTF-8 text")
+        if not self.facts and self.facts_file is None:
+            add(("facts",), "give at least one grounding fact (in 'facts' or 'facts_file')")
+        for key, cond in self.conditions.items():
+            if cond.weights is not None and len(cond.weights) != len(cond.values):
+                add(
+                    ("conditions", key),
+                    f"{len(cond.weights)} weights for {len(cond.values)} values",
+                )
+        for i, exemplar in enumerate(self.exemplars):
+            for key, value in exemplar.conditions.items():
+                if key not in self.conditions:
+                    add(
+                        ("exemplars", i, "conditions", key),
+                        f"'{key}' is not a condition (conditions: {', '.join(self.conditions) or 'none'})",
+                    )
+                elif value not in self.conditions[key].values:
+                    add(
+                        ("exemplars", i, "conditions", key),
+                        f"{value!r} is not a value of condition '{key}'",
+                    )
+            for j, turn in enumerate(exemplar.turns):
+                if turn.speaker not in names:
+                    add(
+                        ("exemplars", i, "turns", j, "speaker"),
+                        f"'{turn.speaker}' is not a speaker (speakers: {', '.join(names)})",
+                    )
+        band = self.critic.review_band
+        if band is not None and not 1 <= band[0] <= band[1] <= 5:
+            add(("critic", "review_band"), "give [low, high] with 1 <= low <= high <= 5")
+        filters = self.filters
+        for key in ("turns", "words"):
+            bounds = getattr(filters, key) if filters else None
+            if (
+                bounds
+                and bounds.min is not None
+                and bounds.max is not None
+                and bounds.min > bounds.max
+            ):
+                add(("filters", key), f"min ({bounds.min}) is more than max ({bounds.max})")
+        planner = self.run.planner
+        if planner is not None and planner.quotas and planner.strategy != "coverage":
+            add(
+                ("run", "planner", "quotas"),
+                "quotas need the coverage planner (strategy: coverage)",
+            )
+        for key, shares in (planner.quotas if planner else {}).items():
+            if key not in self.conditions:
+                add(
+                    ("run", "planner", "quotas", key),
+                    f"'{key}' is not a condition (conditions: {', '.join(self.conditions) or 'none'})",
+                )
+                continue
+            for value in shares:
+                if value not in [str(v) for v in self.conditions[key].values]:
+                    add(
+                        ("run", "planner", "quotas", key, value),
+                        f"{value!r} is not a value of condition '{key}'",
+                    )
+            if sum(shares.values()) > 1:
+                add(("run", "planner", "quotas", key), "the shares add up to more than 1")
+        rubric_names = [c.name for c in self.critic.rubric]
+        for i, name in enumerate(rubric_names):
+            if rubric_names.index(name) != i:
+                add(("critic", "rubric", i, "name"), f"criterion '{name}' is listed twice")
+        from agents.base import RoleDefinitionError, resolve_role
+
+        for key in self.models:
+            if key == "default":
+                continue
+            try:
+                resolve_role(key)
+            except RoleDefinitionError as exc:
+                add(("models", key), f"not 'default' or a role: {exc}")
+        section = (
+            "pipeline" if isinstance(located.data, dict) and "pipeline" in located.data else "graph"
+        )
+        order = self.graph.turns.order if self.graph else None
+        if order and self.dialogue.opener and self.dialogue.opener != order[0]:
+            add(
+                ("dialogue", "opener"),
+                f"the turn order starts with '{order[0]}', not the opener '{self.dialogue.opener}'",
+            )
+        if len(problems) == 0:  # wiring checks resolve roles: only for an otherwise sound file
+            for loc, message in wiring_problems(self, section):
+                add(loc, message)
+        return problems
+
+
+def _find_library(ref: str, base: Path) -> PersonaLibrary | str:
+    """A built-in library by name, or a YAML file relative to the scenario; else an error message."""
+    builtins = builtin_libraries()
+    if ref in builtins:
+        return builtins[ref]
+    if ref.endswith((".yaml", ".yml")) or "/" in ref:
+        file = base / ref
+        if not file.exists():
+            return f"persona library file not found: {file}"
+        try:
+            return load_library(file)
+        except LibraryError as exc:
+            return str(exc)
+        except UnicodeDecodeError:
+            return f"cannot read persona library {file}: not UTF-8 text"
+    return f"unknown persona library '{ref}' (built-in: {', '.join(sorted(builtins))}; or give a .yaml path)"
+
+
+def _pydantic_problems(exc: ValidationError, located: Located) -> list[tuple[int, str, str]]:
+    errors = exc.errors(include_url=False)
+    # A misspelled required key shows up twice: as an unknown key and as a missing one. Say it once.
+    meant: set[tuple[tuple[str | int, ...], str]] = set()
+    out: list[tuple[int, str, str, Any]] = []
+    for error in errors:
+        loc = tuple(error["loc"])
+        msg = error["msg"]
+        if error["type"] == "extra_forbidden":
+            parent = located.data_path(loc[:-1])
+            present = located.data_at(parent)
+            allowed = _keys_at(parent)
+            unused = [k for k in allowed if not (isinstance(present, dict) and k in present)]
+            close = difflib.get_close_matches(str(loc[-1]), unused, n=1)
+            msg = f"unknown key '{loc[-1]}'"
+            if close:
+                msg += f" (did you mean '{close[0]}'?)"
+                meant.add((parent, close[0]))
+            elif allowed:
+                msg += f" (expected one of: {', '.join(allowed)})"
+        elif error["type"] == "missing":
+            msg = f"required key '{loc[-1]}' is missing"
+        elif error["type"] in ("model_type", "model_attributes_type"):
+            msg = f"should be a mapping of keys, not {_kind(error['input'])}"
+        elif error["type"] == "too_short":
+            msg = msg.replace(" after validation", "")
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        loc, msg = _condition_loc(loc, msg, located)
+        out.append((located.line_of(loc), format_path(located.data_path(loc)), msg, error))
+    return [
+        (line, where, msg)
+        for line, where, msg, error in out
+        if error["type"] != "missing"
+        or (located.data_path(tuple(error["loc"][:-1])), error["loc"][-1]) not in meant
+    ]
+
+
+def _condition_loc(loc: tuple[Any, ...], msg: str, located: Located) -> tuple[tuple[Any, ...], str]:
+    """Point errors in a condition's shorthand form at what was written, not at the expanded form."""
+    if len(loc) < 4 or loc[0] != "conditions" or not isinstance(loc[3], int):
+        return loc, msg
+    written = located.data_at(loc[:2])
+    if (
+        isinstance(written, dict)
+        and "values" not in written
+        and loc[2] == "weights"
+        and loc[3] < len(written)
+    ):
+        return (*loc[:2], list(written)[loc[3]]), msg.replace("Input", "the weight", 1)
+    if isinstance(written, list) and loc[2] == "values":
+        return (*loc[:2], *loc[3:]), msg
+    return loc, msg
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"text ('{value}')" if len(value) <= 40 else "text"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _keys_at(path: tuple[str | int, ...]) -> list[str]:
+    """The keys allowed in the mapping at `path` of a scenario (empty if it is not a fixed model)."""
+    tp: Any = Scenario
+    for part in (*path, None):
+        while True:  # strip Annotated[...] and `X | None`
+            if get_origin(tp) is Annotated:
+                tp = get_args(tp)[0]
+            elif get_origin(tp) in (Union, types.UnionType):
+                options = [a for a in get_args(tp) if a is not type(None)]
+                if len(options) != 1:
+                    return []
+                tp = options[0]
+            else:
+                break
+        if part is None:
+            break
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(part) if isinstance(part, str) else None
+            if field is None:
+                return []
+            tp = field.annotation
+        elif get_origin(tp) is list and isinstance(part, int):
+            tp = get_args(tp)[0]
+        elif get_origin(tp) is dict:
+            tp = get_args(tp)[1]
+        else:
+            return []
+    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files, for editors and `rolegraph schema`."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "rolegraph scenario"
+    return schema
