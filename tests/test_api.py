@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 import pytest
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.tracers.context import register_configure_hook
 
 import rolegraph
 from rolegraph.cli import main
@@ -176,3 +180,46 @@ def test_thread_ids_are_unique_per_run_and_traces_are_named(tmp_path: Path) -> N
         "run_dir": "runs/x",
         "run_id": ids[0],
     }
+
+
+class _Recorder(BaseCallbackHandler):
+    """Sees every run LangChain starts, as a tracer such as LangSmith's would."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[str, str, Any, dict, list]] = []
+
+    def on_chain_start(self, serialized, inputs, *, run_id, parent_run_id=None, **kw) -> None:
+        self.runs.append(
+            (
+                "chain",
+                kw.get("name") or "",
+                parent_run_id,
+                kw.get("metadata") or {},
+                kw.get("tags") or [],
+            )
+        )
+
+    def on_chat_model_start(self, serialized, messages, *, run_id, parent_run_id=None, **kw):
+        self.runs.append(("llm", kw.get("name") or "", parent_run_id, kw.get("metadata") or {}, []))
+
+
+_recorder: ContextVar[_Recorder | None] = ContextVar("rolegraph_test_recorder", default=None)
+register_configure_hook(_recorder, inheritable=True)
+
+
+async def test_a_tracer_sees_named_sample_runs_and_their_model_calls(tmp_path: Path) -> None:
+    recorder = _Recorder()
+    token = _recorder.set(recorder)
+    try:
+        await rolegraph.arun(BASE, out=tmp_path / "traced", n=2, models=models())
+    finally:
+        _recorder.reset(token)
+    roots = [r for r in recorder.runs if r[2] is None]
+    assert {r[1] for r in roots} == {"mini"}
+    assert sorted(r[3]["sample_id"] for r in roots) == ["000000", "000001"]
+    assert all("scenario:mini" in r[4] for r in roots)
+    nodes = {r[1] for r in recorder.runs if r[0] == "chain"}
+    assert {"critic", "speaker"} <= nodes  # the graph's nodes are in the trace
+    calls = [r for r in recorder.runs if r[0] == "llm"]
+    assert calls and all(r[2] is not None for r in calls)  # model calls sit inside a node
+    assert {r[3].get("sample_id") for r in calls} == {"000000", "000001"}
