@@ -147,9 +147,9 @@ class _LineTable(Table):
 
     def __init__(self, path: Path, kind: str) -> None:
         self.path, self.kind = path, kind
-        self.file = path.open("rb")
-        size = os.fstat(self.file.fileno()).st_size
-        self.map = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+        with path.open("rb") as file:  # the map keeps its own handle
+            size = os.fstat(file.fileno()).st_size
+            self.map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if size else None
         self.offsets = array("q")
         self.header: list[str] = []
         if self.map is not None:
@@ -221,7 +221,6 @@ class _LineTable(Table):
     def close(self) -> None:
         if self.map is not None:
             self.map.close()
-        self.file.close()
 
 
 def _pyarrow() -> Any:
