@@ -7,7 +7,7 @@
 | preference | `preference.jsonl` | a DPO pair in TRL's conversational form: `prompt`, `chosen`, `rejected` |
 | openai-preference | `openai_preference.jsonl` | OpenAI preference fine-tuning: `input.messages`, `preferred_output`, `non_preferred_output` |
 | parquet | `accepted.parquet` | one row per sample: messages, conditions, personas, scores, verdict (structs) |
-| hf | `hf/` | a folder `datasets.load_dataset(FOLDER)` reads (Parquet shard under `data/`, a dataset card with `configs:`), also readable with `load_from_disk` |
+| hf | `hf/` | a folder `datasets.load_dataset(FOLDER)` reads: a Parquet shard under `data/` and a dataset card whose `configs:` names it |
 
 Only accepted samples are exported (rejected ones are in `rejected.jsonl` for audit), in
 their *training view*: the system message is the sample's training system message, never
@@ -333,17 +333,14 @@ HF_SHARD = "data/train-00000-of-00001.parquet"
 
 
 def write_hf(path: Path, rows: Sequence[dict[str, Any]], card: str) -> int:
-    """A Hugging Face dataset folder: `load_dataset(FOLDER)` reads its Parquet shard (the card's
-    `configs:` names it) and `load_from_disk(FOLDER)` its Arrow copy."""
-    try:
-        import datasets
-    except ImportError:
-        raise missing_extra("datasets", "export") from None
-    datasets.disable_progress_bars()
-    if path.exists() and any(path.iterdir()) and not (path / "state.json").exists():
+    """A Hugging Face dataset folder as the Hub lays one out: a Parquet shard under `data/` and
+    a README.md card whose `configs:` names it, so `datasets.load_dataset(FOLDER)` reads it
+    (and it can be pushed to the Hub as it is).
+
+    No `save_to_disk` copy sits next to it: `load_dataset` refuses a folder that has one.
+    """
+    if path.exists() and any(path.iterdir()) and not (path / HF_SHARD).exists():
         raise UsageError(f"{path}: exists and is not a dataset folder; choose another -o PATH")
-    table = arrow_table(rows)
-    datasets.Dataset(table).save_to_disk(str(path))
     write_parquet(path / HF_SHARD, rows)
     (path / "README.md").write_text(card, encoding="utf-8")
     return len(rows)
@@ -445,6 +442,6 @@ over a seed `seed_row`, `seed_values` (the record's columns the templates read) 
 
 ```python
 from datasets import load_dataset
-ds = load_dataset("PATH", split="train")   # the Parquet shard; load_from_disk("PATH") reads it too
+ds = load_dataset("PATH", split="train")   # or load_dataset("parquet", data_files="PATH/data/*.parquet")
 ```
 """
