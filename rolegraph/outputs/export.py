@@ -16,9 +16,10 @@ the generation prompt (which records keep in `generation_prompt`).
 Preference pairs come from accepted samples that were revised: for each draft the critic
 refused, every assistant turn the reviser changed gives a pair: the prompt is the accepted
 messages before that turn, `chosen` the accepted turn, `rejected` the draft's turn, and
-`rejected_verdict` the verdict that refused the draft. (Turns before it may differ in the
-draft too: the prompt is the accepted version, the context the trained model should learn
-to answer well.)
+`rejected_verdict` the verdict that refused the draft. Earlier assistant turns may differ in
+the draft too (the prompt is the accepted version, the context the trained model should
+learn to answer well); once a user turn differs, the answers after it no longer reply to the
+same words, so they give no pair.
 
 `alternate=True` makes every dialogue strictly alternate user / assistant after the system
 message, as common chat templates demand: consecutive turns of non-trained speakers merge
@@ -186,7 +187,9 @@ def preference_pairs(record: Mapping[str, Any]) -> list[dict[str, Any]]:
             continue
         draft = [t["text"] for t in attempt.get("turns") or []]
         for turn, (d, f) in enumerate(zip(draft, final, strict=False)):
-            if d == f or messages[offset + turn]["role"] != "assistant" or (turn, d) in seen:
+            if d != f and messages[offset + turn]["role"] != "assistant":
+                break  # a user turn changed: later answers no longer reply to the same words
+            if d == f or (turn, d) in seen:
                 continue
             seen.add((turn, d))
             chosen = dict(messages[offset + turn])
