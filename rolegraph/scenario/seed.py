@@ -171,7 +171,7 @@ class _LineTable(Table):
             nl = data.find(b"\n", pos)
             stop = end if nl < 0 else nl + 1
             if quoted:  # a record ends where its quotes are balanced
-                balanced ^= data.count(b'"', pos, stop) % 2 == 1
+                balanced ^= data[pos:stop].count(b'"') % 2 == 1
             if balanced:
                 if stop - start > 3 or data[start:stop].strip():
                     offsets.append(start)
