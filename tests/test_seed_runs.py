@@ -177,7 +177,7 @@ async def test_resume_notices_changed_seed_data(tmp_path: Path):
     with pytest.raises(UsageError, match="the scenario changed"):
         await run_scenario(changed, RunOptions(out=out, quiet=True, resume=True, model="scripted"))
     shrunk = scenario_in(tmp_path, rows=ROWS[:1])
-    with pytest.raises(UsageError, match="2 samples, but the seed data/rows.jsonl gives 1 rows"):
+    with pytest.raises(UsageError, match=r"2 samples, but the seed data/rows\.jsonl gives 1 rows"):
         await run_scenario(
             shrunk, RunOptions(out=out, quiet=True, resume=True, force=True, model="scripted")
         )
@@ -200,8 +200,10 @@ def echo(request: dict) -> dict | str:
 
 def _start(scenario: Path, out: Path, url: str, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "rolegraph", "run", str(scenario), "--model", "openai:m"]
-        + ["--base-url", url, "--out", str(out), "-q", "--concurrency", "4", *extra],
+        [
+            *(sys.executable, "-m", "rolegraph", "run", str(scenario), "--model", "openai:m"),
+            *("--base-url", url, "--out", str(out), "-q", "--concurrency", "4", *extra),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
