@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
@@ -92,3 +93,12 @@ def seed_rows(report: Mapping[str, Any]) -> list[tuple[str, str, float | None]]:
 
 def _short(text: str, width: int = 32) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def seed_html(report: Mapping[str, Any]) -> str:
+    """The seed section of the HTML report: one table row per display row."""
+    cells = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{html.escape(text)}</td></tr>"
+        for name, text, _ in seed_rows(report)
+    )
+    return f"<table><tr><th>what</th><th>acceptance and coverage</th></tr>{cells}</table>"

@@ -1,14 +1,17 @@
 """Seed data: the user's own records, one per sample, streamed or memory-mapped, never loaded whole.
 
+Big files are read with `pread`, not mapped: the kernel maps the pages around each fault into
+the process, so random rows of a mapped 200 MB file soon count as 200 MB of its memory.
+
 `open_seed(spec, base)` gives a `Seed`: `len(seed)`, `seed.columns` and `seed.row(i)` (a
 JSON-safe dict). Readers, by format:
 
 | format | how it is read |
 |---|---|
-| `jsonl` | a byte-offset index of the lines (8 bytes a row), then one `json.loads` per row read |
+| `jsonl` | a byte-offset index of the lines (8 bytes a row), then one `pread` + `json.loads` per row read |
 | `csv` / `tsv` | the same, with records split where quotes are balanced (quoted newlines allowed) |
-| `parquet` | the schema and row count from the footer; rows are streamed once, batch by batch, into an uncompressed Arrow file in the temp folder that is memory-mapped (random access without decoding a row group per row) |
-| `hf` | a folder written by `datasets.Dataset.save_to_disk`: its Arrow files memory-mapped |
+| `parquet` | the schema and row count from the footer; on the first row read, rows are streamed once, batch by batch, into an uncompressed Arrow file in the temp folder, then read a 2,048-row batch at a time (random access without decoding a row group per row) |
+| `hf` | a folder written by `datasets.Dataset.save_to_disk`: its Arrow files memory-mapped, as `datasets` does |
 | `text` | a folder of text files, one document per row: columns `id`, `path`, `text` |
 
 The sample → row mapping (`row_for`) needs no table in memory either: `ordered` walks the
@@ -18,14 +21,15 @@ walking), `with_replacement` draws a row per sample from the sample's seed.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import csv
 import datetime as dt
 import decimal
 import hashlib
 import io
+import itertools
 import json
-import mmap
 import os
 import random
 import tempfile
@@ -38,7 +42,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 SAMPLE_ROWS = 100  # rows read at validate time: their keys are the columns (JSONL) and must parse
-BATCH_ROWS = 65_536  # rows per batch of the memory-mapped Arrow copy of a Parquet seed
+BATCH_ROWS = 2048  # rows per batch of the Arrow copy of a Parquet seed: one batch read per row
 TEXT_SUFFIXES = (".txt", ".md", ".text", ".rst")
 
 
@@ -143,17 +147,19 @@ class Table:
 
 
 class _LineTable(Table):
-    """JSONL, CSV and TSV: a byte-offset index of records over a memory-mapped file."""
+    """JSONL, CSV and TSV: a byte-offset index of the records; each row read with one pread.
+
+    Not memory-mapped: the kernel maps pages around each fault into the process, so random
+    rows of a big mapped file would count hundreds of MB of page cache as the run's memory.
+    """
 
     def __init__(self, path: Path, kind: str) -> None:
         self.path, self.kind = path, kind
-        with path.open("rb") as file:  # the map keeps its own handle
-            size = os.fstat(file.fileno()).st_size
-            self.map = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+        self.fd = os.open(path, os.O_RDONLY)
+        weakref.finalize(self, _close_fd, self.fd)
         self.offsets = array("q")
         self.header: list[str] = []
-        if self.map is not None:
-            self._index()
+        self._index()
         if kind == "jsonl":
             keys: dict[str, None] = {}
             for i in range(min(SAMPLE_ROWS, len(self))):
@@ -163,28 +169,31 @@ class _LineTable(Table):
             self.columns = self.header
 
     def _index(self) -> None:
-        data, offsets = self.map, self.offsets
-        assert data is not None
-        pos, end, quoted = 0, len(data), self.kind != "jsonl"
-        start, balanced = 0, True
-        while pos < end:
-            nl = data.find(b"\n", pos)
-            stop = end if nl < 0 else nl + 1
-            if quoted:  # a record ends where its quotes are balanced
-                balanced ^= data[pos:stop].count(b'"') % 2 == 1
-            if balanced:
-                if stop - start > 3 or data[start:stop].strip():
-                    offsets.append(start)
-                start = stop
-            pos = stop
+        offsets, quoted = self.offsets, self.kind != "jsonl"
+        pos = start = 0
+        balanced = True
+        with self.path.open("rb") as file:
+            for line in file:  # buffered, split in C
+                stop = pos + len(line)
+                if quoted:  # a record ends where its quotes are balanced
+                    balanced ^= line.count(b'"') % 2 == 1
+                if balanced:
+                    if stop - start > 3 or line.strip() or start != pos:
+                        offsets.append(start)
+                    start = stop
+                pos = stop
+        end = pos
         if quoted:
             if not offsets:
                 raise SeedError(f"{self.path}: no header row")
             header_end = offsets[1] if len(offsets) > 1 else end
-            self.header = self._parse(data[offsets[0] : header_end], 1)
+            self.header = self._parse(self._read(offsets[0], header_end), 1)
             self.offsets = offsets[1:]
         # record i is offsets[i]:offsets[i + 1]; a blank line skipped after it is whitespace
         self.offsets.append(end)
+
+    def _read(self, start: int, stop: int) -> bytes:
+        return os.pread(self.fd, stop - start, start)
 
     def _parse(self, raw: bytes, line: int) -> list[str]:
         text = raw.decode("utf-8")
@@ -199,8 +208,7 @@ class _LineTable(Table):
     def row(self, i: int) -> dict[str, Any]:
         if not 0 <= i < len(self):
             raise IndexError(i)
-        assert self.map is not None
-        raw = self.map[self.offsets[i] : self.offsets[i + 1]]
+        raw = self._read(self.offsets[i], self.offsets[i + 1])
         try:
             if self.kind == "jsonl":
                 value = json.loads(raw)
@@ -219,8 +227,9 @@ class _LineTable(Table):
         return dict(zip(self.header, cells, strict=True))
 
     def close(self) -> None:
-        if self.map is not None:
-            self.map.close()
+        if self.fd >= 0:
+            _close_fd(self.fd)
+            self.fd = -1
 
 
 def _pyarrow() -> Any:
@@ -249,14 +258,32 @@ class _ArrowTable(Table):
     def row(self, i: int) -> dict[str, Any]:
         if not 0 <= i < len(self):
             raise IndexError(i)
-        import bisect
-
         b = bisect.bisect_right(self.starts, i) - 1
         return self.batches[b].slice(i - self.starts[b], 1).to_pylist()[0]
 
 
+class _BatchFile(Table):
+    """An Arrow IPC file read one small batch at a time (the last one kept for the next row)."""
+
+    def __init__(self, reader: Any, sizes: list[int]) -> None:
+        self.reader = reader
+        self.starts = list(itertools.accumulate(sizes, initial=0))
+        self.columns = list(reader.schema.names)
+        self.cached: tuple[int, Any] | None = None
+
+    def __len__(self) -> int:
+        return self.starts[-1]
+
+    def row(self, i: int) -> dict[str, Any]:
+        b = bisect.bisect_right(self.starts, i) - 1
+        if self.cached is None or self.cached[0] != b:
+            self.cached = (b, self.reader.get_batch(b))
+        return self.cached[1].slice(i - self.starts[b], 1).to_pylist()[0]
+
+
 class _ParquetTable(Table):
-    """Parquet: footer metadata at once; rows from a memory-mapped Arrow copy made on first read."""
+    """Parquet: footer metadata at once; rows from an uncompressed Arrow copy made on first read
+    (one streaming pass, in batches), read a small batch at a time."""
 
     def __init__(self, path: Path) -> None:
         pa = _pyarrow()
@@ -264,30 +291,30 @@ class _ParquetTable(Table):
 
         self.path = path
         try:
-            self.file = pq.ParquetFile(path, memory_map=True)
+            self.file = pq.ParquetFile(path)  # not mapped: a pass over it would count as ours
         except (pa.ArrowException, OSError) as exc:
             raise SeedError(f"cannot read {path} as Parquet: {exc}") from None
         self.columns = list(self.file.schema_arrow.names)
         self.rows = self.file.metadata.num_rows
-        self.copy: _ArrowTable | None = None
+        self.copy: _BatchFile | None = None
         self.tmp: str | None = None
 
     def __len__(self) -> int:
         return self.rows
 
-    def _materialize(self) -> _ArrowTable:
+    def _materialize(self) -> _BatchFile:
         pa = _pyarrow()
         fd, self.tmp = tempfile.mkstemp(prefix="rolegraph-seed-", suffix=".arrow")
         os.close(fd)
         weakref.finalize(self, _unlink, self.tmp)
         with pa.OSFile(self.tmp, "wb") as sink:
             writer = pa.ipc.new_file(sink, self.file.schema_arrow)
-            for batch in self.file.iter_batches(batch_size=BATCH_ROWS):
+            sizes = []
+            for batch in self.file.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
                 writer.write_batch(batch)
+                sizes.append(batch.num_rows)
             writer.close()
-        reader = pa.ipc.open_file(pa.memory_map(self.tmp, "r"))
-        batches = [reader.get_batch(i) for i in range(reader.num_record_batches)]
-        return _ArrowTable(batches, [b.num_rows for b in batches])
+        return _BatchFile(pa.ipc.open_file(pa.OSFile(self.tmp, "rb")), sizes)
 
     def row(self, i: int) -> dict[str, Any]:
         if self.copy is None:
@@ -299,6 +326,11 @@ class _ParquetTable(Table):
         self.file.close()
         if self.tmp:
             _unlink(self.tmp)
+
+
+def _close_fd(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
 
 
 def _unlink(path: str) -> None:

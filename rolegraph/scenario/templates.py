@@ -41,9 +41,10 @@ def _compiled(text: str) -> Any:
     return ENV.from_string(text)
 
 
-def names_in(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def names_in(text: str) -> frozenset[str]:
     """The names a template reads (raises jinja2.TemplateError on a syntax error)."""
-    return set(meta.find_undeclared_variables(ENV.parse(text)))
+    return frozenset(meta.find_undeclared_variables(ENV.parse(text)))
 
 
 class FactList(list):
