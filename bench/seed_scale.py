@@ -4,7 +4,8 @@
     python -m bench.seed_scale --rows 100000 --samples 500
 
 For each seed (a 1M-row Parquet file written as pyarrow does by default, in one row group;
-the same rows as JSONL; and a 1,000-row JSONL as the baseline) it writes a scenario over it,
+the same rows as JSONL; a 1,000-row JSONL; and no seed at all, one record's values written into
+the scenario, the baseline of what a seed costs) it writes a scenario over it,
 then times `rolegraph validate` and a `rolegraph run --model scripted` in a subprocess
 with every row planned (the default `run.samples` = rows), stopped with SIGINT once
 `--samples` samples are recorded. It reports, measured side by side in one invocation:
@@ -52,6 +53,29 @@ dialogue: {{min_turns: 4, max_turns: 4}}
 critic: {{max_revisions: 0}}
 run: {{seed: 1, concurrency: 8}}
 models: {{default: scripted}}
+"""
+
+# the same scenario with one record's values written in: no seed, the cost baseline
+UNSEEDED = """
+name: no-seed
+task: "Ana Ruiz writes about ticket LF-100000: was charged twice this month."
+facts:
+  - "Ticket LF-100000 was opened on 2026-03-04 by Ana Ruiz."
+  - "Ana Ruiz is on the Gigabit plan."
+  - "The amount at stake is $85.00."
+  - "Policy: A duplicate charge is refunded within 5 business days."
+speakers:
+  - name: customer
+    persona: {name: Ana Ruiz, role: customer}
+  - name: agent
+    persona: {name: Sam, role: support agent}
+conditions:
+  plan: [Gigabit]
+  mood: [calm, frustrated]
+dialogue: {min_turns: 4, max_turns: 4}
+critic: {max_revisions: 0}
+run: {samples: 100000, seed: 1, concurrency: 8}
+models: {default: scripted}
 """
 
 FIRST = ["Ana", "Ben", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivo", "Jun", "Kim", "Lea"]
@@ -144,17 +168,20 @@ def measure(scenario: Path, out: Path, samples: int) -> dict[str, float]:
     first = first_cpu = None
     peak = 0.0
     while proc.poll() is None:
-        done = count_lines(accepted)
-        peak = max(peak, status(proc.pid, "VmHWM"))
-        if first is None and done:
-            first, first_cpu, first_done = time.perf_counter() - started, cpu(proc.pid), done
-        if done >= samples:
-            end, end_cpu = time.perf_counter() - started, cpu(proc.pid)
+        try:
+            done, now, used = count_lines(accepted), time.perf_counter() - started, cpu(proc.pid)
             peak = max(peak, status(proc.pid, "VmHWM"))
+        except FileNotFoundError:  # the run ended (a small seed's every row done)
+            break
+        if first is None and done:
+            first, first_cpu, first_done = now, used, done
+        end, end_cpu = now, used
+        if done >= samples:
             proc.send_signal(signal.SIGINT)
             break
         time.sleep(0.05)
     proc.wait(timeout=120)
+    done = count_lines(accepted)
     assert first is not None and first_cpu is not None, "no sample was recorded"
     n = done - first_done
     return {
@@ -182,9 +209,11 @@ def main() -> None:
         )
         print("| seed | validate s | first sample s | samples/s | CPU ms/sample | peak RSS MB |")
         print("|---|---|---|---|---|---|")
-        for label, path in seeds.items():
+        (folder / "none").write_text("")
+        for label, path in [*seeds.items(), ("no seed", folder / "none")]:
             scenario = folder / f"{path.name}.yaml"
-            scenario.write_text(SCENARIO.format(path=path.name))
+            text = UNSEEDED if label == "no seed" else SCENARIO.format(path=path.name)
+            scenario.write_text(text)
             r = measure(scenario, folder / f"run-{path.name}", args.samples)
             print(
                 f"| {label} | {r['validate_s']:.2f} | {r['first_sample_s']:.2f} | "

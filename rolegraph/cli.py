@@ -54,9 +54,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 "models": {role: c.spec for role, c in scenario.models.items()},
             }
         )
+        seed = scenario.seed_data()
+        if seed is not None:
+            results[-1]["seed_rows"] = len(seed)
         if not args.quiet and not args.json:
+            grounding = f", a seed of {len(seed):,} rows" if seed is not None else ""
             print(
-                f"{file}: ok ({scenario.name}: {len(scenario.speakers)} speakers, {len(scenario.all_facts())} facts)"
+                f"{file}: ok ({scenario.name}: {len(scenario.speakers)} speakers, {len(scenario.all_facts())} facts{grounding})"
             )
     if args.json:
         sys.stdout.write(json.dumps({"ok": not failed, "files": results}, indent=2) + "\n")

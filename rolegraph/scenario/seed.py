@@ -297,6 +297,7 @@ class _ParquetTable(Table):
         self.columns = list(self.file.schema_arrow.names)
         self.rows = self.file.metadata.num_rows
         self.copy: _BatchFile | None = None
+        self.head: Any = None
         self.tmp: str | None = None
 
     def __len__(self) -> int:
@@ -317,6 +318,11 @@ class _ParquetTable(Table):
         return _BatchFile(pa.ipc.open_file(pa.OSFile(self.tmp, "rb")), sizes)
 
     def row(self, i: int) -> dict[str, Any]:
+        if self.copy is None and i < SAMPLE_ROWS:  # validation reads the head: no copy yet
+            if self.head is None:
+                self.head = next(self.file.iter_batches(batch_size=SAMPLE_ROWS), None)
+            if self.head is not None and i < self.head.num_rows:
+                return self.head.slice(i, 1).to_pylist()[0]
         if self.copy is None:
             self.copy = self._materialize()
         return self.copy.row(i)
