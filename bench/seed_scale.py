@@ -175,7 +175,7 @@ def measure(scenario: Path, out: Path, samples: int) -> dict[str, float]:
             break
         if first is None and done:
             first, first_cpu, first_done = now, used, done
-        end, end_cpu = now, used
+        end, end_cpu, end_done = now, used, done
         if done >= samples:
             proc.send_signal(signal.SIGINT)
             break
@@ -183,7 +183,7 @@ def measure(scenario: Path, out: Path, samples: int) -> dict[str, float]:
     proc.wait(timeout=120)
     done = count_lines(accepted)
     assert first is not None and first_cpu is not None, "no sample was recorded"
-    n = done - first_done
+    n = end_done - first_done
     return {
         "validate_s": validate,
         "first_sample_s": first,
