@@ -14,7 +14,7 @@ $(BIN)/python:
 # llama-cpp-python compiles llama.cpp from source the first time (about 5 minutes on 2 cores).
 $(STAMP): pyproject.toml | $(BIN)/python
 	@echo "installing rolegraph with the embedded model (the first time compiles llama.cpp: ~5 min)"
-	CMAKE_BUILD_PARALLEL_LEVEL=$${CMAKE_BUILD_PARALLEL_LEVEL:-4} $(BIN)/python -m pip install --quiet -e ".[local,dev,viz,export,eval,embed,ray]"
+	CMAKE_BUILD_PARALLEL_LEVEL=$${CMAKE_BUILD_PARALLEL_LEVEL:-4} $(BIN)/python -m pip install --quiet -e ".[local,dev,viz,export,eval,embed,ray,seed]"
 	@touch $(STAMP)
 
 demo: $(STAMP)

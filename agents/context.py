@@ -1,10 +1,11 @@
-"""The run-wide context every role receives: settings and chat models, never per-sample data."""
+"""The run-wide context every role receives (settings and chat models), and the accessors of the
+sample's own grounding (`facts_of`, ...), which come from the sample state when it has them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,3 +52,31 @@ class RunContext:
     def facts_text(self) -> str:
         """The grounding facts as a numbered list for prompts."""
         return "\n".join(f"{i}. {fact}" for i, fact in enumerate(self.facts, 1))
+
+
+# -- the sample's grounding: its own record's facts when it has them, else the run's ----------
+def facts_of(state: Mapping[str, Any], ctx: RunContext) -> list[str]:
+    """The shared grounding facts of this sample (a seed record's), falling back to the run's."""
+    facts = state.get("facts")
+    return list(ctx.facts) if facts is None else list(facts)
+
+
+def private_facts_of(state: Mapping[str, Any], ctx: RunContext) -> Mapping[str, list[str]]:
+    """Speaker -> facts only that speaker is told, for this sample."""
+    private = state.get("private_facts")
+    return ctx.private_facts if private is None else private
+
+
+def all_facts_of(state: Mapping[str, Any], ctx: RunContext) -> list[str]:
+    """Every fact the dialogue is judged against: shared, then each speaker's private ones."""
+    return [*facts_of(state, ctx), *(f for fs in private_facts_of(state, ctx).values() for f in fs)]
+
+
+def task_of(state: Mapping[str, Any], ctx: RunContext) -> str:
+    """The task text of this sample (a template over its seed record), else the run's."""
+    return state.get("task") or ctx.task
+
+
+def numbered(facts: list[str]) -> str:
+    """Facts as a numbered list for prompts."""
+    return "\n".join(f"{i}. {fact}" for i, fact in enumerate(facts, 1))

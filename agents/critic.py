@@ -15,7 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from agents.base import Role, register
 from agents.checks import check_dialogue
-from agents.context import Criterion, RunContext
+from agents.context import (
+    Criterion,
+    RunContext,
+    all_facts_of,
+    facts_of,
+    numbered,
+    private_facts_of,
+    task_of,
+)
 from agents.speaker import persona_name
 from agents.state import CheckFinding, Decision, Finding, SampleState, Verdict, current_findings
 from agents.structured import ask_structured
@@ -94,10 +102,12 @@ def critic_messages(state: SampleState, ctx: RunContext) -> list[Any]:
         for s in state["speakers"]
     )
     private = "".join(
-        f"\nOnly {s} knows: {' '.join(facts)}" for s, facts in ctx.private_facts.items() if facts
+        f"\nOnly {s} knows: {' '.join(facts)}"
+        for s, facts in private_facts_of(state, ctx).items()
+        if facts
     )
     user = (
-        f"Task: {ctx.task}\n\nGrounding facts:\n{ctx.facts_text() or '(none)'}{private}\n\nRubric:\n{rubric}\n\n"
+        f"Task: {task_of(state, ctx)}\n\nGrounding facts:\n{numbered(facts_of(state, ctx)) or '(none)'}{private}\n\nRubric:\n{rubric}\n\n"
         f"Speakers:\n{personas}\n\nConditions: {conditions}\n\nDialogue:\n{transcript(state)}\n\n"
         f"{findings_text(current_findings(state))}"
         f"Reply as JSON: {schema_outline([c.name for c in ctx.rubric], len(turns))}"
@@ -178,7 +188,7 @@ class Critic(Role):
         )
         findings = check_dialogue(
             turns,
-            facts=[*ctx.facts, *(f for facts in ctx.private_facts.values() for f in facts)],
+            facts=all_facts_of(state, ctx),
             personas=state["personas"],
             conditions=state.get("conditions"),
         )

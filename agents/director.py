@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.base import Role, register
 from agents.checks import first_name
-from agents.context import RunContext
+from agents.context import RunContext, task_of
 from agents.critic import transcript
 from agents.speaker import persona_name
 from agents.state import SampleState, Turn
@@ -90,7 +90,7 @@ class Director(Role):
             reply = await self.ask(
                 ctx,
                 self.render(
-                    task=ctx.task,
+                    task=task_of(state, ctx),
                     speakers=speakers,
                     dialogue=transcript(state),
                     choices=", ".join(choices),

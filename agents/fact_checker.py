@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agents.base import Role, register
 from agents.checks import _known_values, mentions
-from agents.context import RunContext
+from agents.context import RunContext, all_facts_of
 from agents.critic import transcript
 from agents.state import SampleState
 
@@ -126,7 +126,7 @@ class FactChecker(Role):
 
     async def __call__(self, state: SampleState, ctx: RunContext) -> dict[str, Any]:
         options: FactCheckerOptions = self.options
-        facts = [*ctx.facts, *(f for fs in ctx.private_facts.values() for f in fs)]
+        facts = all_facts_of(state, ctx)
         known = _known_values(
             [*facts, *(f"{k} {v}" for k, v in (state.get("conditions") or {}).items())]
         )

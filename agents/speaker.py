@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from agents.base import Role, register
 from agents.checks import is_repeat
-from agents.context import RunContext
+from agents.context import RunContext, facts_of, numbered, private_facts_of, task_of
 from agents.state import SampleState, Turn
 
 
@@ -25,13 +25,13 @@ def system_prompt(state: SampleState, ctx: RunContext, speaker: str) -> str:
     evaluated prefix across speakers and samples (llama.cpp keeps the longest common prefix).
     """
     persona = state["personas"][speaker]
-    lines = [f"Situation: {ctx.task}"]
+    lines = [f"Situation: {task_of(state, ctx)}"]
     if ctx.output_format:
         lines.append(f"Format: {ctx.output_format}")
-    if ctx.facts:
+    if facts := facts_of(state, ctx):
         lines.append(
             "Facts (never contradict them, never invent numbers, dates or names):\n"
-            + ctx.facts_text()
+            + numbered(facts)
         )
     if state.get("conditions"):
         lines.append(
@@ -52,7 +52,7 @@ def system_prompt(state: SampleState, ctx: RunContext, speaker: str) -> str:
             lines.append(f"{label}: {persona[key]}")
     for key, value in (persona.get("attributes") or {}).items():
         lines.append(f"{key}: {value}")
-    private = ctx.private_facts.get(speaker)
+    private = private_facts_of(state, ctx).get(speaker)
     if private:
         lines.append("Only you know: " + " ".join(private))
     lines.append(

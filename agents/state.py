@@ -133,6 +133,13 @@ class SampleState(TypedDict, total=False):
     turns: list[Turn]
     next_speaker: str  # set by the speaker (round robin), a turn rule or a director role
     goals: dict[str, dict[str, Any]]  # speaker -> hidden goal (user_simulator), from the scenario
+    # this sample's own grounding, from its seed record (absent: the run context's; see
+    # agents.context.facts_of and friends)
+    task: str
+    facts: list[str]
+    private_facts: dict[str, list[str]]
+    seed_record: dict[str, Any] | None  # {row, values}: the seed record the sample grounds in
+    train_system: str  # the system message exported for training (the training view)
     stop_reason: str | None
     min_turns: int
     max_turns: int

@@ -54,9 +54,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 "models": {role: c.spec for role, c in scenario.models.items()},
             }
         )
+        seed = scenario.seed_data()
+        if seed is not None:
+            results[-1]["seed_rows"] = len(seed)
         if not args.quiet and not args.json:
+            grounding = f", a seed of {len(seed):,} rows" if seed is not None else ""
             print(
-                f"{file}: ok ({scenario.name}: {len(scenario.speakers)} speakers, {len(scenario.all_facts())} facts)"
+                f"{file}: ok ({scenario.name}: {len(scenario.speakers)} speakers, {len(scenario.all_facts())} facts{grounding})"
             )
     if args.json:
         sys.stdout.write(json.dumps({"ok": not failed, "files": results}, indent=2) + "\n")
@@ -290,7 +294,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from rolegraph.outputs.rundir import open_run
 
     result = export(
-        open_run(args.run_dir), args.format, args.output, weights=args.weights, seed=args.seed
+        open_run(args.run_dir),
+        args.format,
+        args.output,
+        weights=args.weights,
+        seed=args.seed,
+        alternate=args.alternate,
     )
     print(f"{result.rows} {result.format} rows written to {result.path}")
     return 0
@@ -477,7 +486,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write accepted samples for a trainer")
     p.add_argument("run_dir")
     p.add_argument(
-        "--format", required=True, choices=["openai", "sharegpt", "preference", "parquet", "hf"]
+        "--format",
+        required=True,
+        choices=["openai", "sharegpt", "preference", "openai-preference", "parquet", "hf"],
+    )
+    p.add_argument(
+        "--alternate",
+        action="store_true",
+        help="strict user/assistant alternation: merge consecutive turns of one role, with names",
     )
     p.add_argument("-o", "--output", metavar="PATH", help="default: RUN_DIR/export/...")
     p.add_argument(

@@ -46,3 +46,32 @@ async def test_two_short_samples_on_the_embedded_model(tmp_path: Path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["models"]["speaker"] == {"spec": "local"}
     assert manifest["counts"]["planned"] == 2
+
+
+async def test_the_seeded_scenario_runs_on_the_embedded_model(tmp_path: Path):
+    text = (SCENARIOS / "support_tickets.yaml").read_text()
+    text = text.replace("max_turns: 6", "max_turns: 4").replace(
+        "max_revisions: 1", "max_revisions: 0"
+    )
+    scenario = Scenario.from_text(text, SCENARIOS / "support_tickets.yaml")
+    out = tmp_path / "run"
+    summary = await run_scenario(scenario, RunOptions(out=out, samples=2, quiet=True))
+    assert summary.counts["failed"] == 0, (out / "failed.jsonl").read_text()
+    records = [
+        json.loads(line)
+        for name in ("accepted.jsonl", "rejected.jsonl")
+        if (out / name).exists()
+        for line in (out / name).read_text().splitlines()
+    ]
+    tickets = [
+        json.loads(x) for x in (SCENARIOS / "data" / "tickets.jsonl").read_text().splitlines()
+    ]
+    assert len(records) == 2
+    for record in records:
+        row = tickets[record["seed_record"]["row"]]
+        assert record["personas"]["customer"]["name"] == row["customer"]
+        assert record["messages"][0]["content"].startswith(
+            f"You are Sam, a support agent at Lumen Fiber. Answer from the customer's ticket only.\nTicket {row['ticket_id']}"
+        )
+        assert f"Policy: {row['policy']}" in record["generation_prompt"]
+        assert sum(1 for m in record["messages"][1:] if m["content"].strip()) >= 3

@@ -86,15 +86,19 @@ def test_parquet_loads_in_pyarrow(scripted_run, tmp_path):
         "agent": "Sam",
     }
     assert rows[0]["scores"] == accepted[0]["verdict"]["scores"]
-    assert json.loads(rows[0]["verdict"]) == accepted[0]["verdict"]
+    # nested fields are structs, not JSON text
+    assert rows[0]["verdict"] == accepted[0]["verdict"]
+    assert rows[0]["persona_details"]["agent"]["traits"] == ["patient", "clear", "empathetic"]
+    assert str(table.schema.field("verdict").type).startswith("struct<rationale: string")
 
 
 def test_hf_folder_loads_with_datasets_and_has_a_card(scripted_run, tmp_path):
     datasets = pytest.importorskip("datasets")
     out = tmp_path / "hf"
     assert main(["export", str(scripted_run), "--format", "hf", "-o", str(out), "--weights"]) == 0
-    ds = datasets.load_from_disk(str(out))
+    ds = datasets.load_dataset(str(out), split="train", cache_dir=str(tmp_path / "cache"))
     assert ds.num_rows == 5
+    assert ds.features["verdict"]["scores"]["faithfulness"].dtype == "int64"  # a struct
     assert {"messages", "conditions", "scores", "weight"} <= set(ds.column_names)
     accepted = read_jsonl(scripted_run / "accepted.jsonl")
     assert ds[2]["messages"] == accepted[2]["messages"]

@@ -82,6 +82,14 @@ CASES = [
     ("bad_merge.yaml", 12, "run", "bad merge ('<<')"),
     ("recursive_alias.yaml", 4, "facts.1", "an alias refers to a value that contains it"),
     ("python_tag.yaml", 10, "speakers.1.persona", "unsupported YAML tag"),
+    ("seed_missing_file.yaml", 3, "seed.path", "file not found: "),
+    ("seed_outside_folder.yaml", 2, "seed.path", "the seed must be inside the scenario's folder"),
+    (
+        "seed_unknown_column.yaml",
+        6,
+        "facts.1",
+        "'ammount' is not a column of data/tickets.jsonl (did you mean 'amount'?)",
+    ),
 ]
 
 

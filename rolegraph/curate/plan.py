@@ -1,4 +1,10 @@
-"""Planning: which personas, condition values and exemplars each sample gets, fixed by the seed."""
+"""Planning: which personas, condition values and exemplars each sample gets, fixed by the seed.
+
+With a `seed:` section each sample also gets one record of the user's data (`row`): the
+templates of the scenario (facts, task, inline personas, private facts, conditions, the
+training system message) are rendered from it here, once, and the plan carries the result,
+so every executor and every resumed run sees the same grounding.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,9 @@ from pydantic import BaseModel
 from agents.state import SampleState
 from personas import Persona, derive_seed, sample_conditions, sample_persona
 from rolegraph.scenario.schema import Scenario
+from rolegraph.scenario.seed import row_for
+from rolegraph.scenario.templates import referenced_columns, render, render_facts, render_value
+from rolegraph.scenario.trainview import train_system
 
 
 class SamplePlan(BaseModel):
@@ -21,6 +30,13 @@ class SamplePlan(BaseModel):
     personas: dict[str, Persona]
     conditions: dict[str, Any]
     exemplars: list[int]
+    # grounding from a seed record (None: the scenario's own, as in plans stored before seeds)
+    row: int | None = None  # the record's row in the seed file (0-based)
+    record: dict[str, Any] | None = None  # the record's columns that the templates read
+    task: str | None = None
+    facts: list[str] | None = None
+    private_facts: dict[str, list[str]] | None = None
+    train_system: str | None = None  # the exported system message (the training view)
 
 
 def plan_sample(scenario: Scenario, index: int, run_seed: int, variant: int = 0) -> SamplePlan:
@@ -31,17 +47,39 @@ def plan_sample(scenario: Scenario, index: int, run_seed: int, variant: int = 0)
     """
     seed = derive_seed(run_seed, index) if variant == 0 else derive_seed(run_seed, index, variant)
     rng = random.Random(seed)
+    data = scenario.seed_data()
+    values: dict[str, Any] = {}
+    row = None
+    if data is not None:
+        assert scenario.seed is not None
+        row = row_for(index, len(data), scenario.seed, run_seed)
+        values = data.row(row)
     conditions = sample_conditions(
         {
             k: dict(zip(c.values, c.weights, strict=True)) if c.weights else c.values
             for k, c in scenario.conditions.items()
+            if c.column is None
         },
         rng,
     )
+    if data is not None:
+        for key, cond in scenario.conditions.items():
+            if cond.column is not None:
+                value = values.get(cond.column)
+                conditions[key] = (
+                    value if isinstance(value, str | int | float | bool) else str(value)
+                )
+            else:
+                conditions[key] = render_value(conditions[key], values)
+        conditions = dict(sorted(conditions.items()))
     personas: dict[str, Persona] = {}
     for speaker in scenario.speakers:
         if speaker.persona is not None:
-            personas[speaker.name] = speaker.persona
+            personas[speaker.name] = (
+                Persona.model_validate(render_value(speaker.persona.model_dump(), values))
+                if data is not None
+                else speaker.persona
+            )
             continue
         library = scenario.library_for(speaker)
         assert library is not None, "Scenario.from_file resolves every library"
@@ -51,7 +89,7 @@ def plan_sample(scenario: Scenario, index: int, run_seed: int, variant: int = 0)
             taken = {p.name for p in personas.values()}
             pool = library.with_role(speaker.role) if speaker.role else library.personas
             personas[speaker.name] = sample_persona(pool, rng, exclude=taken)
-    return SamplePlan(
+    plan = SamplePlan(
         sample_id=f"{index:06d}",
         index=index,
         seed=seed,
@@ -59,6 +97,26 @@ def plan_sample(scenario: Scenario, index: int, run_seed: int, variant: int = 0)
         conditions=conditions,
         exemplars=_pick_exemplars(scenario, conditions, rng),
     )
+    task, facts = scenario.task.description, scenario.all_facts()
+    if data is not None:
+        assert row is not None
+        used = referenced_columns(scenario, data.columns)
+        task, facts = render(task, values), render_facts(facts, values)
+        plan.row, plan.record = data.start + row, {c: values.get(c) for c in used}
+        plan.task, plan.facts = task, facts
+        plan.private_facts = {
+            s.name: render_facts(s.facts, values) for s in scenario.speakers if s.facts
+        }
+    trained = scenario.assistant
+    plan.train_system = train_system(
+        scenario.train,
+        persona=personas[trained].model_dump(mode="json"),
+        speaker=trained,
+        task=task,
+        facts=facts,
+        record=values,
+    )
+    return plan
 
 
 def _pick_exemplars(
@@ -102,4 +160,16 @@ def initial_state(scenario: Scenario, plan: SamplePlan) -> SampleState:
         findings=[],
         goals={s.name: s.goal.model_dump(mode="json") for s in scenario.speakers if s.goal},
         usage={},
+        **_grounding(plan),
     )
+
+
+def _grounding(plan: SamplePlan) -> dict[str, Any]:
+    """The plan's own grounding and training view, as state keys (absent: the run's)."""
+    out: dict[str, Any] = {}
+    if plan.row is not None:
+        out["seed_record"] = {"row": plan.row, "values": plan.record or {}}
+    for key in ("task", "facts", "private_facts", "train_system"):
+        if getattr(plan, key) is not None:
+            out[key] = getattr(plan, key)
+    return out

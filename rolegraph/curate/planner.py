@@ -114,7 +114,13 @@ class CoveragePlanner:
 def initial_plans(
     scenario: Scenario, planned: int, run_seed: int
 ) -> Iterator[tuple[str, int, int, dict[str, Any] | None]]:
-    """The plan rows a new run starts with: full plans, or (coverage) rows planned later."""
+    """The plan rows a new run starts with: full plans, or (coverage) rows planned later.
+
+    A run over a seed stores none (a lazy plan: see rolegraph.run.store): each sample is
+    planned from its record as it starts, so a million-row seed costs nothing up front.
+    """
+    if scenario.seed is not None:
+        return
     coverage = scenario.run.planner is not None and scenario.run.planner.strategy == "coverage"
     for i in range(planned):
         if coverage:

@@ -8,6 +8,8 @@ from typing import Any
 
 from rich.table import Table
 
+from rolegraph.outputs.seed_eval import seed_rows
+
 Row = tuple[str, str, float | None]  # metric, shown text, number for comparisons
 
 
@@ -182,6 +184,8 @@ def report_rows(report: Mapping[str, Any]) -> dict[str, list[Row]]:
         "coverage": _coverage_rows(report["coverage"]),
         "cost": _cost_rows(report["cost"]),
     }
+    if "seed" in report:
+        sections["seed"] = seed_rows(report["seed"])
     if "downstream" in report:
         sections["downstream"] = _downstream_rows(report["downstream"])
     return sections

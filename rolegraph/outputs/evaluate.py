@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from rolegraph.errors import UsageError
 from rolegraph.outputs import metrics
 from rolegraph.outputs.rundir import RunDir
+from rolegraph.outputs.seed_eval import seed_report
 
 if TYPE_CHECKING:
     from rolegraph.scenario.schema import Scenario
@@ -386,6 +387,10 @@ def evaluate(
         "coverage": _coverage(t, declared_space(run, observed) or observed),
         "cost": _cost(t, run.manifest, prices or {}),
     }
+    scenario = load_scenario(run)
+    data = scenario.seed_data() if scenario is not None and scenario.seed is not None else None
+    if (seed := seed_report(run.records(), len(data) if data is not None else None)) is not None:
+        report["seed"] = seed  # acceptance and coverage per seed record and column
     if downstream is not None:
         report["downstream"] = downstream_accuracy(run, downstream, seed=seed, test_file=test_file)
     elif test_file is not None:

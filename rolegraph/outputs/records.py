@@ -1,12 +1,18 @@
-"""What a finished sample becomes on disk: OpenAI chat `messages` plus its provenance."""
+"""What a finished sample becomes on disk: OpenAI chat `messages` plus its provenance.
+
+`messages` is the *training view*: its system message is the sample's `train_system` (the
+scenario's `train.system` template, or the trained speaker's name, role and the task), not
+the prompt the speaker was generated with; that one is kept in `generation_prompt`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from agents.context import RunContext
+from agents.context import RunContext, task_of
 from agents.speaker import system_prompt
 from agents.state import SampleState
+from rolegraph.scenario.trainview import default_system
 
 # the JSONL file each final status is appended to, next to the run store
 STATUS_FILES = {
@@ -16,13 +22,23 @@ STATUS_FILES = {
 }
 
 
+def training_system(state: SampleState, ctx: RunContext) -> str:
+    """The exported system message: the plan's training view (or its default, for old plans)."""
+    if "train_system" in state:
+        return state["train_system"]
+    return default_system(state["personas"].get(ctx.assistant) or {}, task_of(state, ctx))
+
+
 def to_messages(state: SampleState, ctx: RunContext) -> list[dict[str, str]]:
-    """OpenAI chat format: the trained speaker's system prompt, then its turns as `assistant`.
+    """OpenAI chat format: the training system message, then the trained speaker's turns as
+    `assistant`.
 
     Every other speaker is `user`; with three or more speakers each message also carries
-    the speaker's `name`, so multi-party dialogues stay unambiguous.
+    the speaker's `name`, so multi-party dialogues stay unambiguous. An empty training
+    system message (`train.system: ""`) leaves the system message out.
     """
-    messages = [{"role": "system", "content": system_prompt(state, ctx, ctx.assistant)}]
+    system = training_system(state, ctx)
+    messages = [{"role": "system", "content": system}] if system else []
     named = len(state["speakers"]) > 2
     for turn in state.get("turns") or []:
         message = {
@@ -41,6 +57,7 @@ def sample_record(state: SampleState, ctx: RunContext) -> dict[str, Any]:
         "sample_id": state["sample_id"],
         "status": state.get("status"),
         "messages": to_messages(state, ctx),
+        "generation_prompt": system_prompt(state, ctx, ctx.assistant),
         "personas": state["personas"],
         "conditions": state.get("conditions") or {},
         "verdict": state.get("verdict"),
@@ -49,6 +66,9 @@ def sample_record(state: SampleState, ctx: RunContext) -> dict[str, Any]:
         "stop_reason": state.get("stop_reason"),
         "usage": state.get("usage") or {},
     }
+    if state.get("seed_record") is not None:
+        record["seed_record"] = state["seed_record"]  # which record of the seed: {row, values}
+        record["facts"] = state.get("facts") or []  # the facts this sample was judged against
     if state.get("review"):
         record["review"] = state["review"]  # a person's decision (rolegraph review)
     if state.get("findings"):

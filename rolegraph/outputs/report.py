@@ -24,6 +24,7 @@ from agents.base import RoleDefinitionError
 from graphs.visualize import PAGE_CSS, GraphNotes, graph_section, sample_graph
 from rolegraph.errors import RolegraphError
 from rolegraph.outputs.rundir import RunDir, open_run
+from rolegraph.outputs.seed_eval import seed_html, seed_report
 
 STATUS_COLORS = {"accepted": "#3f9b4f", "rejected": "#d0493f", "failed": "#8a8a8a"}
 BAR = "#6b5bd2"
@@ -64,11 +65,14 @@ class RunStats:
     reasons: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     exchanges: Counter[tuple[str, str]] = field(default_factory=Counter)
+    seeds: list[dict[str, Any]] = field(default_factory=list)  # status and seed record per sample
 
     def add(self, record: dict[str, Any], sample: dict[str, Any], speakers: list[str]) -> None:
         """Count one record (and its compact form, whose turns are already resolved)."""
         status = str(record.get("status"))
         self.statuses[status] += 1
+        if record.get("seed_record"):
+            self.seeds.append({"status": status, "seed_record": record["seed_record"]})
         for key, value in (record.get("conditions") or {}).items():
             self.by_condition[key][str(value)][status] += 1
         for speaker, persona in (record.get("personas") or {}).items():
@@ -476,6 +480,11 @@ def build_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
         ("summary", "Summary", _summary(run.manifest, stats, seconds_read)),
         ("plots", "Plots", _plots(stats) if samples else "<p>No samples yet.</p>"),
         ("coverage", "Persona and condition coverage", _coverage(stats)),
+        *(
+            [("seed", "Seed records", seed_html(seed_report(stats.seeds, None) or {}))]
+            if stats.seeds
+            else []
+        ),
         ("graph", "Agent graph", graph_section(_run_graph(run, speakers))),
         ("samples", "Samples", SAMPLE_BROWSER),
         ("problems", "Rejected and failed", _problems(samples, stats)),

@@ -24,7 +24,7 @@ from langchain_core.language_models import BaseChatModel
 from agents.state import add_usage
 from graphs import GraphSpec
 from rolegraph.curate.filters import Filters
-from rolegraph.curate.plan import SamplePlan
+from rolegraph.curate.plan import SamplePlan, plan_sample
 from rolegraph.curate.planner import CoveragePlanner, initial_plans
 from rolegraph.errors import UsageError
 from rolegraph.models.specs import CORE_ROLES, build_models, close_models, describe, role_configs
@@ -73,9 +73,11 @@ def _open_store(
         if options.samples is not None and options.samples != planned:
             store.close()
             raise UsageError(f"{out_dir} was planned with {planned} samples; resume it without -n")
+        _check_seed_capacity(scenario, planned, store)
         return store, planned, seed
-    planned = options.samples or scenario.run.samples
+    planned = options.samples or scenario.default_samples()
     seed = scenario.run.seed if options.seed is None else options.seed
+    _check_seed_capacity(scenario, planned, store)
     store.add_plan(
         initial_plans(scenario, planned, seed),  # coverage planning: rows now, plans when started
         scenario=scenario.name,
@@ -84,8 +86,23 @@ def _open_store(
         planned=str(planned),
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         run_id=uuid.uuid4().hex[:12],  # prefixes graph thread ids: traces of runs never merge
+        **({"lazy_plan": "1"} if scenario.seed is not None else {}),  # rows added as planned
     )
     return store, planned, seed
+
+
+def _check_seed_capacity(scenario: Scenario, planned: int, store: RunStore) -> None:
+    """Refuse more samples than the seed's rows × per_row (unless drawing with replacement)."""
+    data = scenario.seed_data()
+    if data is None or scenario.seed is None or scenario.seed.sampling == "with_replacement":
+        return
+    if planned > data.capacity:
+        store.close()
+        raise UsageError(
+            f"{planned} samples, but the seed {scenario.seed.path} gives {len(data)} rows × "
+            f"per_row {scenario.seed.per_row} = {data.capacity} (use a smaller -n, a larger "
+            "per_row, or sampling: with_replacement)"
+        )
 
 
 # what a run killed before its plan was committed may leave behind; planning starts afresh
@@ -105,6 +122,7 @@ class Plans:
 
     def __init__(self, scenario: Scenario, store: RunStore, run_seed: int) -> None:
         self.store = store
+        self.scenario, self.run_seed = scenario, run_seed
         spec = scenario.run.planner
         self.planner = (
             CoveragePlanner(scenario, run_seed, spec)
@@ -126,6 +144,16 @@ class Plans:
         row = self.store.db.execute(
             "SELECT sample_id, plan FROM samples WHERE idx = ?", (index,)
         ).fetchone()
+        if row is None:  # a lazy plan (a seed): planned from its record now, stored at once
+            plan = (
+                self.planner.choose(index)
+                if self.planner
+                else plan_sample(self.scenario, index, self.run_seed)
+            )
+            self.store.add_row(plan.sample_id, index, plan.seed, plan.model_dump(mode="json"))
+            if self.planner is not None:
+                self.planner.started(plan)
+            return plan
         if row[1] != "null" or self.planner is None:
             return SamplePlan.model_validate_json(row[1])
         plan = self.planner.choose(index)
@@ -209,7 +237,8 @@ async def _run(
         "store": RunStore.FILE,
     }
     trace = Trace(scenario=scenario.name, run_dir=str(out_dir), run_id=store.meta("run_id") or "")
-    pending = list(store.pending())
+    pending = store.pending()  # a generator: a lazy plan of a million samples is never a list
+    n_pending = store.pending_count()
     filters = Filters(scenario)  # near-duplicates are judged against everything accepted so far
     filters.rebuild(store.finished_records("accepted"))
     plans = Plans(scenario, store, seed)  # stored plans, or coverage-steered ones chosen on pickup
@@ -220,9 +249,6 @@ async def _run(
     }
     started = time.monotonic()
     streak = {"failed": 0}
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for index in pending:
-        queue.put_nowait(index)
 
     def write_manifest(status: str) -> None:
         totals = store.totals()
@@ -314,11 +340,13 @@ async def _run(
         in_flight = {"n": 0}
 
         async def worker() -> None:
-            while not queue.empty():
+            while True:
                 if reason := should_stop():
                     summary.stopped = summary.stopped or reason
                     return
-                index = queue.get_nowait()
+                index = next(pending, None)
+                if index is None:
+                    return
                 plan = plans.take(index)  # planned now when the planner steers by results
                 in_flight["n"] += 1
                 try:
@@ -330,7 +358,7 @@ async def _run(
         try:
             with progress:
                 await asyncio.gather(
-                    *(worker() for _ in range(max(1, min(concurrency, len(pending)))))
+                    *(worker() for _ in range(max(1, min(concurrency, n_pending))))
                 )
         finally:
             summary.seconds = time.monotonic() - started

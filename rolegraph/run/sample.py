@@ -127,6 +127,8 @@ class SampleRunner:
                 "conditions": plan.conditions,
                 "turns": partial.get("turns", []),
             }
+            if plan.row is not None:  # which seed record the failed sample was about
+                context["seed_record"] = {"row": plan.row, "values": plan.record or {}}
             usage = partial.get("usage") or {}
             return Outcome(
                 plan.sample_id,

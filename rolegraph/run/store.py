@@ -4,6 +4,10 @@ It holds the plan (sample ids, seeds, personas, conditions), every attempt and v
 usage per role, and the final status and record of each sample. The JSONL files are
 appended from it as samples finish, and reconciled with it when a run resumes, so a crash
 at any moment loses nothing and duplicates nothing.
+
+A *lazy* plan (runs over a seed, which may have millions of rows) stores only the count up
+front (`meta.planned`, `meta.lazy_plan`); a sample's row is added when it is planned, as a
+worker picks it up, always in index order, so the rows stored are a prefix of the plan.
 """
 
 from __future__ import annotations
@@ -99,10 +103,22 @@ class RunStore:
             (seed, json.dumps(plan), sample_id),
         )
 
+    def add_row(self, sample_id: str, idx: int, seed: int, plan: dict[str, Any]) -> None:
+        """Store the plan of a sample of a lazy plan, planned as it starts."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO samples (sample_id, idx, seed, plan) VALUES (?, ?, ?, ?)",
+            (sample_id, idx, seed, json.dumps(plan)),
+        )
+
     def has_plan(self) -> bool:
         return self.meta("planned") is not None
 
+    def lazy(self) -> bool:
+        return self.meta("lazy_plan") == "1"
+
     def planned(self) -> int:
+        if self.lazy():
+            return int(self.meta("planned") or 0)
         return self.db.execute("SELECT COUNT(*) FROM samples").fetchone()[0]
 
     def pending(self) -> Iterator[int]:
@@ -111,8 +127,19 @@ class RunStore:
             "SELECT idx FROM samples WHERE status NOT IN ('accepted', 'rejected', 'failed', 'review') "
             "ORDER BY idx"
         )
-        for (idx,) in cursor.fetchall():
-            yield idx
+        yield from (idx for (idx,) in cursor.fetchall())
+        if self.lazy():  # then the samples never planned yet
+            stored = {idx for (idx,) in self.db.execute("SELECT idx FROM samples")}
+            top = max(stored, default=-1)
+            yield from (i for i in range(top + 1) if i not in stored)
+            yield from range(top + 1, self.planned())
+
+    def pending_count(self) -> int:
+        """How many samples `pending` yields."""
+        finished = self.db.execute(
+            "SELECT COUNT(*) FROM samples WHERE status IN ('accepted', 'rejected', 'failed', 'review')"
+        ).fetchone()[0]
+        return self.planned() - finished
 
     # -- results --------------------------------------------------------------------------
     def finish(
@@ -165,7 +192,8 @@ class RunStore:
         counts = dict.fromkeys(FINAL, 0)
         counts.update(dict(rows))
         waiting = {REVIEW: counts[REVIEW]} if counts.get(REVIEW) else {}  # only while some wait
-        return {"planned": sum(n for _, n in rows), **{k: counts[k] for k in FINAL}, **waiting}
+        planned = self.planned() if self.lazy() else sum(n for _, n in rows)
+        return {"planned": planned, **{k: counts[k] for k in FINAL}, **waiting}
 
     def waiting_for_review(self) -> list[str]:
         """Sample ids paused for a person, in plan order."""

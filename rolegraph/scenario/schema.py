@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
-import types
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +17,7 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from agents.context import Criterion
@@ -26,6 +25,10 @@ from personas import Persona, PersonaLibrary, builtin_libraries, load_library
 from personas.library import LibraryError
 from rolegraph.errors import ScenarioError
 from rolegraph.scenario.modelspec import spec_problem
+from rolegraph.scenario.problems import pydantic_problems
+from rolegraph.scenario.seed import Seed, SeedError, SeedField, fingerprint, open_seed
+from rolegraph.scenario.templates import template_problems
+from rolegraph.scenario.trainview import TrainSpec
 from rolegraph.scenario.wiring import GoalField, GraphSection, wiring_problems
 from rolegraph.scenario.yamlsource import Located, format_path, load_located
 
@@ -87,6 +90,8 @@ class SpeakerSpec(Strict):
 
 
 def _condition(value: Any) -> Any:
+    if isinstance(value, dict) and "column" in value:  # {column: plan}: from the seed record
+        return value
     if isinstance(value, dict) and "values" not in value:  # {value: weight, ...}
         return {"values": list(value), "weights": list(value.values())}
     if isinstance(value, list):
@@ -95,10 +100,21 @@ def _condition(value: Any) -> Any:
 
 
 class ConditionValues(Strict):
-    """The values one condition can take, optionally weighted."""
+    """The values one condition can take, optionally weighted, or a seed column to read it from."""
 
-    values: list[Scalar] = Field(min_length=1)
+    values: list[Scalar] = Field(default_factory=list)
     weights: list[Annotated[float, Field(gt=0)]] | None = None
+    column: str | None = Field(
+        default=None, description="Take the value from this column of the sample's seed record."
+    )
+
+    @model_validator(mode="after")
+    def _values_or_column(self) -> ConditionValues:
+        if self.column is None and not self.values:
+            raise ValueError("give at least one value (or `column:` to read it from the seed)")
+        if self.column is not None and (self.values or self.weights):
+            raise ValueError("give either values or `column:`, not both")
+        return self
 
 
 class ExemplarTurn(Strict):
@@ -314,6 +330,14 @@ class Scenario(Strict):
         default_factory=dict,
         description="'default' and per-role models (speaker, critic, reviser, ...).",
     )
+    seed: SeedField | None = Field(
+        default=None,
+        description="The user's records, one per sample: facts, task, personas and conditions "
+        "can be templates over its columns ({{ column }}).",
+    )
+    train: TrainSpec | None = Field(
+        default=None, description="What is exported for training (default: name, role, task)."
+    )
     graph: GraphSection | None = Field(
         default=None,
         validation_alias=AliasChoices("graph", "pipeline"),
@@ -324,6 +348,8 @@ class Scenario(Strict):
     _source: Path | None = PrivateAttr(default=None)
     _libraries: dict[str, PersonaLibrary] = PrivateAttr(default_factory=dict)
     _file_facts: list[str] = PrivateAttr(default_factory=list)
+    _seed: Seed | None = PrivateAttr(default=None)
+    _seed_hash: str = PrivateAttr(default="")
 
     @property
     def source(self) -> Path | None:
@@ -346,6 +372,20 @@ class Scenario(Strict):
         """Inline facts followed by those read from `facts_file`."""
         return [*self.facts, *self._file_facts]
 
+    def seed_data(self) -> Seed | None:
+        """The opened seed (rows are read on demand), or None without a `seed:` section."""
+        if self.seed is not None and self._seed is None:
+            base = self._source.parent if self._source else Path(".")
+            self._seed = open_seed(self.seed, base)
+        return self._seed
+
+    def default_samples(self) -> int:
+        """`run.samples` as written, else (with a seed) rows × per_row."""
+        seed = self.seed_data()
+        if seed is None or "samples" in self.run.model_fields_set:
+            return self.run.samples
+        return seed.capacity
+
     def library_for(self, speaker: SpeakerSpec) -> PersonaLibrary | None:
         return self._libraries.get(speaker.name)
 
@@ -357,10 +397,14 @@ class Scenario(Strict):
             (data, "filters"),
             (data["run"], "planner"),
             (data["critic"], "review_band"),
+            (data, "seed"),
+            (data, "train"),
         ):
             if parent.get(key) is None:
                 parent.pop(key, None)
         payload = {"scenario": data, "facts": self.all_facts()}
+        if self.seed is not None:
+            payload["seed_data"] = self._seed_hash
         payload["libraries"] = {
             k: v.model_dump(mode="json") for k, v in sorted(self._libraries.items())
         }
@@ -399,7 +443,7 @@ class Scenario(Strict):
             try:
                 scenario = cls.model_validate(located.data)
             except ValidationError as exc:
-                problems += _pydantic_problems(exc, located)
+                problems += pydantic_problems(exc, located, Scenario)
         if scenario is not None:
             scenario._source = path
             problems += scenario._check_references(located, path.parent)
@@ -477,6 +521,7 @@ class Scenario(Strict):
                 add(("facts_file",), f"cannot read {file}: not UTF-8 text")
         if not self.facts and self.facts_file is None:
             add(("facts",), "give at least one grounding fact (in 'facts' or 'facts_file')")
+        problems += self._check_seed(located, base)
         for key, cond in self.conditions.items():
             if cond.weights is not None and len(cond.weights) != len(cond.values):
                 add(
@@ -490,7 +535,9 @@ class Scenario(Strict):
                         ("exemplars", i, "conditions", key),
                         f"'{key}' is not a condition (conditions: {', '.join(self.conditions) or 'none'})",
                     )
-                elif value not in self.conditions[key].values:
+                elif (
+                    self.conditions[key].column is None and value not in self.conditions[key].values
+                ):
                     add(
                         ("exemplars", i, "conditions", key),
                         f"{value!r} is not a value of condition '{key}'",
@@ -528,7 +575,9 @@ class Scenario(Strict):
                 )
                 continue
             for value in shares:
-                if value not in [str(v) for v in self.conditions[key].values]:
+                if self.conditions[key].column is None and value not in [
+                    str(v) for v in self.conditions[key].values
+                ]:
                     add(
                         ("run", "planner", "quotas", key, value),
                         f"{value!r} is not a value of condition '{key}'",
@@ -562,6 +611,41 @@ class Scenario(Strict):
                 add(loc, message)
         return problems
 
+    def _check_seed(self, located: Located, base: Path) -> list[tuple[int, str, str]]:
+        """The seed opens, has the columns every template names, and gives enough samples."""
+        out: list[tuple[int, str, str]] = []
+
+        def add(loc: tuple[str | int, ...], message: str) -> None:
+            out.append((located.line_of(loc), format_path(loc), message))
+
+        columns = None
+        if self.seed is not None:
+            try:
+                seed = self.seed_data()
+                assert seed is not None
+                columns = seed.columns
+                for i in range(min(len(seed), 100)):
+                    seed.row(i)  # an unreadable format shows in the first rows
+                self._seed_hash = fingerprint(seed.path)
+            except (SeedError, OSError) as exc:
+                add(("seed", "path"), str(exc))
+                return out
+            fixed = "samples" in self.run.model_fields_set
+            if (
+                fixed
+                and self.seed.sampling != "with_replacement"
+                and self.run.samples > seed.capacity
+            ):
+                add(
+                    ("run", "samples"),
+                    f"{self.run.samples} samples, but the seed gives {len(seed)} rows × "
+                    f"per_row {self.seed.per_row} = {seed.capacity} (raise per_row, or use "
+                    "sampling: with_replacement)",
+                )
+        for loc, message in template_problems(self, columns, self.seed.path if self.seed else ""):
+            add(loc, message)
+        return out
+
 
 def _find_library(ref: str, base: Path) -> PersonaLibrary | str:
     """A built-in library by name, or a YAML file relative to the scenario; else an error message."""
@@ -579,105 +663,6 @@ def _find_library(ref: str, base: Path) -> PersonaLibrary | str:
         except UnicodeDecodeError:
             return f"cannot read persona library {file}: not UTF-8 text"
     return f"unknown persona library '{ref}' (built-in: {', '.join(sorted(builtins))}; or give a .yaml path)"
-
-
-def _pydantic_problems(exc: ValidationError, located: Located) -> list[tuple[int, str, str]]:
-    errors = exc.errors(include_url=False)
-    # A misspelled required key shows up twice: as an unknown key and as a missing one. Say it once.
-    meant: set[tuple[tuple[str | int, ...], str]] = set()
-    out: list[tuple[int, str, str, Any]] = []
-    for error in errors:
-        loc = tuple(error["loc"])
-        msg = error["msg"]
-        if error["type"] == "extra_forbidden":
-            parent = located.data_path(loc[:-1])
-            present = located.data_at(parent)
-            allowed = _keys_at(parent)
-            unused = [k for k in allowed if not (isinstance(present, dict) and k in present)]
-            close = difflib.get_close_matches(str(loc[-1]), unused, n=1)
-            msg = f"unknown key '{loc[-1]}'"
-            if close:
-                msg += f" (did you mean '{close[0]}'?)"
-                meant.add((parent, close[0]))
-            elif allowed:
-                msg += f" (expected one of: {', '.join(allowed)})"
-        elif error["type"] == "missing":
-            msg = f"required key '{loc[-1]}' is missing"
-        elif error["type"] in ("model_type", "model_attributes_type"):
-            msg = f"should be a mapping of keys, not {_kind(error['input'])}"
-        elif error["type"] == "too_short":
-            msg = msg.replace(" after validation", "")
-        elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-        loc, msg = _condition_loc(loc, msg, located)
-        out.append((located.line_of(loc), format_path(located.data_path(loc)), msg, error))
-    return [
-        (line, where, msg)
-        for line, where, msg, error in out
-        if error["type"] != "missing"
-        or (located.data_path(tuple(error["loc"][:-1])), error["loc"][-1]) not in meant
-    ]
-
-
-def _condition_loc(loc: tuple[Any, ...], msg: str, located: Located) -> tuple[tuple[Any, ...], str]:
-    """Point errors in a condition's shorthand form at what was written, not at the expanded form."""
-    if len(loc) < 4 or loc[0] != "conditions" or not isinstance(loc[3], int):
-        return loc, msg
-    written = located.data_at(loc[:2])
-    if (
-        isinstance(written, dict)
-        and "values" not in written
-        and loc[2] == "weights"
-        and loc[3] < len(written)
-    ):
-        return (*loc[:2], list(written)[loc[3]]), msg.replace("Input", "the weight", 1)
-    if isinstance(written, list) and loc[2] == "values":
-        return (*loc[:2], *loc[3:]), msg
-    return loc, msg
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"text ('{value}')" if len(value) <= 40 else "text"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
-def _keys_at(path: tuple[str | int, ...]) -> list[str]:
-    """The keys allowed in the mapping at `path` of a scenario (empty if it is not a fixed model)."""
-    tp: Any = Scenario
-    for part in (*path, None):
-        while True:  # strip Annotated[...] and `X | None`
-            if get_origin(tp) is Annotated:
-                tp = get_args(tp)[0]
-            elif get_origin(tp) in (Union, types.UnionType):
-                options = [a for a in get_args(tp) if a is not type(None)]
-                if len(options) != 1:
-                    return []
-                tp = options[0]
-            else:
-                break
-        if part is None:
-            break
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            field = tp.model_fields.get(part) if isinstance(part, str) else None
-            if field is None:
-                return []
-            tp = field.annotation
-        elif get_origin(tp) is list and isinstance(part, int):
-            tp = get_args(tp)[0]
-        elif get_origin(tp) is dict:
-            tp = get_args(tp)[1]
-        else:
-            return []
-    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
 
 
 def scenario_json_schema() -> dict[str, Any]:
