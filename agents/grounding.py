@@ -1,0 +1,507 @@
+"""Claims aligned to the grounding fact they speak about, and compared value by value.
+
+Two kinds of finding come out, kept apart:
+- a **contradiction**: a sentence aligned to a fact (it shares the fact's words, or the
+  question it answers does) states a value of the same kind that differs from the fact's
+  and from every other value the grounding gives or derives; or it asserts the opposite of
+  a fact that carries a negation or a limit ("no fee" → "a fee applies"). It blocks.
+- an **unsupported** value: nothing in the grounding says it, and no fact about the same
+  thing says otherwise ("20 minutes on hold", "the 3rd floor"). It is evidence, not a block.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from itertools import combinations
+
+from agents.values import (
+    _MONTHS,
+    _UNIT_TABLE,
+    DERIVE_CUES,
+    WEEKDAYS,
+    Value,
+    normalise,
+    reference_date,
+    values_in,
+)
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s+(?=\()|(?<=\))\s+")
+_CLAUSE = re.compile(r";\s*|,?\s+\bbut\b\s+|,?\s+\bwhile\b\s+|,?\s+\balthough\b\s+", re.I)
+_WORD = re.compile(r"[a-z]+")
+_STOP = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "you",
+        "your",
+        "we",
+        "our",
+        "they",
+        "their",
+        "he",
+        "she",
+        "his",
+        "her",
+        "i",
+        "me",
+        "my",
+        "mine",
+        "him",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "not",
+        "no",
+        "yes",
+        "so",
+        "just",
+        "also",
+        "very",
+        "about",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "how",
+        "all",
+        "any",
+        "some",
+        "more",
+        "most",
+        "than",
+        "then",
+        "as",
+        "get",
+        "got",
+        "up",
+        "out",
+        "into",
+        "over",
+        "please",
+        "thanks",
+        "thank",
+        "okay",
+        "ok",
+        "right",
+        "well",
+        "sure",
+        "let",
+        "once",
+        "still",
+        "even",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "first",
+        "next",
+        "last",
+        "per",
+        "each",
+        "every",
+        "hi",
+        "hello",
+        "oh",
+        "great",
+        "good",
+        "fine",
+        "nice",
+        "yeah",
+        "yep",
+        "exactly",
+        "indeed",
+        "really",
+        "now",
+        "soon",
+        "just",
+        "like",
+        "am",
+        "pm",
+        "today",
+        "tomorrow",
+        "yesterday",
+        "tonight",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "week",
+        "weekend",
+    ]
+)
+_SYNONYMS = {
+    "price": "cost",
+    "fee": "cost",
+    "fees": "cost",
+    "charg": "cost",
+    "pay": "cost",
+    "paid": "cost",
+    "costs": "cost",
+    "leave": "depar",
+    "leaves": "depar",
+    "takes": "take",
+    "taken": "take",
+    "opens": "open",
+    "close": "clos",
+    "closes": "clos",
+    "closed": "clos",
+    "shut": "clos",
+}
+_UNIT_WORDS = frozenset(w for name in _UNIT_TABLE for w in name.split())
+_NEGATION = re.compile(
+    r"\b(no|not|never|none|nobody|nothing|cannot|without|avoid|only|unless|except|free|waived|"
+    r"blocked|unavailable|impossible|prohibited|forbidden|neither|nor|refuse[sd]?|can't|won't|"
+    r"don't|doesn't|didn't|isn't|aren't|wasn't|weren't|shouldn't|mustn't|couldn't|wouldn't|"
+    r"\w+n't)\b",
+    re.I,
+)
+_IDIOMS = re.compile(
+    r"\b(no problem|no worries|no rush|not a problem|not at all|no doubt|no need to worry|"
+    r"not sure|nothing else|no, thanks?|no thank you|not yet|why not)\b",
+    re.I,
+)
+
+
+def stems(text: str) -> frozenset[str]:
+    """The words that say what a sentence is about, reduced to comparable stems."""
+    out = set()
+    for word in _WORD.findall(text.lower()):
+        if len(word) < 3 or word in _STOP or word in _UNIT_WORDS or word in _MONTHS:
+            continue
+        if word in WEEKDAYS or word.rstrip("s") in WEEKDAYS:
+            continue
+        word = _SYNONYMS.get(word, word)
+        if word.endswith("ies") and len(word) > 4:
+            word = word[:-3] + "y"
+        elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+            word = word[:-1]
+        word = _SYNONYMS.get(word[:5], word[:5])
+        out.add(word)
+    return frozenset(out)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a turn."""
+    return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
+
+
+def is_question(sentence: str) -> bool:
+    return sentence.rstrip().endswith("?")
+
+
+def negative(text: str) -> bool:
+    """True when the text negates or limits what it says ("no fee", "only within 30 days")."""
+    return bool(_NEGATION.search(_IDIOMS.sub(" ", text.replace("\u2019", "'"))))
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause of a grounding fact: its words, its values and its polarity."""
+
+    fact: str
+    text: str
+    stems: frozenset[str]
+    values: tuple[Value, ...]
+    negative: bool
+    is_reference: bool  # "Today is ..." sets the date; no claim aligns to it
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """Everything the checks compare a dialogue with, parsed once per set of sources."""
+
+    today: date | None
+    clauses: tuple[Clause, ...]
+    pool: dict[str, tuple[Value, ...]]  # every stated value by class, any source
+    derived: dict[str, tuple[Value, ...]]  # values a sentence may derive ("so 2,400 euros")
+
+
+@lru_cache(maxsize=256)
+def grounding(facts: tuple[str, ...], others: tuple[str, ...] = ()) -> Grounding:
+    """Parse the facts (aligned to) and the other sources (personas, conditions: supporting)."""
+    today = reference_date(facts)
+    clauses = []
+    for fact in facts:
+        reference = bool(re.search(r"\btoday is\b|\bthe date is\b", fact, re.I))
+        for part in _CLAUSE.split(fact):
+            if part.strip():
+                clauses.append(
+                    Clause(
+                        fact=fact,
+                        text=part,
+                        stems=stems(part),
+                        values=values_in(part, today),
+                        negative=negative(part),
+                        is_reference=reference,
+                    )
+                )
+    pool: dict[str, list[Value]] = {}
+    for text in (*facts, *others):
+        for value in values_in(text, today):
+            pool.setdefault(value.cls, []).append(value)
+    return Grounding(
+        today=today,
+        clauses=tuple(clauses),
+        pool={k: tuple(v) for k, v in pool.items()},
+        derived=_derive(pool, today),
+    )
+
+
+def _derive(pool: dict[str, list[Value]], today: date | None) -> dict[str, tuple[Value, ...]]:
+    """Values one step of arithmetic away: 2 × €1,200, 18:45 − 30 minutes, today + 5 working days."""
+    numbers = sorted(
+        {
+            v.number
+            for values in pool.values()
+            for v in values
+            if v.number is not None and 1 < v.number <= 1000
+        }
+    )
+    out: dict[str, list[Value]] = {}
+    for value in pool.get("money", ()):
+        amount = value.amounts[0]
+        for n in numbers:
+            out.setdefault("money", []).append(_with(value, amount * n))
+        for other in pool.get("money", ()):
+            if other is not value and other.unit == value.unit:
+                out["money"] += [_with(value, amount + other.amounts[0])]
+                out["money"] += [_with(value, abs(amount - other.amounts[0]))]
+    counts = [v for cls, values in pool.items() if cls.startswith("count:") for v in values]
+    for a, b in combinations([*counts, *pool.get("q:duration", ())], 2):
+        if a.number is not None and b.number is not None:
+            for target in (a, b):
+                if target.cls.startswith("count:"):
+                    out.setdefault(target.cls, []).append(_with(target, a.number * b.number))
+    durations = [v.amounts[0] / 60 for v in pool.get("q:duration", ()) if v.amounts[0] <= 6 * 3600]
+    for value in pool.get("time", ()):
+        for minutes in durations:
+            for sign in (1, -1):
+                shifted = tuple((t + sign * minutes) % 1440 for t in value.amounts)
+                out.setdefault("time", []).append(Value("time", value.text, shifted))
+    if today is not None:
+        shifts = [round(v.amounts[0] / 86400) for v in pool.get("q:duration", ())]
+        shifts = [d for d in shifts if 0 < d <= 366]
+        days = [today + timedelta(days=d) for d in shifts]
+        days += [_add_workdays(today, int(v.number or 0)) for v in pool.get("q:workdays", ())]
+        for day in days:
+            out.setdefault("date", []).append(
+                Value(
+                    "date", str(day), dates=((day.year, day.month, day.day),), weekday=day.weekday()
+                )
+            )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _with(value: Value, amount: float) -> Value:
+    return Value(value.cls, value.text, (amount,), unit=value.unit, per=value.per)
+
+
+def _add_workdays(start: date, n: int) -> date:
+    day = start
+    while n > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
+def same(a: Value, b: Value) -> bool:
+    """True when two values of one class say the same thing (within rounding or a hedge)."""
+    if a.cls != b.cls:
+        return False
+    if a.cls == "date":
+        return _same_date(a, b)
+    if a.cls == "time":
+        slack = 15 if (a.approx or b.approx) else 0
+        return any(
+            min(abs(x - y), 1440 - abs(x - y)) <= slack for x in a.amounts for y in b.amounts
+        )
+    if a.cls == "money" and a.unit and b.unit and a.unit != b.unit:
+        return False
+    for x in a.amounts:
+        for y in b.amounts:
+            if a.per and b.per:
+                x, y = x / a.per, y / b.per
+            if _close(x, y, a.approx or b.approx):
+                return True
+    return False
+
+
+def _close(x: float, y: float, approx: bool) -> bool:
+    if x == y:
+        return True
+    scale = max(abs(x), abs(y))
+    if abs(x - y) <= scale * (0.15 if approx else 0.015):
+        return True
+    # a round figure for a precise one ("€12" for €12.40): within 4% and half a unit
+    return x == round(x) and abs(x - y) < 0.5 and abs(x - y) <= scale * 0.04
+
+
+def _same_date(a: Value, b: Value) -> bool:
+    if not a.dates or not b.dates:
+        wa, wb = a.weekday, b.weekday
+        if wa is None:
+            wa = _weekday(a)
+        if wb is None:
+            wb = _weekday(b)
+        return wa is None or wb is None or wa == wb
+    for x in a.dates:
+        for y in b.dates:
+            if all(p is None or q is None or p == q for p, q in zip(x, y, strict=True)):
+                return True
+    return False
+
+
+def _weekday(v: Value) -> int | None:
+    for y, m, d in v.dates:
+        if y and m and d:
+            try:
+                return date(y, m, d).weekday()
+            except ValueError:
+                return None
+    return None
+
+
+@dataclass(frozen=True)
+class ValueFinding:
+    """A value in a sentence that the grounding contradicts, or does not support."""
+
+    contradiction: bool
+    value: Value
+    clause: Clause | None  # the fact clause it was aligned to (contradictions)
+    sentence: str
+
+
+def align(
+    sentence_stems: frozenset[str],
+    context_stems: frozenset[str],
+    clauses: tuple[Clause, ...] | list[Clause],
+) -> tuple[Clause | None, float]:
+    """The clause a sentence speaks about and its score: shared stems, the context's count half."""
+    best, best_score = None, 0.0
+    for clause in clauses:
+        score = len(sentence_stems & clause.stems) + 0.5 * len(
+            (context_stems - sentence_stems) & clause.stems
+        )
+        if score > best_score:
+            best, best_score = clause, score
+    return best, best_score
+
+
+def check_sentence(
+    sentence: str,
+    context: str,
+    ground: Grounding,
+    said: dict[str, list[Value]],
+) -> list[ValueFinding]:
+    """Compare every value of one sentence with the grounding; `said` holds values already
+    established earlier in the dialogue (supported or derived), and grows."""
+    if is_question(sentence):
+        return []
+    found = []
+    own = stems(sentence)
+    ctx = stems(context)
+    derives = bool(DERIVE_CUES.search(sentence))
+    for value in values_in(sentence, ground.today):
+        if value.cls == "q:bare" and not _has_bare_counterpart(ground):
+            continue
+        pool = ground.pool.get(value.cls, ())
+        if any(same(value, g) for g in pool) or any(
+            same(value, g) for g in said.get(value.cls, ())
+        ):
+            said.setdefault(value.cls, []).append(value)
+            continue
+        if derives and any(same(value, g) for g in ground.derived.get(value.cls, ())):
+            said.setdefault(value.cls, []).append(value)
+            continue
+        candidates = [
+            c
+            for c in ground.clauses
+            if not c.is_reference and any(v.cls == value.cls for v in c.values)
+        ]
+        clause, score = align(own, ctx, candidates)
+        found.append(ValueFinding(score >= 1.0, value, clause if score >= 1.0 else None, sentence))
+    return found
+
+
+def _has_bare_counterpart(ground: Grounding) -> bool:
+    return bool(ground.pool.get("q:bare"))
+
+
+def check_polarity(sentence: str, ground: Grounding) -> Clause | None:
+    """The negated or limited fact a sentence asserts the opposite of, if any."""
+    if is_question(sentence):
+        return None
+    for part in _CLAUSE.split(normalise(sentence)):
+        if is_question(part) or negative(part):
+            continue
+        own = stems(part)
+        if len(own) < 2:
+            continue
+        scored = sorted(
+            ((len(own & c.stems), c) for c in ground.clauses if not c.is_reference and c.stems),
+            key=lambda x: -x[0],
+        )
+        if not scored:
+            continue
+        best_score, best = scored[0]
+        runner_up = scored[1][0] if len(scored) > 1 else 0
+        if (
+            best.negative
+            and best_score >= 2
+            and best_score >= 0.5 * len(best.stems)
+            and (best_score > runner_up or scored[1][1].negative)
+        ):
+            return best
+    return None
