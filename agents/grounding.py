@@ -23,12 +23,14 @@ from agents.values import (
     DERIVE_CUES,
     WEEKDAYS,
     Value,
-    normalise,
     reference_date,
     values_in,
 )
 
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s+(?=\()|(?<=\))\s+")
+_SENTENCE = re.compile(
+    r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bMx\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bNo\.)"
+    r"(?<!\bProf\.)(?<!\bapprox\.)(?<=[.!?;])\s+|\s+(?=\()|(?<=\))\s+"
+)
 _CLAUSE = re.compile(r";\s*|,?\s+\bbut\b\s+|,?\s+\bwhile\b\s+|,?\s+\balthough\b\s+", re.I)
 _WORD = re.compile(r"[a-z]+")
 _STOP = frozenset(
@@ -178,6 +180,17 @@ _STOP = frozenset(
         "night",
         "week",
         "weekend",
+        "cannot",
+        "can't",
+        "won't",
+        "don't",
+        "doesn't",
+        "isn't",
+        "aren't",
+        "never",
+        "none",
+        "nothing",
+        "without",
     ]
 )
 _SYNONYMS = {
@@ -198,12 +211,17 @@ _SYNONYMS = {
     "closed": "clos",
     "shut": "clos",
 }
-_UNIT_WORDS = frozenset(w for name in _UNIT_TABLE for w in name.split())
+_UNIT_WORDS = frozenset(w for name in _UNIT_TABLE for w in name.split()) - {"second", "pound"}
 _NEGATION = re.compile(
     r"\b(no|not|never|none|nobody|nothing|cannot|without|avoid|only|unless|except|free|waived|"
     r"blocked|unavailable|impossible|prohibited|forbidden|neither|nor|refuse[sd]?|can't|won't|"
     r"don't|doesn't|didn't|isn't|aren't|wasn't|weren't|shouldn't|mustn't|couldn't|wouldn't|"
     r"\w+n't)\b",
+    re.I,
+)
+_ASSERTS = re.compile(  # what a sentence that grants the opposite of a negated fact says
+    r"\b(can|may|allowed|accepted|fine|ok|okay|applies|apply|charged|welcome|possible|"
+    r"available|sure|yes|will|get|gets|included|permitted|no problem)\b",
     re.I,
 )
 _IDIOMS = re.compile(
@@ -317,12 +335,10 @@ def _derive(pool: dict[str, list[Value]], today: date | None) -> dict[str, tuple
             if other is not value and other.unit == value.unit:
                 out["money"] += [_with(value, amount + other.amounts[0])]
                 out["money"] += [_with(value, abs(amount - other.amounts[0]))]
-    counts = [v for cls, values in pool.items() if cls.startswith("count:") for v in values]
-    for a, b in combinations([*counts, *pool.get("q:duration", ())], 2):
-        if a.number is not None and b.number is not None:
-            for target in (a, b):
-                if target.cls.startswith("count:"):
-                    out.setdefault(target.cls, []).append(_with(target, a.number * b.number))
+    count_classes = [cls for cls in pool if cls.startswith("count:")]
+    for x, y in combinations(numbers, 2):
+        for cls in count_classes:  # "1 capsule 3 times a day for 7 days": 21 capsules
+            out.setdefault(cls, []).append(Value(cls, f"{x:g} x {y:g}", (x * y,)))
     durations = [v.amounts[0] / 60 for v in pool.get("q:duration", ()) if v.amounts[0] <= 6 * 3600]
     for value in pool.get("time", ()):
         for minutes in durations:
@@ -471,7 +487,10 @@ def check_sentence(
             if not c.is_reference and any(v.cls == value.cls for v in c.values)
         ]
         clause, score = align(own, ctx, candidates)
-        found.append(ValueFinding(score >= 1.0, value, clause if score >= 1.0 else None, sentence))
+        # a bare answer ("From 14 July to 18 July.") speaks about what the question asked
+        needed = 0.5 if not own else 1.0
+        aligned = score >= needed
+        found.append(ValueFinding(aligned, value, clause if aligned else None, sentence))
     return found
 
 
@@ -483,8 +502,8 @@ def check_polarity(sentence: str, ground: Grounding) -> Clause | None:
     """The negated or limited fact a sentence asserts the opposite of, if any."""
     if is_question(sentence):
         return None
-    for part in _CLAUSE.split(normalise(sentence)):
-        if is_question(part) or negative(part):
+    for part in _CLAUSE.split(sentence):
+        if is_question(part) or negative(part) or not _ASSERTS.search(part):
             continue
         own = stems(part)
         if len(own) < 2:
@@ -496,6 +515,14 @@ def check_polarity(sentence: str, ground: Grounding) -> Clause | None:
         if not scored:
             continue
         best_score, best = scored[0]
+        if any(
+            same(v, w)
+            for v in values_in(part, ground.today)
+            for c in ground.clauses
+            if not c.negative
+            for w in c.values
+        ):
+            continue  # its values come from a plain fact: it speaks about that one
         runner_up = scored[1][0] if len(scored) > 1 else 0
         if (
             best.negative

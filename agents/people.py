@@ -38,7 +38,8 @@ _ROLE_WORDS = (
 )
 _NAMED = re.compile(
     rf"(?:\b({_TITLE_RE})\s+({_NAME_RE}(?:\s+{_NAME_RE})?)|"
-    rf"\b(?i:{_ROLE_WORDS})\s+({_NAME_RE}(?:\s+{_NAME_RE})?))(?!\s+(?i:of|at|street|road)\b)"
+    rf"\b(?i:{_ROLE_WORDS})\s+(?:{_TITLE_RE}\s+)?({_NAME_RE}(?:\s+{_NAME_RE})?))"
+    r"(?!\s+(?i:of|at|street|road)\b)"
 )
 _ADDRESS = re.compile(
     rf"\b(?i:hi|hello|hey|dear|thanks|thank you|sorry|yes|okay|ok|good morning|good afternoon)"
@@ -241,18 +242,21 @@ def check_named(
     listener = [p for p in people if p.speaker not in (None, speaker)]
     for m in _ADDRESS.finditer(text):
         surname = m.group(2).lower()
-        if len(listener) == 1 and listener[0].surname and surname not in listener[0].tokens:
-            if not any(surname in p.tokens for p in people):
-                out.append(
-                    PeopleFinding(
-                        "contradicted_name",
-                        f"{speaker} addresses {m.group(1)} {m.group(2)}, but the other speaker "
-                        f"is {' '.join(sorted(listener[0].tokens)).title()}",
-                        m.group(0),
-                        True,
-                        "faithfulness",
-                    )
+        if (
+            len(listener) == 1
+            and listener[0].surname
+            and not any(surname in p.tokens for p in people)
+        ):
+            out.append(
+                PeopleFinding(
+                    "contradicted_name",
+                    f"{speaker} addresses {m.group(1)} {m.group(2)}, but the other speaker "
+                    f"is {' '.join(sorted(listener[0].tokens)).title()}",
+                    m.group(0),
+                    True,
+                    "faithfulness",
                 )
+            )
     for m in _NAMED.finditer(text):
         named = m.group(2) or m.group(3)
         tokens = name_tokens(named)
