@@ -23,6 +23,7 @@ from agents.values import (
     DERIVE_CUES,
     WEEKDAYS,
     Value,
+    normalise,
     reference_date,
     values_in,
 )
@@ -210,6 +211,10 @@ _SYNONYMS = {
     "closes": "clos",
     "closed": "clos",
     "shut": "clos",
+    "fix": "repai",
+    "fixed": "repai",
+    "resto": "repai",
+    "mend": "repai",
 }
 _UNIT_WORDS = frozenset(w for name in _UNIT_TABLE for w in name.split()) - {"second", "pound"}
 _NEGATION = re.compile(
@@ -455,6 +460,16 @@ def align(
     return best, best_score
 
 
+_REPORTED = re.compile(
+    r"\b(said|says|told me|tells me|heard|i thought|i was told|supposedly|apparently|i read|"
+    r"rumou?r|claimed|claims)\b",
+    re.I,
+)
+_DENIED = re.compile(
+    r"(?:\bnot|\brather than|\binstead of|\bisn't|\bwasn't)\s*(?:the|on|at|by)?\s*$", re.I
+)
+
+
 def check_sentence(
     sentence: str,
     context: str,
@@ -463,15 +478,18 @@ def check_sentence(
 ) -> list[ValueFinding]:
     """Compare every value of one sentence with the grounding; `said` holds values already
     established earlier in the dialogue (supported or derived), and grows."""
-    if is_question(sentence):
-        return []
+    if is_question(sentence) or _REPORTED.search(sentence):
+        return []  # a question asks; "my neighbour said the 13th" reports, it does not claim
     found = []
+    text = normalise(sentence)
     own = stems(sentence)
     ctx = stems(context)
     derives = bool(DERIVE_CUES.search(sentence))
     for value in values_in(sentence, ground.today):
         if value.cls == "q:bare" and not _has_bare_counterpart(ground):
             continue
+        if _DENIED.search(text[max(0, value.start - 16) : value.start]):
+            continue  # "not the 13th": the value is ruled out, not stated
         pool = ground.pool.get(value.cls, ())
         if any(same(value, g) for g in pool) or any(
             same(value, g) for g in said.get(value.cls, ())

@@ -38,7 +38,7 @@ _ROLE_WORDS = (
 )
 _NAMED = re.compile(
     rf"(?:\b({_TITLE_RE})\s+({_NAME_RE}(?:\s+{_NAME_RE})?)|"
-    rf"\b(?i:{_ROLE_WORDS})\s+(?:{_TITLE_RE}\s+)?({_NAME_RE}(?:\s+{_NAME_RE})?))"
+    rf"\b(?i:{_ROLE_WORDS})\s+(?:{_TITLE_RE}\s+)?({_NAME_RE}(?:\s+{_NAME_RE})?))\b"
     r"(?!\s+(?i:of|at|street|road)\b)"
 )
 _ADDRESS = re.compile(

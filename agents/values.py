@@ -342,6 +342,12 @@ def normalise(text: str) -> str:
         text,
         flags=re.I,
     )  # "fifteen-dollar credit"
+    text = re.sub(
+        r"(?<![\w.])(\d+(?:\.\d+)?)\s?k\b(?!m)",
+        lambda m: f"{float(m.group(1)) * 1000:,.0f}",
+        text,
+        flags=re.I,
+    )  # "2.4k homes", "$2.5k": thousands
     text = _A_MOMENT.sub(r"\1 moment", text)  # "give me a second" is no ordinal
     text = alpha2digit(text, "en", threshold=0)
     text = _SMALL_RE.sub(lambda m: str(_SMALL[m.group(1).lower()]), text)
