@@ -33,6 +33,14 @@ _SENTENCE = re.compile(
     r"(?<!\bProf\.)(?<!\bapprox\.)(?<=[.!?;])\s+|\s+(?=\()|(?<=\))\s+"
 )
 _CLAUSE = re.compile(r";\s*|,?\s+\bbut\b\s+|,?\s+\bwhile\b\s+|,?\s+\balthough\b\s+", re.I)
+_SENTENCE_CLAUSE = re.compile(
+    r";\s*|,?\s+\b(?:but|while|although|whereas)\b\s+|,\s+and\s+|,\s+so\s+", re.I
+)
+_LIMITS = re.compile(
+    r"\b(up to|at most|maximum|max|no more than|as long as|provided|must|have to|need to|"
+    r"required|only)\b",
+    re.I,
+)
 _WORD = re.compile(r"[a-z]+")
 _STOP = frozenset(
     [
@@ -288,6 +296,7 @@ class Grounding:
     clauses: tuple[Clause, ...]
     pool: dict[str, tuple[Value, ...]]  # every stated value by class, any source
     derived: dict[str, tuple[Value, ...]]  # values a sentence may derive ("so 2,400 euros")
+    reference: tuple[Value, ...] = ()  # what "Today is ..." states
 
 
 @lru_cache(maxsize=256)
@@ -311,13 +320,17 @@ def grounding(facts: tuple[str, ...], others: tuple[str, ...] = ()) -> Grounding
                 )
     pool: dict[str, list[Value]] = {}
     for text in (*facts, *others):
+        if re.search(r"\btoday is\b|\bthe date is\b", text, re.I):
+            continue  # today's date supports a sentence only when no dated fact is at stake
         for value in values_in(text, today):
             pool.setdefault(value.cls, []).append(value)
+    reference = tuple(v for c in clauses if c.is_reference for v in c.values)
     return Grounding(
         today=today,
         clauses=tuple(clauses),
         pool={k: tuple(v) for k, v in pool.items()},
         derived=_derive(pool, today),
+        reference=reference,
     )
 
 
@@ -448,16 +461,22 @@ def align(
     sentence_stems: frozenset[str],
     context_stems: frozenset[str],
     clauses: tuple[Clause, ...] | list[Clause],
+    prefer: frozenset[str] = frozenset(),
 ) -> tuple[Clause | None, float]:
-    """The clause a sentence speaks about and its score: shared stems, the context's count half."""
-    best, best_score = None, 0.0
+    """The clause a sentence speaks about and its score: shared stems, the context's count half.
+
+    Among clauses the sentence aligns with, `prefer` (the words around the value) chooses:
+    "approved on the 14th, and Ravi inspected on the 9th" puts the 9th with the inspection.
+    """
+    best, best_key = None, (0.0, 0.0)
     for clause in clauses:
         score = len(sentence_stems & clause.stems) + 0.5 * len(
             (context_stems - sentence_stems) & clause.stems
         )
-        if score > best_score:
-            best, best_score = clause, score
-    return best, best_score
+        key = (float(len(prefer & clause.stems)) + (0.5 if score >= 1 else 0.0), score)
+        if score > 0 and key > best_key:
+            best, best_key = clause, key
+    return best, best_key[1]
 
 
 _REPORTED = re.compile(
@@ -482,10 +501,12 @@ def check_sentence(
         return []  # a question asks; "my neighbour said the 13th" reports, it does not claim
     found = []
     text = normalise(sentence)
-    own = stems(sentence)
+    own = stems(text)
     ctx = stems(context)
     derives = bool(DERIVE_CUES.search(sentence))
-    for value in values_in(sentence, ground.today):
+    values = values_in(sentence, ground.today)
+    numbers = [v.number for v in values if v.number]
+    for value in values:
         if value.cls == "q:bare" and not _has_bare_counterpart(ground):
             continue
         if _DENIED.search(text[max(0, value.start - 16) : value.start]):
@@ -496,7 +517,7 @@ def check_sentence(
         ):
             said.setdefault(value.cls, []).append(value)
             continue
-        if derives and any(same(value, g) for g in ground.derived.get(value.cls, ())):
+        if derives and _derived(value, ground, numbers):
             said.setdefault(value.cls, []).append(value)
             continue
         candidates = [
@@ -504,12 +525,46 @@ def check_sentence(
             for c in ground.clauses
             if not c.is_reference and any(v.cls == value.cls for v in c.values)
         ]
-        clause, score = align(own, ctx, candidates)
+        segment = stems(_segment(text, value))
+        clause, score = align(own, ctx, candidates, prefer=segment)
         # a bare answer ("From 14 July to 18 July.") speaks about what the question asked
-        needed = 0.5 if not own else 1.0
-        aligned = score >= needed
+        aligned = score >= (0.5 if not own else 1.0)
+        if any(same(value, g) for g in ground.reference) and (
+            not aligned or clause is None or not segment & clause.stems
+        ):
+            continue  # today's date, and no dated fact about the same thing
         found.append(ValueFinding(aligned, value, clause if aligned else None, sentence))
     return found
+
+
+_SEGMENT = re.compile(r"[,;:]\s+|\s+(?:and|but|so|then|which|while)\s+", re.I)
+
+
+def _segment(text: str, value: Value) -> str:
+    """The part of a sentence a value sits in ("..., and Ravi inspected on the 9th")."""
+    cuts = [0, *(m.end() for m in _SEGMENT.finditer(text) if m.end() <= value.start)]
+    start = max(cuts)
+    after = [m.start() for m in _SEGMENT.finditer(text) if m.start() >= value.end]
+    return text[start : min(after) if after else len(text)]
+
+
+def _derived(value: Value, ground: Grounding, numbers: list[float]) -> bool:
+    """One step of arithmetic from the grounding, or from a number the sentence itself gives."""
+    if any(same(value, g) for g in ground.derived.get(value.cls, ())):
+        return True
+    for n in numbers:
+        if n and n != value.number and n > 1:
+            scaled = Value(
+                value.cls,
+                value.text,
+                tuple(a / n for a in value.amounts),
+                unit=value.unit,
+                per=value.per,
+                approx=value.approx,
+            )
+            if any(same(scaled, g) for g in ground.pool.get(value.cls, ())):
+                return True  # "four lengths make 100 m" of a 25 m pool
+    return False
 
 
 def _has_bare_counterpart(ground: Grounding) -> bool:
@@ -520,8 +575,10 @@ def check_polarity(sentence: str, ground: Grounding) -> Clause | None:
     """The negated or limited fact a sentence asserts the opposite of, if any."""
     if is_question(sentence):
         return None
-    for part in _CLAUSE.split(sentence):
-        if is_question(part) or negative(part) or not _ASSERTS.search(part):
+    for part in _SENTENCE_CLAUSE.split(sentence):
+        if is_question(part) or negative(part) or _LIMITS.search(part):
+            continue  # it keeps the negation or the limit: no opposite asserted
+        if not _ASSERTS.search(part):
             continue
         own = stems(part)
         if len(own) < 2:

@@ -183,7 +183,7 @@ _DAY_ONLY = re.compile(
 _WEEKDAY = re.compile(rf"\b(?:(this|next|coming|this coming)\s+)?({_WEEKDAY_RE})(s)?\b", re.I)
 _RELATIVE = re.compile(
     r"\b(today|tonight|this (?:morning|afternoon|evening)|the day after tomorrow|tomorrow|"
-    r"yesterday|in (\d+) (days?|weeks?))\b",
+    r"yesterday|in (\d+) (days?|weeks?)|(\d+) (days?|weeks?) ago)\b",
     re.I,
 )
 _MERIDIEM = r"(a\.?m\.?|p\.?m\.?)"
@@ -256,7 +256,7 @@ _ID_NOUNS = re.compile(
     re.I,
 )
 DERIVE_CUES = re.compile(
-    r"\b(so|that's|that is|which makes|makes|in total|total|altogether|all in|means|comes to|"
+    r"\b(so|that's|that is|which makes|makes|make|in total|total|altogether|all in|means|comes to|"
     r"works out|adds up|then)\b",
     re.I,
 )
@@ -352,7 +352,19 @@ def normalise(text: str) -> str:
     text = alpha2digit(text, "en", threshold=0)
     text = _SMALL_RE.sub(lambda m: str(_SMALL[m.group(1).lower()]), text)
     text = re.sub(r"\ba (\d)", r"\1", text)  # "a 120 credits" (from "a hundred and twenty")
+    text = re.sub(r"\b(?:an|a|1) (hour|day|week|year) and a half\b", r"1.5 \1s", text, flags=re.I)
+    text = re.sub(r"\b(\d+) (hours?|days?|weeks?|years?) and a half\b", r"\1.5 \2", text)
     text = re.sub(r"\b(\d+) and a half\b", r"\1.5", text)
+    text = re.sub(r"\btwice\b", "2 times", text, flags=re.I)
+    text = re.sub(r"\bthrice\b", "3 times", text, flags=re.I)
+    text = re.sub(
+        r"\bonce (?=(?:a|an|per|every|each) (?:day|week|month|year|night)\b)",
+        "1 times ",
+        text,
+        flags=re.I,
+    )
+    text = re.sub(r"\b(?:3|three) quarters of an? hour\b", "45 minutes", text, flags=re.I)
+    text = re.sub(r"\b(?:a|1|one) quarter of an? hour\b", "15 minutes", text, flags=re.I)
     text = re.sub(
         r"\bhalf an? (hour|day)\b",
         lambda m: "30 minutes" if m.group(1) == "hour" else "12 hours",
@@ -503,6 +515,9 @@ def _dates(text: str, found: _Found, today: date | None) -> None:
         if m.group(2):
             n = int(m.group(2)) * (7 if m.group(3).lower().startswith("week") else 1)
             day = today + timedelta(days=n)
+        elif m.group(4):
+            n = int(m.group(4)) * (7 if m.group(5).lower().startswith("week") else 1)
+            day = today - timedelta(days=n)
         elif word.startswith(("today", "tonight", "this")):
             day = today
         elif word == "tomorrow":
