@@ -273,7 +273,8 @@ def is_question(sentence: str) -> bool:
 
 def negative(text: str) -> bool:
     """True when the text negates or limits what it says ("no fee", "only within 30 days")."""
-    return bool(_NEGATION.search(_IDIOMS.sub(" ", text.replace("\u2019", "'"))))
+    cues = _NEGATION.findall(_IDIOMS.sub(" ", text.replace("\u2019", "'")))
+    return len(cues) % 2 == 1  # "not free" is a double negative: it costs something
 
 
 @dataclass(frozen=True)
@@ -529,12 +530,24 @@ def check_sentence(
         clause, score = align(own, ctx, candidates, prefer=segment)
         # a bare answer ("From 14 July to 18 July.") speaks about what the question asked
         aligned = score >= (0.5 if not own else 1.0)
+        anchored = [c for c in candidates if _anchors(c, values, value)]
+        if anchored and (not aligned or clause not in anchored):
+            clause, aligned = anchored[0], True  # "March 4 at 10:30 am": the 10:30 fact
         if any(same(value, g) for g in ground.reference) and (
             not aligned or clause is None or not segment & clause.stems
         ):
             continue  # today's date, and no dated fact about the same thing
         found.append(ValueFinding(aligned, value, clause if aligned else None, sentence))
     return found
+
+
+def _anchors(clause: Clause, values: tuple[Value, ...], value: Value) -> bool:
+    """True when another value of the sentence is one this clause states (values travel together)."""
+    return any(
+        other is not value and other.cls != value.cls and same(other, mine)
+        for other in values
+        for mine in clause.values
+    )
 
 
 _SEGMENT = re.compile(r"[,;:]\s+|\s+(?:and|but|so|then|which|while)\s+", re.I)

@@ -326,6 +326,11 @@ _A_MOMENT = re.compile(
     r"(?!\s+(?:bag|time|one|card|opinion|floor|visit|bill|payment)s?\b)",
     re.I,
 )
+_PRONOUN_ONE = re.compile(
+    r"\b(the|this|that|which|no|every|any|each|another|last|next|other|little|right|wrong|"
+    r"only|same|a) one\b(?!\s+(?:of|or|and)\s+\d)",
+    re.I,
+)
 _SMALL_RE = re.compile(
     r"\b(" + "|".join(_SMALL) + r")(?=[\s-]+(?:[a-z]+\b))",
     re.I,
@@ -349,6 +354,7 @@ def normalise(text: str) -> str:
         flags=re.I,
     )  # "2.4k homes", "$2.5k": thousands
     text = _A_MOMENT.sub(r"\1 moment", text)  # "give me a second" is no ordinal
+    text = _PRONOUN_ONE.sub("\\1 o\u2060ne", text)  # "the one who answers" counts nothing
     text = alpha2digit(text, "en", threshold=0)
     text = _SMALL_RE.sub(lambda m: str(_SMALL[m.group(1).lower()]), text)
     text = re.sub(r"\ba (\d)", r"\1", text)  # "a 120 credits" (from "a hundred and twenty")
