@@ -237,6 +237,11 @@ _ASSERTS = re.compile(  # what a sentence that grants the opposite of a negated 
     r"available|sure|yes|will|get|gets|included|permitted|no problem)\b",
     re.I,
 )
+_DOUBLE = re.compile(
+    r"\b(?:not|no longer|never|\w+n't)\s+(?:\w+\s+)?(?:free|waived|unavailable|impossible|"
+    r"blocked|prohibited|forbidden)\b",
+    re.I,
+)
 _IDIOMS = re.compile(
     r"\b(no problem|no worries|no rush|not a problem|not at all|no doubt|no need to worry|"
     r"not sure|nothing else|no, thanks?|no thank you|not yet|why not)\b",
@@ -273,8 +278,9 @@ def is_question(sentence: str) -> bool:
 
 def negative(text: str) -> bool:
     """True when the text negates or limits what it says ("no fee", "only within 30 days")."""
-    cues = _NEGATION.findall(_IDIOMS.sub(" ", text.replace("\u2019", "'")))
-    return len(cues) % 2 == 1  # "not free" is a double negative: it costs something
+    text = _IDIOMS.sub(" ", text.replace("\u2019", "'"))
+    text = _DOUBLE.sub(" ", text)  # "not free" is a double negative: it costs something
+    return bool(_NEGATION.search(text))
 
 
 @dataclass(frozen=True)

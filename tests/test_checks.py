@@ -211,3 +211,16 @@ def test_conditions_and_personas_count_as_grounding():
     turns = [{"speaker": "customer", "text": "I am 34 and pay $29 a month."}]
     found = check_dialogue(turns, facts=FACTS, personas=PERSONAS, conditions={"plan": "$29"})
     assert found == []
+
+
+def test_a_double_negative_is_no_negated_fact():
+    facts = ["Parking at the clinic is not free.", "No walk-in visits are accepted."]
+
+    def polarity(text: str) -> list[str]:
+        turns = [{"speaker": "agent", "text": text}]
+        found = check_dialogue(turns, facts=facts, personas=PERSONAS)
+        return [f.check for f in found if f.check == "contradicted_polarity"]
+
+    assert polarity("Sure, parking at the clinic costs €5, you can pay at the desk.") == []
+    assert polarity("No, you can't just walk in; walk-in visits aren't accepted.") == []
+    assert polarity("Sure, walk-in visits are accepted today.") == ["contradicted_polarity"]
