@@ -116,7 +116,9 @@ def _person_facts(
 def _value_finding(index: int, found: ValueFinding) -> CheckFinding:
     kind = found.value.kind
     if found.contradiction and found.clause is not None:
-        stated = [v.text for v in found.clause.values if v.cls == found.value.cls]
+        stated = [v.text for v in found.clause.values if v.cls == found.value.cls] or [
+            v.text for v in found.clause.values if v.number == found.value.number
+        ]
         return CheckFinding(
             check=f"contradicted_{kind}",
             turn=index,

@@ -34,7 +34,12 @@ _SENTENCE = re.compile(
 )
 _CLAUSE = re.compile(r";\s*|,?\s+\bbut\b\s+|,?\s+\bwhile\b\s+|,?\s+\balthough\b\s+", re.I)
 _SENTENCE_CLAUSE = re.compile(
-    r";\s*|,?\s+\b(?:but|while|although|whereas)\b\s+|,\s+and\s+|,\s+so\s+", re.I
+    r";\s*|,?\s+\b(?:but|while|although|whereas)\b\s+|,\s+and\s+|,\s+so\s+|"
+    r",\s+(?=(?:no|not|without|never)\b)",
+    re.I,
+)
+_LIMIT_FACT = re.compile(
+    r"\b(only|at most|up to|maximum|no more than|unless|except|within)\b", re.I
 )
 _LIMITS = re.compile(
     r"\b(up to|at most|maximum|max|no more than|as long as|provided|must|have to|need to|"
@@ -532,6 +537,14 @@ def check_sentence(
             for c in ground.clauses
             if not c.is_reference and any(v.cls == value.cls for v in c.values)
         ]
+        if not candidates and value.cls.startswith("q:") and value.number is not None:
+            # "2.5 ml" where a fact says "2.5 mg": the same amount in a unit of another kind
+            candidates = [
+                c
+                for c in ground.clauses
+                if not c.is_reference
+                and any(v.cls.startswith("q:") and v.number == value.number for v in c.values)
+            ]
         segment = stems(_segment(text, value))
         clause, score = align(own, ctx, candidates, prefer=segment)
         # a bare answer ("From 14 July to 18 July.") speaks about what the question asked
@@ -595,8 +608,8 @@ def check_polarity(sentence: str, ground: Grounding) -> Clause | None:
     if is_question(sentence):
         return None
     for part in _SENTENCE_CLAUSE.split(sentence):
-        if is_question(part) or negative(part) or _LIMITS.search(part):
-            continue  # it keeps the negation or the limit: no opposite asserted
+        if is_question(part) or negative(part):
+            continue  # it keeps the negation: no opposite asserted
         if not _ASSERTS.search(part):
             continue
         own = stems(part)
@@ -609,6 +622,8 @@ def check_polarity(sentence: str, ground: Grounding) -> Clause | None:
         if not scored:
             continue
         best_score, best = scored[0]
+        if _LIMITS.search(part) and _LIMIT_FACT.search(best.text):
+            continue  # "up to twice a month" restates "at most twice a month"
         if any(
             same(v, w)
             for v in values_in(part, ground.today)

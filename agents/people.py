@@ -124,7 +124,7 @@ _BREAKS = re.compile(
     r"line|turn|dialogue)\s*:|^\s*\((?:note|ooc|narrator|stage)\b)",
     re.I | re.M,
 )
-_AS_ROLE = r"(?:\bas\s+(?:the|your|a|an)\s+((?:[a-z]+\s+){{0,2}}?)({roles})\s*,|\bi(?:'m| am)\s+(?:the|your)\s+((?:[a-z]+\s+){{0,2}}?)({roles})\b(?!\s+(?:said|told|asked|mentioned)))"
+_AS_ROLE = r"(?:\bas\s+(?:the|your|a|an)\s+((?:[a-z]+\s+){{0,2}}?)({roles})\s*(?:,|i\b|i'll|i'd|we\b)|\bi(?:'m| am)\s+(?:the|your)\s+((?:[a-z]+\s+){{0,2}}?)({roles})\b(?!\s+(?:said|told|asked|mentioned)))"
 
 
 @dataclass(frozen=True)

@@ -256,7 +256,7 @@ _ID_NOUNS = re.compile(
     re.I,
 )
 DERIVE_CUES = re.compile(
-    r"\b(so|that's|that is|which makes|makes|make|in total|total|altogether|all in|means|comes to|"
+    r"\b(so|that's|that is|which makes|makes|make|would be|would cost|in total|total|altogether|all in|means|comes to|"
     r"works out|adds up|then)\b",
     re.I,
 )
@@ -386,6 +386,12 @@ def normalise(text: str) -> str:
     )
     text = re.sub(r"\b(?:an|a|one) (hour|day|week|month|year)(?= or \d)", r"1 \1", text)
     text = re.sub(r"\bhalf past (\d{1,2})\b", r"\1:30", text, flags=re.I)
+    text = re.sub(
+        r"\b([1-5]?\d) past (1[0-2]|[1-9])\b",
+        lambda m: f"{m.group(2)}:{int(m.group(1)):02d}",
+        text,
+        flags=re.I,
+    )  # "ten past eight"
     text = re.sub(r"\b(?:a )?quarter past (\d{1,2})\b", r"\1:15", text, flags=re.I)
     text = re.sub(
         r"\b(?:a )?quarter to (\d{1,2})\b",
