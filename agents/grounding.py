@@ -331,11 +331,10 @@ def grounding(facts: tuple[str, ...], others: tuple[str, ...] = ()) -> Grounding
                     )
                 )
     pool: dict[str, list[Value]] = {}
-    for text in (*facts, *others):
-        if re.search(r"\btoday is\b|\bthe date is\b", text, re.I):
-            continue  # today's date supports a sentence only when no dated fact is at stake
-        for value in values_in(text, today):
-            pool.setdefault(value.cls, []).append(value)
+    # today's date supports a sentence only when no dated fact is at stake (see reference)
+    stated = [v for c in clauses if not c.is_reference for v in c.values]
+    for value in (*stated, *(v for text in others for v in values_in(text, today))):
+        pool.setdefault(value.cls, []).append(value)
     reference = tuple(v for c in clauses if c.is_reference for v in c.values)
     return Grounding(
         today=today,

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
 from text_to_num import alpha2digit
 
@@ -156,6 +157,7 @@ _MONTHS = {
     )
     for name in names
 }
+_MONTH_WORDS = tuple(sorted({name[:3] for name in _MONTHS}))
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _WEEKDAY_RE = "|".join(WEEKDAYS)
@@ -337,68 +339,84 @@ _SMALL_RE = re.compile(
 )
 
 
+def _rule(
+    pattern: str, repl: Any, flags: int = re.I, when: tuple[str, ...] = ()
+) -> tuple[re.Pattern[str], Any, tuple[str, ...]]:
+    """A rewrite, tried only when the text holds one of `when` (cheap: most turns hold none)."""
+    return re.compile(pattern, flags), repl, when
+
+
+_UNITS_OF_TIME = ("hour", "day", "week", "month", "year", "night")
+# spoken forms to plain ones, in order; before text2num: hyphens, thousands, pronoun "one"
+_BEFORE = [
+    _rule(
+        r"\b(\w+)-(dollar|euro|pound|minute|hour|day|week|month|year|kilo)s?\b",
+        r"\1 \2s",
+        when=("-",),
+    ),
+    _rule(  # "2.4k homes", "$2.5k": thousands
+        r"(?<![\w.])(\d+(?:\.\d+)?)\s?k\b(?!m)",
+        lambda m: f"{float(m.group(1)) * 1000:,.0f}",
+        when=("k",),
+    ),
+    (_A_MOMENT, r"\1 moment", ("sec",)),  # "give me a second" is no ordinal
+    (_PRONOUN_ONE, "\\1 o\u2060ne", ("one",)),  # "the one who answers" counts nothing
+]
+_AFTER = [
+    (_SMALL_RE, lambda m: str(_SMALL[m.group(1).lower()]), ()),
+    _rule(r"\ba (\d)", r"\1", 0, ("a ",)),  # "a 120 credits" (from "a hundred and twenty")
+    _rule(r"\b(?:an|a|1) (hour|day|week|year) and a half\b", r"1.5 \1s", when=("half",)),
+    _rule(r"\b(\d+) (hours?|days?|weeks?|years?) and a half\b", r"\1.5 \2", 0, ("half",)),
+    _rule(r"\b(\d+) and a half\b", r"\1.5", 0, ("half",)),
+    _rule(r"\btwice\b", "2 times", when=("twice",)),
+    _rule(r"\bthrice\b", "3 times", when=("thrice",)),
+    _rule(
+        r"\bonce (?=(?:a|an|per|every|each) (?:day|week|month|year|night)\b)",
+        "1 times ",
+        when=("once",),
+    ),
+    _rule(r"\b(?:3|three) quarters of an? hour\b", "45 minutes", when=("quarter",)),
+    _rule(r"\b(?:a|1|one) quarter of an? hour\b", "15 minutes", when=("quarter",)),
+    _rule(
+        r"\bhalf an? (hour|day)\b",
+        lambda m: "30 minutes" if m.group(1) == "hour" else "12 hours",
+        when=("half",),
+    ),
+    _rule(
+        r"\b(for|within|in|after|about|over|than|under|takes?|lasts?|of|^)\s*(?:an|a|one) "
+        r"(hour|day|week|month|year|night)\b",
+        r"\1 1 \2",
+        when=_UNITS_OF_TIME,
+    ),
+    _rule(r"\b(?:an|a|one) (hour|day|week|month|year)(?= or \d)", r"1 \1", 0, (" or ",)),
+    _rule(r"\bhalf past (\d{1,2})\b", r"\1:30", when=("past",)),
+    _rule(  # "ten past eight"
+        r"\b([1-5]?\d) past (1[0-2]|[1-9])\b",
+        lambda m: f"{m.group(2)}:{int(m.group(1)):02d}",
+        when=("past",),
+    ),
+    _rule(r"\b(?:a )?quarter past (\d{1,2})\b", r"\1:15", when=("quarter",)),
+    _rule(
+        r"\b(?:a )?quarter to (\d{1,2})\b",
+        lambda m: f"{(int(m.group(1)) - 1) % 12 or 12}:45",
+        when=("quarter",),
+    ),
+]
+
+
 @lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     """Number words as digits, and spoken forms ("half past five", "a week") as plain ones."""
     text = text.replace("\u2019", "'").replace("\u00a0", " ")
-    text = re.sub(
-        r"\b(\w+)-(dollar|euro|pound|minute|hour|day|week|month|year|kilo)s?\b",
-        r"\1 \2s",
-        text,
-        flags=re.I,
-    )  # "fifteen-dollar credit"
-    text = re.sub(
-        r"(?<![\w.])(\d+(?:\.\d+)?)\s?k\b(?!m)",
-        lambda m: f"{float(m.group(1)) * 1000:,.0f}",
-        text,
-        flags=re.I,
-    )  # "2.4k homes", "$2.5k": thousands
-    text = _A_MOMENT.sub(r"\1 moment", text)  # "give me a second" is no ordinal
-    text = _PRONOUN_ONE.sub("\\1 o\u2060ne", text)  # "the one who answers" counts nothing
+    lower = text.lower()
+    for pattern, repl, when in _BEFORE:
+        if not when or any(w in lower for w in when):
+            text = pattern.sub(repl, text)
     text = alpha2digit(text, "en", threshold=0)
-    text = _SMALL_RE.sub(lambda m: str(_SMALL[m.group(1).lower()]), text)
-    text = re.sub(r"\ba (\d)", r"\1", text)  # "a 120 credits" (from "a hundred and twenty")
-    text = re.sub(r"\b(?:an|a|1) (hour|day|week|year) and a half\b", r"1.5 \1s", text, flags=re.I)
-    text = re.sub(r"\b(\d+) (hours?|days?|weeks?|years?) and a half\b", r"\1.5 \2", text)
-    text = re.sub(r"\b(\d+) and a half\b", r"\1.5", text)
-    text = re.sub(r"\btwice\b", "2 times", text, flags=re.I)
-    text = re.sub(r"\bthrice\b", "3 times", text, flags=re.I)
-    text = re.sub(
-        r"\bonce (?=(?:a|an|per|every|each) (?:day|week|month|year|night)\b)",
-        "1 times ",
-        text,
-        flags=re.I,
-    )
-    text = re.sub(r"\b(?:3|three) quarters of an? hour\b", "45 minutes", text, flags=re.I)
-    text = re.sub(r"\b(?:a|1|one) quarter of an? hour\b", "15 minutes", text, flags=re.I)
-    text = re.sub(
-        r"\bhalf an? (hour|day)\b",
-        lambda m: "30 minutes" if m.group(1) == "hour" else "12 hours",
-        text,
-        flags=re.I,
-    )
-    text = re.sub(
-        r"\b(for|within|in|after|about|over|than|under|takes?|lasts?|of|^)\s*(?:an|a|one) "
-        r"(hour|day|week|month|year|night)\b",
-        r"\1 1 \2",
-        text,
-        flags=re.I,
-    )
-    text = re.sub(r"\b(?:an|a|one) (hour|day|week|month|year)(?= or \d)", r"1 \1", text)
-    text = re.sub(r"\bhalf past (\d{1,2})\b", r"\1:30", text, flags=re.I)
-    text = re.sub(
-        r"\b([1-5]?\d) past (1[0-2]|[1-9])\b",
-        lambda m: f"{m.group(2)}:{int(m.group(1)):02d}",
-        text,
-        flags=re.I,
-    )  # "ten past eight"
-    text = re.sub(r"\b(?:a )?quarter past (\d{1,2})\b", r"\1:15", text, flags=re.I)
-    text = re.sub(
-        r"\b(?:a )?quarter to (\d{1,2})\b",
-        lambda m: f"{(int(m.group(1)) - 1) % 12 or 12}:45",
-        text,
-        flags=re.I,
-    )
+    lower = text.lower()
+    for pattern, repl, when in _AFTER:
+        if not when or any(w in lower for w in when):
+            text = pattern.sub(repl, text)
     return text
 
 
@@ -426,10 +444,13 @@ def values_in(text: str, today: date | None = None) -> tuple[Value, ...]:
     """
     text = normalise(text)
     found = _Found()
-    _money(text, found)
-    _dates(text, found, today)
-    _times(text, found)
-    _quantities(text, found)
+    digits = any(ch.isdigit() for ch in text)
+    if digits:  # no digit (after number words became digits): only words can state a value
+        _money(text, found)
+    _dates(text, found, today, digits)
+    _times(text, found, digits)
+    if digits:
+        _quantities(text, found)
     return tuple(sorted(found.values, key=lambda v: v.start))
 
 
@@ -475,8 +496,16 @@ def _mass_context(text: str) -> bool:
     return bool(re.search(r"\b(kg|kilos?|weighs?|heavy|weight|lbs?)\b", text, re.I))
 
 
-def _dates(text: str, found: _Found, today: date | None) -> None:
-    for kind, pattern in _DATE_RES:
+def _dates(text: str, found: _Found, today: date | None, digits: bool = True) -> None:
+    lower = text.lower()
+    months = digits and any(name in lower for name in _MONTH_WORDS)
+    for kind, pattern in _DATE_RES if digits else ():
+        if (kind == "iso" and "-" not in text) or (
+            kind == "numeric" and "/" not in text and ("." not in text)
+        ):
+            continue
+        if kind in ("month_day", "day_month") and not months:
+            continue
         for m in pattern.finditer(text):
             if not found.free(*m.span()):
                 continue
@@ -615,7 +644,7 @@ def _date_value(
     return Value("date", text, dates=options, weekday=weekday, start=start, end=end)
 
 
-def _times(text: str, found: _Found) -> None:
+def _times(text: str, found: _Found, digits: bool = True) -> None:
     for m in _NOON.finditer(text):
         if found.free(*m.span()):
             minutes = 0.0 if m.group(1).lower() == "midnight" else 720.0
@@ -630,7 +659,7 @@ def _times(text: str, found: _Found) -> None:
                     end=m.end(),
                 )
             )
-    for index, pattern in enumerate(_TIME_RES):
+    for index, pattern in enumerate(_TIME_RES if digits else ()):
         for m in pattern.finditer(text):
             if not found.free(*m.span()):
                 continue
