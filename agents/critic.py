@@ -1,8 +1,8 @@
 """The critic: scores a finished dialogue against the rubric and decides accept / revise / reject.
 
-The model's judgment is combined with deterministic checks (agents.checks): a check that
-fires caps the score of the criterion it concerns, and any error-level finding forbids
-acceptance, so a weak or flattering critic model cannot wave a contradiction through.
+The model's judgment is combined with deterministic checks (agents.checks): a contradiction
+caps the score of the criterion it concerns and forbids acceptance, so a weak or flattering
+critic model cannot wave it through; an unsupported value only lowers the score a little.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from agents.state import CheckFinding, Decision, Finding, SampleState, Verdict, 
 from agents.structured import ask_structured
 
 Score = Literal[1, 2, 3, 4, 5]
+UNSUPPORTED_PENALTY = 0.25  # overall score lost per unsupported value (evidence, not a block)
+UNSUPPORTED_MAX = 0.5
 
 
 @lru_cache(maxsize=256)
@@ -131,22 +133,32 @@ def findings_text(findings: list[Finding]) -> str:
 def combine(
     report: BaseModel, findings: list[CheckFinding], rubric: list[Criterion], threshold: float
 ) -> Verdict:
-    """Merge the model's report with the deterministic findings into the final verdict."""
+    """Merge the model's report with the deterministic findings into the final verdict.
+
+    Contradictions (error findings) cap the score of their criterion and block acceptance.
+    Unsupported values (warning findings) are evidence: each lowers the overall score by
+    `UNSUPPORTED_PENALTY` (at most `UNSUPPORTED_MAX` in all), never below the threshold when
+    the score was above it, so they never block on their own.
+    """
     model_scores = {c.name: int(getattr(report.scores, c.name)) for c in rubric}
     names = {c.name for c in rubric}
     scores = dict(model_scores)
-    for criterion in {f.criterion if f.criterion in names else "faithfulness" for f in findings}:
+    blocking = [f for f in findings if f.severity == "error"]
+    for criterion in {f.criterion if f.criterion in names else "faithfulness" for f in blocking}:
         if criterion not in scores:
             continue
         hits = sum(
             1
-            for f in findings
+            for f in blocking
             if (f.criterion if f.criterion in names else "faithfulness") == criterion
         )
         scores[criterion] = min(scores[criterion], max(1, 3 - hits))
     total_weight = sum(c.weight for c in rubric)
     overall = round(sum(scores[c.name] * c.weight for c in rubric) / total_weight, 3)
-    blocking = any(f.severity == "error" for f in findings)
+    unsupported = sum(1 for f in findings if f.severity != "error")
+    if unsupported:
+        lowered = overall - min(UNSUPPORTED_MAX, UNSUPPORTED_PENALTY * unsupported)
+        overall = round(max(lowered, threshold) if overall >= threshold else max(1.0, lowered), 3)
     decision: Decision = "accept" if overall >= threshold and not blocking else "revise"
     flagged = (
         sorted({*report.flagged_turns, *(f.turn for f in findings if f.turn >= 0)})
@@ -192,7 +204,8 @@ class Critic(Role):
             personas=state["personas"],
             conditions=state.get("conditions"),
         )
-        # Error and warning findings of other roles count like failed checks; info is context.
+        # Other roles' errors block like contradictions, their warnings are evidence like
+        # unsupported values; info findings are context only.
         findings += [f.as_check() for f in current_findings(state) if f.severity != "info"]
         verdict = combine(report, findings, ctx.rubric, ctx.threshold)
         if verdict.decision != "accept" and state.get("revisions", 0) >= state["max_revisions"]:

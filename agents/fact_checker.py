@@ -10,66 +10,60 @@ that carry no number.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.base import Role, register
-from agents.checks import _known_values, mentions
 from agents.context import RunContext, all_facts_of
 from agents.critic import transcript
+from agents.grounding import (
+    Grounding,
+    align,
+    check_polarity,
+    check_sentence,
+    grounding,
+    is_question,
+    same,
+    sentences,
+    stems,
+)
 from agents.state import SampleState
-
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+")
-_WORD = re.compile(r"[a-z0-9']+")
-_STOP_WORDS = """
-the a an and or but if of to in on at by for with from is are was were be been being it its
-this that these those there here you your we our they their he she his her i me my mine
-will would can could should shall may might must do does did have has had not no yes so
-just also very about what when where which who how all any some more most than then as
-get got up out into over please thanks thank okay ok right well sure let
-"""
-_STOP = frozenset(_STOP_WORDS.split())
+from agents.values import Value, values_in
 
 Status = Literal["supported", "contradicted", "unsupported"]
 
 
-def content_words(text: str) -> set[str]:
-    """The words that carry meaning: no stop words, nothing shorter than three letters."""
-    return {w for w in _WORD.findall(text.lower()) if len(w) >= 3 and w not in _STOP}
-
-
 def claims_of(text: str) -> list[str]:
     """The statements in a turn; questions ask, they do not claim."""
-    return [s.strip() for s in _SENTENCE.split(text) if s.strip() and not s.strip().endswith("?")]
-
-
-def _overlap(claim: str, fact: str) -> float:
-    words = content_words(claim)
-    return len(words & content_words(fact)) / len(words) if words else 0.0
+    return [s for s in sentences(text) if not is_question(s)]
 
 
 def judge_claim(
-    claim: str, facts: Sequence[str], known: set[str], min_overlap: float
+    claim: str, ground: Grounding, context: str, said: dict[str, list[Value]], min_overlap: float
 ) -> tuple[Status, str] | None:
-    """(status, evidence fact) for one claim, or None when it states nothing checkable."""
-    stated = mentions(claim)
-    ranked = sorted(facts, key=lambda f: _overlap(claim, f), reverse=True)
-    if stated:
-        unknown = [m for m in stated if not ({m.value, *m.alternatives, f"n:{m.value}"} & known)]
-        if not unknown:
-            values = {m.value for m in stated}
-            stating = [f for f in ranked if values & {m.value for m in mentions(f)}]
-            return "supported", (stating or ranked or [""])[0]
-        kinds = {m.kind for m in unknown}
-        rivals = [f for f in ranked if kinds & {m.kind for m in mentions(f)}]
-        if rivals and _overlap(claim, rivals[0]) > 0:
-            return "contradicted", rivals[0]
+    """(status, evidence fact) for one claim, or None when it states nothing checkable.
+
+    The same alignment and comparison as the critic's checks (agents.grounding): a claim
+    is contradicted when one of its values conflicts with the fact it speaks about, or it
+    asserts the opposite of a negated fact; unsupported when a value has no counterpart.
+    """
+    if clause := check_polarity(claim, ground):
+        return "contradicted", clause.fact
+    results = check_sentence(claim, context, ground, said)
+    if contradiction := next((r for r in results if r.contradiction and r.clause), None):
+        return "contradicted", contradiction.clause.fact  # type: ignore[union-attr]
+    if results:
         return "unsupported", ""
-    if ranked and _overlap(claim, ranked[0]) >= min_overlap and len(content_words(claim)) >= 2:
-        return "supported", ranked[0]
+    stated = values_in(claim, ground.today)
+    stating = [c for c in ground.clauses if any(same(v, w) for v in stated for w in c.values)]
+    if stated:
+        return "supported", (stating[0].fact if stating else "")
+    own = stems(claim)
+    plain = [c for c in ground.clauses if not c.is_reference]
+    clause, score = align(own, frozenset(), plain)
+    if clause is not None and len(own) >= 2 and score / len(own) >= min_overlap:
+        return "supported", clause.fact
     return None
 
 
@@ -126,16 +120,18 @@ class FactChecker(Role):
 
     async def __call__(self, state: SampleState, ctx: RunContext) -> dict[str, Any]:
         options: FactCheckerOptions = self.options
-        facts = all_facts_of(state, ctx)
-        known = _known_values(
-            [*facts, *(f"{k} {v}" for k, v in (state.get("conditions") or {}).items())]
-        )
+        facts = all_facts_of(state, ctx)  # this sample's (a seed record's), else the run's
+        conditions = [f"{k} {v}" for k, v in (state.get("conditions") or {}).items()]
+        ground = grounding(tuple(facts), tuple(conditions))
         found: list[dict[str, Any]] = []
+        said: dict[str, list[Value]] = {}
+        previous = ""
         for index, turn in enumerate(state.get("turns") or []):
             for claim in claims_of(turn["text"]):
-                judged = judge_claim(claim, facts, known, options.min_overlap)
+                judged = judge_claim(claim, ground, previous, said, options.min_overlap)
                 if judged is not None:
                     found.append(self._result(state, index, claim, *judged, options))
+            previous = turn["text"]
         if options.use_model and facts:
             found += await self._model_claims(state, ctx, facts, found, options)
         return {"findings": found}

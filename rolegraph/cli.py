@@ -305,6 +305,43 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_judge(args: argparse.Namespace) -> int:
+    """The gate over existing dialogues (rolegraph.run.judge); figures when rows are labelled."""
+    from rolegraph.outputs.confusion import format_stats
+    from rolegraph.run.judge import JudgeOptions, judge_file
+    from rolegraph.scenario.modelspec import spec_problem
+    from rolegraph.scenario.schema import Scenario
+
+    scenario = Scenario.from_file(args.scenario)
+    if args.model and (problem := spec_problem(args.model)):
+        raise UsageError(f"--model: {problem}")
+    options = JudgeOptions(
+        out=Path(args.out) if args.out else None,
+        concurrency=args.concurrency,
+        model=args.model,
+        base_url=args.base_url,
+        resume=args.resume,
+    )
+    summary = asyncio.run(judge_file(Path(args.file), scenario, options))
+    c = summary.counts
+    if args.json:
+        body = {
+            "run_dir": str(summary.out_dir),
+            "rows": summary.rows,
+            **{k: c[k] for k in ("accepted", "rejected", "failed")},
+            "metrics": summary.stats.as_dict() if summary.stats else None,
+        }
+        sys.stdout.write(json.dumps(body, indent=2) + "\n")
+    else:
+        print(
+            f"judged {summary.rows} rows: {c['accepted']} accepted, {c['rejected']} rejected, "
+            f"{c['failed']} failed; verdicts in {summary.out_dir}"
+        )
+        if summary.stats:
+            print(format_stats(summary.stats))
+    return 1 if c["failed"] and c["failed"] >= summary.rows else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rolegraph",
@@ -503,6 +540,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the novelty sample (default 0)")
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser(
+        "judge", help="run the gate over existing dialogues; measure it when they are labelled"
+    )
+    p.add_argument("file", help="JSONL: one dialogue a line ('turns' or 'messages')")
+    p.add_argument("--scenario", required=True, help="the scenario whose gate judges them")
+    p.add_argument("--out", help="run directory (default: runs/NAME-judge-TIMESTAMP)")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--concurrency", type=int, help="rows judged at once (default: run.concurrency)")
+    p.add_argument(
+        "--model",
+        default=os.environ.get("ROLEGRAPH_MODEL") or None,
+        help="model spec for every review role, as for run (scripted: the checks alone decide)",
+    )
+    p.add_argument("--base-url", default=os.environ.get("OPENAI_BASE_URL") or None)
+    p.add_argument("--resume", action="store_true", help="continue an interrupted judge run")
+    p.set_defaults(func=_cmd_judge)
     return parser
 
 

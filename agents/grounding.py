@@ -1,0 +1,642 @@
+"""Claims aligned to the grounding fact they speak about, and compared value by value.
+
+Two kinds of finding come out, kept apart:
+- a **contradiction**: a sentence aligned to a fact (it shares the fact's words, or the
+  question it answers does) states a value of the same kind that differs from the fact's
+  and from every other value the grounding gives or derives; or it asserts the opposite of
+  a fact that carries a negation or a limit ("no fee" → "a fee applies"). It blocks.
+- an **unsupported** value: nothing in the grounding says it, and no fact about the same
+  thing says otherwise ("20 minutes on hold", "the 3rd floor"). It is evidence, not a block.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from itertools import combinations
+
+from agents.values import (
+    _MONTHS,
+    _UNIT_TABLE,
+    DERIVE_CUES,
+    WEEKDAYS,
+    Value,
+    normalise,
+    reference_date,
+    values_in,
+)
+
+_SENTENCE = re.compile(
+    r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bMx\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bNo\.)"
+    r"(?<!\bProf\.)(?<!\bapprox\.)(?<=[.!?;])\s+|\s+(?=\()|(?<=\))\s+"
+)
+_CLAUSE = re.compile(r";\s*|,?\s+\bbut\b\s+|,?\s+\bwhile\b\s+|,?\s+\balthough\b\s+", re.I)
+_SENTENCE_CLAUSE = re.compile(
+    r";\s*|,?\s+\b(?:but|while|although|whereas)\b\s+|,\s+and\s+|,\s+so\s+|"
+    r",\s+(?=(?:no|not|without|never)\b)",
+    re.I,
+)
+_LIMIT_FACT = re.compile(
+    r"\b(only|at most|up to|maximum|no more than|unless|except|within)\b", re.I
+)
+_LIMITS = re.compile(
+    r"\b(up to|at most|maximum|max|no more than|as long as|provided|must|have to|need to|"
+    r"required|only)\b",
+    re.I,
+)
+_WORD = re.compile(r"[a-z]+")
+_STOP = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "you",
+        "your",
+        "we",
+        "our",
+        "they",
+        "their",
+        "he",
+        "she",
+        "his",
+        "her",
+        "i",
+        "me",
+        "my",
+        "mine",
+        "him",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "not",
+        "no",
+        "yes",
+        "so",
+        "just",
+        "also",
+        "very",
+        "about",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "how",
+        "all",
+        "any",
+        "some",
+        "more",
+        "most",
+        "than",
+        "then",
+        "as",
+        "get",
+        "got",
+        "up",
+        "out",
+        "into",
+        "over",
+        "please",
+        "thanks",
+        "thank",
+        "okay",
+        "ok",
+        "right",
+        "well",
+        "sure",
+        "let",
+        "once",
+        "still",
+        "even",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "first",
+        "next",
+        "last",
+        "per",
+        "each",
+        "every",
+        "hi",
+        "hello",
+        "oh",
+        "great",
+        "good",
+        "fine",
+        "nice",
+        "yeah",
+        "yep",
+        "exactly",
+        "indeed",
+        "really",
+        "now",
+        "soon",
+        "just",
+        "like",
+        "am",
+        "pm",
+        "today",
+        "tomorrow",
+        "yesterday",
+        "tonight",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "week",
+        "weekend",
+        "cannot",
+        "can't",
+        "won't",
+        "don't",
+        "doesn't",
+        "isn't",
+        "aren't",
+        "never",
+        "none",
+        "nothing",
+        "without",
+    ]
+)
+_SYNONYMS = {
+    "price": "cost",
+    "fee": "cost",
+    "fees": "cost",
+    "charg": "cost",
+    "pay": "cost",
+    "paid": "cost",
+    "costs": "cost",
+    "leave": "depar",
+    "leaves": "depar",
+    "takes": "take",
+    "taken": "take",
+    "opens": "open",
+    "close": "clos",
+    "closes": "clos",
+    "closed": "clos",
+    "shut": "clos",
+    "fix": "repai",
+    "fixed": "repai",
+    "resto": "repai",
+    "mend": "repai",
+}
+_UNIT_WORDS = frozenset(w for name in _UNIT_TABLE for w in name.split()) - {"second", "pound"}
+_NEGATION = re.compile(
+    r"\b(no|not|never|none|nobody|nothing|cannot|without|avoid|only|unless|except|free|waived|"
+    r"blocked|unavailable|impossible|prohibited|forbidden|neither|nor|refuse[sd]?|can't|won't|"
+    r"don't|doesn't|didn't|isn't|aren't|wasn't|weren't|shouldn't|mustn't|couldn't|wouldn't|"
+    r"\w+n't)\b",
+    re.I,
+)
+_ASSERTS = re.compile(  # what a sentence that grants the opposite of a negated fact says
+    r"\b(can|may|allowed|accepted|fine|ok|okay|applies|apply|charged|welcome|possible|"
+    r"available|sure|yes|will|get|gets|included|permitted|no problem)\b",
+    re.I,
+)
+_DOUBLE = re.compile(
+    r"\b(?:not|no longer|never|\w+n't)\s+(?:\w+\s+)?(?:free|waived|unavailable|impossible|"
+    r"blocked|prohibited|forbidden)\b",
+    re.I,
+)
+_IDIOMS = re.compile(
+    r"\b(no problem|no worries|no rush|not a problem|not at all|no doubt|no need to worry|"
+    r"not sure|nothing else|no, thanks?|no thank you|not yet|why not)\b",
+    re.I,
+)
+
+
+def stems(text: str) -> frozenset[str]:
+    """The words that say what a sentence is about, reduced to comparable stems."""
+    out = set()
+    for word in _WORD.findall(text.lower()):
+        if len(word) < 3 or word in _STOP or word in _UNIT_WORDS or word in _MONTHS:
+            continue
+        if word in WEEKDAYS or word.rstrip("s") in WEEKDAYS:
+            continue
+        word = _SYNONYMS.get(word, word)
+        if word.endswith("ies") and len(word) > 4:
+            word = word[:-3] + "y"
+        elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+            word = word[:-1]
+        word = _SYNONYMS.get(word[:5], word[:5])
+        out.add(word)
+    return frozenset(out)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a turn."""
+    return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
+
+
+def is_question(sentence: str) -> bool:
+    return sentence.rstrip().endswith("?")
+
+
+def negative(text: str) -> bool:
+    """True when the text negates or limits what it says ("no fee", "only within 30 days")."""
+    text = _IDIOMS.sub(" ", text.replace("\u2019", "'"))
+    text = _DOUBLE.sub(" ", text)  # "not free" is a double negative: it costs something
+    return bool(_NEGATION.search(text))
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause of a grounding fact: its words, its values and its polarity."""
+
+    fact: str
+    text: str
+    stems: frozenset[str]
+    values: tuple[Value, ...]
+    negative: bool
+    is_reference: bool  # "Today is ..." sets the date; no claim aligns to it
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """Everything the checks compare a dialogue with, parsed once per set of sources."""
+
+    today: date | None
+    clauses: tuple[Clause, ...]
+    pool: dict[str, tuple[Value, ...]]  # every stated value by class, any source
+    derived: dict[str, tuple[Value, ...]]  # values a sentence may derive ("so 2,400 euros")
+    reference: tuple[Value, ...] = ()  # what "Today is ..." states
+
+
+@lru_cache(maxsize=256)
+def grounding(facts: tuple[str, ...], others: tuple[str, ...] = ()) -> Grounding:
+    """Parse the facts (aligned to) and the other sources (personas, conditions: supporting)."""
+    today = reference_date(facts)
+    clauses = []
+    for fact in facts:
+        reference = bool(re.search(r"\btoday is\b|\bthe date is\b", fact, re.I))
+        for part in _CLAUSE.split(fact):
+            if part.strip():
+                clauses.append(
+                    Clause(
+                        fact=fact,
+                        text=part,
+                        stems=stems(part),
+                        values=values_in(part, today),
+                        negative=negative(part),
+                        is_reference=reference,
+                    )
+                )
+    pool: dict[str, list[Value]] = {}
+    # today's date supports a sentence only when no dated fact is at stake (see reference)
+    stated = [v for c in clauses if not c.is_reference for v in c.values]
+    for value in (*stated, *(v for text in others for v in values_in(text, today))):
+        pool.setdefault(value.cls, []).append(value)
+    reference = tuple(v for c in clauses if c.is_reference for v in c.values)
+    return Grounding(
+        today=today,
+        clauses=tuple(clauses),
+        pool={k: tuple(v) for k, v in pool.items()},
+        derived=_derive(pool, today),
+        reference=reference,
+    )
+
+
+def _derive(pool: dict[str, list[Value]], today: date | None) -> dict[str, tuple[Value, ...]]:
+    """Values one step of arithmetic away: 2 × €1,200, 18:45 − 30 minutes, today + 5 working days."""
+    numbers = sorted(
+        {
+            v.number
+            for values in pool.values()
+            for v in values
+            if v.number is not None and 1 < v.number <= 1000
+        }
+    )
+    out: dict[str, list[Value]] = {}
+    for value in pool.get("money", ()):
+        amount = value.amounts[0]
+        for n in numbers:
+            out.setdefault("money", []).append(_with(value, amount * n))
+        for other in pool.get("money", ()):
+            if other is not value and other.unit == value.unit:
+                out["money"] += [_with(value, amount + other.amounts[0])]
+                out["money"] += [_with(value, abs(amount - other.amounts[0]))]
+    count_classes = [cls for cls in pool if cls.startswith("count:")]
+    for x, y in combinations(numbers, 2):
+        for cls in count_classes:  # "1 capsule 3 times a day for 7 days": 21 capsules
+            out.setdefault(cls, []).append(Value(cls, f"{x:g} x {y:g}", (x * y,)))
+    durations = [v.amounts[0] / 60 for v in pool.get("q:duration", ()) if v.amounts[0] <= 6 * 3600]
+    for value in pool.get("time", ()):
+        for minutes in durations:
+            for sign in (1, -1):
+                shifted = tuple((t + sign * minutes) % 1440 for t in value.amounts)
+                out.setdefault("time", []).append(Value("time", value.text, shifted))
+    if today is not None:
+        shifts = [round(v.amounts[0] / 86400) for v in pool.get("q:duration", ())]
+        shifts = [d for d in shifts if 0 < d <= 366]
+        days = [today + timedelta(days=d) for d in shifts]
+        days += [_add_workdays(today, int(v.number or 0)) for v in pool.get("q:workdays", ())]
+        for day in days:
+            out.setdefault("date", []).append(
+                Value(
+                    "date", str(day), dates=((day.year, day.month, day.day),), weekday=day.weekday()
+                )
+            )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _with(value: Value, amount: float) -> Value:
+    return Value(value.cls, value.text, (amount,), unit=value.unit, per=value.per)
+
+
+def _add_workdays(start: date, n: int) -> date:
+    day = start
+    while n > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
+def same(a: Value, b: Value) -> bool:
+    """True when two values of one class say the same thing (within rounding or a hedge)."""
+    if a.cls != b.cls:
+        return False
+    if a.cls == "date":
+        return _same_date(a, b)
+    if a.cls == "time":
+        slack = 15 if (a.approx or b.approx) else 0
+        return any(
+            min(abs(x - y), 1440 - abs(x - y)) <= slack for x in a.amounts for y in b.amounts
+        )
+    if a.cls == "money" and a.unit and b.unit and a.unit != b.unit:
+        return False
+    for x in a.amounts:
+        for y in b.amounts:
+            if a.per and b.per:
+                x, y = x / a.per, y / b.per
+            if _close(x, y, a.approx or b.approx):
+                return True
+    return False
+
+
+def _close(x: float, y: float, approx: bool) -> bool:
+    if x == y:
+        return True
+    scale = max(abs(x), abs(y))
+    if abs(x - y) <= scale * (0.15 if approx else 0.015):
+        return True
+    # a round figure for a precise one ("€12" for €12.40): within 4% and half a unit
+    return x == round(x) and abs(x - y) < 0.5 and abs(x - y) <= scale * 0.04
+
+
+def _same_date(a: Value, b: Value) -> bool:
+    if not a.dates or not b.dates:
+        wa, wb = a.weekday, b.weekday
+        if wa is None:
+            wa = _weekday(a)
+        if wb is None:
+            wb = _weekday(b)
+        return wa is None or wb is None or wa == wb
+    for x in a.dates:
+        for y in b.dates:
+            if all(p is None or q is None or p == q for p, q in zip(x, y, strict=True)):
+                return True
+    return False
+
+
+def _weekday(v: Value) -> int | None:
+    for y, m, d in v.dates:
+        if y and m and d:
+            try:
+                return date(y, m, d).weekday()
+            except ValueError:
+                return None
+    return None
+
+
+@dataclass(frozen=True)
+class ValueFinding:
+    """A value in a sentence that the grounding contradicts, or does not support."""
+
+    contradiction: bool
+    value: Value
+    clause: Clause | None  # the fact clause it was aligned to (contradictions)
+    sentence: str
+
+
+def align(
+    sentence_stems: frozenset[str],
+    context_stems: frozenset[str],
+    clauses: tuple[Clause, ...] | list[Clause],
+    prefer: frozenset[str] = frozenset(),
+) -> tuple[Clause | None, float]:
+    """The clause a sentence speaks about and its score: shared stems, the context's count half.
+
+    Among clauses the sentence aligns with, `prefer` (the words around the value) chooses:
+    "approved on the 14th, and Ravi inspected on the 9th" puts the 9th with the inspection.
+    """
+    best, best_key = None, (0.0, 0.0)
+    for clause in clauses:
+        score = len(sentence_stems & clause.stems) + 0.5 * len(
+            (context_stems - sentence_stems) & clause.stems
+        )
+        key = (float(len(prefer & clause.stems)) + (0.5 if score >= 1 else 0.0), score)
+        if score > 0 and key > best_key:
+            best, best_key = clause, key
+    return best, best_key[1]
+
+
+_REPORTED = re.compile(
+    r"\b(said|says|told me|tells me|heard|i thought|i was told|supposedly|apparently|i read|"
+    r"rumou?r|claimed|claims)\b",
+    re.I,
+)
+_DENIED = re.compile(
+    r"(?:\bnot|\brather than|\binstead of|\bisn't|\bwasn't)\s*(?:the|on|at|by)?\s*$", re.I
+)
+
+
+def check_sentence(
+    sentence: str,
+    context: str,
+    ground: Grounding,
+    said: dict[str, list[Value]],
+) -> list[ValueFinding]:
+    """Compare every value of one sentence with the grounding; `said` holds values already
+    established earlier in the dialogue (supported or derived), and grows."""
+    if is_question(sentence) or _REPORTED.search(sentence):
+        return []  # a question asks; "my neighbour said the 13th" reports, it does not claim
+    found = []
+    text = normalise(sentence)
+    own = stems(text)
+    ctx = stems(context)
+    derives = bool(DERIVE_CUES.search(sentence))
+    values = values_in(sentence, ground.today)
+    numbers = [v.number for v in values if v.number]
+    for value in values:
+        if value.cls == "q:bare" and not _has_bare_counterpart(ground):
+            continue
+        if _DENIED.search(text[max(0, value.start - 16) : value.start]):
+            continue  # "not the 13th": the value is ruled out, not stated
+        pool = ground.pool.get(value.cls, ())
+        if any(same(value, g) for g in pool) or any(
+            same(value, g) for g in said.get(value.cls, ())
+        ):
+            said.setdefault(value.cls, []).append(value)
+            continue
+        if derives and _derived(value, ground, numbers):
+            said.setdefault(value.cls, []).append(value)
+            continue
+        candidates = [
+            c
+            for c in ground.clauses
+            if not c.is_reference and any(v.cls == value.cls for v in c.values)
+        ]
+        if not candidates and value.cls.startswith("q:") and value.number is not None:
+            # "2.5 ml" where a fact says "2.5 mg": the same amount in a unit of another kind
+            candidates = [
+                c
+                for c in ground.clauses
+                if not c.is_reference
+                and any(v.cls.startswith("q:") and v.number == value.number for v in c.values)
+            ]
+        segment = stems(_segment(text, value))
+        clause, score = align(own, ctx, candidates, prefer=segment)
+        # a bare answer ("From 14 July to 18 July.") speaks about what the question asked
+        aligned = score >= (0.5 if not own else 1.0)
+        anchored = [c for c in candidates if _anchors(c, values, value)]
+        if anchored and (not aligned or clause not in anchored):
+            clause, aligned = anchored[0], True  # "March 4 at 10:30 am": the 10:30 fact
+        if any(same(value, g) for g in ground.reference) and (
+            not aligned or clause is None or not segment & clause.stems
+        ):
+            continue  # today's date, and no dated fact about the same thing
+        found.append(ValueFinding(aligned, value, clause if aligned else None, sentence))
+    return found
+
+
+def _anchors(clause: Clause, values: tuple[Value, ...], value: Value) -> bool:
+    """True when another value of the sentence is one this clause states (values travel together)."""
+    return any(
+        other is not value and other.cls != value.cls and same(other, mine)
+        for other in values
+        for mine in clause.values
+    )
+
+
+_SEGMENT = re.compile(r"[,;:]\s+|\s+(?:and|but|so|then|which|while)\s+", re.I)
+
+
+def _segment(text: str, value: Value) -> str:
+    """The part of a sentence a value sits in ("..., and Ravi inspected on the 9th")."""
+    cuts = [0, *(m.end() for m in _SEGMENT.finditer(text) if m.end() <= value.start)]
+    start = max(cuts)
+    after = [m.start() for m in _SEGMENT.finditer(text) if m.start() >= value.end]
+    return text[start : min(after) if after else len(text)]
+
+
+def _derived(value: Value, ground: Grounding, numbers: list[float]) -> bool:
+    """One step of arithmetic from the grounding, or from a number the sentence itself gives."""
+    if any(same(value, g) for g in ground.derived.get(value.cls, ())):
+        return True
+    for n in numbers:
+        if n and n != value.number and n > 1:
+            scaled = Value(
+                value.cls,
+                value.text,
+                tuple(a / n for a in value.amounts),
+                unit=value.unit,
+                per=value.per,
+                approx=value.approx,
+            )
+            if any(same(scaled, g) for g in ground.pool.get(value.cls, ())):
+                return True  # "four lengths make 100 m" of a 25 m pool
+    return False
+
+
+def _has_bare_counterpart(ground: Grounding) -> bool:
+    return bool(ground.pool.get("q:bare"))
+
+
+def check_polarity(sentence: str, ground: Grounding) -> Clause | None:
+    """The negated or limited fact a sentence asserts the opposite of, if any."""
+    if is_question(sentence):
+        return None
+    for part in _SENTENCE_CLAUSE.split(sentence):
+        if is_question(part) or negative(part):
+            continue  # it keeps the negation: no opposite asserted
+        if not _ASSERTS.search(part):
+            continue
+        own = stems(part)
+        if len(own) < 2:
+            continue
+        scored = sorted(
+            ((len(own & c.stems), c) for c in ground.clauses if not c.is_reference and c.stems),
+            key=lambda x: -x[0],
+        )
+        if not scored:
+            continue
+        best_score, best = scored[0]
+        if _LIMITS.search(part) and _LIMIT_FACT.search(best.text):
+            continue  # "up to twice a month" restates "at most twice a month"
+        if any(
+            same(v, w)
+            for v in values_in(part, ground.today)
+            for c in ground.clauses
+            if not c.negative
+            for w in c.values
+        ):
+            continue  # its values come from a plain fact: it speaks about that one
+        runner_up = scored[1][0] if len(scored) > 1 else 0
+        if (
+            best.negative
+            and best_score >= 2
+            and best_score >= 0.5 * len(best.stems)
+            and (best_score > runner_up or scored[1][1].negative)
+        ):
+            return best
+    return None

@@ -1,0 +1,347 @@
+"""People as people: who a speaker says they are, whom they name, and whether they stay in role.
+
+- A self-introduction ("this is Mrs. Okafor", "Jamal here", "I'm Albert Novak") is read with
+  titles, first names only and surnames: it must fit the speaker's own persona. Claiming the
+  other speaker's name is a role swap; a different name is a contradiction.
+- A person named with a title or a role word ("Dr. Anika Patel", "technician Greta Olsen")
+  must be someone the grounding knows. Half a known name with a different other half is a
+  contradiction; a stranger named where a fact names someone else for the same thing is too;
+  any other stranger is unsupported.
+- Persona breaks in their common forms ("I'm just a chatbot", "Here is the pharmacist's
+  reply:", "I'm only playing the landlord") and role flips in plain prose ("As the
+  receptionist, I can book you in" said by the patient).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+TITLES = {"mr", "mrs", "ms", "mx", "miss", "dr", "doctor", "prof", "professor", "sir", "dame"}
+_TITLE_RE = r"(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Professor|Sir|Dame)\.?"
+_NAME_RE = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
+_FULL = rf"(?:{_TITLE_RE}\s+)?{_NAME_RE}(?:\s+{_NAME_RE})?"
+_INTRO = [
+    re.compile(
+        rf"(?:\b(?i:my name is|i am|i'm|this is|it's|call me|you're speaking with|"
+        rf"you are speaking with))\s+({_FULL})(?!'s)\b"
+    ),
+    re.compile(rf"(?:^|[.!?,]\s*|\b(?i:hi|hello|hey)\b,?\s+)({_FULL}),?\s+(?i:speaking|here)\b"),
+]
+_ROLE_WORDS = (
+    "technician|mechanic|pharmacist|advisor|adviser|agent|receptionist|officer|colleague|"
+    "manager|supervisor|nurse|engineer|specialist|driver|courier|named|called|doctor|"
+    "landlord|owner|teacher|tutor|consultant|representative|clerk|coordinator|dispatcher|"
+    "inspector|surveyor|assistant"
+)
+_NAMED = re.compile(
+    rf"(?:\b({_TITLE_RE})\s+({_NAME_RE}(?:\s+{_NAME_RE})?)|"
+    rf"\b(?i:{_ROLE_WORDS})\s+(?:{_TITLE_RE}\s+)?({_NAME_RE}(?:\s+{_NAME_RE})?))\b"
+    r"(?!\s+(?i:of|at|street|road)\b)"
+)
+_ADDRESS = re.compile(
+    rf"\b(?i:hi|hello|hey|dear|thanks|thank you|sorry|yes|okay|ok|good morning|good afternoon)"
+    rf",?\s+({_TITLE_RE})\s+({_NAME_RE})\b"
+)
+_NOT_NAMES = {
+    "sorry",
+    "happy",
+    "glad",
+    "here",
+    "not",
+    "so",
+    "very",
+    "just",
+    "afraid",
+    "calling",
+    "looking",
+    "sure",
+    "fine",
+    "okay",
+    "good",
+    "great",
+    "really",
+    "still",
+    "also",
+    "trying",
+    "going",
+    "able",
+    "new",
+    "ready",
+    "back",
+    "done",
+    "aware",
+    "thanks",
+    "thank",
+    "hello",
+    "hi",
+    "yes",
+    "no",
+    "well",
+    "please",
+    "only",
+    "speaking",
+    "everyone",
+    "nobody",
+    "someone",
+    "the",
+    "that",
+    "it",
+    "one",
+    "today",
+    "tomorrow",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+}
+_BREAKS = re.compile(
+    r"\b(?:as an ai\b|an ai (?:language )?model|(?:a |the )?(?:large )?language model|"
+    r"i(?:'m| am) (?:just |only |simply |merely )?(?:an? )?(?:ai|a\.i\.|chat ?bot|bot|"
+    r"virtual assistant|ai assistant|computer program|program|machine)\b|"
+    r"as a (?:chat ?bot|virtual assistant)|openai|i cannot role-?play|i can't role-?play|"
+    r"i(?:'m| am) (?:just |only |simply )?(?:playing|pretending|role-?playing)\b|"
+    r"playing the (?:role|part) of|in (?:this|the) role-?play|(?:my|this) character\b|"
+    r"out of character|stay(?:ing)? in character|"
+    r"here(?:'s| is) (?:the |my |a |an )?[\w.' -]{0,40}?(?:reply|response|answer|message|"
+    r"line|turn|dialogue)\s*:|^\s*\((?:note|ooc|narrator|stage)\b)",
+    re.I | re.M,
+)
+_AS_ROLE = r"(?:\bas\s+(?:the|your|a|an)\s+((?:[a-z]+\s+){{0,2}}?)({roles})\s*(?:,|i\b|i'll|i'd|we\b)|\bi(?:'m| am)\s+(?:the|your)\s+((?:[a-z]+\s+){{0,2}}?)({roles})\b(?!\s+(?:said|told|asked|mentioned)))"
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone the grounding knows: the speaker it is (if any) and the parts of their name."""
+
+    speaker: str | None
+    tokens: frozenset[str]  # lower-case name parts, titles left out
+    surname: str
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class PeopleFinding:
+    check: str  # role_swap, contradicted_name, unsupported_name, persona_break
+    message: str
+    evidence: str
+    blocking: bool
+    criterion: str = "persona"
+
+
+def name_tokens(name: str) -> list[str]:
+    """The parts of a name without titles: 'Dr. Amara Osei' -> ['amara', 'osei']."""
+    return [w.strip(".,").lower() for w in name.split() if w.strip(".,").lower() not in TITLES]
+
+
+def known_people(
+    personas: Mapping[str, Mapping[str, Any]], facts: Sequence[str]
+) -> tuple[list[Person], set[str]]:
+    """The persons of the personas and of the facts, and every capitalised word of the facts."""
+    people = []
+    for speaker, persona in personas.items():
+        tokens = name_tokens(str(persona.get("name") or ""))
+        if tokens:
+            people.append(
+                Person(
+                    speaker,
+                    frozenset(tokens),
+                    tokens[-1] if len(tokens) > 1 else "",
+                    str(persona.get("role") or ""),
+                )
+            )
+    words: set[str] = set()
+    for fact in facts:
+        words.update(w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", fact))
+        for m in _NAMED.finditer(fact):
+            tokens = name_tokens(m.group(2) or m.group(3))
+            if tokens and not any(set(tokens) <= p.tokens for p in people):
+                people.append(
+                    Person(None, frozenset(tokens), tokens[-1] if len(tokens) > 1 else "")
+                )
+    return people, words
+
+
+def _fits(tokens: Sequence[str], person: Person) -> bool:
+    return bool(tokens) and set(tokens) <= person.tokens
+
+
+def check_intro(
+    speaker: str, text: str, people: Sequence[Person], fact_words: set[str]
+) -> list[PeopleFinding]:
+    """Self-introductions that do not fit the speaker's persona."""
+    own = next((p for p in people if p.speaker == speaker), None)
+    out = []
+    for pattern in _INTRO:
+        for m in pattern.finditer(text):
+            claimed = m.group(1)
+            tokens = name_tokens(claimed)
+            if not tokens or tokens[0] in _NOT_NAMES:
+                continue
+            titled = claimed.split()[0].rstrip(".").lower() in TITLES
+            if (
+                not titled
+                and len(tokens) == 1
+                and tokens[0] in fact_words
+                and not any(tokens[0] in p.tokens for p in people)
+            ):
+                continue  # "this is Lisbon": a place the facts name, not a person
+            if own is not None and _fits(tokens, own):
+                continue
+            other = next(
+                (p for p in people if p.speaker not in (None, speaker) and _fits(tokens, p)), None
+            )
+            if other is not None:
+                out.append(
+                    PeopleFinding(
+                        "role_swap",
+                        f"{speaker} introduces themself as {claimed}, who is the {other.speaker}",
+                        m.group(0).strip(" ,."),
+                        True,
+                    )
+                )
+            elif own is not None:
+                out.append(
+                    PeopleFinding(
+                        "contradicted_name",
+                        f"{speaker} introduces themself as {claimed}, but their persona is "
+                        f"{' '.join(sorted(own.tokens)).title()}",
+                        m.group(0).strip(" ,."),
+                        True,
+                    )
+                )
+    return out
+
+
+def check_named(
+    speaker: str,
+    text: str,
+    people: Sequence[Person],
+    person_facts: Sequence[tuple[frozenset[str], str]],
+    sentence_stems: frozenset[str],
+) -> list[PeopleFinding]:
+    """People named with a title or role word that the grounding does not know as such."""
+    out = []
+    listener = [p for p in people if p.speaker not in (None, speaker)]
+    for m in _ADDRESS.finditer(text):
+        surname = m.group(2).lower()
+        if (
+            len(listener) == 1
+            and listener[0].surname
+            and not any(surname in p.tokens for p in people)
+        ):
+            out.append(
+                PeopleFinding(
+                    "contradicted_name",
+                    f"{speaker} addresses {m.group(1)} {m.group(2)}, but the other speaker "
+                    f"is {' '.join(sorted(listener[0].tokens)).title()}",
+                    m.group(0),
+                    True,
+                    "faithfulness",
+                )
+            )
+    for m in _NAMED.finditer(text):
+        named = m.group(2) or m.group(3)
+        tokens = name_tokens(named)
+        if not tokens or tokens[0] in _NOT_NAMES:
+            continue
+        if any(_fits(tokens, p) for p in people):
+            continue
+        partial = next((p for p in people if set(tokens) & p.tokens), None)
+        evidence = m.group(0)
+        if partial is not None:
+            known = " ".join(t.title() for t in sorted(partial.tokens))
+            out.append(
+                PeopleFinding(
+                    "contradicted_name",
+                    f"names '{named}', but the grounding knows {known}",
+                    evidence,
+                    True,
+                    "faithfulness",
+                )
+            )
+            continue
+        aligned = [
+            fact for fact_stems, fact in person_facts if len(fact_stems & sentence_stems) >= 1
+        ]
+        out.append(
+            PeopleFinding(
+                "contradicted_name" if aligned else "unsupported_name",
+                f"names '{named}' where the facts name someone else: {aligned[0]}"
+                if aligned
+                else f"names '{named}', who appears in neither the grounding facts nor the personas",
+                evidence,
+                bool(aligned),
+                "faithfulness",
+            )
+        )
+    return out
+
+
+def role_heads(role: str) -> set[str]:
+    """The words a role is called by: 'airline agent' -> {'agent', 'airline agent'}."""
+    role = role.lower().strip()
+    words = role.split()
+    return {role, words[-1]} if words else set()
+
+
+def check_persona(
+    speaker: str, text: str, personas: Mapping[str, Mapping[str, Any]], labels: set[str]
+) -> list[PeopleFinding]:
+    """Stepping out of character, and speaking as the other side."""
+    out = []
+    if hit := _BREAKS.search(text):
+        out.append(
+            PeopleFinding(
+                "persona_break", f"{speaker} steps out of character", hit.group(0).strip(), True
+            )
+        )
+    own_roles = role_heads(str(personas.get(speaker, {}).get("role") or speaker))
+    own_roles |= {speaker.lower()}
+    other_roles = set()
+    for other, persona in personas.items():
+        if other != speaker:
+            other_roles |= role_heads(str(persona.get("role") or other)) | {other.lower()}
+    other_roles -= own_roles
+    if other_roles:
+        roles = "|".join(sorted((re.escape(r) for r in other_roles), key=len, reverse=True))
+        if m := re.search(_AS_ROLE.format(roles=roles), text, re.I):
+            out.append(
+                PeopleFinding(
+                    "role_swap",
+                    f"{speaker} speaks as the {m.group(2) or m.group(4)}",
+                    m.group(0).strip(" ,"),
+                    True,
+                )
+            )
+    own = {speaker.lower(), *name_tokens(str(personas.get(speaker, {}).get("name") or ""))[:1]}
+    for line in text.splitlines():
+        label = line.split(":", 1)[0].strip().lower() if ":" in line else ""
+        if label and label in labels and label not in own:
+            out.append(
+                PeopleFinding(
+                    "role_swap",
+                    f"{speaker} writes a line for '{line.split(':', 1)[0].strip()}'",
+                    line[:120],
+                    True,
+                )
+            )
+            break
+    return out

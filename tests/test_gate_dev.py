@@ -1,0 +1,76 @@
+"""The labelled dev set (bench/data/gate_dev.jsonl) against the gate's targets.
+
+The deterministic layer alone decides here (the critic model's report is a constant
+accept), exactly as `bench/gate.py` measures it; the figures are in bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from agents.checks import check_dialogue
+from agents.context import Criterion
+from agents.critic import combine, report_schema
+
+DEV = Path(__file__).resolve().parent.parent / "bench" / "data" / "gate_dev.jsonl"
+ROWS = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines()]
+RUBRIC = [Criterion(name=n, description=n) for n in ("faithfulness", "persona", "quality")]
+
+
+def refused(row: dict) -> bool:
+    report = report_schema(("faithfulness", "persona", "quality"), len(row["turns"]))(
+        rationale="constant",
+        scores=dict.fromkeys(("faithfulness", "persona", "quality"), 4),
+        evidence=[],
+        flagged_turns=[],
+        overall=4,
+        decision="accept",
+    )
+    findings = check_dialogue(row["turns"], facts=row["facts"], personas=row["personas"])
+    return combine(report, findings, RUBRIC, 3.5).decision != "accept"
+
+
+def test_the_dev_set_is_what_the_issue_asks_for():
+    assert len(ROWS) >= 150
+    assert len({r["domain"] for r in ROWS}) >= 8
+    labels = Counter(r["label"] for r in ROWS)
+    assert labels["faithful"] == labels["unfaithful"]
+    kinds = Counter(r["kind"] for r in ROWS if r["label"] == "unfaithful")
+    assert set(kinds) >= {
+        "numbers",
+        "money",
+        "dates",
+        "times",
+        "names",
+        "units",
+        "persona",
+        "negation",
+        "role",
+    }
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout", "heldout2", "heldout3"])
+def test_the_gate_meets_its_targets_on_each_split(split):
+    rows = [r for r in ROWS if r["split"] == split]
+    faithful = [r for r in rows if r["label"] == "faithful"]
+    defects = [r for r in rows if r["label"] == "unfaithful"]
+    fpr = sum(map(refused, faithful)) / len(faithful)
+    tpr = sum(map(refused, defects)) / len(defects)
+    assert fpr <= 0.05
+    assert (tpr + 1 - fpr) / 2 >= 0.80
+
+
+def test_per_kind_true_positive_rates_on_the_whole_set():
+    caught: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for row in ROWS:
+        if row["label"] == "unfaithful":
+            total[row["kind"]] += 1
+            caught[row["kind"]] += refused(row)
+    for kind in ("numbers", "money", "dates", "times", "names", "units", "persona"):
+        assert caught[kind] / total[kind] >= 0.90, kind
+    assert caught["negation"] / total["negation"] >= 0.60
