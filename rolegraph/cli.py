@@ -171,7 +171,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         model=args.model,
         base_url=args.base_url,
         quiet=args.quiet or args.json,
-        resume=args.resume,
+        resume=args.resume or args.retry_failed,
+        retry_failed=args.retry_failed,
         force=args.force,
         max_failures=args.max_failures,
         max_cost=args.max_cost,
@@ -180,15 +181,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         workers=args.workers,
         ray_address=args.ray_address,
     )
+    terminated = _sigterm_as_ctrl_c()
     try:
         summary = asyncio.run(run_scenario(scenario, options))
     except KeyboardInterrupt:
         print(
-            f"interrupted: finished samples are kept; continue with: rolegraph run {args.scenario} "
-            f"--out {options.out} --resume",
+            f"{'terminated' if terminated else 'interrupted'}: finished samples are kept; "
+            f"continue with: rolegraph run {args.scenario} --out {options.out} --resume",
             file=sys.stderr,
         )
-        return 130
+        return 143 if terminated else 130
     c = summary.counts
     if args.json:
         body = {
@@ -238,6 +240,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"stopped early: {summary.stopped}", file=sys.stderr)
         return 1
     return 0 if c["failed"] < summary.planned else 1
+
+
+def _sigterm_as_ctrl_c() -> list[int]:
+    """SIGTERM (kill, systemd, docker stop) stops a run as Ctrl-C does; the list fills when it came.
+
+    The handler re-raises as SIGINT, which asyncio turns into a cancelled run: the samples
+    in flight stop, the files are flushed, the manifest says "interrupted".
+    """
+    import signal
+
+    came: list[int] = []
+
+    def on_term(signum: int, frame: object) -> None:
+        came.append(signum)
+        signal.raise_signal(signal.SIGINT)
+
+    signal.signal(signal.SIGTERM, on_term)
+    return came
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
@@ -336,6 +356,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--resume", action="store_true", help="continue the run in --out where it stopped"
+    )
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="with --resume (implied): run the failed samples again; their failures stay in "
+        "their history",
     )
     p.add_argument(
         "--force", action="store_true", help="with --resume: continue even if the scenario changed"

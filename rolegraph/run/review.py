@@ -35,6 +35,7 @@ from rich.text import Text
 from rolegraph.curate.filters import Filters
 from rolegraph.errors import UsageError
 from rolegraph.models.specs import CORE_ROLES, build_models, close_models, role_configs
+from rolegraph.run.lock import lock_run_dir
 from rolegraph.run.options import CHECKPOINTS, build_context, model_name
 from rolegraph.run.sample import Trace, sample_runner
 from rolegraph.run.store import STATUS_FILES, RunStore, reconcile_files
@@ -127,6 +128,19 @@ async def review_run(
     """
     if not (run_dir / RunStore.FILE).exists():
         raise UsageError(f"{run_dir}: not a rolegraph run directory (no {RunStore.FILE})")
+    with lock_run_dir(run_dir, "rolegraph review"):  # one writer: never next to a running run
+        return await _review(run_dir, decide, scenario, models, model, base_url, force)
+
+
+async def _review(
+    run_dir: Path,
+    decide: Decide,
+    scenario: Scenario | None,
+    models: dict[str, BaseChatModel] | None,
+    model: str | None,
+    base_url: str | None,
+    force: bool,
+) -> Counter[str]:
     store = RunStore(run_dir)
     try:
         if scenario is None:
