@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -181,7 +182,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         workers=args.workers,
         ray_address=args.ray_address,
     )
-    terminated = _sigterm_as_ctrl_c()
+    terminated, previous = _sigterm_as_ctrl_c()
     try:
         summary = asyncio.run(run_scenario(scenario, options))
     except KeyboardInterrupt:
@@ -191,6 +192,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 143 if terminated else 130
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
     c = summary.counts
     if args.json:
         body = {
@@ -242,22 +248,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if c["failed"] < summary.planned else 1
 
 
-def _sigterm_as_ctrl_c() -> list[int]:
-    """SIGTERM (kill, systemd, docker stop) stops a run as Ctrl-C does; the list fills when it came.
+def _sigterm_as_ctrl_c() -> tuple[list[int], Any]:
+    """SIGTERM (kill, systemd, docker stop) stops a run as Ctrl-C does.
 
     The handler re-raises as SIGINT, which asyncio turns into a cancelled run: the samples
-    in flight stop, the files are flushed, the manifest says "interrupted".
+    in flight stop, the files are flushed, the manifest says "interrupted". Returns the list
+    that fills when SIGTERM came, and the handler to put back (None off the main thread,
+    where Python allows no handlers).
     """
     import signal
+    import threading
 
     came: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        return came, None
 
     def on_term(signum: int, frame: object) -> None:
         came.append(signum)
         signal.raise_signal(signal.SIGINT)
 
-    signal.signal(signal.SIGTERM, on_term)
-    return came
+    return came, signal.signal(signal.SIGTERM, on_term)
 
 
 def _cmd_review(args: argparse.Namespace) -> int:

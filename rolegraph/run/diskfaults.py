@@ -24,6 +24,9 @@ def disk_problem(exc: BaseException, run_dir: Path, resume: str) -> UsageError |
 
     `resume` is the command that continues the run (shown when continuing makes sense).
     """
+    cause = exc.__cause__
+    if not isinstance(exc, OSError | sqlite3.Error) and cause is not None:
+        return disk_problem(cause, run_dir, resume)  # e.g. a checkpoint write that failed
     where = _where(exc, run_dir)
     if isinstance(exc, sqlite3.DatabaseError):
         text = str(exc).lower()
@@ -35,8 +38,9 @@ def disk_problem(exc: BaseException, run_dir: Path, resume: str) -> UsageError |
             return UsageError(damaged_store(run_dir / "run.sqlite", str(exc)))
         if "disk i/o error" in text:
             return UsageError(
-                f"the disk under {where} failed a write (disk I/O error); check the device, "
-                f"then continue with: {resume}"
+                f"a write under {where} failed (disk I/O error: a full disk or a failing "
+                f"device); every finished sample is kept; free some space or check the "
+                f"device, then continue with: {resume}"
             )
         return None
     if isinstance(exc, OSError) and exc.errno is not None:

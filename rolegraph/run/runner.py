@@ -30,6 +30,7 @@ from rolegraph.curate.planner import CoveragePlanner, initial_plans
 from rolegraph.errors import UsageError
 from rolegraph.models.specs import CORE_ROLES, build_models, close_models, describe, role_configs
 from rolegraph.outputs.rundir import LOCK_FILE
+from rolegraph.run.checkpoints import CheckpointWriteError
 from rolegraph.run.diskfaults import disk_problem
 from rolegraph.run.lock import lock_run_dir
 from rolegraph.run.options import (
@@ -189,7 +190,7 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
                 store.close()
         finally:
             lock.release()
-    except (OSError, sqlite3.DatabaseError) as exc:
+    except (OSError, sqlite3.DatabaseError, CheckpointWriteError) as exc:
         problem = disk_problem(exc, out_dir, resume)
         if problem is None:
             raise
