@@ -335,8 +335,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"rolegraph {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # for every command that reads a scenario: the folders its files may come from
+    files = argparse.ArgumentParser(add_help=False)
+    files.add_argument(
+        "--allow-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="let the scenario read files (facts_file, library, seed) from DIR too, not only "
+        "from its own folder (repeatable; also $ROLEGRAPH_ALLOW_PATHS)",
+    )
 
-    p = sub.add_parser("run", help="generate samples from a scenario file")
+    p = sub.add_parser("run", help="generate samples from a scenario file", parents=[files])
     p.add_argument("scenario")
     p.add_argument(
         "-n", "--samples", type=int, help="number of samples (default: the scenario's run.samples)"
@@ -415,7 +425,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser("validate", help="check scenario files; exit 2 with file:line errors")
+    p = sub.add_parser(
+        "validate", help="check scenario files; exit 2 with file:line errors", parents=[files]
+    )
     p.add_argument("files", nargs="+")
     p.add_argument("-q", "--quiet", action="store_true")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -439,7 +451,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("library", nargs="?")
     p.set_defaults(func=_cmd_personas)
 
-    p = sub.add_parser("graph", help="draw the agent graph of a scenario (Mermaid by default)")
+    p = sub.add_parser(
+        "graph", help="draw the agent graph of a scenario (Mermaid by default)", parents=[files]
+    )
     p.add_argument("scenario")
     p.add_argument(
         "--format",
@@ -449,7 +463,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p.set_defaults(func=_cmd_graph)
 
-    p = sub.add_parser("preview", help="watch a few samples happen turn by turn; writes nothing")
+    p = sub.add_parser(
+        "preview", help="watch a few samples happen turn by turn; writes nothing", parents=[files]
+    )
     p.add_argument("scenario")
     p.add_argument("-n", "--samples", type=int, default=1, help="how many samples (default 1)")
     p.add_argument(
@@ -465,12 +481,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="run seed (default: the scenario's run.seed)")
     p.set_defaults(func=_cmd_preview)
 
-    p = sub.add_parser("report", help="write a self-contained HTML report of a run directory")
+    p = sub.add_parser(
+        "report", help="write a self-contained HTML report of a run directory", parents=[files]
+    )
     p.add_argument("run_dir")
     p.add_argument("-o", "--output", help="HTML file (default: RUN_DIR/report.html)")
     p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("eval", help="faithfulness, diversity, coverage and cost of a run directory")
+    p = sub.add_parser(
+        "eval",
+        help="faithfulness, diversity, coverage and cost of a run directory",
+        parents=[files],
+    )
     p.add_argument("run_dir")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--compare", metavar="OTHER_RUN", help="put a second run side by side")
@@ -499,7 +521,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_eval)
 
     p = sub.add_parser(
-        "review", help="decide the samples waiting for a person (critic.review_band)"
+        "review",
+        help="decide the samples waiting for a person (critic.review_band)",
+        parents=[files],
     )
     p.add_argument("run_dir")
     p.add_argument("--scenario", help="the run's scenario file (default: the one in the manifest)")
@@ -529,6 +553,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; user mistakes end with one message and exit code 2, never a traceback."""
     args = build_parser().parse_args(argv)
+    if getattr(args, "allow_path", None):  # every scenario this process (and its workers) reads
+        from rolegraph.scenario.files import ALLOW_ENV
+
+        known = [p for p in os.environ.get(ALLOW_ENV, "").split(os.pathsep) if p]
+        os.environ[ALLOW_ENV] = os.pathsep.join([*known, *args.allow_path])
     try:
         return args.func(args)
     except ScenarioError as exc:

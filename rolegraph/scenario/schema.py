@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
-import types
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -22,10 +21,19 @@ from pydantic import (
 )
 
 from agents.context import Criterion
-from personas import Persona, PersonaLibrary, builtin_libraries, load_library
-from personas.library import LibraryError
+from personas import Persona, PersonaLibrary
 from rolegraph.errors import ScenarioError
+from rolegraph.scenario.files import (
+    MAX_FILE_BYTES,
+    FileProblem,
+    byte_position,
+    find_library,
+    read_bytes_bounded,
+    read_text_file,
+    resolve_inside,
+)
 from rolegraph.scenario.modelspec import spec_problem
+from rolegraph.scenario.problems import pydantic_problems
 from rolegraph.scenario.wiring import GoalField, GraphSection, wiring_problems
 from rolegraph.scenario.yamlsource import Located, format_path, load_located
 
@@ -367,19 +375,34 @@ class Scenario(Strict):
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     @classmethod
-    def from_file(cls, path: str | Path) -> Scenario:
-        """Read and check a scenario file; every problem is reported as `file:line: path: message`."""
+    def from_file(cls, path: str | Path, allow: Sequence[str | Path] = ()) -> Scenario:
+        """Read and check a scenario file; every problem is reported as `file:line: path: message`.
+
+        `allow` names folders besides the scenario's own that its files may be read from
+        (rolegraph.scenario.files; `--allow-path`).
+        """
         path = Path(path)
+        try:  # bounded, but a pipe is fine: the user named this file, not a scenario
+            data = read_bytes_bounded(path, MAX_FILE_BYTES, regular=False)
+        except FileProblem as exc:  # its message names the file already
+            found = not str(exc).startswith("file not found")
+            raise ScenarioError([str(exc) if found else f"{path}: file not found"]) from None
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ScenarioError([f"{path}: file not found"]) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError([f"{path}: cannot read: {exc}"]) from None
-        return cls.from_text(text, path)
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line, column = byte_position(data, exc.start)
+            raise ScenarioError(
+                [
+                    f"{path}:{line}: (root): not UTF-8 text: byte 0x{data[exc.start]:02x} at "
+                    f"column {column} (save the file as UTF-8)"
+                ]
+            ) from None
+        return cls.from_text(text, path, allow)
 
     @classmethod
-    def from_text(cls, text: str, path: str | Path = "<scenario>") -> Scenario:
+    def from_text(
+        cls, text: str, path: str | Path = "<scenario>", allow: Sequence[str | Path] = ()
+    ) -> Scenario:
         """Like `from_file`, for YAML text; relative paths resolve against `path`'s folder."""
         path = Path(path)
         located = load_located(text)
@@ -399,10 +422,10 @@ class Scenario(Strict):
             try:
                 scenario = cls.model_validate(located.data)
             except ValidationError as exc:
-                problems += _pydantic_problems(exc, located)
+                problems += pydantic_problems(exc, located, Scenario)
         if scenario is not None:
             scenario._source = path
-            problems += scenario._check_references(located, path.parent)
+            problems += scenario._check_references(located, path.parent, allow)
         if problems:
             seen: set[tuple[int, str]] = set()
             lines = []
@@ -414,7 +437,9 @@ class Scenario(Strict):
         assert scenario is not None
         return scenario
 
-    def _check_references(self, located: Located, base: Path) -> list[tuple[int, str, str]]:
+    def _check_references(
+        self, located: Located, base: Path, allow: Sequence[str | Path] = ()
+    ) -> list[tuple[int, str, str]]:
         """Checks that span fields or reach outside the file: names, libraries, files."""
         problems: list[tuple[int, str, str]] = []
 
@@ -435,7 +460,7 @@ class Scenario(Strict):
                 )
             if speaker.library is None:
                 continue
-            library = _find_library(speaker.library, base)
+            library = find_library(speaker.library, base, allow)
             if isinstance(library, str):
                 add(("speakers", i, "library"), library)
                 continue
@@ -462,19 +487,15 @@ class Scenario(Strict):
                 f"min_turns ({self.dialogue.min_turns}) is more than max_turns ({self.dialogue.max_turns})",
             )
         if self.facts_file is not None:
-            file = base / self.facts_file
             try:
+                text = read_text_file(resolve_inside(self.facts_file, base, allow))
                 self._file_facts = [
                     ln.strip()
-                    for ln in file.read_text(encoding="utf-8").splitlines()
+                    for ln in text.splitlines()
                     if ln.strip() and not ln.lstrip().startswith("#")
                 ]
-            except FileNotFoundError:
-                add(("facts_file",), f"file not found: {file}")
-            except OSError as exc:
-                add(("facts_file",), f"cannot read {file}: {exc.strerror}")
-            except UnicodeDecodeError:
-                add(("facts_file",), f"cannot read {file}: not UTF-8 text")
+            except FileProblem as exc:
+                add(("facts_file",), str(exc))
         if not self.facts and self.facts_file is None:
             add(("facts",), "give at least one grounding fact (in 'facts' or 'facts_file')")
         for key, cond in self.conditions.items():
@@ -561,123 +582,6 @@ class Scenario(Strict):
             for loc, message in wiring_problems(self, section):
                 add(loc, message)
         return problems
-
-
-def _find_library(ref: str, base: Path) -> PersonaLibrary | str:
-    """A built-in library by name, or a YAML file relative to the scenario; else an error message."""
-    builtins = builtin_libraries()
-    if ref in builtins:
-        return builtins[ref]
-    if ref.endswith((".yaml", ".yml")) or "/" in ref:
-        file = base / ref
-        if not file.exists():
-            return f"persona library file not found: {file}"
-        try:
-            return load_library(file)
-        except LibraryError as exc:
-            return str(exc)
-        except UnicodeDecodeError:
-            return f"cannot read persona library {file}: not UTF-8 text"
-    return f"unknown persona library '{ref}' (built-in: {', '.join(sorted(builtins))}; or give a .yaml path)"
-
-
-def _pydantic_problems(exc: ValidationError, located: Located) -> list[tuple[int, str, str]]:
-    errors = exc.errors(include_url=False)
-    # A misspelled required key shows up twice: as an unknown key and as a missing one. Say it once.
-    meant: set[tuple[tuple[str | int, ...], str]] = set()
-    out: list[tuple[int, str, str, Any]] = []
-    for error in errors:
-        loc = tuple(error["loc"])
-        msg = error["msg"]
-        if error["type"] == "extra_forbidden":
-            parent = located.data_path(loc[:-1])
-            present = located.data_at(parent)
-            allowed = _keys_at(parent)
-            unused = [k for k in allowed if not (isinstance(present, dict) and k in present)]
-            close = difflib.get_close_matches(str(loc[-1]), unused, n=1)
-            msg = f"unknown key '{loc[-1]}'"
-            if close:
-                msg += f" (did you mean '{close[0]}'?)"
-                meant.add((parent, close[0]))
-            elif allowed:
-                msg += f" (expected one of: {', '.join(allowed)})"
-        elif error["type"] == "missing":
-            msg = f"required key '{loc[-1]}' is missing"
-        elif error["type"] in ("model_type", "model_attributes_type"):
-            msg = f"should be a mapping of keys, not {_kind(error['input'])}"
-        elif error["type"] == "too_short":
-            msg = msg.replace(" after validation", "")
-        elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-        loc, msg = _condition_loc(loc, msg, located)
-        out.append((located.line_of(loc), format_path(located.data_path(loc)), msg, error))
-    return [
-        (line, where, msg)
-        for line, where, msg, error in out
-        if error["type"] != "missing"
-        or (located.data_path(tuple(error["loc"][:-1])), error["loc"][-1]) not in meant
-    ]
-
-
-def _condition_loc(loc: tuple[Any, ...], msg: str, located: Located) -> tuple[tuple[Any, ...], str]:
-    """Point errors in a condition's shorthand form at what was written, not at the expanded form."""
-    if len(loc) < 4 or loc[0] != "conditions" or not isinstance(loc[3], int):
-        return loc, msg
-    written = located.data_at(loc[:2])
-    if (
-        isinstance(written, dict)
-        and "values" not in written
-        and loc[2] == "weights"
-        and loc[3] < len(written)
-    ):
-        return (*loc[:2], list(written)[loc[3]]), msg.replace("Input", "the weight", 1)
-    if isinstance(written, list) and loc[2] == "values":
-        return (*loc[:2], *loc[3:]), msg
-    return loc, msg
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"text ('{value}')" if len(value) <= 40 else "text"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
-def _keys_at(path: tuple[str | int, ...]) -> list[str]:
-    """The keys allowed in the mapping at `path` of a scenario (empty if it is not a fixed model)."""
-    tp: Any = Scenario
-    for part in (*path, None):
-        while True:  # strip Annotated[...] and `X | None`
-            if get_origin(tp) is Annotated:
-                tp = get_args(tp)[0]
-            elif get_origin(tp) in (Union, types.UnionType):
-                options = [a for a in get_args(tp) if a is not type(None)]
-                if len(options) != 1:
-                    return []
-                tp = options[0]
-            else:
-                break
-        if part is None:
-            break
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            field = tp.model_fields.get(part) if isinstance(part, str) else None
-            if field is None:
-                return []
-            tp = field.annotation
-        elif get_origin(tp) is list and isinstance(part, int):
-            tp = get_args(tp)[0]
-        elif get_origin(tp) is dict:
-            tp = get_args(tp)[1]
-        else:
-            return []
-    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
 
 
 def scenario_json_schema() -> dict[str, Any]:
