@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from rolegraph.errors import ScenarioError, UsageError
 from rolegraph.version import __version__
@@ -80,7 +81,9 @@ def _cmd_roles(args: argparse.Namespace) -> int:
 
     table = Table("role", "description", "defined in", show_lines=False)
     for name, cls in all_roles().items():
-        table.add_row(name, cls.description, f"{cls.__module__}:{cls.__qualname__}")
+        table.add_row(
+            Text(name), Text(cls.description), Text(f"{cls.__module__}:{cls.__qualname__}")
+        )
     out.print(table)
     return 0
 
@@ -94,13 +97,13 @@ def _cmd_personas(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"unknown persona library '{args.library}' (known: {', '.join(libraries)})"
             )
-        table = Table("name", "role", "traits", "goals", title=args.library)
+        table = Table("name", "role", "traits", "goals", title=Text(args.library))
         for p in libraries[args.library].personas:
-            table.add_row(p.name, p.role, ", ".join(p.traits), "; ".join(p.goals))
+            table.add_row(*map(Text, (p.name, p.role, ", ".join(p.traits), "; ".join(p.goals))))
     else:
         table = Table("library", "personas", "description")
         for name, library in libraries.items():
-            table.add_row(name, str(len(library.personas)), library.description)
+            table.add_row(Text(name), str(len(library.personas)), Text(library.description))
     out.print(table)
     return 0
 
@@ -215,7 +218,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(body, indent=2) + "\n")
         return 1 if summary.stopped or (c["failed"] and c["failed"] >= summary.planned) else 0
-    table = Table(title=f"rolegraph run: {scenario.name}", show_header=False)
+    table = Table(title=Text(f"rolegraph run: {scenario.name}"), show_header=False)
     table.add_row(
         "samples",
         f"{summary.planned} planned: {c['accepted']} accepted, {c['rejected']} rejected, {c['failed']} failed"
@@ -230,7 +233,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "time",
         f"{summary.seconds:.1f} s ({summary.done / max(summary.seconds, 1e-9) * 60:.1f} samples/min)",
     )
-    table.add_row("output", str(summary.out_dir))
+    table.add_row("output", Text(str(summary.out_dir)))  # a path: plain text, not markup
     if not args.quiet:
         out.print(table)
     line = f"{c['accepted']} accepted, {c['rejected']} rejected, {c['failed']} failed"

@@ -240,7 +240,16 @@ async def _run(
     filters = Filters(scenario)  # near-duplicates are judged against everything accepted so far
     filters.rebuild(store.finished_records("accepted"))
     plans = Plans(scenario, store, seed)  # stored plans, or coverage-steered ones chosen on pickup
-    progress = Progress(planned, quiet=options.quiet, stream=sys.stderr, already=summary.done)
+    in_flight = {"n": 0}
+    progress = Progress(
+        planned,
+        quiet=options.quiet,
+        stream=sys.stderr,
+        already=summary.done,
+        in_flight=lambda: in_flight["n"],
+        activity=options.executor == "local",  # workers' counters live in their processes
+        summary=summary,
+    )
     handles = {
         status: (out_dir / name).open("a", encoding="utf-8")
         for status, name in STATUS_FILES.items()
@@ -346,8 +355,6 @@ async def _run(
                 if summary.cost + per_sample * (in_flight["n"] + 1) > options.max_cost:
                     return f"the cost budget of ${options.max_cost:.2f} would be passed; stopping (continue with --resume)"
             return None
-
-        in_flight = {"n": 0}
 
         async def worker() -> None:
             while not queue.empty():
