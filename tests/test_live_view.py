@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import re
 import struct
 import subprocess
 import sys
@@ -132,14 +133,15 @@ def test_the_live_view_in_a_terminal(tmp_path: Path, columns: int):
         # before the first sample finishes: activity is visible
         def busy(lines: list[str]) -> bool:
             act = next((ln for ln in lines if ln.startswith("in flight ")), "")
-            return "turns" in act and _number(act, "turns") > 0 and _number(act, "calls") > 0
+            # all four samples have written turns and wait for their critic
+            return act.startswith("in flight 4 (critic 4)") and _number(act, "turns") >= 4
 
         before = term.wait_for(busy)
         bar, counts, act = (ln for ln in before if ln)
         assert bar.startswith("generating ") and "0/24" in bar and "0%" in bar
-        assert "ETA -:--:--" in bar and bar.endswith(("0:00:00", "0:00:01", "0:00:02", "0:00:03"))
+        assert re.search(r"ETA -:--:-- \d:\d\d:\d\d$", bar)  # no guess yet; elapsed
         assert counts.startswith("accepted 0  rejected 0  failed 0  revisions 0.00/sample")
-        assert act.startswith("in flight 4 (") and ("critic" in act or "speaker" in act)
+        assert _number(act, "calls") >= _number(act, "turns")  # each turn took a model call
         assert len(bar) == columns  # the bar fills the width; done/total and ETA stay in it
 
         go.touch()
