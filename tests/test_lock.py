@@ -143,3 +143,18 @@ def test_filelock_reports_who_holds_it(tmp_path: Path):
         pytest.raises(RunDirBusy, match=r"held by pid \d+, rolegraph run since"),
     ):
         FileLock(path, "other", busy="held by {holder}").acquire()
+
+
+async def test_a_refused_folder_is_left_as_it_was(tmp_path: Path):
+    from rolegraph.errors import UsageError
+    from rolegraph.run.runner import RunOptions, run_scenario
+    from rolegraph.scenario.schema import Scenario
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a run")
+    with pytest.raises(UsageError, match="already holds other files"):
+        await run_scenario(
+            Scenario.from_file(OUTAGE), RunOptions(out=folder, model="scripted", quiet=True)
+        )
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]  # no run.lock left

@@ -103,6 +103,13 @@ _STORE_FILES = {
 }
 
 
+def _leave_no_trace(out_dir: Path) -> None:
+    """Remove the lock file (and the folder, if empty) of a run refused before it began."""
+    (out_dir / LOCK_FILE).unlink(missing_ok=True)
+    if not any(out_dir.iterdir()):
+        out_dir.rmdir()
+
+
 def _has_plan(out_dir: Path) -> bool:
     store = RunStore(out_dir)
     try:
@@ -175,10 +182,16 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
         configs, scenario.run.seed if options.seed is None else options.seed
     )
     resume = f"rolegraph run {scenario.source or 'SCENARIO'} --out {out_dir} --resume"
+    fresh = not out_dir.exists() or not (out_dir / LOCK_FILE).exists()
     try:
         lock = lock_run_dir(out_dir, "rolegraph run")  # before anything is read or written
         try:
-            store, planned, seed = _open_store(scenario, options, out_dir)
+            try:
+                store, planned, seed = _open_store(scenario, options, out_dir)
+            except UsageError:
+                if fresh and not (out_dir / RunStore.FILE).exists():
+                    _leave_no_trace(out_dir)  # refused a folder that is not a run: as it was
+                raise
             try:
                 if options.retry_failed:
                     store.retry_failed()  # their failures stay in the store's history
