@@ -15,6 +15,8 @@ from typing import Any
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import LLMResult
 
+from agents.activity import ACTIVITY
+
 _meter: ContextVar[dict[str, int] | None] = ContextVar("rolegraph_usage_meter", default=None)
 
 
@@ -31,6 +33,7 @@ def metered():
 
 def record_usage(usage: Mapping[str, Any] | None) -> None:
     """Add one finished call's `usage_metadata` to the active meter (if a role is metered)."""
+    ACTIVITY.calls += 1
     totals = _meter.get()
     if totals is None:
         return

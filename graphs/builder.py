@@ -23,6 +23,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy, interrupt
 
+from agents.activity import ACTIVITY
 from agents.base import Role, RoleDefinitionError, resolve_role
 from agents.context import RunContext
 from agents.errors import is_transport_error
@@ -245,15 +246,27 @@ def reject_node(state: SampleState) -> dict[str, Any]:
     return {"status": "rejected", "verdict": verdict or None}
 
 
+async def _call(role: Role, state: SampleState, ctx: RunContext) -> dict[str, Any]:
+    """One role call: its token usage metered, its activity counted for progress displays."""
+    ACTIVITY.enter(role.name)
+    try:
+        with metered() as usage:
+            update = await role(state, ctx)
+    finally:
+        ACTIVITY.leave(role.name)
+    written = len(update.get("turns") or ()) - len(state.get("turns") or ())
+    if written > 0:
+        ACTIVITY.turns += written
+    if usage:
+        update = {**update, "usage": {role.name: usage}}
+    return update
+
+
 def role_node(role: Role):
     """Wrap a role as a graph node that also records the role's token usage."""
 
     async def node(state: SampleState, runtime: Runtime[RunContext]) -> dict[str, Any]:
-        with metered() as usage:
-            update = await role(state, runtime.context)
-        if usage:
-            update = {**update, "usage": {role.name: usage}}
-        return update
+        return await _call(role, state, runtime.context)
 
     node.__name__ = f"{role.name}_node"
     node.__doc__ = role.description
@@ -276,11 +289,7 @@ def players_node(default: Role, players: Mapping[str, Role]):
 
     async def node(state: SampleState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         role = players.get(state["next_speaker"], default)
-        with metered() as usage:
-            update = await role(state, runtime.context)
-        if usage:
-            update = {**update, "usage": {role.name: usage}}
-        return update
+        return await _call(role, state, runtime.context)
 
     played = ", ".join(f"{s} by {r.name}" for s, r in players.items())
     node.__name__ = "speaker_node"

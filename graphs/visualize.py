@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import html
 import io
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -189,24 +191,47 @@ def _back_edges(graph: nx.DiGraph) -> set[tuple[str, str]]:
 
 
 def _mermaid_text(text: str) -> str:
-    return html.escape(text, quote=True).replace("&quot;", "#quot;")
+    """Label text for inside Mermaid's quotes: HTML-escaped, '#' and quotes as entity codes."""
+    escaped = html.escape(" ".join(str(text).split()), quote=True)  # no line breaks either
+    return escaped.replace("#", "#35;").replace("&quot;", "#quot;").replace("&#x27;", "#39;")
+
+
+# words Mermaid reads as syntax when used as a node id ("end" closes a subgraph)
+_MERMAID_WORDS = {"end", "graph", "subgraph", "flowchart", "style", "class", "classdef"}
+_MERMAID_WORDS |= {"click", "linkstyle", "direction", "default", "call", "href"}
+
+
+def _mermaid_ids(graph: nx.DiGraph) -> dict[str, str]:
+    """A Mermaid-safe id per node: the name when it is a plain word, else a made-up one.
+
+    Node names come from scenario files; labels show them, ids only have to be unique and
+    inert (no spaces, arrows, brackets, keywords).
+    """
+    ids: dict[str, str] = {}
+    for i, node in enumerate(graph.nodes):
+        name = str(node)
+        plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name.lower() not in _MERMAID_WORDS
+        ids[node] = name if plain else f"node_{i}"
+    return ids
 
 
 def to_mermaid(graph: nx.DiGraph) -> str:
     """Mermaid flowchart source; conditional edges dotted, every edge labelled."""
-    lines = ["---", f"title: {graph.graph.get('name', 'graph')}", "---", "flowchart TD"]
+    title = json.dumps(" ".join(str(graph.graph.get("name", "graph")).split()))
+    lines = ["---", f"title: {title}", "---", "flowchart TD"]
+    ids = _mermaid_ids(graph)
     for node, data in graph.nodes(data=True):
         text = _mermaid_text(data["label"])
         if data.get("detail"):
             text += f"<br/><small>{_mermaid_text(data['detail'])}</small>"
         shape = '(["{}"])' if data["kind"] in ("start", "end") else '["{}"]'
-        lines.append(f"    {node}{shape.format(text)}")
+        lines.append(f"    {ids[node]}{shape.format(text)}")
     for source, target, data in graph.edges(data=True):
         arrow = "-.->" if data["conditional"] else "-->"
         label = f'|"{_mermaid_text(data["label"])}"|' if data["label"] else ""
-        lines.append(f"    {source} {arrow}{label} {target}")
+        lines.append(f"    {ids[source]} {arrow}{label} {ids[target]}")
     lines.append("    classDef role fill:#f2f0ff,stroke:#6b5bd2")
-    roles = [n for n, d in graph.nodes(data=True) if d["kind"] == "node"]
+    roles = [ids[n] for n, d in graph.nodes(data=True) if d["kind"] == "node"]
     if roles:
         lines.append(f"    class {','.join(roles)} role")
     return "\n".join(lines) + "\n"

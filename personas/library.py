@@ -47,9 +47,15 @@ def load_library(path: str | Path) -> PersonaLibrary:
         raise LibraryError(f"cannot read persona library {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
         raise LibraryError(f"persona library {path} is not valid YAML: {exc}") from exc
+    return library_from_data(data, path)
+
+
+def library_from_data(data: object, path: str | Path) -> PersonaLibrary:
+    """A persona library from parsed YAML (`path` names it in messages and by default)."""
+    path = Path(path)
     if not isinstance(data, dict):
         raise LibraryError(f"persona library {path} must be a mapping with 'name' and 'personas'")
-    data.setdefault("name", path.stem)
+    data = {"name": path.stem, **data}
     try:
         return PersonaLibrary.model_validate(data)
     except ValidationError as exc:

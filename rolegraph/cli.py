@@ -9,9 +9,11 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from rolegraph.errors import ScenarioError, UsageError
 from rolegraph.version import __version__
@@ -83,7 +85,9 @@ def _cmd_roles(args: argparse.Namespace) -> int:
 
     table = Table("role", "description", "defined in", show_lines=False)
     for name, cls in all_roles().items():
-        table.add_row(name, cls.description, f"{cls.__module__}:{cls.__qualname__}")
+        table.add_row(
+            Text(name), Text(cls.description), Text(f"{cls.__module__}:{cls.__qualname__}")
+        )
     out.print(table)
     return 0
 
@@ -97,13 +101,13 @@ def _cmd_personas(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"unknown persona library '{args.library}' (known: {', '.join(libraries)})"
             )
-        table = Table("name", "role", "traits", "goals", title=args.library)
+        table = Table("name", "role", "traits", "goals", title=Text(args.library))
         for p in libraries[args.library].personas:
-            table.add_row(p.name, p.role, ", ".join(p.traits), "; ".join(p.goals))
+            table.add_row(*map(Text, (p.name, p.role, ", ".join(p.traits), "; ".join(p.goals))))
     else:
         table = Table("library", "personas", "description")
         for name, library in libraries.items():
-            table.add_row(name, str(len(library.personas)), library.description)
+            table.add_row(Text(name), str(len(library.personas)), Text(library.description))
     out.print(table)
     return 0
 
@@ -175,7 +179,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         model=args.model,
         base_url=args.base_url,
         quiet=args.quiet or args.json,
-        resume=args.resume,
+        resume=args.resume or args.retry_failed,
+        retry_failed=args.retry_failed,
         force=args.force,
         max_failures=args.max_failures,
         max_cost=args.max_cost,
@@ -184,15 +189,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
         workers=args.workers,
         ray_address=args.ray_address,
     )
+    terminated, previous = _sigterm_as_ctrl_c()
     try:
         summary = asyncio.run(run_scenario(scenario, options))
     except KeyboardInterrupt:
         print(
-            f"interrupted: finished samples are kept; continue with: rolegraph run {args.scenario} "
-            f"--out {options.out} --resume",
+            f"{'terminated' if terminated else 'interrupted'}: finished samples are kept; "
+            f"continue with: rolegraph run {args.scenario} --out {options.out} --resume",
             file=sys.stderr,
         )
-        return 130
+        return 143 if terminated else 130
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
     c = summary.counts
     if args.json:
         body = {
@@ -211,7 +222,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(body, indent=2) + "\n")
         return 1 if summary.stopped or (c["failed"] and c["failed"] >= summary.planned) else 0
-    table = Table(title=f"rolegraph run: {scenario.name}", show_header=False)
+    table = Table(title=Text(f"rolegraph run: {scenario.name}"), show_header=False)
     table.add_row(
         "samples",
         f"{summary.planned} planned: {c['accepted']} accepted, {c['rejected']} rejected, {c['failed']} failed"
@@ -226,7 +237,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "time",
         f"{summary.seconds:.1f} s ({summary.done / max(summary.seconds, 1e-9) * 60:.1f} samples/min)",
     )
-    table.add_row("output", str(summary.out_dir))
+    table.add_row("output", Text(str(summary.out_dir)))  # a path: plain text, not markup
     if not args.quiet:
         out.print(table)
     line = f"{c['accepted']} accepted, {c['rejected']} rejected, {c['failed']} failed"
@@ -242,6 +253,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"stopped early: {summary.stopped}", file=sys.stderr)
         return 1
     return 0 if c["failed"] < summary.planned else 1
+
+
+def _sigterm_as_ctrl_c() -> tuple[list[int], Any]:
+    """SIGTERM (kill, systemd, docker stop) stops a run as Ctrl-C does.
+
+    The handler re-raises as SIGINT, which asyncio turns into a cancelled run: the samples
+    in flight stop, the files are flushed, the manifest says "interrupted". Returns the list
+    that fills when SIGTERM came, and the handler to put back (None off the main thread,
+    where Python allows no handlers).
+    """
+    import signal
+    import threading
+
+    came: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        return came, None
+
+    def on_term(signum: int, frame: object) -> None:
+        came.append(signum)
+        signal.raise_signal(signal.SIGINT)
+
+    return came, signal.signal(signal.SIGTERM, on_term)
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
@@ -351,8 +384,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"rolegraph {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # for every command that reads a scenario: the folders its files may come from
+    files = argparse.ArgumentParser(add_help=False)
+    files.add_argument(
+        "--allow-path",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="let the scenario read files (facts_file, library, seed) from DIR too, not only "
+        "from its own folder (repeatable; also $ROLEGRAPH_ALLOW_PATHS)",
+    )
 
-    p = sub.add_parser("run", help="generate samples from a scenario file")
+    p = sub.add_parser("run", help="generate samples from a scenario file", parents=[files])
     p.add_argument("scenario")
     p.add_argument(
         "-n", "--samples", type=int, help="number of samples (default: the scenario's run.samples)"
@@ -382,6 +425,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--resume", action="store_true", help="continue the run in --out where it stopped"
+    )
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="with --resume (implied): run the failed samples again; their failures stay in "
+        "their history",
     )
     p.add_argument(
         "--force", action="store_true", help="with --resume: continue even if the scenario changed"
@@ -425,7 +474,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser("validate", help="check scenario files; exit 2 with file:line errors")
+    p = sub.add_parser(
+        "validate", help="check scenario files; exit 2 with file:line errors", parents=[files]
+    )
     p.add_argument("files", nargs="+")
     p.add_argument("-q", "--quiet", action="store_true")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -449,7 +500,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("library", nargs="?")
     p.set_defaults(func=_cmd_personas)
 
-    p = sub.add_parser("graph", help="draw the agent graph of a scenario (Mermaid by default)")
+    p = sub.add_parser(
+        "graph", help="draw the agent graph of a scenario (Mermaid by default)", parents=[files]
+    )
     p.add_argument("scenario")
     p.add_argument(
         "--format",
@@ -459,7 +512,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="write to this file instead of standard output")
     p.set_defaults(func=_cmd_graph)
 
-    p = sub.add_parser("preview", help="watch a few samples happen turn by turn; writes nothing")
+    p = sub.add_parser(
+        "preview", help="watch a few samples happen turn by turn; writes nothing", parents=[files]
+    )
     p.add_argument("scenario")
     p.add_argument("-n", "--samples", type=int, default=1, help="how many samples (default 1)")
     p.add_argument(
@@ -475,12 +530,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="run seed (default: the scenario's run.seed)")
     p.set_defaults(func=_cmd_preview)
 
-    p = sub.add_parser("report", help="write a self-contained HTML report of a run directory")
+    p = sub.add_parser(
+        "report", help="write a self-contained HTML report of a run directory", parents=[files]
+    )
     p.add_argument("run_dir")
     p.add_argument("-o", "--output", help="HTML file (default: RUN_DIR/report.html)")
     p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("eval", help="faithfulness, diversity, coverage and cost of a run directory")
+    p = sub.add_parser(
+        "eval",
+        help="faithfulness, diversity, coverage and cost of a run directory",
+        parents=[files],
+    )
     p.add_argument("run_dir")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--compare", metavar="OTHER_RUN", help="put a second run side by side")
@@ -509,7 +570,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_eval)
 
     p = sub.add_parser(
-        "review", help="decide the samples waiting for a person (critic.review_band)"
+        "review",
+        help="decide the samples waiting for a person (critic.review_band)",
+        parents=[files],
     )
     p.add_argument("run_dir")
     p.add_argument("--scenario", help="the run's scenario file (default: the one in the manifest)")
@@ -563,6 +626,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; user mistakes end with one message and exit code 2, never a traceback."""
     args = build_parser().parse_args(argv)
+    if getattr(args, "allow_path", None):  # every scenario this process (and its workers) reads
+        from rolegraph.scenario.files import ALLOW_ENV
+
+        known = [p for p in os.environ.get(ALLOW_ENV, "").split(os.pathsep) if p]
+        os.environ[ALLOW_ENV] = os.pathsep.join([*known, *args.allow_path])
     try:
         return args.func(args)
     except ScenarioError as exc:

@@ -295,3 +295,82 @@ async def test_checkpoint_policy_decides_what_a_hard_kill_keeps(
     summary = await task
     assert summary.counts["accepted"] == 1
     assert (rows[0] > 0) is on_disk
+
+
+async def test_retry_failed_runs_failures_again_and_keeps_them_in_history(tmp_path: Path):
+    from rolegraph.cli import main
+    from rolegraph.run.store import RunStore
+
+    scenario = Scenario.from_file(OUTAGE)
+    out = tmp_path / "run"
+
+    def broken(role, messages):
+        raise PermissionError("401: invalid API key [type=auth]")
+
+    first = await run_scenario(
+        scenario,
+        RunOptions(
+            out=out,
+            samples=12,
+            concurrency=2,
+            max_failures=4,
+            quiet=True,
+            models=scripted_models(critic=broken),  # the speaker's tokens are spent, then it fails
+        ),
+    )
+    assert first.stopped and "--resume --retry-failed" in first.stopped
+    failed = {json.loads(x)["sample_id"] for x in lines(out / "failed.jsonl")}
+    assert 4 <= len(failed) <= 5
+    store = RunStore(out)
+    spent_before = store.totals()["usage"]["speaker"]["calls"]
+    store.close()
+    # a plain resume leaves them failed (their failure is their result) ...
+    await run_scenario(scenario, RunOptions(out=out, resume=True, model="scripted", quiet=True))
+    assert {json.loads(x)["sample_id"] for x in lines(out / "failed.jsonl")} == failed
+    # ... --retry-failed (from the command line, without --resume: it is implied) runs them again
+    code = await asyncio.to_thread(
+        main, ["run", str(OUTAGE), "--out", str(out), "--model", "scripted", "-q", "--retry-failed"]
+    )
+    assert code == 0
+    assert lines(out / "failed.jsonl") == []  # no sample is failed now, so none is listed there
+    accepted = [json.loads(x) for x in lines(out / "accepted.jsonl")]
+    assert sorted(r["sample_id"] for r in accepted) == [f"{i:06d}" for i in range(12)]
+    retried = {r["sample_id"]: r for r in accepted if "history" in r}
+    assert set(retried) == failed
+    for record in retried.values():
+        (earlier,) = record["history"]
+        assert earlier["status"] == "failed"
+        assert earlier["error"] == "PermissionError: 401: invalid API key [type=auth]"
+        assert earlier["finished_at"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"] == {"planned": 12, "accepted": 12, "rejected": 0, "failed": 0}
+    assert manifest["retried"] == len(failed) and manifest["status"] == "complete"
+    store = RunStore(out)
+    try:
+        assert [h["status"] for h in store.history(sorted(failed)[0])] == ["failed"]
+        # what the failed attempts spent still counts
+        assert store.totals()["usage"]["speaker"]["calls"] > spent_before
+        assert manifest["usage"]["speaker"]["calls"] == store.totals()["usage"]["speaker"]["calls"]
+    finally:
+        store.close()
+
+
+def test_a_status_file_holds_only_current_statuses(tmp_path: Path):
+    """A crash between retrying in the store and rewriting failed.jsonl is mended on open."""
+    from rolegraph.run.store import RunStore, reconcile_files
+
+    out = tmp_path / "run"
+    out.mkdir()
+    store = RunStore(out)
+    store.add_plan([("a", 0, 0, {}), ("b", 1, 0, {})], planned="2")
+    store.finish("a", "failed", {"sample_id": "a", "error": "boom"}, [])
+    store.finish("b", "accepted", {"sample_id": "b"}, [])
+    reconcile_files(store)
+    (out / "accepted.jsonl").write_text('{"sample_id": "b"}\n{"sample_id": "b"}\n')  # twice
+    store.retry_failed()
+    store.finish("a", "accepted", {"sample_id": "a"}, [])
+    assert reconcile_files(store) == 3  # a dropped from failed, b's repeat dropped, a appended
+    assert lines(out / "failed.jsonl") == []
+    assert [json.loads(x)["sample_id"] for x in lines(out / "accepted.jsonl")] == ["b", "a"]
+    assert store.history("a")[0]["error"] == "boom"
+    store.close()

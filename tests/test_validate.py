@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -90,6 +92,15 @@ CASES = [
         "facts.1",
         "'ammount' is not a column of data/tickets.jsonl (did you mean 'amount'?)",
     ),
+    ("alias_bomb.yaml", 15, "x-f", "aliases expand this value to more than 200,000 values"),
+    ("deep_nesting.yaml", 4, "(root)", "nested more than 50 levels deep (from column 57)"),
+    ("control_character.yaml", 3, "(root)", "raw control character U+0007 at column 28"),
+    ("not_utf8.yaml", 3, "(root)", "not UTF-8 text: byte 0xe9 at column 40"),
+    ("facts_file_outside.yaml", 4, "facts_file", "is a path through '..' outside the scenario's"),
+    ("facts_file_absolute.yaml", 4, "facts_file", "'/dev/zero' is an absolute path outside"),
+    ("library_outside.yaml", 7, "speakers.0.library", "is a path through '..' outside"),
+    ("reserved_node_name.yaml", 12, "graph.nodes.__end__", "a name LangGraph keeps for itself"),
+    ("separator_node_name.yaml", 12, "graph.nodes.fact:check", "contains ':', which LangGraph"),
 ]
 
 
@@ -243,3 +254,114 @@ def test_shorthand_weights_load():
     mood = scenario.conditions["mood"]
     assert mood.values == ["calm", "frustrated", "furious"]
     assert mood.weights == [2, 2, 1]
+
+
+def _scenario_with(tmp_path: Path, line: str) -> Path:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(
+        "name: files\ntask: Support chats.\n"
+        + line
+        + "\nspeakers:\n  - name: customer\n    library: customers\n"
+        "  - name: agent\n    persona: {name: Sam, role: agent}\n"
+    )
+    return path
+
+
+def test_a_fifo_or_a_device_is_refused_without_hanging(tmp_path: Path):
+    fifo = tmp_path / "facts.txt"
+    os.mkfifo(fifo)  # nobody ever writes it: reading it would wait forever
+    started = time.monotonic()
+    result = validate(_scenario_with(tmp_path, "facts_file: facts.txt"))
+    assert result.returncode == 2
+    assert (
+        "facts_file: cannot read" in result.stderr
+        and "not a regular file (a pipe)" in result.stderr
+    )
+    # a device is refused as a path first, and as a device once its folder is allowed
+    path = _scenario_with(tmp_path, "facts_file: /dev/zero")
+    allowed = subprocess.run(
+        [sys.executable, "-m", "rolegraph", "validate", "--allow-path", "/dev", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert allowed.returncode == 2
+    assert "cannot read /dev/zero: not a regular file (a device)" in allowed.stderr
+    assert time.monotonic() - started < 60
+
+
+def test_allowed_folders_widen_where_a_scenario_may_read(tmp_path: Path, monkeypatch):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "facts.txt").write_text("The outage started at 7:40 am.\n")
+    here = tmp_path / "scenario"
+    here.mkdir()
+    path = _scenario_with(here, "facts_file: ../shared/facts.txt")
+    with pytest.raises(ScenarioError, match=r"path through '\.\.' outside the scenario's folder"):
+        Scenario.from_file(path)
+    assert Scenario.from_file(path, allow=[shared]).all_facts() == [
+        "The outage started at 7:40 am."
+    ]
+    monkeypatch.setenv("ROLEGRAPH_ALLOW_PATHS", str(shared))
+    assert Scenario.from_file(path).all_facts() == ["The outage started at 7:40 am."]
+    monkeypatch.delenv("ROLEGRAPH_ALLOW_PATHS")
+    # a link inside the folder that points out of it is refused like the path itself
+    (here / "link.txt").symlink_to(shared / "facts.txt")
+    with pytest.raises(ScenarioError, match="is a link that leads outside the scenario's folder"):
+        Scenario.from_file(_scenario_with(here, "facts_file: link.txt"))
+    # inside the folder, a '..' that stays inside is fine
+    (here / "data").mkdir()
+    (here / "data" / "f.txt").write_text("A fact.\n")
+    assert Scenario.from_file(
+        _scenario_with(here, "facts_file: data/../data/f.txt")
+    ).all_facts() == ["A fact."]
+
+
+def test_a_huge_facts_file_is_refused(tmp_path: Path):
+    from rolegraph.scenario import files
+
+    (tmp_path / "facts.txt").write_bytes(b"x" * (files.MAX_FILE_BYTES + 1))
+    with pytest.raises(ScenarioError, match=r"facts_file: cannot read .*larger than 16 MB"):
+        Scenario.from_file(_scenario_with(tmp_path, "facts_file: facts.txt"))
+
+
+def test_the_alias_bomb_is_refused_quickly_and_small_aliases_still_work(tmp_path: Path):
+    started = time.monotonic()
+    with pytest.raises(ScenarioError, match="aliases expand"):
+        Scenario.from_file(BROKEN / "alias_bomb.yaml")
+    assert time.monotonic() - started < 5
+    path = _scenario_with(tmp_path, "facts: &f [The outage started at 7:40 am.]\nx-copy: *f")
+    with pytest.raises(ScenarioError, match="unknown key 'x-copy'"):  # aliases themselves are fine
+        Scenario.from_file(path)
+
+
+def test_a_library_with_an_alias_bomb_is_refused(tmp_path: Path):
+    bomb = (BROKEN / "alias_bomb.yaml").read_text().split("x-a:", 1)[1]
+    (tmp_path / "people.yaml").write_text("name: people\npersonas: []\nx-a:" + bomb)
+    path = tmp_path / "scenario.yaml"
+    path.write_text(
+        "name: lib\ntask: Support chats.\nfacts: [A fact.]\nspeakers:\n"
+        "  - name: customer\n    library: people.yaml\n"
+        "  - name: agent\n    persona: {name: Sam, role: agent}\n"
+    )
+    with pytest.raises(ScenarioError, match=r"persona library .*people.yaml:\d+: aliases expand"):
+        Scenario.from_file(path)
+
+
+def test_reserved_node_names_are_what_langgraph_refuses():
+    from langgraph.graph import StateGraph
+    from typing_extensions import TypedDict
+
+    from rolegraph.scenario.wiring import node_name_problem
+
+    class S(TypedDict):
+        x: int
+
+    for name in ("__start__", "__end__", "a:b", "a|b"):
+        assert node_name_problem(name) is not None
+        with pytest.raises(ValueError):
+            StateGraph(S).add_node(name, lambda s: s)
+    for name in ("fact_check", "gate-2", "Checker"):
+        assert node_name_problem(name) is None
+        StateGraph(S).add_node(name, lambda s: s)

@@ -213,3 +213,25 @@ def test_graph_page_in_chromium(browser: Page, file: Path, tmp_path: Path) -> No
     )
     assert set(nodes) == set(scenario_graph(Scenario.from_file(file)).nodes)
     assert all(visible(browser, "#agent-graph g.node"))
+
+
+def test_mermaid_escapes_names_and_labels_from_the_scenario():
+    from graphs.visualize import to_mermaid
+
+    hostile = 'x"] --> evil["#quot; <b>\nclick x call alert(1)'
+    graph = nx.DiGraph(name="demo\n---\ninjected: yes")
+    graph.add_node("end", label="end", kind="node")  # a Mermaid keyword as a node name
+    graph.add_node(hostile, label=hostile, kind="node", detail="a #35; b")
+    graph.add_edge("end", hostile, label='go"|x', conditional=False)
+    text = to_mermaid(graph)
+    lines = text.splitlines()
+    assert lines[:4] == ["---", 'title: "demo --- injected: yes"', "---", "flowchart TD"]
+    body = lines[4:]
+    assert body[0] == '    node_0["end"]'
+    assert body[1] == (
+        '    node_1["x#quot;] --&gt; evil[#quot;#35;quot; &lt;b&gt; click x call alert(1)'
+        '<br/><small>a #35;35; b</small>"]'
+    )
+    assert body[2] == '    node_0 -->|"go#quot;|x"| node_1'
+    assert "class node_0,node_1 role" in text
+    assert "<b>" not in text and "\nclick" not in text

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from rolegraph.outputs.seed_eval import seed_rows
 
@@ -199,7 +200,7 @@ def render(report: Mapping[str, Any]) -> list[Table]:
         table.add_column("metric", style="bold", no_wrap=True)
         table.add_column("value")
         for metric, text, _ in rows:
-            table.add_row(metric, text)
+            table.add_row(Text(str(metric)), Text(str(text)))  # user data: plain, never markup
         tables.append(table)
     return tables
 
@@ -213,13 +214,13 @@ def render_compare(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[Table]:
         right = {m: (text, n) for m, text, n in rows_b.get(section, [])}
         table = Table(title=section, title_justify="left")
         table.add_column("metric", style="bold", no_wrap=True)
-        table.add_column(Path(a["run"]).name)
-        table.add_column(Path(b["run"]).name)
+        table.add_column(Text(Path(a["run"]).name))
+        table.add_column(Text(Path(b["run"]).name))
         table.add_column("Δ", justify="right")
         for metric in dict.fromkeys([*left, *right]):
             ta, na = left.get(metric, ("-", None))
             tb, nb = right.get(metric, ("-", None))
             delta = f"{nb - na:+.3g}" if na is not None and nb is not None else ""
-            table.add_row(metric, ta, tb, delta)
+            table.add_row(Text(str(metric)), Text(str(ta)), Text(str(tb)), delta)
         tables.append(table)
     return tables

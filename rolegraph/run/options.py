@@ -35,6 +35,9 @@ class RunOptions:
     base_url: str | None = None
     quiet: bool = False
     resume: bool = False
+    retry_failed: bool = (
+        False  # run failed samples again (implies resume); failures kept in history
+    )
     force: bool = False
     max_failures: int = 10  # consecutive failures that stop the run (0: never stop)
     max_cost: float | None = None  # USD; no new samples start once it would be passed

@@ -53,7 +53,7 @@ async def preview(
             plan = plan_sample(scenario, index, seed)
             who = ", ".join(f"{s}: {p.name}" for s, p in plan.personas.items())
             cond = "; ".join(f"{k}={v}" for k, v in plan.conditions.items()) or "no conditions"
-            console.rule(f"sample {plan.sample_id} · {who} · {cond}")
+            console.rule(Text(f"sample {plan.sample_id} · {who} · {cond}"))  # plain, not markup
             config: Any = {
                 "configurable": {"thread_id": plan.sample_id},
                 "recursion_limit": recursion_limit(

@@ -35,6 +35,7 @@ from rich.text import Text
 from rolegraph.curate.filters import Filters
 from rolegraph.errors import UsageError
 from rolegraph.models.specs import CORE_ROLES, build_models, close_models, role_configs
+from rolegraph.run.lock import lock_run_dir
 from rolegraph.run.options import CHECKPOINTS, build_context, model_name
 from rolegraph.run.sample import Trace, sample_runner
 from rolegraph.run.store import STATUS_FILES, RunStore, reconcile_files
@@ -59,20 +60,25 @@ def show(payload: dict[str, Any], console: Console, position: str = "") -> None:
         who = personas.get(turn["speaker"], {}).get("name", turn["speaker"])
         lines.append(f"[{i}] {turn['speaker']} ({who}): ", style="bold")
         lines.append(f"{turn['text']}\n")
-    console.print(Panel(lines, title=title, subtitle=conditions or None))
+    # everything here is model output or user data: Text, never rich markup
+    console.print(
+        Panel(lines, title=Text(title), subtitle=Text(conditions) if conditions else None)
+    )
     verdict = payload.get("verdict") or {}
     table = Table(show_header=False, box=None)
-    table.add_row(
-        "overall", f"{verdict.get('overall')} (model decision: {verdict.get('decision')})"
-    )
-    table.add_row("scores", ", ".join(f"{k} {v}" for k, v in (verdict.get("scores") or {}).items()))
-    table.add_row("rationale", str(verdict.get("rationale", "")))
+
+    def row(label: str, value: str) -> None:
+        table.add_row(label, Text(value))
+
+    row("overall", f"{verdict.get('overall')} (model decision: {verdict.get('decision')})")
+    row("scores", ", ".join(f"{k} {v}" for k, v in (verdict.get("scores") or {}).items()))
+    row("rationale", str(verdict.get("rationale", "")))
     for quote in verdict.get("evidence") or []:
-        table.add_row("evidence", f"“{quote}”")
+        row("evidence", f"“{quote}”")
     for check in verdict.get("checks") or []:
-        table.add_row("check", f"turn {check.get('turn')}: {check.get('message')}")
+        row("check", f"turn {check.get('turn')}: {check.get('message')}")
     if verdict.get("flagged_turns"):
-        table.add_row("flagged turns", ", ".join(str(t) for t in verdict["flagged_turns"]))
+        row("flagged turns", ", ".join(str(t) for t in verdict["flagged_turns"]))
     console.print(table)
 
 
@@ -127,6 +133,19 @@ async def review_run(
     """
     if not (run_dir / RunStore.FILE).exists():
         raise UsageError(f"{run_dir}: not a rolegraph run directory (no {RunStore.FILE})")
+    with lock_run_dir(run_dir, "rolegraph review"):  # one writer: never next to a running run
+        return await _review(run_dir, decide, scenario, models, model, base_url, force)
+
+
+async def _review(
+    run_dir: Path,
+    decide: Decide,
+    scenario: Scenario | None,
+    models: dict[str, BaseChatModel] | None,
+    model: str | None,
+    base_url: str | None,
+    force: bool,
+) -> Counter[str]:
     store = RunStore(run_dir)
     try:
         if scenario is None:

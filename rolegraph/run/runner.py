@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import sys
 import time
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,10 @@ from rolegraph.curate.plan import SamplePlan, plan_sample
 from rolegraph.curate.planner import CoveragePlanner, initial_plans
 from rolegraph.errors import UsageError
 from rolegraph.models.specs import CORE_ROLES, build_models, close_models, describe, role_configs
+from rolegraph.outputs.rundir import LOCK_FILE
+from rolegraph.run.checkpoints import CheckpointWriteError
+from rolegraph.run.diskfaults import disk_problem
+from rolegraph.run.lock import lock_run_dir
 from rolegraph.run.options import (
     CHECKPOINTS,
     RunOptions,
@@ -106,7 +111,20 @@ def _check_seed_capacity(scenario: Scenario, planned: int, store: RunStore) -> N
 
 
 # what a run killed before its plan was committed may leave behind; planning starts afresh
-_STORE_FILES = {RunStore.FILE, f"{RunStore.FILE}-wal", f"{RunStore.FILE}-shm", "checkpoints.sqlite"}
+_STORE_FILES = {
+    RunStore.FILE,
+    f"{RunStore.FILE}-wal",
+    f"{RunStore.FILE}-shm",
+    "checkpoints.sqlite",
+    LOCK_FILE,
+}
+
+
+def _leave_no_trace(out_dir: Path) -> None:
+    """Remove the lock file (and the folder, if empty) of a run refused before it began."""
+    (out_dir / LOCK_FILE).unlink(missing_ok=True)
+    if not any(out_dir.iterdir()):
+        out_dir.rmdir()
 
 
 def _has_plan(out_dir: Path) -> bool:
@@ -169,7 +187,11 @@ class Plans:
 async def run_scenario(scenario: Scenario, options: RunOptions | None = None) -> RunSummary:
     """Generate the scenario's samples (or the rest of them, when resuming) into the run directory."""
     options = options or RunOptions()
+    if options.retry_failed:  # failed samples are run again: that continues an existing run
+        options = replace(options, resume=True)
     out_dir = options.out or default_out_dir(scenario)
+    if options.resume and not (out_dir / RunStore.FILE).exists():
+        raise UsageError(f"{out_dir} holds no run to resume (no {RunStore.FILE})")
     spec = graph_spec_from(scenario)
     extra_roles = [r for r in (*(n.role for n in spec.nodes), spec.turns) if r and ":" not in r]
     configs = role_configs(
@@ -187,15 +209,33 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
     models = options.models or build_models(
         configs, scenario.run.seed if options.seed is None else options.seed
     )
+    resume = f"rolegraph run {scenario.source or 'SCENARIO'} --out {out_dir} --resume"
+    fresh = not out_dir.exists() or not (out_dir / LOCK_FILE).exists()
     try:
-        store, planned, seed = _open_store(scenario, options, out_dir)
+        lock = lock_run_dir(out_dir, "rolegraph run")  # before anything is read or written
         try:
-            reconcile_files(store)
-            return await _run(
-                scenario, options, out_dir, store, planned, seed, configs, models, spec
-            )
+            try:
+                store, planned, seed = _open_store(scenario, options, out_dir)
+            except UsageError:
+                if fresh and not (out_dir / RunStore.FILE).exists():
+                    _leave_no_trace(out_dir)  # refused a folder that is not a run: as it was
+                raise
+            try:
+                if options.retry_failed:
+                    store.retry_failed()  # their failures stay in the store's history
+                reconcile_files(store)  # failed.jsonl then holds only what is failed now
+                return await _run(
+                    scenario, options, out_dir, store, planned, seed, configs, models, spec
+                )
+            finally:
+                store.close()
         finally:
-            store.close()
+            lock.release()
+    except (OSError, sqlite3.DatabaseError, CheckpointWriteError) as exc:
+        problem = disk_problem(exc, out_dir, resume)
+        if problem is None:
+            raise
+        raise problem from None
     finally:
         if options.models is None:  # close only what this run built
             await close_models(models)
@@ -242,12 +282,22 @@ async def _run(
     filters = Filters(scenario)  # near-duplicates are judged against everything accepted so far
     filters.rebuild(store.finished_records("accepted"))
     plans = Plans(scenario, store, seed)  # stored plans, or coverage-steered ones chosen on pickup
-    progress = Progress(planned, quiet=options.quiet, stream=sys.stderr, already=summary.done)
+    in_flight = {"n": 0}
+    progress = Progress(
+        planned,
+        quiet=options.quiet,
+        stream=sys.stderr,
+        already=summary.done,
+        in_flight=lambda: in_flight["n"],
+        activity=options.executor == "local",  # workers' counters live in their processes
+        summary=summary,
+    )
     handles = {
         status: (out_dir / name).open("a", encoding="utf-8")
         for status, name in STATUS_FILES.items()
     }
     started = time.monotonic()
+    retried = store.with_history()  # samples run again: their records carry the earlier failures
     streak = {"failed": 0}
 
     def write_manifest(status: str) -> None:
@@ -268,16 +318,22 @@ async def _run(
             "usage_by_model": totals["usage_by_model"],
             "cost_usd": totals["cost_usd"],
             **({"stopped": summary.stopped} if summary.stopped else {}),
+            **({"retried": len(retried)} if retried else {}),  # samples run again, ever
         }
         tmp = out_dir / "manifest.json.tmp"
         tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         tmp.replace(out_dir / "manifest.json")
+        written["at"] = time.monotonic()
+
+    written = {"at": 0.0}
 
     def record(sample_id: str, status: str, rec: dict[str, Any], usage: dict[str, Any]) -> None:
         rows = [
             (role, model_names.get(role, "?"), u, configs.get(role, configs["default"]).cost(u))
             for role, u in usage.items()
         ]
+        if sample_id in retried:
+            rec = {**rec, "history": store.history(sample_id)}
         store.finish(sample_id, status, rec, rows)  # commit first: the store is the source of truth
         if status in handles:  # a sample waiting for review reaches its file once decided
             handles[status].write(json.dumps(rec, ensure_ascii=False) + "\n")
@@ -322,6 +378,8 @@ async def _run(
             streak["failed"] = streak["failed"] + 1 if status == "failed" else 0
             progress.update(summary, outcome.sample_id, status, outcome.detail)
             plans.done(plan, status)
+            if time.monotonic() - written["at"] >= 1.0:  # readers see progress, at most 1/s
+                write_manifest("running")
             if status != "review":  # a paused sample's checkpoints are its place in the queue
                 await runner.forget(outcome.sample_id)
 
@@ -329,15 +387,13 @@ async def _run(
             if options.max_failures and streak["failed"] >= options.max_failures:
                 return (
                     f"{streak['failed']} samples in a row failed (last error in failed.jsonl); "
-                    "stopping early. Fix the cause and continue with --resume"
+                    "stopping early. Fix the cause and continue with --resume --retry-failed"
                 )
             if options.max_cost is not None and summary.done:
                 per_sample = summary.cost / max(1, summary.done)
                 if summary.cost + per_sample * (in_flight["n"] + 1) > options.max_cost:
                     return f"the cost budget of ${options.max_cost:.2f} would be passed; stopping (continue with --resume)"
             return None
-
-        in_flight = {"n": 0}
 
         async def worker() -> None:
             while True:

@@ -16,13 +16,17 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rolegraph.errors import UsageError
 from rolegraph.outputs.records import STATUS_FILES
+from rolegraph.run.diskfaults import damaged_store
 
-SCHEMA_VERSION = 2  # 2: status 'review' (paused for a person) and null plans (coverage planner)
+# 2: status 'review' (paused for a person) and null plans (coverage planner)
+# 3: history and history_usage (earlier failures of samples run again by --retry-failed)
+SCHEMA_VERSION = 3
 FINAL = ("accepted", "rejected", "failed")
 REVIEW = "review"  # paused for a person (critic.review_band); not final, not in any JSONL file
 
@@ -51,6 +55,17 @@ CREATE TABLE IF NOT EXISTS usage (
     total_tokens INTEGER NOT NULL, cost REAL NOT NULL,
     PRIMARY KEY (sample_id, role)
 );
+CREATE TABLE IF NOT EXISTS history (
+    sample_id TEXT NOT NULL, n INTEGER NOT NULL, status TEXT NOT NULL, error TEXT,
+    record TEXT, finished_at REAL,
+    PRIMARY KEY (sample_id, n)
+);
+CREATE TABLE IF NOT EXISTS history_usage (
+    sample_id TEXT NOT NULL, n INTEGER NOT NULL, role TEXT NOT NULL, model TEXT NOT NULL,
+    calls INTEGER NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+    total_tokens INTEGER NOT NULL, cost REAL NOT NULL,
+    PRIMARY KEY (sample_id, n, role)
+);
 """
 
 
@@ -63,11 +78,21 @@ class RunStore:
         self.out_dir = out_dir
         self.path = out_dir / self.FILE
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
-        self.db.executescript(_SCHEMA)
-        version = self.meta("schema_version")
-        if version is None:
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")  # durable across crashes in WAL mode
+            # a truncated or overwritten store is refused here, in one line, not mid-run
+            check = self.db.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"database disk image is malformed: {check}")
+            self.db.executescript(_SCHEMA)
+            version = self.meta("schema_version")
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                raise UsageError(damaged_store(self.path, str(exc))) from None
+            raise
+        if version is None or int(version) < SCHEMA_VERSION:  # older stores gain empty tables
             self.set_meta(schema_version=str(SCHEMA_VERSION))
         elif int(version) > SCHEMA_VERSION:
             raise UsageError(
@@ -187,6 +212,74 @@ class RunStore:
                 ],
             )
 
+    def retry_failed(self) -> list[str]:
+        """Make every failed sample pending again, keeping its failure in its history.
+
+        The failure (error, record, finishing time) moves to `history` and its usage to
+        `history_usage`, so totals and costs still count what the failed attempt spent. One
+        transaction: a crash leaves the samples either all failed or all pending.
+        """
+        with self.db:
+            self.db.execute("BEGIN")
+            ids = [
+                sid
+                for (sid,) in self.db.execute(
+                    "SELECT sample_id FROM samples WHERE status = 'failed' ORDER BY idx"
+                )
+            ]
+            for sid in ids:
+                (n,) = self.db.execute(
+                    "SELECT COUNT(*) FROM history WHERE sample_id = ?", (sid,)
+                ).fetchone()
+                self.db.execute(
+                    "INSERT INTO history SELECT sample_id, ?, status, error, record, finished_at "
+                    "FROM samples WHERE sample_id = ?",
+                    (n, sid),
+                )
+                self.db.execute(
+                    "INSERT INTO history_usage SELECT sample_id, ?, role, model, calls, "
+                    "input_tokens, output_tokens, total_tokens, cost FROM usage WHERE sample_id = ?",
+                    (n, sid),
+                )
+                self.db.execute("DELETE FROM usage WHERE sample_id = ?", (sid,))
+                self.db.execute("DELETE FROM attempts WHERE sample_id = ?", (sid,))
+                self.db.execute(
+                    "UPDATE samples SET status = 'planned', error = NULL, record = NULL, "
+                    "revisions = 0, finished_at = NULL WHERE sample_id = ?",
+                    (sid,),
+                )
+        return ids
+
+    def history(self, sample_id: str) -> list[dict[str, Any]]:
+        """A sample's earlier outcomes, oldest first: status, error and when it finished."""
+        rows = self.db.execute(
+            "SELECT status, error, finished_at FROM history WHERE sample_id = ? ORDER BY n",
+            (sample_id,),
+        )
+        return [
+            {
+                "status": status,
+                "error": error,
+                "finished_at": datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds")
+                if at
+                else None,
+            }
+            for status, error, at in rows
+        ]
+
+    def ids_with(self, status: str) -> set[str]:
+        """Ids of the samples whose current status is `status`."""
+        return {
+            sid
+            for (sid,) in self.db.execute(
+                "SELECT sample_id FROM samples WHERE status = ?", (status,)
+            )
+        }
+
+    def with_history(self) -> set[str]:
+        """Ids of the samples that have earlier outcomes (were run again)."""
+        return {sid for (sid,) in self.db.execute("SELECT DISTINCT sample_id FROM history")}
+
     def counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT status, COUNT(*) FROM samples GROUP BY status").fetchall()
         counts = dict.fromkeys(FINAL, 0)
@@ -207,8 +300,11 @@ class RunStore:
         per_role: dict[str, dict[str, Any]] = {}
         per_model: dict[str, dict[str, Any]] = {}
         for role, model, calls, tin, tout, total, cost in self.db.execute(
-            "SELECT role, model, SUM(calls), SUM(input_tokens), SUM(output_tokens), SUM(total_tokens), SUM(cost) "
-            "FROM usage GROUP BY role, model"
+            "SELECT role, model, SUM(calls), SUM(input_tokens), SUM(output_tokens), "
+            "SUM(total_tokens), SUM(cost) FROM (SELECT role, model, calls, input_tokens, "
+            "output_tokens, total_tokens, cost FROM usage UNION ALL SELECT role, model, calls, "
+            "input_tokens, output_tokens, total_tokens, cost FROM history_usage) "
+            "GROUP BY role, model"
         ):
             for key, table in ((role, per_role), (model, per_model)):
                 slot = table.setdefault(
@@ -247,27 +343,50 @@ class RunStore:
 
 
 def reconcile_files(store: RunStore) -> int:
-    """Make the JSONL files hold every finished sample exactly once; returns lines appended.
+    """Make each JSONL file hold exactly the samples whose current status it names, once each.
 
-    A crash can cut the last line short or fall between the store's commit and the append;
-    the cut line is trimmed and missing samples are appended. Existing lines are never rewritten.
+    A crash can cut the last line short or fall between the store's commit and the append:
+    the cut line is trimmed and missing samples are appended. A line whose sample now has
+    another status (a failed sample run again with --retry-failed) or that repeats an
+    earlier line is dropped: the file is then rewritten from its own kept lines, in order,
+    through a temporary file, so a crash mid-rewrite leaves the old file whole. Returns the
+    number of lines appended or dropped.
     """
-    appended = 0
+    changed = 0
     for status, name in STATUS_FILES.items():
         file = store.out_dir / name
+        wanted = store.ids_with(status)
         present: set[str] = set()
+        kept: list[str] = []
+        foreign = False
         if file.exists():
             _trim_partial_line(file)
             with file.open(encoding="utf-8") as handle:
                 for line in handle:
-                    present.add(json.loads(line)["sample_id"])
-        missing = [(sid, rec) for sid, rec in store.finished_records(status) if sid not in present]
-        if missing:
-            with file.open("a", encoding="utf-8") as handle:
-                for _, record in missing:
+                    sid = json.loads(line)["sample_id"]
+                    if sid in wanted and sid not in present:
+                        present.add(sid)
+                        kept.append(line)
+                    else:
+                        foreign = True
+                        changed += 1
+        missing = (rec for sid, rec in store.finished_records(status) if sid not in present)
+        appended = 0
+        if foreign:
+            tmp = file.with_name(file.name + ".tmp")
+            with tmp.open("w", encoding="utf-8") as handle:
+                handle.writelines(kept)
+                for record in missing:
                     handle.write(record + "\n")
-            appended += len(missing)
-    return appended
+                    appended += 1
+            tmp.replace(file)
+        elif len(present) < len(wanted):
+            with file.open("a", encoding="utf-8") as handle:
+                for record in missing:
+                    handle.write(record + "\n")
+                    appended += 1
+        changed += appended
+    return changed
 
 
 def _trim_partial_line(file: Path) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from rolegraph.curate.plan import SamplePlan
 from rolegraph.errors import UsageError
 from rolegraph.outputs.records import failed_record
+from rolegraph.run.lock import lock_worker_file
 from rolegraph.run.sample import Outcome, SampleRunner, Trace, sample_runner
 from rolegraph.scenario.schema import ModelConfig, Scenario
 
@@ -80,9 +81,11 @@ class SampleWorker:
                 from rolegraph.run.options import build_context
                 from rolegraph.scenario.wiring import graph_spec_from
 
+                # one writer per checkpoint file: a worker of a dead driver may still be
+                # closing it; wait for it rather than write next to it
+                self.stack.callback(lock_worker_file(self.checkpoints).release)
                 self.models = build_models(self.configs, self.seed)
                 ctx = build_context(self.scenario, self.models)
-                self.checkpoints.parent.mkdir(parents=True, exist_ok=True)
                 self.runner = await self.stack.enter_async_context(
                     sample_runner(
                         self.scenario,

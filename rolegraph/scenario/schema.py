@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,9 +22,17 @@ from pydantic import (
 )
 
 from agents.context import Criterion
-from personas import Persona, PersonaLibrary, builtin_libraries, load_library
-from personas.library import LibraryError
+from personas import Persona, PersonaLibrary
 from rolegraph.errors import ScenarioError
+from rolegraph.scenario.files import (
+    MAX_FILE_BYTES,
+    FileProblem,
+    byte_position,
+    find_library,
+    read_bytes_bounded,
+    read_text_file,
+    resolve_inside,
+)
 from rolegraph.scenario.modelspec import spec_problem
 from rolegraph.scenario.problems import pydantic_problems
 from rolegraph.scenario.seed import Seed, SeedError, SeedField, fingerprint, open_seed
@@ -411,19 +420,34 @@ class Scenario(Strict):
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     @classmethod
-    def from_file(cls, path: str | Path) -> Scenario:
-        """Read and check a scenario file; every problem is reported as `file:line: path: message`."""
+    def from_file(cls, path: str | Path, allow: Sequence[str | Path] = ()) -> Scenario:
+        """Read and check a scenario file; every problem is reported as `file:line: path: message`.
+
+        `allow` names folders besides the scenario's own that its files may be read from
+        (rolegraph.scenario.files; `--allow-path`).
+        """
         path = Path(path)
+        try:  # bounded, but a pipe is fine: the user named this file, not a scenario
+            data = read_bytes_bounded(path, MAX_FILE_BYTES, regular=False)
+        except FileProblem as exc:  # its message names the file already
+            found = not str(exc).startswith("file not found")
+            raise ScenarioError([str(exc) if found else f"{path}: file not found"]) from None
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ScenarioError([f"{path}: file not found"]) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError([f"{path}: cannot read: {exc}"]) from None
-        return cls.from_text(text, path)
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line, column = byte_position(data, exc.start)
+            raise ScenarioError(
+                [
+                    f"{path}:{line}: (root): not UTF-8 text: byte 0x{data[exc.start]:02x} at "
+                    f"column {column} (save the file as UTF-8)"
+                ]
+            ) from None
+        return cls.from_text(text, path, allow)
 
     @classmethod
-    def from_text(cls, text: str, path: str | Path = "<scenario>") -> Scenario:
+    def from_text(
+        cls, text: str, path: str | Path = "<scenario>", allow: Sequence[str | Path] = ()
+    ) -> Scenario:
         """Like `from_file`, for YAML text; relative paths resolve against `path`'s folder."""
         path = Path(path)
         located = load_located(text)
@@ -446,7 +470,7 @@ class Scenario(Strict):
                 problems += pydantic_problems(exc, located, Scenario)
         if scenario is not None:
             scenario._source = path
-            problems += scenario._check_references(located, path.parent)
+            problems += scenario._check_references(located, path.parent, allow)
         if problems:
             seen: set[tuple[int, str]] = set()
             lines = []
@@ -458,7 +482,9 @@ class Scenario(Strict):
         assert scenario is not None
         return scenario
 
-    def _check_references(self, located: Located, base: Path) -> list[tuple[int, str, str]]:
+    def _check_references(
+        self, located: Located, base: Path, allow: Sequence[str | Path] = ()
+    ) -> list[tuple[int, str, str]]:
         """Checks that span fields or reach outside the file: names, libraries, files."""
         problems: list[tuple[int, str, str]] = []
 
@@ -479,7 +505,7 @@ class Scenario(Strict):
                 )
             if speaker.library is None:
                 continue
-            library = _find_library(speaker.library, base)
+            library = find_library(speaker.library, base, allow)
             if isinstance(library, str):
                 add(("speakers", i, "library"), library)
                 continue
@@ -506,19 +532,15 @@ class Scenario(Strict):
                 f"min_turns ({self.dialogue.min_turns}) is more than max_turns ({self.dialogue.max_turns})",
             )
         if self.facts_file is not None:
-            file = base / self.facts_file
             try:
+                text = read_text_file(resolve_inside(self.facts_file, base, allow))
                 self._file_facts = [
                     ln.strip()
-                    for ln in file.read_text(encoding="utf-8").splitlines()
+                    for ln in text.splitlines()
                     if ln.strip() and not ln.lstrip().startswith("#")
                 ]
-            except FileNotFoundError:
-                add(("facts_file",), f"file not found: {file}")
-            except OSError as exc:
-                add(("facts_file",), f"cannot read {file}: {exc.strerror}")
-            except UnicodeDecodeError:
-                add(("facts_file",), f"cannot read {file}: not UTF-8 text")
+            except FileProblem as exc:
+                add(("facts_file",), str(exc))
         if not self.facts and self.facts_file is None:
             add(("facts",), "give at least one grounding fact (in 'facts' or 'facts_file')")
         problems += self._check_seed(located, base)
@@ -645,24 +667,6 @@ class Scenario(Strict):
         for loc, message in template_problems(self, columns, self.seed.path if self.seed else ""):
             add(loc, message)
         return out
-
-
-def _find_library(ref: str, base: Path) -> PersonaLibrary | str:
-    """A built-in library by name, or a YAML file relative to the scenario; else an error message."""
-    builtins = builtin_libraries()
-    if ref in builtins:
-        return builtins[ref]
-    if ref.endswith((".yaml", ".yml")) or "/" in ref:
-        file = base / ref
-        if not file.exists():
-            return f"persona library file not found: {file}"
-        try:
-            return load_library(file)
-        except LibraryError as exc:
-            return str(exc)
-        except UnicodeDecodeError:
-            return f"cannot read persona library {file}: not UTF-8 text"
-    return f"unknown persona library '{ref}' (built-in: {', '.join(sorted(builtins))}; or give a .yaml path)"
 
 
 def scenario_json_schema() -> dict[str, Any]:

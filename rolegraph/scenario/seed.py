@@ -100,18 +100,18 @@ SeedField = Annotated[SeedSpec, BeforeValidator(_seed)]
 
 
 def resolve_seed_path(path: str, base: Path) -> Path:
-    """Where a seed path points: inside the scenario's folder (absolute paths and '..' refused).
+    """Where a seed path points: inside the scenario's folder, or a folder the user allows.
 
-    One function so that a project-wide path-confinement policy can replace it.
+    The same confinement as `facts_file` and `library` (rolegraph.scenario.files): no
+    absolute paths, no '..', no links leading out, unless `--allow-path` / the environment
+    names the folder.
     """
-    parts = Path(path)
-    if parts.is_absolute():
-        raise SeedError(
-            f"give the seed path relative to the scenario's folder, not as an absolute path ({path})"
-        )
-    if ".." in parts.parts:
-        raise SeedError(f"the seed must be inside the scenario's folder ('..' in {path})")
-    return base / parts
+    from rolegraph.scenario.files import FileProblem, resolve_inside
+
+    try:
+        return resolve_inside(path, base)
+    except FileProblem as exc:
+        raise SeedError(f"the seed must be inside the scenario's folder: {exc}") from None
 
 
 def json_safe(value: Any) -> Any:

@@ -225,6 +225,28 @@ def graph_spec_from(scenario: Wired) -> GraphSpec:
     )
 
 
+# LangGraph's own names: START/END, and dunder names it keeps for itself (__interrupt__, ...)
+RESERVED_NODE_NAMES = ("__start__", "__end__")
+# LangGraph's checkpoint namespace separators (NS_SEP, NS_END): `add_node` refuses them
+RESERVED_NODE_CHARACTERS = ("|", ":")
+
+
+def node_name_problem(name: str) -> str | None:
+    """Why LangGraph would refuse `name` as a node name, or None (checked at validate, not run)."""
+    if name in RESERVED_NODE_NAMES or (name.startswith("__") and name.endswith("__")):
+        return (
+            f"'{name}' is a name LangGraph keeps for itself (like __start__ and __end__); "
+            "choose another node name"
+        )
+    for character in RESERVED_NODE_CHARACTERS:
+        if character in name:
+            return (
+                f"'{name}' contains '{character}', which LangGraph reserves as a separator; "
+                "choose another node name"
+            )
+    return None
+
+
 def wiring_problems(scenario: Wired, key: str = "graph") -> list[tuple[Loc, str]]:
     """Every problem with the scenario's wiring, as (location in the file, message) pairs."""
     section = scenario.graph
@@ -236,6 +258,14 @@ def wiring_problems(scenario: Wired, key: str = "graph") -> list[tuple[Loc, str]
                 speaker.played_by or "user_simulator", {}, "player", ("speakers", i, "played_by")
             )
     if section is None:
+        return problems
+    for name in section.nodes:
+        if message := node_name_problem(name):
+            problems.append(((key, "nodes", name), message))
+    for i, step in enumerate(section.review or []):
+        if step.role != "critic" and (message := node_name_problem(_step_name(step))):
+            problems.append(((key, "review", i), message))
+    if problems:
         return problems
     if section.turns.role is not None and section.turns.order is not None:
         problems.append(((key, "turns"), "give a turn-router 'role' or an 'order', not both"))

@@ -1,4 +1,11 @@
-"""YAML loading that remembers the line of every value, so errors can say `file:line`."""
+"""YAML loading that remembers the line of every value, so errors can say `file:line`.
+
+It also refuses what a hostile or broken file could do to the process: values nested more
+than MAX_DEPTH levels deep (PyYAML's composer recurses, so they would end in a
+RecursionError), aliases that expand the document beyond MAX_VALUES values (an "alias
+bomb": a few KB that pydantic and the scenario's digest would expand into gigabytes), and
+raw control characters, each with its line and column.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ class Located:
     built: dict[int, Any] = field(
         default_factory=dict, repr=False
     )  # node id -> value, so aliases are built once
+    sizes: dict[int, int] = field(default_factory=dict, repr=False)  # node id -> expanded size
 
     def line_of(self, loc: Path_) -> int:
         """Line of the deepest part of `loc` that exists in the file (1 if none)."""
@@ -69,6 +77,38 @@ class Located:
         return tuple(kept)
 
 
+MAX_DEPTH = 50  # scenarios nest about 8 levels; PyYAML's composer recursion ends near 300
+MAX_VALUES = 200_000  # values after expanding aliases; a large inline scenario has a few thousand
+
+
+class _TooBig(Exception):
+    """Building stopped: aliases expand the document beyond MAX_VALUES."""
+
+
+class _TooDeep(yaml.composer.ComposerError):
+    """A value nested deeper than MAX_DEPTH."""
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses nesting deeper than MAX_DEPTH at the node that goes too deep."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(
+                    None,
+                    None,
+                    f"values are nested more than {MAX_DEPTH} levels deep",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _TYPE_TAGS = {
     "str",
@@ -91,9 +131,25 @@ def format_path(loc: Path_) -> str:
 def load_located(text: str) -> Located:
     """Parse YAML text; syntax errors and duplicate keys become problems, never exceptions."""
     out = Located()
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = _Loader(text)  # checks every character first
+    except yaml.reader.ReaderError as exc:
+        line, column = _position(text, exc.position)
+        out.problems.append((line, "(root)", _control_character(exc.character, column)))
+        return out
     try:
         node = loader.get_single_node()
+    except _TooDeep as exc:
+        mark = exc.problem_mark
+        out.problems.append(
+            (
+                mark.line + 1 if mark else 1,
+                "(root)",
+                f"values are nested more than {MAX_DEPTH} levels deep (from column "
+                f"{mark.column + 1 if mark else 1}); flatten the structure",
+            )
+        )
+        return out
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -124,8 +180,24 @@ def load_located(text: str) -> Located:
         loader.dispose()
     if node is None:
         return out
-    out.data = _build(node, (), out, loader)
+    try:
+        out.data = _build(node, (), out, loader)
+    except _TooBig:
+        out.data = None
     return out
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of character `index` of `text`."""
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _control_character(character: Any, column: int) -> str:
+    code = ord(character) if isinstance(character, str) else int(character)
+    return (
+        f"raw control character U+{code:04X} at column {column}; YAML does not allow it "
+        f'(remove it, or write it as "\\x{code:02x}" inside double quotes)'
+    )
 
 
 def _problem(exc: yaml.YAMLError) -> str:
@@ -133,6 +205,27 @@ def _problem(exc: yaml.YAMLError) -> str:
     if isinstance(exc, yaml.MarkedYAMLError) and exc.problem:
         return exc.problem
     return str(exc).splitlines()[0]
+
+
+def _size(node: yaml.Node, out: Located) -> int:
+    """Values `node` stands for once its aliases are expanded (1 for a scalar)."""
+    return out.sizes.get(id(node), 1)
+
+
+def _sized(node: yaml.Node, path: Path_, out: Located, children: list[yaml.Node]) -> None:
+    """Record the expanded size of a finished collection; stop at the first one too big."""
+    size = 1 + sum(_size(child, out) for child in children)
+    out.sizes[id(node)] = size
+    if size > MAX_VALUES:
+        out.problems.append(
+            (
+                node.start_mark.line + 1,
+                format_path(path),
+                f"aliases expand this value to more than {MAX_VALUES:,} values; write the "
+                "values out, or use fewer aliases",
+            )
+        )
+        raise _TooBig
 
 
 def _build(
@@ -203,13 +296,16 @@ def _build(
                 continue
             out.lines[(*path, key)] = key_node.start_mark.line + 1
             result[key] = _build(value_node, (*path, key), out, loader, parents)
+        _sized(node, path, out, [v for _, v in node.value])
         out.built[id(node)] = result
         return result
     if isinstance(node, yaml.SequenceNode):
-        out.built[id(node)] = [
+        items = [
             _build(item, (*path, i), out, loader, parents) for i, item in enumerate(node.value)
         ]
-        return out.built[id(node)]
+        _sized(node, path, out, node.value)
+        out.built[id(node)] = items
+        return items
     try:
         return loader.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
