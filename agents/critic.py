@@ -19,6 +19,8 @@ from agents.context import Criterion, RunContext
 from agents.speaker import persona_name
 from agents.state import CheckFinding, Decision, Finding, SampleState, Verdict, current_findings
 from agents.structured import ask_structured
+from agents.tool_checks import merge_tool_findings, result_sources, tool_findings
+from agents.tools import call_lines
 
 Score = Literal[1, 2, 3, 4, 5]
 
@@ -59,11 +61,16 @@ def report_schema(criteria: tuple[str, ...], n_turns: int) -> type[BaseModel]:
 
 
 def transcript(state: SampleState) -> str:
-    """The dialogue with turn indexes, as the critic and reviser see it."""
-    return "\n".join(
-        f"[{i}] {t['speaker']} ({persona_name(state, t['speaker'])}): {t['text']}"
-        for i, t in enumerate(state.get("turns") or [])
-    )
+    """The dialogue with turn indexes, as the critic and reviser see it.
+
+    A turn that called tools lists its calls and their results first (indented), so the
+    critic model sees what the speaker knew when it spoke.
+    """
+    lines = []
+    for i, t in enumerate(state.get("turns") or []):
+        lines += call_lines(t)
+        lines.append(f"[{i}] {t['speaker']} ({persona_name(state, t['speaker'])}): {t['text']}")
+    return "\n".join(lines)
 
 
 def schema_outline(criteria: list[str], n_turns: int) -> str:
@@ -181,7 +188,9 @@ class Critic(Role):
             facts=[*ctx.facts, *(f for facts in ctx.private_facts.values() for f in facts)],
             personas=state["personas"],
             conditions=state.get("conditions"),
+            extra_sources=result_sources(turns),  # tool results ground the turns after them
         )
+        findings = merge_tool_findings(findings, tool_findings(state, ctx))
         # Error and warning findings of other roles count like failed checks; info is context.
         findings += [f.as_check() for f in current_findings(state) if f.severity != "info"]
         verdict = combine(report, findings, ctx.rubric, ctx.threshold)

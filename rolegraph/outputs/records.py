@@ -7,6 +7,7 @@ from typing import Any
 from agents.context import RunContext
 from agents.speaker import system_prompt
 from agents.state import SampleState
+from rolegraph.outputs.tool_records import call_messages, tool_fields
 
 # the JSONL file each final status is appended to, next to the run store
 STATUS_FILES = {
@@ -16,15 +17,18 @@ STATUS_FILES = {
 }
 
 
-def to_messages(state: SampleState, ctx: RunContext) -> list[dict[str, str]]:
+def to_messages(state: SampleState, ctx: RunContext) -> list[dict[str, Any]]:
     """OpenAI chat format: the trained speaker's system prompt, then its turns as `assistant`.
 
     Every other speaker is `user`; with three or more speakers each message also carries
-    the speaker's `name`, so multi-party dialogues stay unambiguous.
+    the speaker's `name`, so multi-party dialogues stay unambiguous. An assistant turn that
+    called tools is preceded by its `tool_calls` and `tool` messages (outputs.tool_records).
     """
     messages = [{"role": "system", "content": system_prompt(state, ctx, ctx.assistant)}]
     named = len(state["speakers"]) > 2
     for turn in state.get("turns") or []:
+        if turn.get("calls") and turn["speaker"] == ctx.assistant:
+            messages += call_messages(turn["calls"])
         message = {
             "role": "assistant" if turn["speaker"] == ctx.assistant else "user",
             "content": turn["text"],
@@ -49,6 +53,7 @@ def sample_record(state: SampleState, ctx: RunContext) -> dict[str, Any]:
         "stop_reason": state.get("stop_reason"),
         "usage": state.get("usage") or {},
     }
+    record.update(tool_fields(state, ctx))
     if state.get("review"):
         record["review"] = state["review"]  # a person's decision (rolegraph review)
     if state.get("findings"):

@@ -1,0 +1,71 @@
+"""Tool calls in a sample's record, in the OpenAI chat format trainers read.
+
+An assistant turn that called tools becomes, per round of calls, an assistant message with
+`tool_calls` (arguments as a JSON string, as OpenAI's API and fine-tuning format have them)
+followed by one `tool` message per call with its `tool_call_id`, then the turn's text as
+the next assistant message. The record also carries:
+- `tools`: the assistant's tools in the OpenAI `tools` format (what a chat template
+  renders into the prompt);
+- `tool_calls`: every call of every turn with its outcome (`status` ok / error / refused,
+  `error`, `seconds`), for eval and the report;
+- `environment`: what the tools changed in the sample's environment (rows per table).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from agents.context import RunContext
+from agents.state import SampleState
+from agents.tools import result_text
+
+
+def call_messages(calls: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One turn's calls as assistant `tool_calls` messages and `tool` results, per round."""
+    rounds: dict[int, list[Mapping[str, Any]]] = {}
+    for call in calls:
+        rounds.setdefault(int(call.get("round", 0)), []).append(call)
+    out: list[dict[str, Any]] = []
+    for r in sorted(rounds):
+        batch = rounds[r]
+        out.append(
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [
+                    {
+                        "id": c["id"],
+                        "type": "function",
+                        "function": {
+                            "name": c["name"],
+                            "arguments": json.dumps(c.get("arguments"), ensure_ascii=False),
+                        },
+                    }
+                    for c in batch
+                ],
+            }
+        )
+        out += [
+            {"role": "tool", "tool_call_id": c["id"], "content": result_text(c.get("result"))}
+            for c in batch
+        ]
+    return out
+
+
+def tool_fields(state: SampleState, ctx: RunContext) -> dict[str, Any]:
+    """The record's `tools`, `tool_calls` and `environment` (nothing for a run without tools)."""
+    if ctx.tools is None:
+        return {}
+    calls = [
+        {"turn": i, **{k: v for k, v in c.items() if k != "round"}, "round": c.get("round", 0)}
+        for i, turn in enumerate(state.get("turns") or [])
+        for c in turn.get("calls") or []
+    ]
+    env = state.get("env") or {}
+    return {
+        "tools": ctx.tools.openai_tools(ctx.assistant),
+        "tool_calls": calls,
+        "environment": {"tables": env.get("tables") or {}, "calls": env.get("calls", 0)},
+    }
