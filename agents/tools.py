@@ -24,12 +24,12 @@ import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agents.environment import Environment, Table, new_environment
 
-if TYPE_CHECKING:
-    from agents.context import RunContext
+# the run context (agents.context.RunContext) is passed in untyped: context imports ToolBox
+RunContext = Any
 
 TABLE_OPS = ("lookup", "search", "update", "insert")
 
