@@ -7,7 +7,8 @@ For every call in the dialogue:
   dialogue before the call, an earlier tool result, the sample's record, the facts, the
   personas or the schema itself (enum, const, default). Ids must be looked up or asked
   for, not made up;
-- `tool_error` (a warning): the tool raised or timed out; the model got the error.
+- `tool_error` (a warning): the tool raised or timed out; the model got the error;
+- `tool_budget` (a warning): a call past the per-turn or per-dialogue budget, refused.
 For every turn after a result:
 - `contradicts_tool_result`: the turn states a value (time, date, money, number) that
   differs from what a tool returned before it, by the same checks as the facts
@@ -76,6 +77,16 @@ def _call_findings(
 ) -> list[CheckFinding]:
     tool = box.tools.get(str(call.get("name")))
     name = call.get("name")
+    if call.get("status") == "refused" and str(call.get("error", "")).startswith("over the budget"):
+        return [
+            CheckFinding(
+                check="tool_budget",
+                turn=index,
+                severity="warning",
+                message=f"asked for {name} past the call budget; the call was refused",
+                evidence=str(name),
+            )
+        ]
     if tool is None or speaker not in tool.callers:
         why = "is not a declared tool" if tool is None else f"may not be called by {speaker}"
         return [

@@ -207,15 +207,22 @@ class ToolSpeaker(Speaker):
             )
             if calls:
                 rnd = 1 + max((int(c.get("round", 0)) for c in done), default=-1)
+                over = "over the budget of tool calls per turn or per dialogue; answer now"
                 new = [
                     {
                         "id": c.get("id") or f"call_{state.get('sample_id', '')}_{used + i + 1}",
                         "name": c["name"],
                         "arguments": c["arguments"],
                         "round": rnd,
-                        "status": "pending",
+                        # calls past the budget are kept, refused, so the model and the
+                        # record both see them
+                        **(
+                            {"status": "pending"}
+                            if i < left
+                            else {"status": "refused", "error": over, "result": {"error": over}}
+                        ),
                     }
-                    for i, c in enumerate(calls[:left])
+                    for i, c in enumerate(calls)
                 ]
                 return {"tool_step": {"speaker": speaker, "calls": [*done, *new]}}
             text = str(reply.text)

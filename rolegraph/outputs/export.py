@@ -34,6 +34,7 @@ from typing import Any
 from rolegraph.errors import UsageError, missing_extra
 from rolegraph.outputs import metrics
 from rolegraph.outputs.rundir import RunDir
+from rolegraph.outputs.tool_records import sharegpt_turn, table_message
 
 FORMATS = ("openai", "sharegpt", "preference", "parquet", "hf")
 DEFAULT_NAMES = {
@@ -73,7 +74,13 @@ def export(
         raise UsageError(f"{run.path}: no accepted samples to export")
     weight_of = sample_weights(records, seed=seed) if weights else {}
     if fmt == "openai":
-        rows = write_jsonl(path, ({"messages": r["messages"]} for r in records))
+        rows = write_jsonl(
+            path,
+            (
+                {"messages": r["messages"], **({"tools": r["tools"]} if "tools" in r else {})}
+                for r in records
+            ),
+        )
     elif fmt == "sharegpt":
         rows = write_jsonl(path, (_with_weight(sharegpt(r), r, weight_of) for r in records))
     elif fmt == "preference":
@@ -114,13 +121,20 @@ def write_jsonl(path: Path, rows: Iterator[dict[str, Any]]) -> int:
 
 
 def sharegpt(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A record as ShareGPT: `conversations` of {from: system|human|gpt, value}."""
-    return {
-        "id": record["sample_id"],
-        "conversations": [
-            {"from": SHAREGPT_ROLES[m["role"]], "value": m["content"]} for m in record["messages"]
-        ],
-    }
+    """A record as ShareGPT: `conversations` of {from: system|human|gpt, value}.
+
+    With tools: `function_call` and `observation` turns and a `tools` JSON string, the
+    convention of LLaMA-Factory and other SFT tools (see outputs.tool_records).
+    """
+    row: dict[str, Any] = {"id": record["sample_id"], "conversations": []}
+    for m in record["messages"]:
+        if m.get("tool_calls") or m["role"] == "tool":
+            sharegpt_turn(row["conversations"], m)
+        else:
+            row["conversations"].append({"from": SHAREGPT_ROLES[m["role"]], "value": m["content"]})
+    if "tools" in record:
+        row["tools"] = json.dumps([t["function"] for t in record["tools"]], ensure_ascii=False)
+    return row
 
 
 def preference_pairs(record: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -171,6 +185,7 @@ def table_row(record: Mapping[str, Any], named: bool = False) -> dict[str, Any]:
                 "role": m["role"],
                 "content": m["content"],
                 **({"name": m.get("name")} if named else {}),
+                **(table_message(m) if "tools" in record else {}),
             }
             for m in record["messages"]
         ],
@@ -186,6 +201,9 @@ def table_row(record: Mapping[str, Any], named: bool = False) -> dict[str, Any]:
         "persona_details": json.dumps(record.get("personas") or {}, ensure_ascii=False),
         "verdict": json.dumps(verdict, ensure_ascii=False),
     }
+    if "tools" in record:  # JSON text: every tool's parameters differ, a column cannot
+        row["tools"] = json.dumps(record["tools"], ensure_ascii=False)
+        row["environment"] = json.dumps(record.get("environment") or {}, ensure_ascii=False)
     for key in ("personas", "conditions", "scores"):
         if not row[key]:
             del row[key]  # Parquet cannot store a struct without fields

@@ -9,6 +9,14 @@ the next assistant message. The record also carries:
 - `tool_calls`: every call of every turn with its outcome (`status` ok / error / refused,
   `error`, `seconds`), for eval and the report;
 - `environment`: what the tools changed in the sample's environment (rows per table).
+
+Exports: `openai` adds `tools` next to `messages`; `sharegpt` turns calls into
+`function_call` turns (`{"name", "arguments"}` as JSON, a list for parallel calls) and
+results into `observation` turns, with `tools` as a JSON string (LLaMA-Factory's
+convention); Parquet and `hf` give every message `tool_calls` and `tool_call_id` (null
+when absent) so the column has one type, and `tools` as JSON text, since each tool's
+parameter schema differs (TRL's tool-calling examples read `tools` as a list:
+`json.loads` it).
 """
 
 from __future__ import annotations
@@ -68,4 +76,45 @@ def tool_fields(state: SampleState, ctx: RunContext) -> dict[str, Any]:
         "tools": ctx.tools.openai_tools(ctx.assistant),
         "tool_calls": calls,
         "environment": {"tables": env.get("tables") or {}, "calls": env.get("calls", 0)},
+    }
+
+
+def sharegpt_turn(conversations: list[dict[str, Any]], message: Mapping[str, Any]) -> None:
+    """Add an assistant call message (`function_call`) or a tool result (`observation`)."""
+    if message.get("tool_calls"):
+        calls = [
+            {"name": c["function"]["name"], "arguments": json.loads(c["function"]["arguments"])}
+            for c in message["tool_calls"]
+        ]
+        value = calls[0] if len(calls) == 1 else calls
+        conversations.append(
+            {"from": "function_call", "value": json.dumps(value, ensure_ascii=False)}
+        )
+        return
+    last = conversations[-1] if conversations else None
+    if last is not None and last["from"] == "observation":  # parallel calls: one observation
+        merged = json.loads(last["value"]) if last["value"].startswith("[") else [last["value"]]
+        last["value"] = json.dumps([*merged, message["content"]], ensure_ascii=False)
+        return
+    conversations.append({"from": "observation", "value": message["content"]})
+
+
+def table_message(message: Mapping[str, Any]) -> dict[str, Any]:
+    """The tool fields of a message for Parquet / `datasets` (always present, null if unset)."""
+    calls = message.get("tool_calls")
+    return {
+        "tool_calls": [
+            {
+                "id": c["id"],
+                "type": "function",
+                "function": {
+                    "name": c["function"]["name"],
+                    "arguments": c["function"]["arguments"],
+                },
+            }
+            for c in calls
+        ]
+        if calls
+        else None,
+        "tool_call_id": message.get("tool_call_id"),
     }
