@@ -182,6 +182,10 @@ def report_rows(report: Mapping[str, Any]) -> dict[str, list[Row]]:
         "coverage": _coverage_rows(report["coverage"]),
         "cost": _cost_rows(report["cost"]),
     }
+    if "tools" in report:
+        from rolegraph.outputs.tool_eval import tool_rows
+
+        sections["tools"] = tool_rows(report["tools"])
     if "downstream" in report:
         sections["downstream"] = _downstream_rows(report["downstream"])
     return sections

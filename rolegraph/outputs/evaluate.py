@@ -386,6 +386,10 @@ def evaluate(
         "coverage": _coverage(t, declared_space(run, observed) or observed),
         "cost": _cost(t, run.manifest, prices or {}),
     }
+    from rolegraph.outputs.tool_eval import tool_use
+
+    if (tools := tool_use(run)) is not None:
+        report["tools"] = tools
     if downstream is not None:
         report["downstream"] = downstream_accuracy(run, downstream, seed=seed, test_file=test_file)
     elif test_file is not None:

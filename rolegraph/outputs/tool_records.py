@@ -8,7 +8,9 @@ the next assistant message. The record also carries:
   renders into the prompt);
 - `tool_calls`: every call of every turn with its outcome (`status` ok / error / refused,
   `error`, `seconds`), for eval and the report;
-- `environment`: what the tools changed in the sample's environment (rows per table).
+- `environment`: what the tools changed in the sample's environment (rows per table);
+- `outcome` (goals with `expect` only): per speaker, the expected state, whether the
+  final environment `met` it and the `mismatches`.
 
 Exports: `openai` adds `tools` next to `messages`; `sharegpt` turns calls into
 `function_call` turns (`{"name", "arguments"}` as JSON, a list for parallel calls) and
@@ -27,6 +29,7 @@ from typing import Any
 
 from agents.context import RunContext
 from agents.state import SampleState
+from agents.tool_checks import outcome_mismatches
 from agents.tools import result_text
 
 
@@ -72,11 +75,19 @@ def tool_fields(state: SampleState, ctx: RunContext) -> dict[str, Any]:
         for c in turn.get("calls") or []
     ]
     env = state.get("env") or {}
-    return {
+    fields: dict[str, Any] = {
         "tools": ctx.tools.openai_tools(ctx.assistant),
         "tool_calls": calls,
         "environment": {"tables": env.get("tables") or {}, "calls": env.get("calls", 0)},
     }
+    outcome = {}
+    for speaker, goal in sorted((state.get("goals") or {}).items()):
+        if goal.get("expect"):
+            missed = outcome_mismatches(state, ctx.tools, goal["expect"])
+            outcome[speaker] = {"expect": goal["expect"], "met": not missed, "mismatches": missed}
+    if outcome:
+        fields["outcome"] = outcome
+    return fields
 
 
 def sharegpt_turn(conversations: list[dict[str, Any]], message: Mapping[str, Any]) -> None:
