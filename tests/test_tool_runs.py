@@ -242,3 +242,46 @@ def test_hf_and_parquet_exports_load_back_with_tool_calls(tool_run: RunDir, tmp_
     }
     check_openai_chat(trl_row)
     assert all(set(m) >= {"role", "content"} for m in trl_row["messages"])
+
+
+# --- views: eval, report, graph ---------------------------------------------------------------
+
+
+def test_eval_reports_calls_valid_share_and_goal_success(tool_run: RunDir):
+    from rolegraph.outputs.evaluate import evaluate
+
+    tools = evaluate(tool_run)["tools"]
+    assert (tools["dialogues"], tools["calls"], tools["calls_per_dialogue"]) == (2, 8, 4.0)
+    assert tools["valid_call_share"] == 1.0 and tools["statuses"] == {"ok": 8}
+    assert (tools["goal_dialogues"], tools["goal_success_rate"]) == (2, 1.0)
+    assert tools["per_tool"]["rebook"] == {"calls": 2, "ok": 2}
+
+
+def test_report_shows_calls_inside_their_turn(tool_run: RunDir, tmp_path: Path):
+    from rolegraph.outputs.report import build_report, compact_sample
+
+    record = next(tool_run.records("accepted"))
+    sample = compact_sample(record, ["passenger", "agent"])
+    turns = sample["a"][-1]["turns"]
+    assert len(turns) == 8 and [t[0] for t in turns] == [0, 1] * 4
+    (call,) = turns[1][2]
+    assert call.strip().startswith('tool call find_reservation({"reservation_id": "R123"}) -> {')
+    html = build_report(tool_run.path, tmp_path / "r.html").read_text()
+    assert "tool call issue_voucher(" in html
+
+
+def test_the_graph_drawing_has_the_tool_node():
+    from graphs.visualize import agent_graph
+    from rolegraph.outputs.report import graph_notes
+    from rolegraph.scenario.wiring import graph_spec_from
+
+    scenario = Scenario.from_file(AIRLINE)
+    from graphs import build_sample_graph
+
+    graph = agent_graph(
+        build_sample_graph(graph_spec_from(scenario)).compile(), graph_notes(scenario)
+    )
+    labels = {(a, b): d["label"] for a, b, d in graph.edges(data=True)}
+    assert labels[("speaker", "tools")] == "tool calls"
+    assert labels[("tools", "tools")] == "next call"
+    assert labels[("tools", "speaker")] == "results"

@@ -294,6 +294,12 @@ async def test_schema_violations_and_unknown_tools_are_refused_and_recorded(tmp_
     fired = {c["check"] for c in record["verdict"]["checks"]}
     assert {"invalid_tool_arguments", "unknown_tool", "goal_outcome_not_met"} <= fired
     assert record["environment"]["tables"] == {}
+    from rolegraph.outputs.evaluate import evaluate
+    from rolegraph.outputs.rundir import open_run
+
+    tools = evaluate(open_run(tmp_path / "run"))["tools"]
+    assert (tools["calls"], tools["valid_call_share"], tools["goal_success_rate"]) == (2, 0.0, 0.0)
+    assert tools["statuses"] == {"refused": 2}
 
 
 async def test_calls_past_the_turn_budget_are_refused_and_the_speaker_answers(tmp_path: Path):

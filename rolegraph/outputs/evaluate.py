@@ -59,10 +59,10 @@ class _Tally:
 
 
 def dialogue_turns(record: Mapping[str, Any]) -> list[str]:
-    """The spoken turns of a record: its messages without the system prompt."""
-    return [
-        str(m.get("content", "")) for m in record.get("messages") or [] if m["role"] != "system"
-    ]
+    """The spoken turns of a record: its messages without the system prompt and tool calls."""
+    from rolegraph.outputs.tool_records import is_spoken
+
+    return [str(m.get("content", "")) for m in record.get("messages") or [] if is_spoken(m)]
 
 
 def _tally(run: RunDir) -> _Tally:

@@ -34,7 +34,7 @@ from typing import Any
 from rolegraph.errors import UsageError, missing_extra
 from rolegraph.outputs import metrics
 from rolegraph.outputs.rundir import RunDir
-from rolegraph.outputs.tool_records import sharegpt_turn, table_message
+from rolegraph.outputs.tool_records import sharegpt_turn, spoken_positions, table_message
 
 FORMATS = ("openai", "sharegpt", "preference", "parquet", "hf")
 DEFAULT_NAMES = {
@@ -142,8 +142,8 @@ def preference_pairs(record: Mapping[str, Any]) -> list[dict[str, Any]]:
     if record.get("status") != "accepted":
         return []
     messages = record["messages"]
-    offset = 1 if messages and messages[0]["role"] == "system" else 0
-    final = [m["content"] for m in messages[offset:]]
+    at = spoken_positions(messages)  # turn i is messages[at[i]] (tool messages in between)
+    final = [messages[j]["content"] for j in at]
     pairs: list[dict[str, Any]] = []
     seen: set[tuple[int, str]] = set()
     for attempt in record.get("attempts") or []:
@@ -152,18 +152,18 @@ def preference_pairs(record: Mapping[str, Any]) -> list[dict[str, Any]]:
             continue
         draft = [t["text"] for t in attempt.get("turns") or []]
         turn = next((i for i, (d, f) in enumerate(zip(draft, final, strict=False)) if d != f), None)
-        if turn is None or messages[offset + turn]["role"] != "assistant":
+        if turn is None or messages[at[turn]]["role"] != "assistant":
             continue  # same text, or a user turn changed first: no shared prompt
         if (turn, draft[turn]) in seen:
             continue
         seen.add((turn, draft[turn]))
-        chosen = dict(messages[offset + turn])
+        chosen = dict(messages[at[turn]])
         rejected = {**chosen, "content": draft[turn]}
         pairs.append(
             {
                 "sample_id": record["sample_id"],
                 "turn": turn,
-                "prompt": messages[: offset + turn],
+                "prompt": messages[: at[turn]],  # with the turn's tool calls and results
                 "chosen": [chosen],
                 "rejected": [rejected],
                 "rejected_verdict": verdict,

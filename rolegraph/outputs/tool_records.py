@@ -129,3 +129,30 @@ def table_message(message: Mapping[str, Any]) -> dict[str, Any]:
         else None,
         "tool_call_id": message.get("tool_call_id"),
     }
+
+
+def is_spoken(message: Mapping[str, Any]) -> bool:
+    """True for a message that is a turn of the dialogue (not system, a call or a result)."""
+    return message["role"] not in ("system", "tool") and not (
+        message.get("tool_calls") and not message.get("content")
+    )
+
+
+def spoken_positions(messages: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Indexes of the messages that are turns: turn i of the dialogue is messages[result[i]]."""
+    return [i for i, m in enumerate(messages) if is_spoken(m)]
+
+
+def record_turns(record: Mapping[str, Any], speaker_of: Any) -> list[dict[str, Any]]:
+    """A record's turns rebuilt from its messages (speaker_of(message) names the speaker),
+    each with the calls it made (from `tool_calls`), for views of accepted-at-once samples."""
+    calls: dict[int, list[dict[str, Any]]] = {}
+    for call in record.get("tool_calls") or []:
+        calls.setdefault(int(call["turn"]), []).append(call)
+    turns = []
+    for i, m in enumerate(m for m in record.get("messages") or [] if is_spoken(m)):
+        turn: dict[str, Any] = {"speaker": speaker_of(m), "text": m["content"]}
+        if i in calls:
+            turn["calls"] = calls[i]
+        turns.append(turn)
+    return turns
