@@ -24,7 +24,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from agents.checks import check_dialogue
+from agents.checks import check_dialogue, mentions
 from agents.context import RunContext
 from agents.state import CheckFinding, SampleState
 from agents.tools import ToolBox, argument_errors, result_text, results_before, turn_calls
@@ -141,6 +141,8 @@ def _contradictions(
     personas: Mapping[str, Mapping[str, Any]],
 ) -> list[CheckFinding]:
     """Values in turn `index` that differ from the tool results before it (not from facts)."""
+    if not mentions(turns[index]["text"]):
+        return []  # no time, date, amount or number stated: nothing to contradict
     results = [result_text(c.get("result")) for c in results_before(turns, index)]
     if not results:
         return []

@@ -53,7 +53,11 @@ def default_script(role: str, messages: Sequence[BaseMessage]) -> str | dict[str
             "decision": "accept",
         }
     facts = _FACT_LINE.findall(system) or ["I have nothing to add."]
-    said = sum(1 for m in messages if m.type in ("ai", "human") and not is_cue(m))
+    said = sum(  # a tool call is not a turn: the rotation stays that of a dialogue without tools
+        1
+        for m in messages
+        if m.type in ("ai", "human") and not is_cue(m) and not getattr(m, "tool_calls", None)
+    )
     fact = facts[said % len(facts)]
     template = _TEMPLATES[(said // len(facts)) % len(_TEMPLATES)]
     who = _YOU_ARE.search(system)
