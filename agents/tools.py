@@ -46,6 +46,7 @@ class Tool:
     table: str | None = None  # table tools: the table's name
     op: str = "lookup"  # table tools: lookup | search | update | insert
     where: Mapping[str, Any] = field(default_factory=dict)  # search: fixed column filters
+    set: Mapping[str, Any] = field(default_factory=dict)  # update: fixed values written too
     limit: int = 5  # search: most rows returned
     function: Callable[..., Any] | None = None  # python tools
     instructions: str = ""  # simulated tools: how the tool behaves
@@ -231,7 +232,7 @@ def table_call(tool: Tool, arguments: dict[str, Any], env: Environment) -> Any:
         raise ToolError(f"{tool.name} needs the argument '{key_column}'")
     key = arguments[key_column]
     if tool.op == "update":
-        values = {k: v for k, v in arguments.items() if k != key_column}
+        values = {**{k: v for k, v in arguments.items() if k != key_column}, **tool.set}
         try:
             return env.update(tool.table, key, **values)
         except KeyError as exc:

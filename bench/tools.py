@@ -148,10 +148,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--calls", type=int, default=2000)
     args = parser.parse_args(argv)
-    runs = asyncio.run(whole_runs(args.samples, args.concurrency, args.repeat))
-    calls = asyncio.run(single_calls(args.calls))
-    for key, value in {**runs, **calls}.items():
-        print(f"{key}: {value}")
+    for part in (
+        whole_runs(args.samples, args.concurrency, args.repeat),
+        single_calls(args.calls),
+    ):
+        for key, value in asyncio.run(part).items():
+            print(f"{key}: {value}", flush=True)
 
 
 if __name__ == "__main__":

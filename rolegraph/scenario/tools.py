@@ -19,7 +19,8 @@ tool_use: {max_calls_per_turn: 4, max_calls_per_dialogue: 16, timeout: 10, calli
 
 A table tool's `op` is `lookup` (by the key column, the default), `search` (rows whose
 columns equal the arguments, plus fixed `where` filters, at most `limit`), `update` (the
-row picked by the key column gets every other argument as a column value) or `insert`.
+row picked by the key column gets every other argument as a column value, plus the fixed
+values of `set`) or `insert`.
 Tables come from a JSONL, JSON or CSV file inside the scenario's folder (`path`) or from
 each sample's seed record (`source: record` or `record.FIELD`); tools that name the same
 table share it. Record-sourced tables need a seed: until the seed section lands, a sample
@@ -83,6 +84,11 @@ class TableRef(_Strict):
         default_factory=dict, description="search: fixed column values every row must have."
     )
     limit: int = Field(default=5, ge=1, le=100, description="search: most rows returned.")
+    set: dict[str, Any] = Field(
+        default_factory=dict,
+        description="update: fixed column values written with the arguments, e.g. "
+        "{status: confirmed}.",
+    )
 
     @property
     def table_name(self) -> str:
@@ -304,7 +310,7 @@ def tool_problems(
                 columns = set().union(*(row.keys() for row in rows)) if rows else set()
                 unknown = [
                     c
-                    for c in [*(properties if ref.op != "lookup" else ()), *ref.where]
+                    for c in [*(properties if ref.op != "lookup" else ()), *ref.where, *ref.set]
                     if columns and c not in columns
                 ]
                 if unknown:
@@ -372,6 +378,7 @@ def toolbox_from(tools: list[ToolSpec], use: ToolUse, assistant: str, base: Path
             table=table_name,
             op=spec.table.op if spec.table else "lookup",
             where=dict(spec.table.where) if spec.table else {},
+            set=dict(spec.table.set) if spec.table else {},
             limit=spec.table.limit if spec.table else 5,
             function=function,
             instructions=spec.simulated.instructions if spec.simulated else "",
