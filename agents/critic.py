@@ -19,7 +19,7 @@ from agents.context import Criterion, RunContext
 from agents.speaker import persona_name
 from agents.state import CheckFinding, Decision, Finding, SampleState, Verdict, current_findings
 from agents.structured import ask_structured
-from agents.tool_checks import merge_tool_findings, result_sources, tool_findings
+from agents.tool_checks import merge_tool_findings, result_sources, tool_findings, unfixable
 from agents.tools import call_lines
 
 Score = Literal[1, 2, 3, 4, 5]
@@ -194,7 +194,9 @@ class Critic(Role):
         # Error and warning findings of other roles count like failed checks; info is context.
         findings += [f.as_check() for f in current_findings(state) if f.severity != "info"]
         verdict = combine(report, findings, ctx.rubric, ctx.threshold)
-        if verdict.decision != "accept" and state.get("revisions", 0) >= state["max_revisions"]:
+        if verdict.decision != "accept" and (
+            state.get("revisions", 0) >= state["max_revisions"] or unfixable(findings)
+        ):
             verdict = verdict.model_copy(update={"decision": "reject"})
         as_dict = verdict.model_dump(mode="json")
         return {"verdict": as_dict, "attempts": [{"turns": list(turns), "verdict": as_dict}]}

@@ -231,3 +231,18 @@ def merge_tool_findings(
         if not (f.check.startswith("contradicted_") and (f.turn, f.evidence) in tool_hits)
     ]
     return [*kept, *tool]
+
+
+# findings a rewrite of the turns' text cannot fix: the calls and the final state stay as made
+UNFIXABLE = (
+    "unknown_tool",
+    "invalid_tool_arguments",
+    "invented_tool_argument",
+    "goal_outcome_not_met",
+)
+
+
+def unfixable(findings: list[CheckFinding]) -> bool:
+    """True when an error-level finding concerns the calls or the final state, which the
+    reviser (it rewrites text) cannot change: revising would only spend the budget."""
+    return any(f.severity == "error" and f.check in UNFIXABLE for f in findings)

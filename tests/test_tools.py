@@ -377,6 +377,7 @@ async def test_outcome_check_fails_when_the_final_state_is_not_the_goal(tmp_path
     ]
     summary, (record,) = await run_airline(tmp_path, speaker=agent_plan(plan))
     assert record["status"] == "rejected" and summary.counts["rejected"] == 1
+    assert record["revisions"] == 0, "a rewrite of the text cannot change the final state"
     outcome = next(c for c in record["verdict"]["checks"] if c["check"] == "goal_outcome_not_met")
     assert outcome["severity"] == "error"
     assert "reservation.R123.flight is 'LX324', expected 'LX318'" in outcome["message"]
