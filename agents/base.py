@@ -195,6 +195,7 @@ BUILTIN_MODULES = (
     "agents.safety",
     "agents.director",
     "agents.user_simulator",
+    "agents.tool_speaker",
 )
 
 

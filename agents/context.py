@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 if TYPE_CHECKING:  # keep `rolegraph validate` fast: no LangChain import just for a type
     from langchain_core.language_models import BaseChatModel
 
+    from agents.tools import ToolBox
+
 
 class Criterion(BaseModel):
     """One named rubric criterion the critic scores from 1 to 5."""
@@ -41,6 +43,7 @@ class RunContext:
         default_factory=dict
     )  # speaker -> facts only it sees
     temperature: float | None = None
+    tools: ToolBox | None = None  # declared tools, their tables and bounds (None: no tools)
 
     def model_for(self, role: str) -> BaseChatModel:
         """The chat model configured for `role`, falling back to the default."""

@@ -27,6 +27,8 @@ from agents.context import (
 from agents.speaker import persona_name
 from agents.state import CheckFinding, Decision, Finding, SampleState, Verdict, current_findings
 from agents.structured import ask_structured
+from agents.tool_checks import merge_tool_findings, result_sources, tool_findings, unfixable
+from agents.tools import call_lines
 
 Score = Literal[1, 2, 3, 4, 5]
 UNSUPPORTED_PENALTY = 0.25  # overall score lost per unsupported value (evidence, not a block)
@@ -69,11 +71,16 @@ def report_schema(criteria: tuple[str, ...], n_turns: int) -> type[BaseModel]:
 
 
 def transcript(state: SampleState) -> str:
-    """The dialogue with turn indexes, as the critic and reviser see it."""
-    return "\n".join(
-        f"[{i}] {t['speaker']} ({persona_name(state, t['speaker'])}): {t['text']}"
-        for i, t in enumerate(state.get("turns") or [])
-    )
+    """The dialogue with turn indexes, as the critic and reviser see it.
+
+    A turn that called tools lists its calls and their results first (indented), so the
+    critic model sees what the speaker knew when it spoke.
+    """
+    lines = []
+    for i, t in enumerate(state.get("turns") or []):
+        lines += call_lines(t)
+        lines.append(f"[{i}] {t['speaker']} ({persona_name(state, t['speaker'])}): {t['text']}")
+    return "\n".join(lines)
 
 
 def schema_outline(criteria: list[str], n_turns: int) -> str:
@@ -203,12 +210,16 @@ class Critic(Role):
             facts=all_facts_of(state, ctx),
             personas=state["personas"],
             conditions=state.get("conditions"),
+            extra_sources=result_sources(turns),  # tool results ground the turns after them
         )
+        findings = merge_tool_findings(findings, tool_findings(state, ctx))
         # Other roles' errors block like contradictions, their warnings are evidence like
         # unsupported values; info findings are context only.
         findings += [f.as_check() for f in current_findings(state) if f.severity != "info"]
         verdict = combine(report, findings, ctx.rubric, ctx.threshold)
-        if verdict.decision != "accept" and state.get("revisions", 0) >= state["max_revisions"]:
+        if verdict.decision != "accept" and (
+            state.get("revisions", 0) >= state["max_revisions"] or unfixable(findings)
+        ):
             verdict = verdict.model_copy(update={"decision": "reject"})
         as_dict = verdict.model_dump(mode="json")
         return {"verdict": as_dict, "attempts": [{"turns": list(turns), "verdict": as_dict}]}

@@ -65,5 +65,7 @@ class Reviser(Role):
             )
             text = clean_turn(str(reply.text), state, speaker, ctx.max_words)
             if text:
-                turns[index] = Turn(speaker=speaker, text=text)
+                turns[index] = Turn(
+                    **{**turns[index], "speaker": speaker, "text": text}
+                )  # keeps calls
         return {"turns": turns, "revisions": state.get("revisions", 0) + 1}

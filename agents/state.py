@@ -8,7 +8,7 @@ Pydantic models here describe those dicts and validate them at the edges.
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +21,7 @@ class Turn(TypedDict):
 
     speaker: str  # the scenario's speaker name (e.g. "customer"), not the persona's name
     text: str
+    calls: NotRequired[list[dict[str, Any]]]  # tool calls made before the text (agents.tools)
 
 
 class CheckFinding(BaseModel):
@@ -153,3 +154,6 @@ class SampleState(TypedDict, total=False):
     review: dict[str, Any] | None  # a person's decision on a borderline sample (human review)
     error: str | None
     usage: Annotated[dict[str, Any], add_usage]
+    record: dict[str, Any] | None  # the sample's seed record, when the scenario has a seed
+    env: dict[str, Any] | None  # tools' per-sample environment (agents.environment)
+    tool_step: dict[str, Any] | None  # a turn in progress: its speaker and calls so far

@@ -67,7 +67,14 @@ class UserSimulator(Speaker):
         """One goal's success check, as a finding."""
         text = " ".join(t["text"] for t in state.get("turns") or []).lower()
         phrases = goal.get("success_when") or []
-        if phrases:
+        if goal.get("expect") and not phrases and ctx.tools is not None:
+            # an expected final state decides the goal; the critic's outcome check gates it
+            from agents.tool_checks import outcome_mismatches
+
+            missed = outcome_mismatches(state, ctx.tools, goal["expect"])
+            met = not missed
+            evidence = "; ".join(missed) or f"final state has {goal['expect']}"
+        elif phrases:
             missing = [p for p in phrases if p.lower() not in text]
             met = not missing
             evidence = f"found: {', '.join(phrases)}" if met else f"missing: {', '.join(missing)}"
@@ -83,6 +90,8 @@ class UserSimulator(Speaker):
             met = answer.strip().lower().lstrip("\"'*").startswith("yes")
             evidence = answer.strip()[:200]
         severity = "info" if met or not goal.get("required") else "error"
+        if goal.get("expect") and not phrases and ctx.tools is not None:
+            severity = "info"  # blocking is the critic's (goal_outcome_not_met, every pass)
         return self.finding(
             state,
             check="goal_met" if met else "goal_not_met",

@@ -83,6 +83,9 @@ class MockConfig:
     supports_tools: bool = _opt(True, "accept tools / tool_choice")
     accepts_max_completion_tokens: bool = _opt(True, "accept max_completion_tokens")
     schema_in_prompt: bool = _opt(True, "answer JSON to plain calls whose prompt has a JSON Schema")
+    agent_tools: bool = _opt(
+        False, "answer calls offering tools like an agent (see agent_tool_call): call, then talk"
+    )
     responder: Responder | None = None
 
 
@@ -467,6 +470,8 @@ class MockServer:
         elif fmt.get("type") == "json_object" or self.config.schema_in_prompt:
             schema = prompt_schema(req["messages"])
         structured = tool is not None or bool(schema) or "json" in str(fmt.get("type"))
+        if self.config.agent_tools and tool is None and (agent := agent_tool_call(req, n)):
+            return agent  # --- agent tool calling (a separate switch; see agent_tool_call)
         content, finish, prose = await self._content(req, schema, structured)
         message: dict[str, Any] = {"role": "assistant", "content": content, "refusal": None}
         if tool is not None and not prose:
@@ -487,6 +492,54 @@ class MockServer:
             "choices": [choice],
             "usage": usage | {"total_tokens": prompt + completion},
         }
+
+
+# --- agent tool calling (switch: agent_tools / --agent-tools) ---------------------------------
+
+
+def agent_tool_call(req: dict[str, Any], n: int) -> dict[str, Any] | None:
+    """A chat.completion with one tool call, when an agent would call a tool now; else None.
+
+    For requests that offer `tools` with `tool_choice` absent or "auto": the policy of
+    `rolegraph.models.tool_script` (each offered tool once, arguments from earlier results,
+    the dialogue's pattern matches or the schema), so runs against the mock exercise
+    native tool calling end to end: `tool_calls` out, `tool` messages back.
+    """
+    if not req.get("tools") or req.get("tool_choice") not in (None, "auto"):
+        return None
+    from rolegraph.models.tool_script import next_tool_call
+
+    call = next_tool_call(
+        req["tools"], [m for m in req.get("messages") or [] if isinstance(m, dict)]
+    )
+    if call is None:
+        return None
+    function = {"name": call["name"], "arguments": json.dumps(call["arguments"])}
+    message = {
+        "role": "assistant",
+        "content": None,
+        "refusal": None,
+        "tool_calls": [{"id": f"call_mock{n}", "type": "function", "function": function}],
+    }
+    prompt = _tokens(
+        " ".join(_text(m.get("content")) for m in req["messages"] if isinstance(m, dict))
+    )
+    completion = _tokens(function["arguments"])
+    return {
+        "id": f"chatcmpl-mock{n}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": req.get("model") or "mock-model",
+        "system_fingerprint": "mock",
+        "choices": [
+            {"index": 0, "message": message, "finish_reason": "tool_calls", "logprobs": None}
+        ],
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        },
+    }
 
 
 # --- running it outside an event loop -------------------------------------------------------

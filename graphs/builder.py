@@ -30,8 +30,9 @@ from agents.errors import is_transport_error
 from agents.state import SampleState, current_findings
 from agents.usage import metered
 from graphs.routers import route_turn, route_verdict
+from graphs.tools import TOOL_NODE, route_after_speaker, route_after_tools, tool_node
 
-ANCHORS = ("plan", "speaker", "critic", "reviser", "accept", "reject", "human_review")
+ANCHORS = ("plan", "speaker", "critic", "reviser", "accept", "reject", "human_review", TOOL_NODE)
 TURN_RULE_NODE = "turn_rule"
 
 
@@ -82,6 +83,10 @@ class GraphSpec:
     turn_order: tuple[str, ...] = ()  # a fixed turn rule, cycled: turn i is turn_order[i % n]
     players: Mapping[str, str] = field(default_factory=dict)  # speaker name -> role ref
     review_band: tuple[float, float] | None = None  # overall scores a person decides (interrupt)
+    # speakers that may call tools (played by `tool_speaker` unless `players` says otherwise)
+    # and the most calls a dialogue may make; with callers the graph gets a tool node
+    tool_callers: tuple[str, ...] = ()
+    max_tool_calls: int = 0
 
     @property
     def revision_target(self) -> str:
@@ -207,9 +212,20 @@ PLACE_WORDS = {
 }
 
 
-def plan_node(state: SampleState) -> dict[str, Any]:
-    """Start a sample: fill the bookkeeping fields the roles rely on."""
+def plan_node(state: SampleState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Start a sample: fill the bookkeeping fields the roles rely on.
+
+    With tools, the sample's environment is created here from its record (`state["record"]`,
+    set by a seed) unless the state already carries one.
+    """
+    tools = runtime.context.tools if runtime.context is not None else None
+    env = (
+        {}
+        if tools is None or state.get("env")
+        else {"env": tools.new_environment(state.get("record"))}
+    )
     return {
+        **env,
         "turns": state.get("turns") or [],
         "next_speaker": state.get("next_speaker") or state["speakers"][0],
         "stop_reason": None,
@@ -370,8 +386,9 @@ def build_sample_graph(spec: GraphSpec | None = None) -> StateGraph:
     )
     graph = StateGraph(SampleState, context_schema=RunContext)
     graph.add_node("plan", plan_node)
-    if spec.players:
-        players = {s: make_role(r, place="player") for s, r in spec.players.items()}
+    player_refs = {**dict.fromkeys(spec.tool_callers, "tool_speaker"), **spec.players}
+    if player_refs:
+        players = {s: make_role(r, place="player") for s, r in player_refs.items()}
         graph.add_node("speaker", players_node(speaker, players), retry_policy=spec.retry)
     else:
         graph.add_node("speaker", role_node(speaker), retry_policy=spec.retry)
@@ -397,7 +414,20 @@ def build_sample_graph(spec: GraphSpec | None = None) -> StateGraph:
         graph.add_edge(turn_node, "speaker")
     graph.add_edge(START, "plan")
     graph.add_edge("plan", "speaker")
-    graph.add_conditional_edges("speaker", route_turn, {"speaker": turn_node, "critic": spec.entry})
+    if spec.tool_callers:
+        graph.add_node(TOOL_NODE, tool_node)
+        graph.add_conditional_edges(
+            "speaker",
+            route_after_speaker,
+            {TOOL_NODE: TOOL_NODE, "speaker": turn_node, "critic": spec.entry},
+        )
+        graph.add_conditional_edges(
+            TOOL_NODE, route_after_tools, {TOOL_NODE: TOOL_NODE, "speaker": "speaker"}
+        )
+    else:
+        graph.add_conditional_edges(
+            "speaker", route_turn, {"speaker": turn_node, "critic": spec.entry}
+        )
     verdict_targets = {"accept": spec.on_accept, "reviser": "reviser", "reject": "reject"}
     if spec.review_band is None:
         graph.add_conditional_edges("critic", route_verdict, verdict_targets)
@@ -430,4 +460,5 @@ def recursion_limit(max_turns: int, max_revisions: int, spec: GraphSpec | None =
         steps += len(spec.nodes) * (max_revisions + 1)
         steps += max_turns if spec.turns is not None or spec.turn_order else 0
         steps += 1 if spec.review_band is not None else 0  # a reviewed sample ends there
+        steps += 2 * spec.max_tool_calls  # each call: a tool step and the speaker again
     return 2 * steps + 10

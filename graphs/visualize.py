@@ -66,6 +66,9 @@ EDGE_TEXT = {
         "borderline: a person decides",
         "overall score inside critic.review_band; the sample pauses until `rolegraph review`",
     ),
+    ("speaker", "tools"): ("tool calls", "the speaker's model asked for tools: one call a step"),
+    ("tools", "tools"): ("next call", "another call of the same turn is pending"),
+    ("tools", "speaker"): ("results", "every call ran; the same speaker goes on with the results"),
     ("human_review", "accept"): ("person accepts", "the reviewer accepted (edits applied)"),
     ("human_review", "reject"): ("person rejects", "the reviewer rejected the sample"),
 }
@@ -98,6 +101,8 @@ def _node_detail(name: str, n: GraphNotes) -> str:
         return (" ↔ " if len(n.speakers) == 2 else ", ").join(n.speakers)
     if name == "critic" and n.threshold is not None:
         return f"accepts at {n.threshold:g}"
+    if name == "tools":
+        return "one call per step"
     if name == "reviser" and n.max_revisions is not None:
         return f"up to {n.max_revisions} revision{'' if n.max_revisions == 1 else 's'}"
     return ""

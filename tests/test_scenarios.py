@@ -33,6 +33,37 @@ async def test_scenario_runs_with_scripted_model(path: Path, tmp_path: Path):
     for line in (out / "accepted.jsonl").read_text().splitlines():
         record = json.loads(line)
         assert record["messages"][0]["role"] == "system"
-        assert {m["role"] for m in record["messages"][1:]} <= {"user", "assistant"}
+        roles = {"user", "assistant"} | ({"tool"} if scenario.tools else set())
+        assert {m["role"] for m in record["messages"][1:]} <= roles
         assert any(m["role"] == "assistant" for m in record["messages"])
         assert len(record["messages"]) - 1 >= scenario.dialogue.min_turns
+
+
+async def test_airline_rebooking_reaches_its_goal_through_tools(tmp_path: Path):
+    """The shipped tool scenario: four checked calls per dialogue and the expected final state."""
+    scenario = Scenario.from_file(SCENARIOS / "airline_rebooking.yaml")
+    out = tmp_path / "run"
+    summary = await run_scenario(
+        scenario, RunOptions(out=out, samples=2, model="scripted", quiet=True)
+    )
+    assert summary.counts["accepted"] == 2, summary.counts
+    for line in (out / "accepted.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        assert [c["name"] for c in record["tool_calls"]] == [
+            "find_reservation",
+            "search_flights",
+            "rebook",
+            "issue_voucher",
+        ]
+        assert all(c["status"] == "ok" for c in record["tool_calls"])
+        booking = record["environment"]["tables"]["reservation"]["R123"]
+        assert (booking["flight"], booking["voucher"]) == ("LX318", "V-R123-150")
+        assert {t["function"]["name"] for t in record["tools"]} == {
+            "find_reservation",
+            "search_flights",
+            "rebook",
+            "issue_voucher",
+        }
+        calls = [m for m in record["messages"] if m.get("tool_calls")]
+        results = [m for m in record["messages"] if m["role"] == "tool"]
+        assert [m["tool_call_id"] for m in results] == [m["tool_calls"][0]["id"] for m in calls]

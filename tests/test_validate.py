@@ -101,6 +101,22 @@ CASES = [
     ("library_outside.yaml", 7, "speakers.0.library", "is a path through '..' outside"),
     ("reserved_node_name.yaml", 12, "graph.nodes.__end__", "a name LangGraph keeps for itself"),
     ("separator_node_name.yaml", 12, "graph.nodes.fact:check", "contains ':', which LangGraph"),
+    ("tool_unknown_caller.yaml", 15, "tools.0.callers.1", "'manager' is not a speaker"),
+    ("tool_bad_schema.yaml", 14, "tools.0.parameters", "not a valid JSON Schema: 'strnig'"),
+    ("tool_unimportable.yaml", 14, "tools.0.python", "cannot import module 'no_such_tool_module'"),
+    (
+        "tool_table_outside.yaml",
+        17,
+        "tools.0.table.path",
+        "a table file must be inside the scenario's folder",
+    ),
+    (
+        "tool_expect_unknown_table.yaml",
+        13,
+        "speakers.1.goal.expect.refunds.C1.status",
+        "'refunds' is not a table of the tools",
+    ),
+    ("tool_two_implementations.yaml", 12, "tools.0", "give exactly one implementation"),
 ]
 
 

@@ -291,6 +291,17 @@ class OpenAICompatChat(LeanChatModel):
 
         return asyncio.run(once())
 
+    def bind_tools(  # type: ignore[override]
+        self, tools: list[Any], *, tool_choice: Any = None, **kwargs: Any
+    ) -> Any:
+        """Native tool calling: the tools (OpenAI dicts, functions or pydantic models) are
+        sent as `tools` on every call of the bound model; calls come back in `tool_calls`."""
+        from langchain_core.utils.function_calling import convert_to_openai_tool
+
+        if tool_choice is not None:
+            kwargs["tool_choice"] = tool_choice
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+
     # -- structured output ---------------------------------------------------------------
 
     def _method_kwargs(self, schema: type[BaseModel], method: str) -> dict[str, Any]:

@@ -1,9 +1,12 @@
 """A deterministic chat model for tests and dry runs: its words come from a script function.
 
-A script is `script(role, messages) -> str | dict | BaseModel`: the role that is asking
-and the messages it sends. Dicts and models are returned as JSON, which is what the
-critic's structured output expects. Raising inside a script simulates a failing call.
-Without a script, `default_script` writes plausible, fact-faithful turns and accepts them.
+A script is `script(role, messages) -> str | dict | BaseModel | AIMessage`: the role that
+is asking and the messages it sends. Dicts and models are returned as JSON, which is what
+the critic's structured output expects; an AIMessage is returned as it is (a test scripts
+tool calls that way). Raising inside a script simulates a failing call. Without a script,
+`default_script` writes plausible, fact-faithful turns and accepts them, and when tools
+are bound (`bind_tools`) calls them by `rolegraph.models.tool_script`'s policy.
+`native_tools=False` makes a model without tool calling (the JSON fallback path).
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import BaseModel
 
 from agents.speaker import is_cue
 from rolegraph.models.chatmodel import LeanChatModel
+from rolegraph.models.tool_script import next_tool_call
 
 Script = Callable[[str, Sequence[BaseMessage]], "str | dict[str, Any] | BaseModel"]
 
@@ -49,7 +53,11 @@ def default_script(role: str, messages: Sequence[BaseMessage]) -> str | dict[str
             "decision": "accept",
         }
     facts = _FACT_LINE.findall(system) or ["I have nothing to add."]
-    said = sum(1 for m in messages if m.type in ("ai", "human") and not is_cue(m))
+    said = sum(  # a tool call is not a turn: the rotation stays that of a dialogue without tools
+        1
+        for m in messages
+        if m.type in ("ai", "human") and not is_cue(m) and not getattr(m, "tool_calls", None)
+    )
     fact = facts[said % len(facts)]
     template = _TEMPLATES[(said // len(facts)) % len(_TEMPLATES)]
     who = _YOU_ARE.search(system)
@@ -63,6 +71,7 @@ class ScriptedChatModel(LeanChatModel):
     role: str = "default"
     script: Script | None = None
     tokens_per_word: float = 1.3
+    native_tools: bool = True  # False: no bind_tools, as for models without tool calling
 
     @property
     def _llm_type(self) -> str:
@@ -75,8 +84,19 @@ class ScriptedChatModel(LeanChatModel):
         run_manager: Any = None,
         **kwargs: Any,
     ) -> ChatResult:
-        out = (self.script or default_script)(self.role, messages)
-        if isinstance(out, BaseModel):
+        tools = kwargs.get("tools")
+        call = next_tool_call(tools, wire(messages)) if tools and self.script is None else None
+        if call is not None:
+            n = sum(len(m.tool_calls) for m in messages if isinstance(m, AIMessage)) + 1
+            out: Any = AIMessage(
+                content="",
+                tool_calls=[{"id": f"call_{n}", "name": call["name"], "args": call["arguments"]}],
+            )
+        else:
+            out = (self.script or default_script)(self.role, messages)
+        if isinstance(out, AIMessage):
+            text = str(out.content)
+        elif isinstance(out, BaseModel):
             text = out.model_dump_json()
         elif isinstance(out, dict | list):
             text = json.dumps(out)
@@ -88,6 +108,9 @@ class ScriptedChatModel(LeanChatModel):
             "output_tokens": int(len(text.split()) * self.tokens_per_word),
         }
         usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
+        if isinstance(out, AIMessage):
+            message = out.model_copy(update={"usage_metadata": usage})
+            return ChatResult(generations=[ChatGeneration(message=message)])
         message = AIMessage(content=text, usage_metadata=usage)  # type: ignore[arg-type]
         return ChatResult(generations=[ChatGeneration(message=message)])
 
@@ -99,3 +122,32 @@ class ScriptedChatModel(LeanChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         return self._generate(messages, stop, run_manager, **kwargs)  # no thread: it is instant
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:  # type: ignore[override]
+        """Offer tools (OpenAI dicts, functions or pydantic models) as `tools=` on each call."""
+        if not self.native_tools:
+            raise NotImplementedError("this scripted model plays one without tool calling")
+        from langchain_core.utils.function_calling import convert_to_openai_tool
+
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+
+
+def wire(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+    """LangChain messages as OpenAI wire dicts (what the tool-calling policy reads)."""
+    roles = {"system": "system", "human": "user", "ai": "assistant", "tool": "tool"}
+    out = []
+    for m in messages:
+        item: dict[str, Any] = {"role": roles.get(m.type, m.type), "content": str(m.content)}
+        if isinstance(m, AIMessage) and m.tool_calls:
+            item["tool_calls"] = [
+                {
+                    "id": c.get("id"),
+                    "type": "function",
+                    "function": {"name": c["name"], "arguments": json.dumps(c["args"])},
+                }
+                for c in m.tool_calls
+            ]
+        if isinstance(m, ToolMessage):
+            item["tool_call_id"] = m.tool_call_id
+        out.append(item)
+    return out

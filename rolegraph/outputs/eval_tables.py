@@ -187,6 +187,10 @@ def report_rows(report: Mapping[str, Any]) -> dict[str, list[Row]]:
     }
     if "seed" in report:
         sections["seed"] = seed_rows(report["seed"])
+    if "tools" in report:
+        from rolegraph.outputs.tool_eval import tool_rows
+
+        sections["tools"] = tool_rows(report["tools"])
     if "downstream" in report:
         sections["downstream"] = _downstream_rows(report["downstream"])
     return sections

@@ -60,10 +60,10 @@ class _Tally:
 
 
 def dialogue_turns(record: Mapping[str, Any]) -> list[str]:
-    """The spoken turns of a record: its messages without the system prompt."""
-    return [
-        str(m.get("content", "")) for m in record.get("messages") or [] if m["role"] != "system"
-    ]
+    """The spoken turns of a record: its messages without the system prompt and tool calls."""
+    from rolegraph.outputs.tool_records import is_spoken
+
+    return [str(m.get("content", "")) for m in record.get("messages") or [] if is_spoken(m)]
 
 
 def _tally(run: RunDir) -> _Tally:
@@ -391,6 +391,10 @@ def evaluate(
     data = scenario.seed_data() if scenario is not None and scenario.seed is not None else None
     if (seed := seed_report(run.records(), len(data) if data is not None else None)) is not None:
         report["seed"] = seed  # acceptance and coverage per seed record and column
+    from rolegraph.outputs.tool_eval import tool_use
+
+    if (tools := tool_use(run)) is not None:
+        report["tools"] = tools
     if downstream is not None:
         report["downstream"] = downstream_accuracy(run, downstream, seed=seed, test_file=test_file)
     elif test_file is not None:

@@ -45,6 +45,7 @@ from typing import Any
 from rolegraph.errors import UsageError, missing_extra
 from rolegraph.outputs import metrics
 from rolegraph.outputs.rundir import RunDir
+from rolegraph.outputs.tool_records import sharegpt_turn, spoken_positions, table_message
 
 FORMATS = ("openai", "sharegpt", "preference", "openai-preference", "parquet", "hf")
 DEFAULT_NAMES = {
@@ -95,7 +96,13 @@ def export(
         records = [{**r, "messages": alternating(r["messages"]), "_raw": r} for r in records]
     weight_of = sample_weights(records, seed=seed) if weights else {}
     if fmt == "openai":
-        rows = write_jsonl(path, ({"messages": r["messages"]} for r in records))
+        rows = write_jsonl(
+            path,
+            (
+                {"messages": r["messages"], **({"tools": r["tools"]} if "tools" in r else {})}
+                for r in records
+            ),
+        )
     elif fmt == "sharegpt":
         rows = write_jsonl(path, (_with_weight(sharegpt(r), r, weight_of) for r in records))
     elif fmt in ("preference", "openai-preference"):
@@ -140,13 +147,20 @@ def write_jsonl(path: Path, rows: Iterator[dict[str, Any]]) -> int:
 
 
 def sharegpt(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A record as ShareGPT: `conversations` of {from: system|human|gpt, value}."""
-    return {
-        "id": record["sample_id"],
-        "conversations": [
-            {"from": SHAREGPT_ROLES[m["role"]], "value": m["content"]} for m in record["messages"]
-        ],
-    }
+    """A record as ShareGPT: `conversations` of {from: system|human|gpt, value}.
+
+    With tools: `function_call` and `observation` turns and a `tools` JSON string, the
+    convention of LLaMA-Factory and other SFT tools (see outputs.tool_records).
+    """
+    row: dict[str, Any] = {"id": record["sample_id"], "conversations": []}
+    for m in record["messages"]:
+        if m.get("tool_calls") or m["role"] == "tool":
+            sharegpt_turn(row["conversations"], m)
+        else:
+            row["conversations"].append({"from": SHAREGPT_ROLES[m["role"]], "value": m["content"]})
+    if "tools" in record:
+        row["tools"] = json.dumps([t["function"] for t in record["tools"]], ensure_ascii=False)
+    return row
 
 
 def alternating(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -177,8 +191,9 @@ def preference_pairs(record: Mapping[str, Any]) -> list[dict[str, Any]]:
     """DPO pairs from the drafts the critic refused: one per assistant turn revised in each."""
     if record.get("status") != "accepted":
         return []
-    messages, offset = _turn_messages(record)
-    final = [m["content"] for m in messages[offset:]]
+    messages = record["messages"]
+    at = spoken_positions(messages)  # turn i is messages[at[i]] (tool messages in between)
+    final = [messages[j]["content"] for j in at]
     pairs: list[dict[str, Any]] = []
     seen: set[tuple[int, str]] = set()
     for attempt in record.get("attempts") or []:
@@ -187,17 +202,17 @@ def preference_pairs(record: Mapping[str, Any]) -> list[dict[str, Any]]:
             continue
         draft = [t["text"] for t in attempt.get("turns") or []]
         for turn, (d, f) in enumerate(zip(draft, final, strict=False)):
-            if d != f and messages[offset + turn]["role"] != "assistant":
+            if d != f and messages[at[turn]]["role"] != "assistant":
                 break  # a user turn changed: later answers no longer reply to the same words
             if d == f or (turn, d) in seen:
                 continue
             seen.add((turn, d))
-            chosen = dict(messages[offset + turn])
+            chosen = dict(messages[at[turn]])
             pairs.append(
                 {
                     "sample_id": record["sample_id"],
                     "turn": turn,
-                    "prompt": messages[: offset + turn],
+                    "prompt": messages[: at[turn]],  # with the turn's tool calls and results
                     "chosen": [chosen],
                     "rejected": [{**chosen, "content": d}],
                     "rejected_verdict": verdict,
@@ -255,6 +270,7 @@ def table_row(record: Mapping[str, Any], named: bool = False) -> dict[str, Any]:
                 "role": m["role"],
                 "content": m["content"],
                 **({"name": m.get("name")} if named else {}),
+                **(table_message(m) if "tools" in record else {}),
             }
             for m in record["messages"]
         ],
@@ -272,6 +288,9 @@ def table_row(record: Mapping[str, Any], named: bool = False) -> dict[str, Any]:
         },
         "verdict": _verdict_struct(verdict),
     }
+    if "tools" in record:  # JSON text: every tool's parameters differ, a column cannot
+        row["tools"] = json.dumps(record["tools"], ensure_ascii=False)
+        row["environment"] = json.dumps(record.get("environment") or {}, ensure_ascii=False)
     if record.get("seed_record") is not None:
         seed = record["seed_record"]
         row["seed_row"] = int(seed["row"])

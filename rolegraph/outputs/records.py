@@ -12,6 +12,7 @@ from typing import Any
 from agents.context import RunContext, task_of
 from agents.speaker import system_prompt
 from agents.state import SampleState
+from rolegraph.outputs.tool_records import call_messages, tool_fields
 from rolegraph.scenario.trainview import default_system
 
 # the JSONL file each final status is appended to, next to the run store
@@ -29,18 +30,21 @@ def training_system(state: SampleState, ctx: RunContext) -> str:
     return default_system(state["personas"].get(ctx.assistant) or {}, task_of(state, ctx))
 
 
-def to_messages(state: SampleState, ctx: RunContext) -> list[dict[str, str]]:
+def to_messages(state: SampleState, ctx: RunContext) -> list[dict[str, Any]]:
     """OpenAI chat format: the training system message, then the trained speaker's turns as
     `assistant`.
 
     Every other speaker is `user`; with three or more speakers each message also carries
     the speaker's `name`, so multi-party dialogues stay unambiguous. An empty training
-    system message (`train.system: ""`) leaves the system message out.
+    system message (`train.system: ""`) leaves the system message out. An assistant turn
+    that called tools is preceded by its `tool_calls` and `tool` messages (outputs.tool_records).
     """
     system = training_system(state, ctx)
     messages = [{"role": "system", "content": system}] if system else []
     named = len(state["speakers"]) > 2
     for turn in state.get("turns") or []:
+        if turn.get("calls") and turn["speaker"] == ctx.assistant:
+            messages += call_messages(turn["calls"])
         message = {
             "role": "assistant" if turn["speaker"] == ctx.assistant else "user",
             "content": turn["text"],
@@ -69,6 +73,7 @@ def sample_record(state: SampleState, ctx: RunContext) -> dict[str, Any]:
     if state.get("seed_record") is not None:
         record["seed_record"] = state["seed_record"]  # which record of the seed: {row, values}
         record["facts"] = state.get("facts") or []  # the facts this sample was judged against
+    record.update(tool_fields(state, ctx))
     if state.get("review"):
         record["review"] = state["review"]  # a person's decision (rolegraph review)
     if state.get("findings"):

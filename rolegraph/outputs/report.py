@@ -21,10 +21,12 @@ from typing import Any
 import networkx as nx
 
 from agents.base import RoleDefinitionError
+from agents.tools import call_lines
 from graphs.visualize import PAGE_CSS, GraphNotes, graph_section, sample_graph
 from rolegraph.errors import RolegraphError
 from rolegraph.outputs.rundir import RunDir, open_run
 from rolegraph.outputs.seed_eval import seed_html, seed_report
+from rolegraph.outputs.tool_records import record_turns
 
 STATUS_COLORS = {"accepted": "#3f9b4f", "rejected": "#d0493f", "failed": "#8a8a8a"}
 BAR = "#6b5bd2"
@@ -90,7 +92,7 @@ class RunStats:
         for reason in record.get("reasons") or []:
             self.reasons[str(reason)[:160]] += 1
         final = sample["a"][-1]["turns"] if sample["a"] else []
-        for (a, _), (b, _) in pairwise(final):
+        for (a, *_), (b, *_) in pairwise(final):
             self.exchanges[speakers[a], speakers[b]] += 1
 
 
@@ -143,11 +145,7 @@ def compact_sample(record: dict[str, Any], speakers: list[str]) -> dict[str, Any
     if partial is not None:  # a failed sample keeps the turns it had when it failed
         attempts = [{"turns": partial, "verdict": None}]
     elif not attempts and record.get("messages"):  # accepted at once: its dialogue is the draft
-        turns = [
-            {"speaker": _speaker_of(m, record, speakers), "text": m["content"]}
-            for m in record["messages"]
-            if m["role"] != "system"
-        ]
+        turns = record_turns(record, lambda m: _speaker_of(m, record, speakers))
         attempts = [{"turns": turns, "verdict": record.get("verdict")}]
     usage = record.get("usage") or {}
     sample = {
@@ -162,7 +160,10 @@ def compact_sample(record: dict[str, Any], speakers: list[str]) -> dict[str, Any
         "stop": record.get("stop_reason"),
         "a": [
             {
-                "turns": [[index(t["speaker"]), t["text"]] for t in a.get("turns") or []],
+                "turns": [
+                    [index(t["speaker"]), t["text"], *([call_lines(t)] if t.get("calls") else [])]
+                    for t in a.get("turns") or []
+                ],
                 "v": _verdict(a.get("verdict")),
             }
             for a in attempts
@@ -518,7 +519,7 @@ nav{position:sticky;top:0;background:#fff;padding:6px 0;border-bottom:1px solid 
 #rg-detail{border:1px solid #ddd;border-radius:8px;padding:10px 16px;margin-top:12px}#rg-detail:empty{display:none}
 .attempt{border-left:4px solid #ccc;padding:4px 12px;margin:10px 0}.attempt.accept{border-color:#3f9b4f}
 .attempt.reject{border-color:#d0493f}.attempt.revise{border-color:#e0a030}
-.turn{margin:3px 0}.turn .who{font-weight:600;margin-right:6px}.turn.flagged{background:#fff4e0}
+.turn .call{font:12px monospace;color:#555;margin-left:8px}.turn{margin:3px 0}.turn .who{font-weight:600;margin-right:6px}.turn.flagged{background:#fff4e0}
 del{background:#fde2e1;text-decoration:line-through}ins{background:#e3f5e1;text-decoration:none}
 .why{color:#a33}
 """
@@ -586,7 +587,8 @@ function show(s){ document.querySelectorAll('#rg-list tr.open').forEach(r => r.c
   s.a.forEach((a, k) => { const prev = k ? s.a[k - 1].turns : null, fl = new Set(a.v.fl || []);
     const turns = a.turns.map((t, i) => { const old = prev && prev[i] ? prev[i][1] : null;
       const text = old !== null && old !== t[1] ? words(old, t[1]) : [t[1]];
-      return h('div', {cls: 'turn' + (fl.has(i) ? ' flagged' : '')}, h('span', {cls: 'who'}, (SP[t[0]] ?? t[0]) + ':'), ...text); });
+      const calls = (t[2] || []).map(c => h('div', {cls: 'call'}, c.trim()));
+      return h('div', {cls: 'turn' + (fl.has(i) ? ' flagged' : '')}, ...calls, h('span', {cls: 'who'}, (SP[t[0]] ?? t[0]) + ':'), ...text); });
     parts.push(h('div', {cls: 'attempt ' + (a.v.d || '')}, h('h4', {}, a.v.d ? 'Attempt ' + (k + 1) + (k ? ' (revision ' + k + ', changes marked)' : ' (draft)') : 'Turns before it failed'),
       turns, verdict(a.v))); });
   if (!s.a.length) parts.push(h('p', {cls: 'muted'}, 'no attempt: the sample failed before the critic'));

@@ -93,6 +93,7 @@ def build_context(scenario: Scenario, models: dict[str, BaseChatModel]) -> RunCo
         assistant=scenario.assistant,
         structured_retries=scenario.critic.retries,
         private_facts={s.name: list(s.facts) for s in scenario.speakers if s.facts},
+        tools=scenario.toolbox(),
     )
 
 

@@ -129,6 +129,12 @@ class _Printer:
                     self.console.print(Text(f"  turn {i} was: {old['text']}", style="red"))
                     self.console.print(self.line(new, prefix=f"  turn {i} now: "))
             self.turns = list(change["turns"])
+        elif node == "tools" and change.get("tool_step"):  # one call ran: show it and its result
+            from agents.tools import call_lines
+
+            ran = [c for c in change["tool_step"]["calls"] if c.get("status") != "pending"]
+            for line in call_lines({"calls": ran[-1:]}):
+                self.console.print(Text(line, style="cyan"))
         elif node not in {"plan", "speaker", "critic", "accept", "reject"}:
             for finding in change.get("findings") or []:
                 self.console.print(

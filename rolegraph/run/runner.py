@@ -194,6 +194,7 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
         raise UsageError(f"{out_dir} holds no run to resume (no {RunStore.FILE})")
     spec = graph_spec_from(scenario)
     extra_roles = [r for r in (*(n.role for n in spec.nodes), spec.turns) if r and ":" not in r]
+    extra_roles += ["tools"] if scenario.tools and "tools" in scenario.models else []  # simulated
     configs = role_configs(
         scenario, list(dict.fromkeys([*CORE_ROLES, *extra_roles])), options.model, options.base_url
     )

@@ -37,6 +37,7 @@ from rolegraph.scenario.modelspec import spec_problem
 from rolegraph.scenario.problems import pydantic_problems
 from rolegraph.scenario.seed import Seed, SeedError, SeedField, fingerprint, open_seed
 from rolegraph.scenario.templates import template_problems
+from rolegraph.scenario.tools import ToolSpec, ToolUse, tool_problems, toolbox_from
 from rolegraph.scenario.trainview import TrainSpec
 from rolegraph.scenario.wiring import GoalField, GraphSection, wiring_problems
 from rolegraph.scenario.yamlsource import Located, format_path, load_located
@@ -353,6 +354,12 @@ class Scenario(Strict):
         description="Where extra roles go: turn router, checkers before the critic, gates "
         "after it (alias: pipeline). Absent: the default graph.",
     )
+    tools: list[ToolSpec] = Field(
+        default_factory=list, description="Tools the speakers may call (rolegraph.scenario.tools)."
+    )
+    tool_use: ToolUse = Field(
+        default_factory=ToolUse, description="Bounds and the calling protocol for the tools."
+    )
 
     _source: Path | None = PrivateAttr(default=None)
     _libraries: dict[str, PersonaLibrary] = PrivateAttr(default_factory=dict)
@@ -395,6 +402,11 @@ class Scenario(Strict):
             return self.run.samples
         return seed.capacity
 
+    def toolbox(self) -> Any:
+        """The run's `agents.tools.ToolBox` (None without tools): tables loaded, functions found."""
+        base = self._source.parent if self._source else Path(".")
+        return toolbox_from(self.tools, self.tool_use, self.assistant, base)
+
     def library_for(self, speaker: SpeakerSpec) -> PersonaLibrary | None:
         return self._libraries.get(speaker.name)
 
@@ -411,6 +423,12 @@ class Scenario(Strict):
         ):
             if parent.get(key) is None:
                 parent.pop(key, None)
+        if not data["tools"]:  # tool sections, like the ones above, only count when used
+            data.pop("tools")
+            data.pop("tool_use")
+        for speaker in data["speakers"]:
+            if speaker.get("goal") and not speaker["goal"].get("expect"):
+                speaker["goal"].pop("expect", None)
         payload = {"scenario": data, "facts": self.all_facts()}
         if self.seed is not None:
             payload["seed_data"] = self._seed_hash
@@ -613,8 +631,8 @@ class Scenario(Strict):
         from agents.base import RoleDefinitionError, resolve_role
 
         for key in self.models:
-            if key == "default":
-                continue
+            if key == "default" or (key == "tools" and self.tools):
+                continue  # `tools`: the model that plays simulated tools
             try:
                 resolve_role(key)
             except RoleDefinitionError as exc:
@@ -628,6 +646,9 @@ class Scenario(Strict):
                 ("dialogue", "opener"),
                 f"the turn order starts with '{order[0]}', not the opener '{self.dialogue.opener}'",
             )
+        goals = {i: s.goal for i, s in enumerate(self.speakers) if s.goal is not None}
+        for loc, message in tool_problems(self.tools, names, self.assistant, base, goals):
+            add(loc, message)
         if len(problems) == 0:  # wiring checks resolve roles: only for an otherwise sound file
             for loc, message in wiring_problems(self, section):
                 add(loc, message)

@@ -66,6 +66,12 @@ class Goal(_Strict):
         description="Phrases that show the goal was met; without them the role's model judges.",
     )
     required: bool = Field(default=False, description="A goal not met blocks acceptance.")
+    expect: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The final environment the goal needs, by TABLE.KEY.COLUMN (or "
+        "record.FIELD), e.g. {reservation.R123.flight: LX318}: checked against the tools' "
+        "state when the dialogue ends, instead of phrases or a model's judgment.",
+    )
 
 
 def _goal(value: Any) -> Any:
@@ -207,9 +213,12 @@ def _parts(scenario: Wired) -> dict[str, Any]:
 def graph_spec_from(scenario: Wired) -> GraphSpec:
     """The `graphs.GraphSpec` the scenario asks for (the default graph without a section)."""
     from graphs import GraphSpec, NodeSpec
+    from rolegraph.scenario.tools import tool_callers
 
     parts = _parts(scenario)
     turns: Turns = parts["turns"]
+    tools = list(getattr(scenario, "tools", None) or [])
+    use = getattr(scenario, "tool_use", None)
     return GraphSpec(
         nodes=tuple(
             NodeSpec(name, role, nxt, dict(opts)) for name, role, nxt, opts, _ in parts["nodes"]
@@ -222,6 +231,8 @@ def graph_spec_from(scenario: Wired) -> GraphSpec:
         turn_order=tuple(turns.order or ()),
         players=parts["players"],
         review_band=scenario.critic.review_band,
+        tool_callers=tool_callers(tools, scenario.assistant) if tools else (),  # type: ignore[attr-defined]
+        max_tool_calls=use.max_calls_per_dialogue if tools and use else 0,
     )
 
 
