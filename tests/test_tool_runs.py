@@ -227,7 +227,11 @@ def test_hf_and_parquet_exports_load_back_with_tool_calls(tool_run: RunDir, tmp_
 
     table = pq.read_table(export(tool_run, "parquet", tmp_path / "a.parquet").path)
     assert table.num_rows == 2 and "tools" in table.column_names
-    ds = datasets.load_from_disk(str(export(tool_run, "hf", tmp_path / "hf").path))
+    ds = datasets.load_dataset(
+        str(export(tool_run, "hf", tmp_path / "hf").path),
+        split="train",
+        cache_dir=str(tmp_path / "c"),
+    )
     row = ds[0]
     calls = [m for m in row["messages"] if m["tool_calls"]]
     assert [m["tool_calls"][0]["function"]["name"] for m in calls] == EXPECTED_CALLS
