@@ -40,6 +40,8 @@ class RunContext:
         default_factory=dict
     )  # speaker -> facts only it sees
     temperature: float | None = None
+    critic_mode: str = "single"  # "single" call for the rubric, or "per_criterion"
+    critic_scoring: str = "stated"  # "stated" scores, or "geval" (weighted by log-probabilities)
 
     def model_for(self, role: str) -> BaseChatModel:
         """The chat model configured for `role`, falling back to the default."""

@@ -90,6 +90,8 @@ def build_context(scenario: Scenario, models: dict[str, BaseChatModel]) -> RunCo
         assistant=scenario.assistant,
         structured_retries=scenario.critic.retries,
         private_facts={s.name: list(s.facts) for s in scenario.speakers if s.facts},
+        critic_mode=scenario.critic.mode,
+        critic_scoring=scenario.critic.scoring,
     )
 
 
