@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
+from bench.mock_logprobs import parse_digits, token_logprobs
+
 Answer = dict[str, Any] | str | None
 Responder = Callable[[dict[str, Any]], Answer | Awaitable[Answer]]
 
@@ -83,6 +85,8 @@ class MockConfig:
     supports_tools: bool = _opt(True, "accept tools / tool_choice")
     accepts_max_completion_tokens: bool = _opt(True, "accept max_completion_tokens")
     schema_in_prompt: bool = _opt(True, "answer JSON to plain calls whose prompt has a JSON Schema")
+    logprobs: bool = _opt(False, "return token log-probabilities when a call asks for logprobs")
+    digit_logprobs: str = _opt("", "with --logprobs: digit distribution, e.g. '2:0.5,4:0.5'")
     responder: Responder | None = None
 
 
@@ -478,6 +482,12 @@ class MockServer:
         prompt, completion = _tokens(" ".join(texts)), _tokens(content)
         usage = {"prompt_tokens": prompt, "completion_tokens": completion}
         choice = {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
+        if self.config.logprobs and req.get("logprobs") and content:
+            top, digits = (
+                int(req.get("top_logprobs") or 0),
+                parse_digits(self.config.digit_logprobs),
+            )
+            choice["logprobs"] = token_logprobs(content, top, digits)
         return {
             "id": f"chatcmpl-mock{n}",
             "object": "chat.completion",

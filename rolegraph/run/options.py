@@ -46,6 +46,9 @@ class RunOptions:
     executor: str = "local"  # where samples run: "local" (this process), "processes" or "ray"
     workers: int | None = None  # worker processes (executor "processes"); default: one per core
     ray_address: str | None = None  # the Ray cluster to join (executor "ray"); default: start one
+    # the critic sanity check before the run (rolegraph/run/canary.py): None runs it except
+    # for the scripted model, False skips it (--no-critic-check), True runs it whatever the model
+    critic_check: bool | None = None
 
 
 @dataclass
