@@ -365,3 +365,38 @@ def test_check_critic_command_skips_the_scripted_model(capsys: pytest.CaptureFix
     code = main(["check-critic", str(SCENARIOS / "support_outage.yaml"), "--model", "scripted"])
     assert code == 0
     assert "skipped for the scripted model" in capsys.readouterr().out
+
+
+# -- the embedded model's score probabilities, on a stand-in for llama.cpp --------------------
+
+
+class _FakeLlama:
+    """Tokens are whole strings; enough of llama.cpp's tokenizer for ScoreProbe."""
+
+    def __init__(self) -> None:
+        self.vocab = ['{"', "scores", '":', " {", '"', "faithfulness", " ", "1", "2", "3", "4", "5"]
+
+    def tokenize(self, text: bytes, add_bos: bool = True) -> list[int]:
+        return [self.vocab.index(text.decode())]
+
+    def detokenize(self, ids: list[int]) -> bytes:
+        return "".join(self.vocab[i] for i in ids).encode()
+
+
+def test_score_probe_keeps_the_digit_probabilities_after_each_key():
+    import numpy as np
+
+    from rolegraph.models.local import ScoreProbe
+
+    llama = _FakeLlama()
+    probe = ScoreProbe(llama)
+    logits = np.zeros(len(llama.vocab), dtype=np.single)
+    digits = [llama.vocab.index(d) for d in "12345"]
+    logits[digits] = np.log([0.1, 0.1, 0.2, 0.5, 0.1])
+    written = [0, 1, 2, 3, 4, 5, 2, 6]  # {"scores": {"faithfulness": and a space
+    for end in range(1, len(written) + 1):
+        out = probe(np.array(written[:end]), logits.copy())
+        assert (out == logits).all()  # it only looks
+    assert set(probe.found) == {"scores", "faithfulness"}
+    assert probe.found["faithfulness"] == pytest.approx({1: 0.1, 2: 0.1, 3: 0.2, 4: 0.5, 5: 0.1})
+    assert geval_mean(probe.found["faithfulness"]) == pytest.approx(3.4)
