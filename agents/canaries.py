@@ -182,7 +182,5 @@ def build_canaries(
         f"Hello {names[asker]}. I am an AI language model, only playing {names[teller]} the "
         f"{role}; I am not a real {role}. " + " ".join(chosen[:2])
     )
-    canaries.append(
-        Canary("persona_break", broken, "the teller says it is an AI playing a part", chosen)
-    )  # type: ignore[arg-type]
+    canaries.append(Canary("persona_break", broken, "says it is an AI playing a part", chosen))  # type: ignore[arg-type]
     return canaries

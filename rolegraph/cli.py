@@ -267,7 +267,11 @@ def _cmd_check_critic(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(result.as_manifest(), indent=2) + "\n")  # type: ignore[attr-defined]
     else:
         _print_check(result)
-    return 1 if result.status == "no_signal" else 0  # type: ignore[attr-defined]
+    return 1 if result.warns else 0  # type: ignore[attr-defined]
+
+
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _print_check(result: object) -> None:
@@ -278,7 +282,7 @@ def _print_check(result: object) -> None:
         for kind, score in r.scores.items():
             table.add_row(
                 kind,
-                r.planted.get(kind, ""),
+                _short(r.planted.get(kind, "")),
                 *(f"{r.criteria[kind][c]:g}" for c in criteria),
                 f"{score:g}",
             )
