@@ -55,7 +55,9 @@ def legacy_messages(state: Any, ctx: Any, **_: Any) -> list[Any]:
     return [system, HumanMessage(content=head + "Reply as JSON: " + outline)]
 
 
-async def judge_variant(scenario: Scenario, models: dict[str, Any], variant: tuple[str, str, str]):
+async def judge_variant(
+    scenario: Scenario, models: dict[str, Any], variant: tuple[str, str, str], warm_up: bool = False
+):
     prompt, mode, how = variant
     scenario.critic.mode, scenario.critic.scoring = mode, how  # type: ignore[assignment]
     ctx = build_context(scenario, models)
@@ -71,7 +73,7 @@ async def judge_variant(scenario: Scenario, models: dict[str, Any], variant: tup
     try:
         cpu, wall = time.process_time(), time.monotonic()
         with metered() as usage:
-            for canary in canaries:  # one at a time: the embedded model serialises anyway
+            for canary in canaries[:1] if warm_up else canaries:  # one at a time, as served
                 report = await scoring.model_report({**state, "turns": canary.turns}, ctx)
                 total = sum(c.weight for c in scenario.critic.rubric)
                 rows[canary.kind] = round(
@@ -102,6 +104,9 @@ async def main(argv: list[str] | None = None) -> None:
           "| check | calls | CPU s/call | wall s/call | output tokens/call |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     try:
+        # one untimed call first: loading the model and evaluating the shared prompt prefix
+        # would otherwise be charged to the first variant
+        await judge_variant(scenario, models, ("today", "single", "stated"), warm_up=True)
         for variant in chosen:
             rows, status, cpu, wall, calls, out = await judge_variant(scenario, models, variant)
             cells = " | ".join(f"{rows.get(k, float('nan')):.3g}" for k in
