@@ -44,6 +44,8 @@ class RunContext:
     )  # speaker -> facts only it sees
     temperature: float | None = None
     tools: ToolBox | None = None  # declared tools, their tables and bounds (None: no tools)
+    critic_mode: str = "single"  # "single" call for the rubric, or "per_criterion"
+    critic_scoring: str = "stated"  # "stated" scores, or "geval" (weighted by log-probabilities)
 
     def model_for(self, role: str) -> BaseChatModel:
         """The chat model configured for `role`, falling back to the default."""
@@ -73,6 +75,14 @@ def private_facts_of(state: Mapping[str, Any], ctx: RunContext) -> Mapping[str, 
 def all_facts_of(state: Mapping[str, Any], ctx: RunContext) -> list[str]:
     """Every fact the dialogue is judged against: shared, then each speaker's private ones."""
     return [*facts_of(state, ctx), *(f for fs in private_facts_of(state, ctx).values() for f in fs)]
+
+
+def record_of(state: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The sample's seed record (its columns), or None for a run without a seed."""
+    seed = state.get("seed_record")
+    if seed is not None:
+        return dict(seed.get("values") or {})
+    return state.get("record")
 
 
 def task_of(state: Mapping[str, Any], ctx: RunContext) -> str:

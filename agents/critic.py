@@ -7,147 +7,48 @@ critic model cannot wave it through; an unsupported value only lowers the score 
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, ClassVar, Literal
-
-from langchain_core.messages import HumanMessage, SystemMessage
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from typing import Any, ClassVar
 
 from agents.base import Role, register
 from agents.checks import check_dialogue
-from agents.context import (
-    Criterion,
-    RunContext,
-    all_facts_of,
-    facts_of,
-    numbered,
-    private_facts_of,
-    task_of,
+from agents.context import Criterion, RunContext, all_facts_of
+from agents.critic_prompt import (  # re-exported: other roles show the dialogue the same way
+    critic_messages,
+    findings_text,
+    report_schema,
+    transcript,
 )
-from agents.speaker import persona_name
-from agents.state import CheckFinding, Decision, Finding, SampleState, Verdict, current_findings
-from agents.structured import ask_structured
+from agents.critic_scoring import ModelReport, model_report
+from agents.state import CheckFinding, Decision, SampleState, Verdict, current_findings
 from agents.tool_checks import merge_tool_findings, result_sources, tool_findings, unfixable
-from agents.tools import call_lines
 
-Score = Literal[1, 2, 3, 4, 5]
+__all__ = [
+    "Critic",
+    "combine",
+    "critic_messages",
+    "findings_text",
+    "model_report",
+    "report_schema",
+    "transcript",
+]
+
 UNSUPPORTED_PENALTY = 0.25  # overall score lost per unsupported value (evidence, not a block)
 UNSUPPORTED_MAX = 0.5
 
 
-@lru_cache(maxsize=256)
-def report_schema(criteria: tuple[str, ...], n_turns: int) -> type[BaseModel]:
-    """The JSON shape the critic model must fill: rationale first, then scores, then decision.
-
-    Turn indexes are an enum of the real ones, so a grammar-constrained model cannot flag a
-    turn that does not exist and any other model's out-of-range index fails validation.
-    """
-    turn_index = Literal[tuple(range(max(1, n_turns)))]  # type: ignore[valid-type]
-    scores = create_model(  # type: ignore[call-overload]
-        "Scores",
-        __config__=ConfigDict(extra="forbid"),
-        **{name: (Score, Field(description=f"1-5 score for {name}")) for name in criteria},
-    )
-    return create_model(  # type: ignore[call-overload]
-        "CriticReport",
-        __config__=ConfigDict(extra="forbid"),
-        __doc__="A critique of one dialogue.",
-        rationale=(str, Field(description="Reasoning about the dialogue, written before scoring.")),
-        scores=(scores, Field(description="Per-criterion scores from 1 (bad) to 5 (excellent).")),
-        evidence=(
-            list[str],
-            Field(description="Short exact quotes from the dialogue that support the scores."),
-        ),
-        flagged_turns=(
-            list[turn_index],
-            Field(description="Indexes of turns that must be rewritten."),
-        ),
-        overall=(Score, Field(description="Overall quality from 1 to 5.")),
-        decision=(
-            Literal["accept", "revise", "reject"],
-            Field(description="accept, revise or reject."),
-        ),
-    )
-
-
-def transcript(state: SampleState) -> str:
-    """The dialogue with turn indexes, as the critic and reviser see it.
-
-    A turn that called tools lists its calls and their results first (indented), so the
-    critic model sees what the speaker knew when it spoke.
-    """
-    lines = []
-    for i, t in enumerate(state.get("turns") or []):
-        lines += call_lines(t)
-        lines.append(f"[{i}] {t['speaker']} ({persona_name(state, t['speaker'])}): {t['text']}")
-    return "\n".join(lines)
-
-
-def schema_outline(criteria: list[str], n_turns: int) -> str:
-    """A one-line picture of the JSON wanted: short for small models, exact enough for any."""
-    scores = ", ".join(f'"{c}": 1|2|3|4|5' for c in criteria)
-    return (
-        '{"rationale": "...", "scores": {' + scores + '}, "evidence": ["..."], '
-        f'"flagged_turns": [indexes from 0 to {max(0, n_turns - 1)}], "overall": 1|2|3|4|5, '
-        '"decision": "accept"|"revise"|"reject"}'
-    )
-
-
-def critic_messages(state: SampleState, ctx: RunContext) -> list[Any]:
-    """The critic's prompt: fixed instructions and rubric first, this sample's dialogue last."""
-    rubric = "\n".join(f"- {c.name}: {c.description}" for c in ctx.rubric)
-    conditions = (
-        "; ".join(f"{k}: {v}" for k, v in (state.get("conditions") or {}).items()) or "none"
-    )
-    turns = state.get("turns") or []
-    system = (
-        "You are a strict reviewer of synthetic training dialogues. Judge the dialogue only "
-        "against the grounding facts, the personas and the rubric. Score each criterion from 1 "
-        "(bad) to 5 (excellent). Quote evidence exactly. List the indexes of turns that must be "
-        "rewritten in flagged_turns. Reply with only a JSON object."
-    )
-    personas = "\n".join(
-        f"- {s}: {persona_name(state, s)}, {state['personas'][s].get('role', s)}"
-        for s in state["speakers"]
-    )
-    private = "".join(
-        f"\nOnly {s} knows: {' '.join(facts)}"
-        for s, facts in private_facts_of(state, ctx).items()
-        if facts
-    )
-    user = (
-        f"Task: {task_of(state, ctx)}\n\nGrounding facts:\n{numbered(facts_of(state, ctx)) or '(none)'}{private}\n\nRubric:\n{rubric}\n\n"
-        f"Speakers:\n{personas}\n\nConditions: {conditions}\n\nDialogue:\n{transcript(state)}\n\n"
-        f"{findings_text(current_findings(state))}"
-        f"Reply as JSON: {schema_outline([c.name for c in ctx.rubric], len(turns))}"
-    )
-    return [SystemMessage(content=system), HumanMessage(content=user)]
-
-
-def findings_text(findings: list[Finding]) -> str:
-    """What other roles (fact checker, ...) found, for the critic's prompt; empty when none."""
-    if not findings:
-        return ""
-    lines = []
-    for f in findings:
-        where = f"turn [{f.turn}]" if f.turn >= 0 else "dialogue"
-        status = f" {f.status}:" if f.status else ""
-        evidence = f" (evidence: {f.evidence})" if f.evidence else ""
-        lines.append(f"- {f.source}, {where},{status} {f.message}{evidence}")
-    return "Findings of other reviewers:\n" + "\n".join(lines) + "\n\n"
-
-
 def combine(
-    report: BaseModel, findings: list[CheckFinding], rubric: list[Criterion], threshold: float
+    report: ModelReport, findings: list[CheckFinding], rubric: list[Criterion], threshold: float
 ) -> Verdict:
     """Merge the model's report with the deterministic findings into the final verdict.
 
     Contradictions (error findings) cap the score of their criterion and block acceptance.
     Unsupported values (warning findings) are evidence: each lowers the overall score by
     `UNSUPPORTED_PENALTY` (at most `UNSUPPORTED_MAX` in all), never below the threshold when
-    the score was above it, so they never block on their own.
+    the score was above it, so they never block on their own. The model's own `decision` is
+    recorded (`model_decision`) but decides nothing: the final decision is the weighted score
+    after the checks against the threshold, and no blocking finding.
     """
-    model_scores = {c.name: int(getattr(report.scores, c.name)) for c in rubric}
+    model_scores = {c.name: report.scores[c.name] for c in rubric}
     names = {c.name for c in rubric}
     scores = dict(model_scores)
     blocking = [f for f in findings if f.severity == "error"]
@@ -198,13 +99,7 @@ class Critic(Role):
 
     async def __call__(self, state: SampleState, ctx: RunContext) -> dict[str, Any]:
         turns = state.get("turns") or []
-        schema = report_schema(tuple(c.name for c in ctx.rubric), len(turns))
-        report = await ask_structured(
-            ctx.model_for(self.name),
-            schema,
-            critic_messages(state, ctx),
-            retries=ctx.structured_retries,
-        )
+        report = await model_report(state, ctx)  # the model alone (agents.critic_scoring)
         findings = check_dialogue(
             turns,
             facts=all_facts_of(state, ctx),

@@ -46,8 +46,12 @@ class Verdict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rationale: str
-    scores: dict[str, int] = Field(description="Final per-criterion scores, 1-5, after the checks.")
-    model_scores: dict[str, int] = Field(description="Scores as the model gave them.")
+    scores: dict[str, int | float] = Field(
+        description="Final per-criterion scores, 1-5, after the checks."
+    )
+    model_scores: dict[str, int | float] = Field(
+        description="Scores as the model gave them (a G-Eval weighted mean is fractional)."
+    )
     evidence: list[str] = Field(default_factory=list)
     flagged_turns: list[int] = Field(default_factory=list)
     checks: list[CheckFinding] = Field(default_factory=list)

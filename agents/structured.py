@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from langchain_core.exceptions import OutputParserException
@@ -54,14 +54,35 @@ async def ask_structured(
     An unparseable answer, a schema violation or a problem reported by `validate` is sent
     back to the model with the error, up to `retries` more times; then ModelOutputError.
     """
+    parsed, _raw = await ask_structured_reply(
+        model, schema, messages, retries=retries, validate=validate
+    )
+    return parsed
+
+
+async def ask_structured_reply(
+    model: BaseChatModel,
+    schema: type[T],
+    messages: Sequence[BaseMessage],
+    *,
+    retries: int = 2,
+    validate: Callable[[T], str | None] | None = None,
+    request: Mapping[str, Any] | None = None,
+) -> tuple[T, Any]:
+    """`ask_structured`, also returning the raw reply (its metadata carries logprobs).
+
+    `request` holds extra request fields (e.g. `logprobs`) for rolegraph's own models; other
+    LangChain models take such fields in their own configuration.
+    """
     # rolegraph's own models answer directly; any other LangChain model through its runnable
     direct = getattr(model, "astructured", None)
     runnable = None if direct else model.with_structured_output(schema, include_raw=True)
+    extra = dict(request or {})
     convo = list(messages)
     problem = ""
     for _ in range(retries + 1):
         try:
-            out = await (direct(schema, convo) if direct else runnable.ainvoke(convo))  # type: ignore[union-attr]
+            out = await (direct(schema, convo, **extra) if direct else runnable.ainvoke(convo))  # type: ignore[union-attr]
         except (ValidationError, OutputParserException, json.JSONDecodeError) as exc:
             # some parsers raise instead of reporting through include_raw
             out = {"raw": "(a reply that did not parse)", "parsed": None, "parsing_error": exc}
@@ -71,7 +92,7 @@ async def ask_structured(
         if error is None and validate is not None:
             error = validate(parsed)
         if error is None:
-            return parsed
+            return parsed, out.get("raw")
         problem = describe(error)
         convo += [
             AIMessage(content=_raw_text(out.get("raw")) or "(empty)"),

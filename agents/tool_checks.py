@@ -25,10 +25,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from agents.checks import check_dialogue
-from agents.values import values_in
-from agents.context import RunContext
+from agents.context import RunContext, all_facts_of, record_of
 from agents.state import CheckFinding, SampleState
 from agents.tools import ToolBox, argument_errors, result_text, results_before, turn_calls
+from agents.values import values_in
 
 
 def result_sources(turns: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -187,11 +187,11 @@ def tool_findings(state: SampleState, ctx: RunContext) -> list[CheckFinding]:
     if box is None:
         return []
     turns = state.get("turns") or []
-    facts = [*ctx.facts, *(f for fs in ctx.private_facts.values() for f in fs)]
+    facts = all_facts_of(state, ctx)  # this sample's (a seed record's), else the run's
     personas = state.get("personas") or {}
     fixed = [
         *facts,
-        json.dumps(state.get("record") or {}, ensure_ascii=False),
+        json.dumps(record_of(state) or {}, ensure_ascii=False),
         *(json.dumps(p, ensure_ascii=False) for p in personas.values()),
     ]
     findings: list[CheckFinding] = []

@@ -277,7 +277,12 @@ async def simulated_call(
         name=tool.name,
         description=tool.description,
         instructions=tool.instructions,
-        facts=ctx.facts_text() or "(none)",
+        facts=(ctx.facts_text() or "(none)")
+        + (
+            f"\nThe sample's record: {json.dumps(env.record, ensure_ascii=False)}"
+            if env.record
+            else ""
+        ),
     )
     call = f"{tool.name}({json.dumps(arguments, ensure_ascii=False)})"
     reply = await ctx.model_for("tools").ainvoke(

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
+from bench.mock_logprobs import parse_digits, token_logprobs
+
 Answer = dict[str, Any] | str | None
 Responder = Callable[[dict[str, Any]], Answer | Awaitable[Answer]]
 
@@ -86,6 +88,8 @@ class MockConfig:
     agent_tools: bool = _opt(
         False, "answer calls offering tools like an agent (see agent_tool_call): call, then talk"
     )
+    logprobs: bool = _opt(False, "return token log-probabilities when a call asks for logprobs")
+    digit_logprobs: str = _opt("", "with --logprobs: digit distribution, e.g. '2:0.5,4:0.5'")
     responder: Responder | None = None
 
 
@@ -483,6 +487,12 @@ class MockServer:
         prompt, completion = _tokens(" ".join(texts)), _tokens(content)
         usage = {"prompt_tokens": prompt, "completion_tokens": completion}
         choice = {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
+        if self.config.logprobs and req.get("logprobs") and content:
+            top, digits = (
+                int(req.get("top_logprobs") or 0),
+                parse_digits(self.config.digit_logprobs),
+            )
+            choice["logprobs"] = token_logprobs(content, top, digits)
         return {
             "id": f"chatcmpl-mock{n}",
             "object": "chat.completion",

@@ -25,7 +25,7 @@ from langgraph.types import RetryPolicy, interrupt
 
 from agents.activity import ACTIVITY
 from agents.base import Role, RoleDefinitionError, resolve_role
-from agents.context import RunContext
+from agents.context import RunContext, record_of
 from agents.errors import is_transport_error
 from agents.state import SampleState, current_findings
 from agents.usage import metered
@@ -222,7 +222,7 @@ def plan_node(state: SampleState, runtime: Runtime[RunContext]) -> dict[str, Any
     env = (
         {}
         if tools is None or state.get("env")
-        else {"env": tools.new_environment(state.get("record"))}
+        else {"env": tools.new_environment(record_of(state))}
     )
     return {
         **env,

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
-from agents.context import RunContext
+from agents.context import RunContext, record_of
 from agents.state import SampleState
 from graphs.routers import route_turn
 
@@ -50,7 +50,7 @@ async def tool_node(state: SampleState, runtime: Runtime[RunContext]) -> dict[st
     if box is None:  # a graph with a tool node but no tools in the context
         calls[index].update(status="refused", error="no tools are declared", result=None)
         return {"tool_step": {**step, "calls": calls}}
-    env = env or box.new_environment(state.get("record"))
+    env = env or box.new_environment(record_of(state))
     calls[index], env = await box.run(calls[index], step["speaker"], env, runtime.context)
     return {"tool_step": {**step, "calls": calls}, "env": env}
 

@@ -188,6 +188,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         executor=args.executor,
         workers=args.workers,
         ray_address=args.ray_address,
+        critic_check=args.critic_check,
     )
     terminated, previous = _sigterm_as_ctrl_c()
     try:
@@ -275,6 +276,54 @@ def _sigterm_as_ctrl_c() -> tuple[list[int], Any]:
         signal.raise_signal(signal.SIGINT)
 
     return came, signal.signal(signal.SIGTERM, on_term)
+
+
+def _cmd_check_critic(args: argparse.Namespace) -> int:
+    from rolegraph.models.specs import build_models, close_models, role_configs
+    from rolegraph.run.canary import check_before_run
+    from rolegraph.scenario.modelspec import spec_problem
+    from rolegraph.scenario.schema import Scenario
+
+    scenario = Scenario.from_file(args.scenario)
+    if args.model and (problem := spec_problem(args.model)):
+        raise UsageError(f"--model: {problem}")
+    configs = role_configs(scenario, ["critic"], args.model, args.base_url)
+    models = build_models(configs, scenario.run.seed)
+
+    async def check() -> object:
+        try:
+            return await check_before_run(
+                scenario, models, None, model_label=configs["critic"].spec
+            )
+        finally:
+            await close_models(models)
+
+    result = asyncio.run(check())
+    if args.json:
+        sys.stdout.write(json.dumps(result.as_manifest(), indent=2) + "\n")  # type: ignore[attr-defined]
+    else:
+        _print_check(result)
+    return 1 if result.warns else 0  # type: ignore[attr-defined]
+
+
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_check(result: object) -> None:
+    r: Any = result
+    if r.scores:
+        criteria = list(next(iter(r.criteria.values())))
+        table = Table("canary", "planted", *criteria, "weighted", title=f"critic check: {r.model}")
+        for kind, score in r.scores.items():
+            table.add_row(
+                kind,
+                _short(r.planted.get(kind, "")),
+                *(f"{r.criteria[kind][c]:g}" for c in criteria),
+                f"{score:g}",
+            )
+        out.print(table)
+    print(r.line())
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
@@ -468,11 +517,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --executor processes: how many worker processes (default: one per core)",
     )
     p.add_argument(
+        "--no-critic-check",
+        dest="critic_check",
+        action="store_const",
+        const=False,
+        default=None,
+        help="skip the critic sanity check on canaries before the run",
+    )
+    p.add_argument(
         "--ray-address",
         metavar="ADDR",
         help="with --executor ray: the cluster to join (default: RAY_ADDRESS, else a local Ray)",
     )
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser(
+        "check-critic",
+        help="can the critic model tell the scenario's canaries apart? (exit 1 when it cannot)",
+    )
+    p.add_argument("scenario")
+    p.add_argument(
+        "--model",
+        default=os.environ.get("ROLEGRAPH_MODEL") or None,
+        help="critic model spec (default: $ROLEGRAPH_MODEL, else the scenario's critic model)",
+    )
+    p.add_argument(
+        "--base-url",
+        default=os.environ.get("OPENAI_BASE_URL") or None,
+        help="base URL of an OpenAI-compatible server (default: $OPENAI_BASE_URL)",
+    )
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=_cmd_check_critic)
 
     p = sub.add_parser(
         "validate", help="check scenario files; exit 2 with file:line errors", parents=[files]

@@ -36,6 +36,7 @@ def test_run_output_survives_concurrent_model_loads(tmp_path: Path):
             "2",
             "--out",
             str(tmp_path / "run"),
+            "--no-critic-check",  # models must load while samples run, as without the check
         ],
         capture_output=True,
         text=True,

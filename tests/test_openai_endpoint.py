@@ -56,7 +56,12 @@ def outage(default_model: str | None = None) -> Scenario:
 
 
 async def run_against(config: MockConfig, scenario: Scenario, out: Path, **options):
-    """Run `scenario` against a MockServer on 127.0.0.1; returns (summary, server)."""
+    """Run `scenario` against a MockServer on 127.0.0.1; returns (summary, server).
+
+    The critic check is off: these tests count the calls of samples (test_critic_check.py
+    tests the check against this server).
+    """
+    options.setdefault("critic_check", False)
     server = MockServer(config)
     url = await server.start()
     try:

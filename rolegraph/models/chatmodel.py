@@ -102,10 +102,13 @@ class LeanChatModel(BaseChatModel):
         return {"type": "json_object", "schema": json_schema_of(schema)}
 
     async def astructured(
-        self, schema: type[BaseModel], messages: list[BaseMessage]
+        self, schema: type[BaseModel], messages: list[BaseMessage], **request: Any
     ) -> dict[str, Any]:
-        """Ask for JSON matching `schema`: `{"raw", "parsed", "parsing_error"}`."""
-        raw = await self.ainvoke(messages, response_format=self.response_format(schema))
+        """Ask for JSON matching `schema`: `{"raw", "parsed", "parsing_error"}`.
+
+        `request` holds extra request fields, e.g. `logprobs=True, top_logprobs=20`.
+        """
+        raw = await self.ainvoke(messages, response_format=self.response_format(schema), **request)
         return parsed_reply(schema, raw)
 
     def with_structured_output(  # type: ignore[override]

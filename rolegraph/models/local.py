@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import glob
 import importlib.util
+import math
 import os
+import re
 import threading
 from functools import cache
 from typing import Any
@@ -24,6 +26,7 @@ from rolegraph.models.chatmodel import LeanChatModel, json_schema_of
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 _LOCK = threading.Lock()  # one llama.cpp context is not safe to use from two threads
+_KEY_END = re.compile(r'(?<!\\)"([A-Za-z_][A-Za-z0-9_]*)"\s*:\s*$')
 
 
 def embedded_model_path() -> str:
@@ -65,6 +68,39 @@ def _limit_schema(schema: Any, max_string: int = 300, max_items: int = 3) -> Any
     if isinstance(schema, list):
         return [_limit_schema(v, max_string, max_items) for v in schema]
     return schema
+
+
+class ScoreProbe:
+    """Reads, while llama.cpp writes JSON, the probabilities of 1-5 where each `"key": ` value starts.
+
+    llama.cpp gives per-token log-probabilities only with `logits_all=True`, which keeps the
+    logits of every position (n_ctx x vocabulary floats: about 800 MB here). This logits
+    processor sees each step's logits anyway and keeps five numbers at the steps that follow a
+    JSON key; G-Eval scoring (`critic.scoring: geval`) needs no more.
+    """
+
+    def __init__(self, llama: Any) -> None:
+        self.llama = llama
+        self.ids = [llama.tokenize(str(d).encode(), add_bos=False)[0] for d in range(1, 6)]
+        self.found: dict[str, dict[int, float]] = {}
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        tail = self.llama.detokenize(list(input_ids[-12:])).decode("utf-8", "ignore")
+        key = _KEY_END.search(tail)
+        if key:
+            logits = [float(scores[i]) for i in self.ids]
+            top = max(logits)
+            weights = [math.exp(x - top) for x in logits]
+            total = sum(weights)
+            self.found[key.group(1)] = {
+                d: w / total for d, w in zip(range(1, 6), weights, strict=True)
+            }
+        return scores
+
+    def processors(self) -> Any:
+        from llama_cpp import LogitsProcessorList
+
+        return LogitsProcessorList([self])
 
 
 class LocalChatModel(LeanChatModel):
@@ -116,6 +152,7 @@ class LocalChatModel(LeanChatModel):
         # leave stdout pointing at /dev/null for good.
         with _LOCK:
             llama = self.llama()
+            probe = ScoreProbe(llama) if kwargs.get("logprobs") else None
             result = llama.create_chat_completion(
                 messages=payload,
                 max_tokens=max_tokens,
@@ -123,6 +160,7 @@ class LocalChatModel(LeanChatModel):
                 seed=kwargs.get("seed", self.seed),
                 stop=stop,
                 response_format=response_format,
+                logits_processor=probe and probe.processors(),
             )
         usage = result.get("usage") or {}
         message = AIMessage(
@@ -132,7 +170,10 @@ class LocalChatModel(LeanChatModel):
                 "output_tokens": usage.get("completion_tokens", 0),
                 "total_tokens": usage.get("total_tokens", 0),
             },
-            response_metadata={"finish_reason": result["choices"][0].get("finish_reason")},
+            response_metadata={
+                "finish_reason": result["choices"][0].get("finish_reason"),
+                **({"score_distributions": probe.found} if probe is not None else {}),
+            },
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
 

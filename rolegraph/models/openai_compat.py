@@ -124,6 +124,8 @@ def _ai_message(choice: dict[str, Any], body: dict[str, Any]) -> AIMessage:
         response_metadata={
             "model_name": body.get("model"),
             "finish_reason": choice.get("finish_reason"),
+            # the token log-probabilities, when asked for (G-Eval scoring reads them)
+            **({"logprobs": choice["logprobs"]} if choice.get("logprobs") else {}),
         },
         id=body.get("id"),
     )
@@ -327,11 +329,15 @@ class OpenAICompatChat(LeanChatModel):
         return {}
 
     async def _structured_once(
-        self, schema: type[BaseModel], messages: list[BaseMessage], method: str
+        self,
+        schema: type[BaseModel],
+        messages: list[BaseMessage],
+        method: str,
+        request: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         if method in ("json_mode", "prompt"):  # the model sees the schema only in the prompt
             messages = [*messages, _schema_instruction(schema)]
-        raw = await self.ainvoke(messages, **self._method_kwargs(schema, method))
+        raw = await self.ainvoke(messages, **self._method_kwargs(schema, method), **(request or {}))
         if method == "function_calling":
             if not raw.tool_calls:
                 return parsed_reply(schema, raw)  # a model that answered in text anyway
@@ -344,23 +350,35 @@ class OpenAICompatChat(LeanChatModel):
         return self._probe_locks.setdefault(id(loop), asyncio.Lock())
 
     async def astructured(
-        self, schema: type[BaseModel], messages: list[BaseMessage], method: str | None = None
+        self,
+        schema: type[BaseModel],
+        messages: list[BaseMessage],
+        method: str | None = None,
+        **request: Any,
     ) -> dict[str, Any]:
-        """Ask for JSON matching `schema`, by the best method this server accepts."""
+        """Ask for JSON matching `schema`, by the best method this server accepts.
+
+        `request` holds extra request fields, e.g. `logprobs=True, top_logprobs=20`.
+        """
         if method or self.structured_method:
-            return await self._try_methods(schema, messages, [method or self.structured_method])
+            order = [method or self.structured_method]
+            return await self._try_methods(schema, messages, order, request)
         async with self._probe_lock():
             if self.structured_method is None:
-                return await self._try_methods(schema, messages, list(METHODS))
-        return await self._try_methods(schema, messages, [self.structured_method])  # type: ignore[list-item]
+                return await self._try_methods(schema, messages, list(METHODS), request)
+        return await self._try_methods(schema, messages, [self.structured_method], request)
 
     async def _try_methods(
-        self, schema: type[BaseModel], messages: list[BaseMessage], order: list[Any]
+        self,
+        schema: type[BaseModel],
+        messages: list[BaseMessage],
+        order: list[Any],
+        request: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         refused = []
         for method in order:
             try:
-                out = await self._structured_once(schema, messages, method)
+                out = await self._structured_once(schema, messages, method, request)
             except RequestRefused as exc:
                 refused.append(f"{method}: {str(exc)[:120]}")
                 continue

@@ -42,6 +42,13 @@ def default_script(role: str, messages: Sequence[BaseMessage]) -> str | dict[str
     system = next((str(m.content) for m in messages if isinstance(m, SystemMessage)), "")
     if role == "critic":
         prompt = "\n".join(str(m.content) for m in messages)
+        if "Criterion to judge: " in prompt:  # critic.mode: per_criterion
+            return {
+                "rationale": "Faithful and in role.",
+                "evidence": [],
+                "flagged_turns": [],
+                "score": 4,
+            }
         rubric = prompt.split("Rubric:\n", 1)[-1].split("\n\n", 1)[0]  # our critic prompt's layout
         criteria = re.findall(r"^- ([a-z][a-z0-9_]*): ", rubric, re.M)
         return {

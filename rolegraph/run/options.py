@@ -49,6 +49,9 @@ class RunOptions:
     executor: str = "local"  # where samples run: "local" (this process), "processes" or "ray"
     workers: int | None = None  # worker processes (executor "processes"); default: one per core
     ray_address: str | None = None  # the Ray cluster to join (executor "ray"); default: start one
+    # the critic sanity check before the run (rolegraph/run/canary.py): None runs it except
+    # for the scripted model, False skips it (--no-critic-check), True runs it whatever the model
+    critic_check: bool | None = None
 
 
 @dataclass
@@ -94,6 +97,8 @@ def build_context(scenario: Scenario, models: dict[str, BaseChatModel]) -> RunCo
         structured_retries=scenario.critic.retries,
         private_facts={s.name: list(s.facts) for s in scenario.speakers if s.facts},
         tools=scenario.toolbox(),
+        critic_mode=scenario.critic.mode,
+        critic_scoring=scenario.critic.scoring,
     )
 
 

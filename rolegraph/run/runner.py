@@ -30,6 +30,7 @@ from rolegraph.curate.planner import CoveragePlanner, initial_plans
 from rolegraph.errors import UsageError
 from rolegraph.models.specs import CORE_ROLES, build_models, close_models, describe, role_configs
 from rolegraph.outputs.rundir import LOCK_FILE
+from rolegraph.run.canary import check_before_run
 from rolegraph.run.checkpoints import CheckpointWriteError
 from rolegraph.run.diskfaults import disk_problem
 from rolegraph.run.lock import lock_run_dir
@@ -254,6 +255,17 @@ async def _run(
     spec: GraphSpec,
 ) -> RunSummary:
     ctx = build_context(scenario, models)
+    # -- critic sanity check: can the critic model tell canaries apart? (rolegraph/run/canary.py)
+    critic_check = await check_before_run(
+        scenario,
+        models,
+        options.critic_check,
+        seed=seed,
+        model_label=model_name(configs["critic"], models.get("critic"), options.models is not None),
+    )
+    if critic_check.warns or not options.quiet:
+        print(critic_check.line(), file=sys.stderr, flush=True)
+    # -- end critic check --
     concurrency = options.concurrency or scenario.run.concurrency
     summary = RunSummary(out_dir=out_dir, planned=planned)
     totals = store.totals()
@@ -276,6 +288,7 @@ async def _run(
         "models": describe(configs, models if options.models is not None else None),
         "started_at": store.meta("started_at"),
         "store": RunStore.FILE,
+        "critic_check": critic_check.as_manifest(),
     }
     trace = Trace(scenario=scenario.name, run_dir=str(out_dir), run_id=store.meta("run_id") or "")
     pending = store.pending()  # a generator: a lazy plan of a million samples is never a list

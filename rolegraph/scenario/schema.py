@@ -182,6 +182,16 @@ class CriticSpec(Strict):
         description="[low, high]: a dialogue whose overall score falls in this band waits for a "
         "person (`rolegraph review RUN_DIR`) instead of being decided by the model.",
     )
+    mode: Literal["single", "per_criterion"] = Field(
+        default="single",
+        description="single: one critic call scores the whole rubric; per_criterion: one call "
+        "per criterion, each with one question and one score.",
+    )
+    scoring: Literal["stated", "geval"] = Field(
+        default="stated",
+        description="stated: the score the model writes; geval: the probability-weighted mean "
+        "over 1-5 of the score token, from the server's log-probabilities (G-Eval).",
+    )
 
 
 def _switch(value: Any) -> Any:
