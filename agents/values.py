@@ -383,10 +383,11 @@ _AFTER = [
         when=("half",),
     ),
     _rule(
-        r"\b(for|within|in|after|about|over|than|under|takes?|lasts?|of|^)\s*(?:an|a|one) "
-        r"(hour|day|week|month|year|night)\b",
+        r"\b(for|within|in|after|about|around|roughly|nearly|almost|over|than|under|takes?|"
+        r"lasts?|of|^)\s*(?:an|a|one) (hour|day|week|month|year|night|mile|kilometre|kilometer|"
+        r"kilo|litre|liter|metre|meter)\b",
         r"\1 1 \2",
-        when=_UNITS_OF_TIME,
+        when=(*_UNITS_OF_TIME, "mile", "kilo", "litre", "liter", "metre", "meter"),
     ),
     _rule(r"\b(?:an|a|one) (hour|day|week|month|year)(?= or \d)", r"1 \1", 0, (" or ",)),
     _rule(r"\bhalf past (\d{1,2})\b", r"\1:30", when=("past",)),

@@ -54,8 +54,8 @@ async def test_critic_node_through_the_compiled_graph(outage):
     ctx: RunContext = build_context(outage, scripted_models())
     state = initial_state(outage, plan_sample(outage, 0, 7))
     state["turns"] = [
-        {"speaker": "customer", "text": "Is the credit $25?"},
-        {"speaker": "agent", "text": "Affected customers get a credit of $15 on their next bill."},
+        {"speaker": "customer", "text": "Do I get a credit?"},
+        {"speaker": "agent", "text": "Affected customers get a credit of $25 on their next bill."},
     ]
     node = build_sample_graph().compile().nodes["critic"]
     config = {"configurable": {"__pregel_runtime": Runtime(context=ctx)}}
@@ -64,5 +64,5 @@ async def test_critic_node_through_the_compiled_graph(outage):
     assert verdict["model_decision"] == "accept"  # the scripted critic approves everything...
     assert verdict["decision"] == "revise"  # ...but the $25 contradiction blocks acceptance
     assert [c["check"] for c in verdict["checks"]] == ["contradicted_money"]
-    assert verdict["flagged_turns"] == [0]
+    assert verdict["flagged_turns"] == [1]
     assert update["usage"]["critic"]["calls"] == 1
