@@ -27,7 +27,14 @@ from rolegraph.curate.filters import Filters
 from rolegraph.curate.plan import SamplePlan
 from rolegraph.curate.planner import CoveragePlanner, initial_plans
 from rolegraph.errors import UsageError
-from rolegraph.models.specs import CORE_ROLES, build_models, close_models, describe, role_configs
+from rolegraph.models.specs import (
+    CORE_ROLES,
+    build_models,
+    close_models,
+    describe,
+    preflight,
+    role_configs,
+)
 from rolegraph.run.options import (
     CHECKPOINTS,
     RunOptions,
@@ -145,7 +152,11 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
     spec = graph_spec_from(scenario)
     extra_roles = [r for r in (*(n.role for n in spec.nodes), spec.turns) if r and ":" not in r]
     configs = role_configs(
-        scenario, list(dict.fromkeys([*CORE_ROLES, *extra_roles])), options.model, options.base_url
+        scenario,
+        list(dict.fromkeys([*CORE_ROLES, *extra_roles])),
+        options.model,
+        options.base_url,
+        options.api_key_env,
     )
     if options.executor == "ray":  # executor: a missing `ray` extra is reported before anything
         from rolegraph.run.ray import check_options
@@ -160,6 +171,7 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
         configs, scenario.run.seed if options.seed is None else options.seed
     )
     try:
+        await preflight(models)  # a dead endpoint fails the run now, in seconds, not per sample
         store, planned, seed = _open_store(scenario, options, out_dir)
         try:
             reconcile_files(store)
