@@ -12,8 +12,8 @@ at their own limit.
 - **Client-side limits.** Optional `rpm` and `tpm` per model: token buckets (one second of
   burst) that a request waits on before it is sent.
 - **The server's own counters.** `x-ratelimit-remaining-requests/-tokens` with their
-  `x-ratelimit-reset-*` (OpenAI's headers): when fewer requests or tokens remain than are
-  in flight, new requests wait for the reset instead of running into a 429.
+  `x-ratelimit-reset-*` (OpenAI's headers): when a counter runs dry, sends are spaced by
+  the server's refill time (or wait for the reset) instead of running into a 429.
 - **429 waits** honour `retry-after-ms` / `Retry-After`, with a floor and jitter so that a
   crowd of throttled requests does not come back at the same instant, and they never spend
   the transport-error retry budget: a throttled call retries until its deadline
@@ -81,6 +81,9 @@ class EndpointLimiter:
     rpm: Bucket | None = None
     tpm: Bucket | None = None
     paused_until: float = 0.0  # the server said its counters are spent until then
+    gap: float = 0.0  # while the server's counters run dry: seconds between two sends
+    gap_until: float = 0.0  # ... until then (refreshed by every answer that says so)
+    _next_send: float = 0.0
     _last_cut: float = -1.0
     _cut_from: float = 0.0  # requests in flight when the last 429 window began
     _waiters: deque[asyncio.Future[None]] = field(default_factory=deque, repr=False)
@@ -100,6 +103,12 @@ class EndpointLimiter:
 
     async def _pace(self, tokens: int) -> None:
         """Wait out the server's reset and the client-side buckets before sending."""
+        if self.gap and time.monotonic() < self.gap_until:
+            now = time.monotonic()
+            start = max(now, self._next_send)
+            self._next_send = start + self.gap  # each send takes its turn, one gap apart
+            if start > now:
+                await asyncio.sleep(start - now)
         while True:
             wait = self.paused_until - time.monotonic()
             if wait <= 0 and self.rpm is not None:
@@ -167,14 +176,25 @@ class EndpointLimiter:
         self.cuts += 1
 
     def observe(self, headers: Mapping[str, str]) -> None:
-        """Pace on `x-ratelimit-remaining-*`: spent counters wait for their reset."""
+        """Pace on `x-ratelimit-remaining-*` / `-reset-*` before the server has to say 429.
+
+        When a counter runs dry (less than one request's worth left), sends are spaced by
+        the time the server needs to earn one more (`reset / (limit - remaining)`); with
+        no `x-ratelimit-limit-*` to tell that, new sends wait for the whole reset.
+        """
         for kind in ("requests", "tokens"):
             remaining = _number(headers.get(f"x-ratelimit-remaining-{kind}"))
-            if remaining is None or remaining > max(0, self.in_flight - 1):
-                continue
             reset = duration(headers.get(f"x-ratelimit-reset-{kind}"))
-            if reset:
-                self.paused_until = max(self.paused_until, time.monotonic() + min(reset, 60.0))
+            if remaining is None or reset is None or remaining >= 1:
+                continue
+            limit = _number(headers.get(f"x-ratelimit-limit-{kind}"))
+            now = time.monotonic()
+            if kind == "requests" and limit and limit > remaining:
+                # a little faster than the refill: a late send wastes a token, an early one a 429
+                self.gap = min(0.9 * reset / (limit - remaining), 60.0)
+                self.gap_until = now + max(1.0, 10 * self.gap)
+            else:
+                self.paused_until = max(self.paused_until, now + min(reset, 60.0))
 
 
 # Back-compatible name: the limiter started as the AIMD cap alone.
