@@ -119,7 +119,7 @@ async def test_all_faults_together_lose_nothing(tmp_path: Path):
 
 
 async def test_aimd_cuts_once_per_429_window_and_grows_additively():
-    limiter = AIMDLimiter(ceiling=64)
+    limiter = AIMDLimiter(ceiling=64, limit=64)
     limiter.in_flight = 40  # the cut starts from what is in flight, not from the ceiling
     early = Ticket(sent=time.monotonic())
     limiter.throttled(early)

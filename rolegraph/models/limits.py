@@ -4,7 +4,8 @@ Each endpoint (base URL and model) gets one `EndpointLimiter`, shared by every c
 within the running event loop, so generator and critic on different endpoints each settle
 at their own limit.
 
-- **In flight (AIMD).** A 429 cuts the cap to 0.9 of the requests that were in flight
+- **In flight (AIMD).** The cap starts at 8 and doubles each round trip until the first
+  429 (slow start, as TCP does), so an opening burst cannot be a storm. A 429 cuts the cap to 0.9 of the requests that were in flight
   when it came back; a whole window of 429s (every request sent before the cut) counts as
   one cut, and the next window cuts again. Each success grows the cap by about one request
   per round trip (a quarter of that near the level where 429s began), up to `ceiling`.
@@ -33,6 +34,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
 CUT = 0.9  # multiplicative decrease per 429 window
+SLOW_START = 8  # requests in flight at first, doubled every round trip until a 429
 WAIT_FLOOR = 0.05  # seconds: never retry a 429 sooner, whatever Retry-After says
 
 
@@ -74,7 +76,7 @@ class EndpointLimiter:
 
     ceiling: int = 1024
     floor: int = 1
-    limit: float = 0.0  # current cap; starts at the ceiling
+    limit: float = 0.0  # current cap; starts at SLOW_START
     in_flight: int = 0
     throttles: int = 0  # 429s seen
     cuts: int = 0  # windows of 429s, each one cut
@@ -89,7 +91,9 @@ class EndpointLimiter:
     _waiters: deque[asyncio.Future[None]] = field(default_factory=deque, repr=False)
 
     def __post_init__(self) -> None:
-        self.limit = self.limit or float(self.ceiling)
+        # slow start: a few requests first, doubling each round trip until the first 429,
+        # so a run's opening burst cannot be a storm of 429s
+        self.limit = self.limit or float(min(self.ceiling, SLOW_START))
 
     def configure(self, rpm: int | None, tpm: int | None) -> None:
         """Client-side limits of the model (the first client of an endpoint to say wins)."""
@@ -158,7 +162,7 @@ class EndpointLimiter:
         """Additive increase: +1 per round trip (`limit` successes), a quarter of that near
         the level of the last 429 window, where the server's limit probably is."""
         if self.limit < self.ceiling:
-            step = 1.0 / max(1.0, self.limit)
+            step = 1.0 if not self.cuts else 1.0 / max(1.0, self.limit)
             if self._cut_from and 0.85 * self._cut_from <= self.limit <= 1.15 * self._cut_from:
                 step /= 4
             self.limit = min(float(self.ceiling), self.limit + step)

@@ -94,11 +94,13 @@ def _names_any(text: str, fields: tuple[str, ...]) -> bool:
 
 def _error_message(url: str, reply: Response) -> str:
     detail = reply.text.strip()
-    try:
-        error = reply.json().get("error")
+    try:  # {"error": {"message"}} (OpenAI, Ollama), {"error": "..."} (TGI, LM Studio),
+        body = reply.json()  # {"object": "error", "message"} (vLLM)
+        error = body.get("error") or (body.get("message") and body)
         detail = error.get("message", detail) if isinstance(error, dict) else str(error or detail)
     except (ValueError, AttributeError):
         pass
+    detail = " ".join(str(detail).split())  # one line, whatever the server's layout
     hint = ""
     if reply.status in (401, 403):
         hint = " (check the API key)"
