@@ -22,9 +22,7 @@ import dataclasses
 import inspect
 import itertools
 import json
-import math
 import random
-import re
 import signal
 import sys
 import threading
@@ -35,14 +33,14 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
+from bench.mock_limits import ServerLimits
 from bench.mock_logprobs import parse_digits, token_logprobs
+from bench.mock_quirks import QUIRKS, Refusal, apply_quirks, constrained_schema, quirk_error
+from bench.mock_schema import _WORDS, _text, _tokens, generate, malformed, prompt_schema
 
 Answer = dict[str, Any] | str | None
 Responder = Callable[[dict[str, Any]], Answer | Awaitable[Answer]]
 
-_MAX_DEPTH = 6
-_LOREM = "the quick brown fox jumps over a lazy dog while mock servers answer every call"
-_WORDS = _LOREM.split()
 # lowercase made-up words (no digits, no capitals): text that never repeats and that the
 # deterministic checks see as plain speech, neither names nor numbers
 _VOCABULARY = [
@@ -51,9 +49,6 @@ _VOCABULARY = [
     for b in ("la", "ri", "mo", "ta", "ke", "su", "no", "vi")
     for c in ("n", "s", "r", "l", "")
 ]
-_FORMATS = {"date-time": "2024-01-01T00:00:00Z", "date": "2024-01-01", "time": "12:00:00"}
-_FORMATS |= {"email": "user@example.com", "uri": "https://example.com/"}
-_SCHEMA_MARK = re.compile(r"JSON Schema", re.IGNORECASE)
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
 _GONE = (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError)
 
@@ -84,6 +79,14 @@ class MockConfig:
     supports_json_object: bool = _opt(True, "accept response_format json_object")
     supports_tools: bool = _opt(True, "accept tools / tool_choice")
     accepts_max_completion_tokens: bool = _opt(True, "accept max_completion_tokens")
+    accepts_max_tokens: bool = _opt(True, "accept max_tokens (OpenAI's reasoning models do not)")
+    max_concurrent: int = _opt(0, "limit: chat calls served at once; more get 429 (0: none)")
+    rps: float = _opt(0.0, "limit: requests per second, a token bucket (0: none)")
+    burst: int = _opt(0, "bucket size for --rps (default: a tenth of a second's requests)")
+    tpm: int = _opt(0, "limit: prompt + completion tokens per minute (0: none)")
+    ratelimit_headers: bool = _opt(True, "send x-ratelimit-* counters when a limit is set")
+    quirks: str = _opt("", f"behave like a real server: {', '.join(QUIRKS)}")
+    context_tokens: int = _opt(0, "context window: prompt + max tokens above it are refused")
     schema_in_prompt: bool = _opt(True, "answer JSON to plain calls whose prompt has a JSON Schema")
     agent_tools: bool = _opt(
         False, "answer calls offering tools like an agent (see agent_tool_call): call, then talk"
@@ -102,144 +105,40 @@ class MockStats:
     last_requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=100))
     in_flight: int = 0
     max_in_flight: int = 0
+    started: float = field(default_factory=time.monotonic)
+    per_second: Counter[tuple[int, int]] = field(default_factory=Counter)  # (second, status)
+    chat_seconds: float = 0.0  # chat calls in progress, integrated over time (busy slot-seconds)
+    _busy_since: float = 0.0
+    _chats: int = 0
 
     def reset(self) -> None:
         """Zero every counter so one test phase does not see the previous one."""
         self.requests_total = self.max_in_flight = 0
         self.status_counts.clear()
         self.last_requests.clear()
+        self.per_second.clear()
+        self.started = time.monotonic()
 
+    def chat_change(self, delta: int) -> None:
+        """Account the busy time of chat calls being served (for mean concurrency)."""
+        now = time.monotonic()
+        self.chat_seconds += self._chats * (now - self._busy_since)
+        self._busy_since, self._chats = now, self._chats + delta
 
-# --- JSON Schema -> value -----------------------------------------------------------------
-
-
-def _resolve(schema: Any, root: Any) -> Any:
-    """Follow local `$ref`s (`#/$defs/X`) so generation sees the target schema."""
-    for _ in range(32):
-        if not (isinstance(schema, dict) and "$ref" in schema):
-            break
-        node = root
-        for part in filter(None, str(schema["$ref"]).lstrip("#").split("/")):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-        schema = node
-    return schema
-
-
-def _kind(schema: Any) -> str | None:
-    if not isinstance(schema, dict):
-        return None
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        return next((k for k in kind if k != "null"), "null")
-    if kind is None and ("properties" in schema or "additionalProperties" in schema):
-        return "object"
-    return "array" if kind is None and ("items" in schema or "prefixItems" in schema) else kind
-
-
-def _number(schema: dict[str, Any], integer: bool, index: int) -> int | float:
-    names = ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum")
-    lo, xlo, hi, xhi = (None if isinstance(v, bool) else v for v in map(schema.get, names))
-    inf = math.inf
-    if integer:
-        low = max(-inf if lo is None else math.ceil(lo), -inf if xlo is None else xlo // 1 + 1)
-        high = min(inf if hi is None else math.floor(hi), inf if xhi is None else -(-xhi // 1) - 1)
-        return int(min(max(1 + index, low), high))
-    bottom = max((b for b in (lo, xlo) if b is not None), default=None)
-    top = min((t for t in (hi, xhi) if t is not None), default=None)
-    value = 1.5 + index
-    if bottom is not None and top is not None:
-        return value if bottom < value < top else (bottom + top) / 2
-    if bottom is not None and value <= bottom:
-        return bottom + 1
-    return top - 1 if top is not None and value >= top else value
-
-
-def generate(schema: Any, root: Any = None, *, depth: int = 0, index: int = 0) -> Any:
-    """A value valid for (a practical subset of) JSON Schema, so structured answers validate."""
-    root = schema if root is None else root
-    if not isinstance(schema, dict):
-        return "x"
-    deep, down = depth > _MAX_DEPTH, depth + 1
-    if "const" in schema or "default" in schema:
-        return schema.get("const", schema.get("default"))
-    if schema.get("enum"):
-        return schema["enum"][index % len(schema["enum"])]
-    if "$ref" in schema:
-        return generate(_resolve(schema, root), root, depth=down, index=index)
-    if parts := schema.get("allOf"):
-        values = [generate(p, root, depth=down, index=index) for p in parts]
-        merged = all(isinstance(v, dict) for v in values)
-        return {k: v for d in values for k, v in d.items()} if merged else values[0]
-    if options := schema.get("anyOf") or schema.get("oneOf"):
-        nulls = [s for s in options if _kind(_resolve(s, root)) == "null"]
-        others = [s for s in options if s not in nulls] or options
-        return generate((nulls if deep and nulls else others)[0], root, depth=down, index=index)
-    kind = _kind(schema)
-    if deep and isinstance(schema.get("type"), list) and "null" in schema["type"]:
-        kind = "null"
-    if kind == "object":
-        required, props = list(schema.get("required", [])), schema.get("properties", {})
-        out = {
-            k: generate(v, root, depth=down) for k, v in props.items() if k in required or not deep
+    def summary(self) -> dict[str, Any]:
+        """Counts, and answers per second by status, for benchmarks."""
+        seconds = max((sec for sec, _ in self.per_second), default=-1) + 1
+        timeline = {
+            str(status): [self.per_second.get((sec, status), 0) for sec in range(seconds)]
+            for status in sorted(self.status_counts)
         }
-        extra = schema.get("additionalProperties")
-        extra = extra if isinstance(extra, dict) else {}
-        return out | {k: generate(extra, root, depth=down) for k in required if k not in out}
-    if kind == "array":
-        prefix, items = schema.get("prefixItems", []), schema.get("items", {})
-        count = 0 if deep else 1 if schema.get("uniqueItems") else 2
-        count = max(count, schema.get("minItems", 0), len(prefix))
-        count = min(count, schema.get("maxItems", count))
-        picks = [prefix[i] if i < len(prefix) else items for i in range(count)]
-        return [generate(s, root, depth=down, index=i) for i, s in enumerate(picks)]
-    if kind in ("integer", "number"):
-        return _number(schema, kind == "integer", index)
-    if kind in ("boolean", "null"):
-        return index % 2 == 0 if kind == "boolean" else None
-    if schema.get("format") in _FORMATS:
-        return _FORMATS[schema["format"]]
-    text = " ".join(_WORDS[(index + i) % len(_WORDS)] for i in range(3))
-    return text.ljust(schema.get("minLength", 0), "x")[: schema.get("maxLength", 10**9)]
-
-
-def malformed(schema: Any, rng: random.Random) -> str:
-    """Content a sloppy model might send: truncated JSON, or JSON that breaks the schema."""
-    valid = json.dumps(generate(schema) if schema is not None else {})
-    target = _resolve(schema, schema)
-    if not target or rng.random() < 0.5:
-        return valid[: len(valid) // 2] + " <truncated"
-    if _kind(target) == "object" and target.get("required"):
-        value = generate(target, schema)
-        value.pop(target["required"][0], None)
-        return json.dumps(value)
-    return json.dumps(["not", "an", "object"] if _kind(target) == "object" else {"bad": True})
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, list):
-        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return content if isinstance(content, str) else ""
-
-
-def _tokens(text: str) -> int:
-    return round(len(text.split()) * 1.3)
-
-
-def prompt_schema(messages: list[Any]) -> dict[str, Any] | None:
-    """The first JSON object after the words "JSON Schema" in the messages, if any."""
-    text = "\n".join(_text(m.get("content")) for m in messages if isinstance(m, dict))
-    decoder = json.JSONDecoder()
-    for mark in _SCHEMA_MARK.finditer(text):
-        start = text.find("{", mark.end())
-        for _ in range(5):
-            if start < 0:
-                break
-            with contextlib.suppress(ValueError):
-                value, _end = decoder.raw_decode(text, start)
-                if isinstance(value, dict):
-                    return value
-            start = text.find("{", start + 1)
-    return None
+        return {
+            "requests": self.requests_total,
+            "status_counts": {str(k): v for k, v in self.status_counts.items()},
+            "max_in_flight": self.max_in_flight,
+            "chat_seconds": self.chat_seconds,
+            "per_second": timeline,
+        }
 
 
 # --- HTTP plumbing --------------------------------------------------------------------------
@@ -287,6 +186,15 @@ class MockServer:
         self.stats = MockStats()
         self.base_url = ""
         self._rng = random.Random(self.config.seed)
+        c = self.config
+        self.limits = ServerLimits(
+            max_concurrent=c.max_concurrent,
+            rps=c.rps,
+            burst=c.burst,
+            tpm=c.tpm,
+            retry_after=c.retry_after,
+            headers=c.ratelimit_headers,
+        )
         self._ids = itertools.count(1)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -367,7 +275,12 @@ class MockServer:
             reply = _Reject(500, f"mock server error: {exc!r}", type="server_error").reply
         finally:
             stats.in_flight -= 1  # a call cancelled by stop() is counted in no status
+        if self.config.quirks and reply.status >= 400:  # errors in the named server's shape
+            message = reply.payload["error"]["message"]
+            shaped = quirk_error(self.config.quirks, reply.status, message)
+            reply = _Reply(reply.status, shaped, reply.headers)
         stats.status_counts[reply.status] += 1
+        stats.per_second[(int(time.monotonic() - stats.started), reply.status)] += 1
         return reply
 
     def _check(self, req: dict[str, Any]) -> None:
@@ -390,7 +303,15 @@ class MockServer:
             (bool(req.get("stream")), "stream", "This mock server does not stream; send stream=false."),
             (not c.accepts_max_completion_tokens and "max_completion_tokens" in req,
              "max_completion_tokens", "Unrecognized request argument supplied: max_completion_tokens"),
+            (not c.accepts_max_tokens and "max_tokens" in req, "max_tokens",
+             "Unsupported parameter: 'max_tokens' is not supported with this model. "
+             "Use 'max_completion_tokens' instead."),
         ]  # fmt: skip
+        if c.quirks:
+            try:
+                apply_quirks(c.quirks, req, c)
+            except Refusal as exc:
+                raise _Reject(exc.status, str(exc)) from None
         for refused, param, message in refusals:
             if refused:
                 raise _Reject(400, message, param)
@@ -410,8 +331,7 @@ class MockServer:
         return tools[0] if len(tools) == 1 or choice == "required" else None
 
     async def _chat(self, raw: bytes) -> _Reply:
-        """Answer one chat-completions call: latency, checks, faults, then the answer."""
-        c = self.config
+        """Answer one chat-completions call: limits, then latency, checks, faults and the answer."""
         try:
             req = json.loads(raw)
         except ValueError:
@@ -419,6 +339,33 @@ class MockServer:
         if not isinstance(req, dict):
             raise _Reject(400, "The request body must be a JSON object.")
         self.stats.last_requests.append(req)
+        if self.limits.active:
+            texts = [
+                _text(m.get("content")) for m in req.get("messages") or [] if isinstance(m, dict)
+            ]
+            limit = req.get("max_completion_tokens") or req.get("max_tokens") or 0
+            tokens = _tokens(" ".join(texts)) + (limit if isinstance(limit, int) else 0)
+            refused = self.limits.admit(tokens)
+            if refused is not None:
+                message, wait = refused
+                raise _Reject(
+                    429,
+                    message + " (mock). Please try again later.",
+                    type="requests",
+                    code="rate_limit_exceeded",
+                    headers=self.limits.refusal_headers(wait),
+                )
+        self.limits.in_flight += 1
+        self.stats.chat_change(+1)
+        try:
+            return await self._served(req)
+        finally:
+            self.limits.in_flight -= 1
+            self.stats.chat_change(-1)
+
+    async def _served(self, req: dict[str, Any]) -> _Reply:
+        """A call the limits admitted: latency, checks, faults, then the answer."""
+        c = self.config
         if c.latency_ms > 0:
             await asyncio.sleep(c.latency_ms / 1000)
         self._check(req)
@@ -433,7 +380,7 @@ class MockServer:
         elif roll < c.rate_hang + c.rate_429 + c.rate_5xx:
             message = "The server had an error while processing your request (mock)."
             raise _Reject(c.status_5xx, message, type="server_error")
-        return _Reply(200, await self._complete(req))
+        return _Reply(200, await self._complete(req), self.limits.counters())
 
     async def _content(
         self, req: dict[str, Any], schema: Any, structured: bool
@@ -466,14 +413,16 @@ class MockServer:
     async def _complete(self, req: dict[str, Any]) -> dict[str, Any]:
         """Build the chat.completion object for a request that passed the checks."""
         fmt, tool, n = req.get("response_format") or {}, self._forced_tool(req), next(self._ids)
-        schema: Any = None
-        if tool is not None:
+        schema: Any = constrained_schema(self.config.quirks, req) if self.config.quirks else None
+        if schema is not None:
+            tool = None  # the server-specific field decides: the answer is content
+        elif tool is not None:
             schema = tool.get("parameters") or {"type": "object", "properties": {}}
         elif fmt.get("type") == "json_schema":
             schema = fmt["json_schema"].get("schema", {})
         elif fmt.get("type") == "json_object" or self.config.schema_in_prompt:
             schema = prompt_schema(req["messages"])
-        structured = tool is not None or bool(schema) or "json" in str(fmt.get("type"))
+        structured = tool is not None or schema is not None or "json" in str(fmt.get("type"))
         if self.config.agent_tools and tool is None and (agent := agent_tool_call(req, n)):
             return agent  # --- agent tool calling (a separate switch; see agent_tool_call)
         content, finish, prose = await self._content(req, schema, structured)
@@ -613,6 +562,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--host", default="127.0.0.1", help="address to bind")
     parser.add_argument("--port", type=int, default=0, help="port to bind (0 picks a free one)")
+    parser.add_argument("--stats-json", help="on exit, write counts and answers per second here")
     for f in dataclasses.fields(MockConfig):
         flag, help_text = "--" + f.name.replace("_", "-"), f.metadata.get("help", "")
         help_text += " (default: %(default)s)"
@@ -625,7 +575,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _serve(config: MockConfig, host: str, port: int) -> None:
+async def _serve(config: MockConfig, host: str, port: int, stats_json: str | None = None) -> None:
     done = asyncio.Event()
     with contextlib.suppress(NotImplementedError):
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, done.set)
@@ -637,6 +587,9 @@ async def _serve(config: MockConfig, host: str, port: int) -> None:
         finally:
             counts = dict(server.stats.status_counts)
             print(f"served {server.stats.requests_total} requests {counts}", file=sys.stderr)
+            if stats_json:
+                with open(stats_json, "w", encoding="utf-8") as handle:
+                    json.dump(server.stats.summary(), handle)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -645,7 +598,7 @@ def main(argv: list[str] | None = None) -> None:
     names = [f.name for f in dataclasses.fields(MockConfig) if f.name != "responder"]
     config = MockConfig(**{name: getattr(args, name) for name in names})
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(config, args.host, args.port))
+        asyncio.run(_serve(config, args.host, args.port, args.stats_json))
 
 
 if __name__ == "__main__":

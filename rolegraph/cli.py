@@ -178,6 +178,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         model=args.model,
         base_url=args.base_url,
+        api_key_env=args.api_key_env,
         quiet=args.quiet or args.json,
         resume=args.resume or args.retry_failed,
         retry_failed=args.retry_failed,
@@ -460,6 +461,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("OPENAI_BASE_URL") or None,
         help="base URL of an OpenAI-compatible server, with --model openai:MODEL "
         "(default: $OPENAI_BASE_URL)",
+    )
+    p.add_argument(
+        "--api-key-env",
+        metavar="VAR",
+        help="environment variable whose key every openai: model sends to its base_url "
+        "(without it, $OPENAI_API_KEY goes to api.openai.com only)",
     )
     p.add_argument("--out", help="run directory (default: runs/NAME-TIMESTAMP)")
     p.add_argument("--seed", type=int, help="run seed (default: the scenario's run.seed)")

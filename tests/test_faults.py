@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.mock_server import MockConfig, MockServer
-from rolegraph.models.limits import AIMDLimiter, backoff, limiter_for, retry_after
+from rolegraph.models.limits import AIMDLimiter, Ticket, backoff, limiter_for, retry_after
 from rolegraph.run.runner import RunOptions, run_scenario
 from rolegraph.scenario.schema import Scenario
 from tests.conftest import SCENARIOS
@@ -119,17 +119,25 @@ async def test_all_faults_together_lose_nothing(tmp_path: Path):
     assert summary.counts["failed"] <= 1
 
 
-async def test_aimd_halves_once_per_burst_and_grows_additively():
-    limiter = AIMDLimiter(ceiling=64)
-    limiter.throttled()
-    limiter.throttled()  # the same burst: one cut
-    assert limiter.limit == 32 and limiter.throttles == 1
-    for _ in range(32):
+async def test_aimd_cuts_once_per_429_window_and_grows_additively():
+    limiter = AIMDLimiter(ceiling=64, limit=64)
+    limiter.in_flight = 40  # the cut starts from what is in flight, not from the ceiling
+    early = Ticket(sent=time.monotonic())
+    limiter.throttled(early)
+    assert limiter.limit == pytest.approx(36)
+    limiter.throttled(early)  # sent before that cut: the same window, no second cut
+    assert limiter.limit == pytest.approx(36) and (limiter.throttles, limiter.cuts) == (2, 1)
+    limiter.throttled(Ticket(sent=limiter._last_cut + 0.001))  # sent after it: a new window
+    assert limiter.limit == pytest.approx(36 * 0.9) and limiter.cuts == 2
+    limiter.in_flight = 0
+    level = limiter.limit
+    for _ in range(round(level)):  # a round trip of successes near the 429 level: +1/4
         limiter.succeeded()
-    assert 32.9 < limiter.limit < 33.1  # +1 after a round trip's worth of successes
-    limiter._last_cut -= 1.0
-    limiter.throttled()
-    assert limiter.limit == pytest.approx(33 / 2, rel=0.01)
+    assert level + 0.2 < limiter.limit < level + 0.3
+    far = AIMDLimiter(ceiling=64, limit=10)
+    for _ in range(10):
+        far.succeeded()
+    assert 10.9 < far.limit < 11.0  # no 429 seen: +1 per round trip
 
 
 async def test_aimd_caps_requests_in_flight():

@@ -70,7 +70,7 @@ async def test_plain_call_sends_the_wire_format_and_meters_usage():
         {"role": "user", "content": "Hi", "name": "ana"},
         {"role": "assistant", "content": "Hello."},
     ]
-    assert sent["top_p"] == 0.5 and sent["max_completion_tokens"] == 40
+    assert sent["top_p"] == 0.5 and sent["max_tokens"] == 40  # not api.openai.com: max_tokens
     assert sent["temperature"] == 0.8  # the speaker's default
 
 

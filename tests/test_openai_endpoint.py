@@ -113,17 +113,36 @@ async def test_critic_works_whatever_structured_output_the_server_supports(
     assert record["usage"]["critic"]["input_tokens"] > 0
 
 
-async def test_server_that_only_takes_max_tokens(tmp_path: Path):
+@pytest.mark.parametrize(
+    ("refuses", "first", "then"),
+    [
+        ({"accepts_max_completion_tokens": False}, "max_tokens", "max_tokens"),
+        ({"accepts_max_tokens": False}, "max_tokens", "max_completion_tokens"),
+    ],
+)
+async def test_token_limit_name_follows_the_server(tmp_path: Path, refuses, first, then):
+    """Compatible servers get `max_tokens` first; one that refuses it gets the other name."""
     summary, server = await run_against(
-        MockConfig(responder=responder, accepts_max_completion_tokens=False),
+        MockConfig(responder=responder, **refuses),
         outage("{spec: 'openai:m', max_tokens: 64}"),
         tmp_path / "run",
         samples=1,
     )
     assert summary.counts["accepted"] == 1
     bodies = list(server.stats.last_requests)
-    assert "max_completion_tokens" in bodies[0] and "max_tokens" not in bodies[0]
-    assert all("max_tokens" in b and "max_completion_tokens" not in b for b in bodies[2:])
+    assert first in bodies[0]
+    other = "max_tokens" if then == "max_completion_tokens" else "max_completion_tokens"
+    assert all(then in b and other not in b for b in bodies[2:])
+    assert server.stats.status_counts.get(400, 0) == (first != then)
+
+
+def test_openai_api_gets_max_completion_tokens():
+    from rolegraph.models.openai_compat import OpenAICompatChat
+
+    assert OpenAICompatChat(model="m")._token_param == "max_completion_tokens"
+    assert (
+        OpenAICompatChat(model="m", base_url="http://127.0.0.1:1/v1")._token_param == "max_tokens"
+    )
 
 
 async def test_critic_output_out_of_range_is_retried_then_recorded(tmp_path: Path):

@@ -111,7 +111,8 @@ async def test_a_server_without_tools_gets_the_json_protocol(tmp_path: Path):
 def _start(out: Path, url: str, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "rolegraph", "run", str(AIRLINE), "--model", "openai:m",
-         "--base-url", url, "--out", str(out), "-q", "--concurrency", "3", "-n", "6", *extra],
+         "--base-url", url, "--out", str(out), "-q", "--concurrency", "3", "-n", "6",
+         "--no-critic-check", *extra],  # the canary check's calls would blur the count
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

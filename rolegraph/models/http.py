@@ -94,22 +94,33 @@ class HTTPClient:
         self, url: str, body: bytes, headers: dict[str, str], timeout: float
     ) -> Response:
         """Send one POST and return the response; TransportError when there is none."""
+        return await self.request("POST", url, body, headers, timeout)
+
+    async def get(self, url: str, headers: dict[str, str], timeout: float) -> Response:
+        """Send one GET (no body); see `post`."""
+        return await self.request("GET", url, b"", headers, timeout)
+
+    async def request(
+        self, method: str, url: str, body: bytes, headers: dict[str, str], timeout: float
+    ) -> Response:
+        """Send one request and return the response; TransportError when there is none."""
         parts = urlsplit(url)
         scheme, host = parts.scheme, parts.hostname or ""
         if scheme not in ("http", "https") or not host:
             raise ValueError(f"not an http(s) URL: {url!r}")
         if _proxied(scheme, host):
-            return await self._post_httpx(url, body, headers, timeout)
+            return await self._via_httpx(method, url, body, headers, timeout)
         port = parts.port or (443 if scheme == "https" else 80)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         host_header = host if parts.port is None else f"{host}:{parts.port}"
         head = [
-            f"POST {target} HTTP/1.1",
+            f"{method} {target} HTTP/1.1",
             f"Host: {host_header}",
             f"User-Agent: {self.user_agent}",
             "Accept: application/json",
-            f"Content-Length: {len(body)}",
         ]
+        if body or method != "GET":
+            head.append(f"Content-Length: {len(body)}")
         head += [f"{k}: {v}" for k, v in headers.items()]
         request = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
         key = (scheme, host, port)
@@ -176,15 +187,17 @@ class HTTPClient:
             raise ConnectionFailed(f"cannot connect to {host}:{port}: {exc}") from exc
         return (reader, writer), False
 
-    async def _post_httpx(
-        self, url: str, body: bytes, headers: dict[str, str], timeout: float
+    async def _via_httpx(
+        self, method: str, url: str, body: bytes, headers: dict[str, str], timeout: float
     ) -> Response:
         import httpx
 
         if self._httpx is None:
             self._httpx = httpx.AsyncClient(timeout=timeout, trust_env=True)
         try:
-            reply = await self._httpx.post(url, content=body, headers=headers, timeout=timeout)
+            reply = await self._httpx.request(
+                method, url, content=body or None, headers=headers, timeout=timeout
+            )
         except httpx.TimeoutException as exc:
             raise RequestTimeout(f"no response from {url} within {timeout:g} s") from exc
         except httpx.TransportError as exc:

@@ -1,74 +1,242 @@
-"""Requests in flight per endpoint, found by AIMD, and retries that honour Retry-After.
+"""Rate limits per endpoint: an AIMD cap on requests in flight, pacing, and 429 waits.
 
-Each endpoint (base URL and model) gets one limiter: a 429 halves its limit
-(multiplicatively, at most once per second so a burst of 429s counts once), and every
-success grows it by about one request per round trip (additively), up to `ceiling`.
-Generator and critic on different endpoints therefore each settle at their own limit.
+Each endpoint (base URL and model) gets one `EndpointLimiter`, shared by every client of it
+within the running event loop, so generator and critic on different endpoints each settle
+at their own limit.
+
+- **In flight (AIMD).** The cap starts at 8 and doubles each round trip until the first
+  429 (slow start, as TCP does), so an opening burst cannot be a storm. A 429 cuts the cap to 0.9 of the requests that were in flight
+  when it came back; a whole window of 429s (every request sent before the cut) counts as
+  one cut, and the next window cuts again. Each success grows the cap by about one request
+  per round trip (a quarter of that near the level where 429s began), up to `ceiling`.
+  Slots are handed out first come, first served.
+- **Client-side limits.** Optional `rpm` and `tpm` per model: token buckets (one second of
+  burst) that a request waits on before it is sent.
+- **The server's own counters.** `x-ratelimit-remaining-requests/-tokens` with their
+  `x-ratelimit-reset-*` (OpenAI's headers): when a counter runs dry, sends are spaced by
+  the server's refill time (or wait for the reset) instead of running into a 429.
+- **429 waits** honour `retry-after-ms` / `Retry-After`, with a floor and jitter so that a
+  crowd of throttled requests does not come back at the same instant, and they never spend
+  the transport-error retry budget: a throttled call retries until its deadline
+  (`rate_limit_deadline`, 600 s from the call's start by default).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import random
+import re
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections import deque
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+
+CUT = 0.9  # multiplicative decrease per 429 window
+SLOW_START = 8  # requests in flight at first, doubled every round trip until a 429
+WAIT_FLOOR = 0.05  # seconds: never retry a 429 sooner, whatever Retry-After says
 
 
 @dataclass
-class AIMDLimiter:
-    """An adaptive cap on concurrent requests to one endpoint."""
+class Bucket:
+    """A token bucket: `rate` per second, holding at most `capacity` (one second's worth)."""
+
+    rate: float
+    capacity: float = 0.0
+    level: float = 0.0
+    stamp: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.capacity = self.capacity or max(1.0, self.rate)
+        self.level = self.capacity
+
+    def wait_for(self, amount: float) -> float:
+        """Take `amount` now if it is there (0.0), else the seconds until it will be."""
+        now = time.monotonic()
+        self.level = min(self.capacity, self.level + (now - self.stamp) * self.rate)
+        self.stamp = now
+        amount = min(amount, self.capacity)  # a request larger than the bucket waits for a full one
+        if self.level >= amount:
+            self.level -= amount
+            return 0.0
+        return (amount - self.level) / self.rate
+
+
+@dataclass
+class Ticket:
+    """One request's slot: when it was sent, so a 429 knows which window it belongs to."""
+
+    sent: float
+
+
+@dataclass
+class EndpointLimiter:
+    """Requests in flight (AIMD), client-side rpm/tpm and header pacing for one endpoint."""
 
     ceiling: int = 1024
     floor: int = 1
-    limit: float = 0.0  # current cap; starts at the ceiling
+    limit: float = 0.0  # current cap; starts at SLOW_START
     in_flight: int = 0
-    throttles: int = 0
-    _last_cut: float = 0.0
-    _changed: asyncio.Condition | None = field(default=None, repr=False)
+    throttles: int = 0  # 429s seen
+    cuts: int = 0  # windows of 429s, each one cut
+    rpm: Bucket | None = None
+    tpm: Bucket | None = None
+    paused_until: float = 0.0  # the server said its counters are spent until then
+    gap: float = 0.0  # while the server's counters run dry: seconds between two sends
+    gap_until: float = 0.0  # ... until then (refreshed by every answer that says so)
+    _next_send: float = 0.0
+    _last_cut: float = -1.0
+    _cut_from: float = 0.0  # requests in flight when the last 429 window began
+    _waiters: deque[asyncio.Future[None]] = field(default_factory=deque, repr=False)
 
     def __post_init__(self) -> None:
-        self.limit = self.limit or float(self.ceiling)
+        # slow start: a few requests first, doubling each round trip until the first 429,
+        # so a run's opening burst cannot be a storm of 429s
+        self.limit = self.limit or float(min(self.ceiling, SLOW_START))
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[AIMDLimiter]:
-        """Hold one request slot for the duration of the block."""
-        if self._changed is None:
-            self._changed = asyncio.Condition()
-        async with self._changed:
-            await self._changed.wait_for(lambda: self.in_flight < max(self.floor, int(self.limit)))
+    def configure(self, rpm: int | None, tpm: int | None) -> None:
+        """Client-side limits of the model (the first client of an endpoint to say wins)."""
+        if rpm and self.rpm is None:
+            self.rpm = Bucket(rpm / 60)
+        if tpm and self.tpm is None:
+            self.tpm = Bucket(tpm / 60)
+
+    def _cap(self) -> int:
+        return max(self.floor, int(self.limit))
+
+    async def _pace(self, tokens: int) -> None:
+        """Wait out the server's reset and the client-side buckets before sending."""
+        if self.gap and time.monotonic() < self.gap_until:
+            now = time.monotonic()
+            start = max(now, self._next_send)
+            self._next_send = start + self.gap  # each send takes its turn, one gap apart
+            if start > now:
+                await asyncio.sleep(start - now)
+        while True:
+            wait = self.paused_until - time.monotonic()
+            if wait <= 0 and self.rpm is not None:
+                wait = self.rpm.wait_for(1)
+            if wait <= 0 and self.tpm is not None and tokens:
+                wait = self.tpm.wait_for(tokens)
+                if wait > 0 and self.rpm is not None:
+                    self.rpm.level += 1  # give the request back: it was not sent
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
+    @contextlib.asynccontextmanager
+    async def slot(self, tokens: int = 0) -> AsyncIterator[Ticket]:
+        """Hold one request slot (first come, first served) for the duration of the block."""
+        if self._waiters or self.in_flight >= self._cap():
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter  # `_wake` counts the slot as ours before it resolves this
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self.in_flight -= 1  # handed a slot while being cancelled: pass it on
+                    self._wake()
+                else:
+                    with contextlib.suppress(ValueError):
+                        self._waiters.remove(waiter)
+                raise
+        else:
             self.in_flight += 1
         try:
-            yield self
+            await self._pace(tokens)
+            yield Ticket(time.monotonic())
         finally:
-            async with self._changed:
-                self.in_flight -= 1
-                self._changed.notify_all()
+            self.in_flight -= 1
+            self._wake()
+
+    def _wake(self) -> None:
+        """Hand free slots to the longest waiters (each counted in flight as it is handed)."""
+        while self._waiters and self.in_flight < self._cap():
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                self.in_flight += 1
 
     def succeeded(self) -> None:
-        """Additive increase: about +1 per `limit` successes, i.e. +1 per round trip."""
-        self.limit = min(float(self.ceiling), self.limit + 1.0 / max(1.0, self.limit))
+        """Additive increase: +1 per round trip (`limit` successes), a quarter of that near
+        the level of the last 429 window, where the server's limit probably is."""
+        if self.limit < self.ceiling:
+            step = 1.0 if not self.cuts else 1.0 / max(1.0, self.limit)
+            if self._cut_from and 0.85 * self._cut_from <= self.limit <= 1.15 * self._cut_from:
+                step /= 4
+            self.limit = min(float(self.ceiling), self.limit + step)
+            self._wake()
 
-    def throttled(self) -> None:
-        """Multiplicative decrease on a 429; one cut per second, however many 429s arrive together."""
-        now = time.monotonic()
-        if now - self._last_cut >= 1.0:
-            self.limit = max(float(self.floor), self.limit / 2)
-            self._last_cut = now
-            self.throttles += 1
+    def throttled(self, ticket: Ticket | None = None) -> None:
+        """Multiplicative decrease on a 429: once per window of requests sent before the cut."""
+        self.throttles += 1
+        if ticket is not None and ticket.sent <= self._last_cut:
+            return  # sent under the cap already cut for: the same window
+        # cut from what was really in flight, not from a ceiling never reached
+        self._cut_from = min(self.limit, max(1, self.in_flight))
+        self.limit = max(float(self.floor), self._cut_from * CUT)
+        self._last_cut = time.monotonic()
+        self.cuts += 1
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Pace on `x-ratelimit-remaining-*` / `-reset-*` before the server has to say 429.
+
+        When a counter runs dry (less than one request's worth left), sends are spaced by
+        the time the server needs to earn one more (`reset / (limit - remaining)`); with
+        no `x-ratelimit-limit-*` to tell that, new sends wait for the whole reset.
+        """
+        for kind in ("requests", "tokens"):
+            remaining = _number(headers.get(f"x-ratelimit-remaining-{kind}"))
+            reset = duration(headers.get(f"x-ratelimit-reset-{kind}"))
+            if remaining is None or reset is None or remaining >= 1:
+                continue
+            limit = _number(headers.get(f"x-ratelimit-limit-{kind}"))
+            now = time.monotonic()
+            if kind == "requests" and limit and limit > remaining:
+                # a little faster than the refill: a late send wastes a token, an early one a 429
+                self.gap = min(0.9 * reset / (limit - remaining), 60.0)
+                self.gap_until = now + max(1.0, 10 * self.gap)
+            else:
+                self.paused_until = max(self.paused_until, now + min(reset, 60.0))
 
 
-_LIMITERS: dict[tuple[int, str, str], AIMDLimiter] = {}
+# Back-compatible name: the limiter started as the AIMD cap alone.
+AIMDLimiter = EndpointLimiter
+
+_LIMITERS: dict[tuple[int, str, str], EndpointLimiter] = {}
 
 
-def limiter_for(base_url: str, model: str, ceiling: int | None) -> AIMDLimiter:
+def limiter_for(base_url: str, model: str, ceiling: int | None) -> EndpointLimiter:
     """The shared limiter of an endpoint, within the running event loop."""
     key = (id(asyncio.get_running_loop()), base_url, model)
     if key not in _LIMITERS:
-        _LIMITERS[key] = AIMDLimiter(ceiling=ceiling or 1024)
+        _LIMITERS[key] = EndpointLimiter(ceiling=ceiling or 1024)
     return _LIMITERS[key]
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+
+
+def duration(value: str | None) -> float | None:
+    """Seconds in an OpenAI reset header: `1s`, `6m0s`, `20ms`, `1h2m3.5s`, or a bare number."""
+    if value is None:
+        return None
+    value = value.strip()
+    if (plain := _number(value)) is not None:
+        return max(0.0, plain)
+    parts = _PART.findall(value)
+    if not parts or "".join(a + b for a, b in parts) != value:
+        return None
+    return sum(float(amount) * _UNITS[unit] for amount, unit in parts)
 
 
 def retry_after(headers: object) -> float | None:
@@ -91,6 +259,23 @@ def retry_after(headers: object) -> float | None:
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
+def throttle_wait(headers: object, throttles: int) -> float:
+    """How long to wait after the `throttles`-th 429 in a row of one call.
+
+    The server's Retry-After (or, without one, exponential backoff from 0.25 s up to 30 s),
+    at least `WAIT_FLOOR`, stretched by up to +50% jitter.
+    """
+    asked = retry_after(headers)
+    base = asked if asked is not None else min(30.0, 0.25 * 2 ** max(0, throttles - 1))
+    base = max(WAIT_FLOOR, base)
+    return base * random.uniform(1.0, 1.5)
+
+
 def backoff(attempt: int, base: float = 0.5, cap: float = 30.0) -> float:
     """Exponential backoff with full jitter: random in [0, min(cap, base * 2**attempt)]."""
     return random.uniform(0, min(cap, base * 2**attempt))
+
+
+def call_deadline(seconds: float) -> float:
+    """When a throttled call that starts now gives up (monotonic clock)."""
+    return time.monotonic() + seconds

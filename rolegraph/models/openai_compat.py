@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from langchain_core.messages import (
     AIMessage,
@@ -33,10 +35,31 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 from agents.errors import ModelOutputError, RolegraphError, TransportError
 from rolegraph.models.chatmodel import LeanChatModel, json_schema_of, parsed_reply
 from rolegraph.models.http import HTTPClient, Response
-from rolegraph.models.limits import backoff, limiter_for, retry_after
+from rolegraph.models.limits import (
+    backoff,
+    call_deadline,
+    limiter_for,
+    retry_after,
+    throttle_wait,
+)
 from rolegraph.version import __version__
 
 METHODS = ("json_schema", "function_calling", "json_mode", "prompt")
+# the names a scenario uses (`structured_output:`) for LangChain's method names
+METHOD_NAMES = {
+    "json_schema": "json_schema",
+    "tools": "function_calling",
+    "json_object": "json_mode",
+    "prompt": "prompt",
+}
+# the request fields each method adds: a 5xx whose body names one is a refusal of the method
+_METHOD_FIELDS = {
+    "json_schema": ("response_format", "json_schema"),
+    "function_calling": ("tools", "tool_choice"),
+    "json_mode": ("response_format", "json_object"),
+    "prompt": (),
+}
+OPENAI_HOST = "api.openai.com"
 # What each server (base URL, model) turned out to accept, shared by every client of it.
 _LEARNED: dict[tuple[str, str, str], str] = {}
 _REFUSED = {400, 404, 422}  # the server does not take this request shape: try another
@@ -53,16 +76,31 @@ class EndpointError(RolegraphError):
 
 
 class RequestRefused(EndpointError):
-    """HTTP 400/404/422: the server does not accept this request (a parameter, a method)."""
+    """HTTP 400/404/422: the server does not accept this request (a parameter, a method).
+
+    Also a 5xx that names a request field on trial: some servers (llama-cpp-python) answer
+    a parameter they do not know with a 500 holding a validation error.
+    """
+
+
+class RateLimited(EndpointError):
+    """HTTP 429 until the call's deadline passed (429s themselves are waited out, not failed)."""
+
+
+def _names_any(text: str, fields: tuple[str, ...]) -> bool:
+    lowered = text.lower()
+    return any(f.lower() in lowered for f in fields)
 
 
 def _error_message(url: str, reply: Response) -> str:
     detail = reply.text.strip()
-    try:
-        error = reply.json().get("error")
+    try:  # {"error": {"message"}} (OpenAI, Ollama), {"error": "..."} (TGI, LM Studio),
+        body = reply.json()  # {"object": "error", "message"} (vLLM)
+        error = body.get("error") or (body.get("message") and body)
         detail = error.get("message", detail) if isinstance(error, dict) else str(error or detail)
     except (ValueError, AttributeError):
         pass
+    detail = " ".join(str(detail).split())  # one line, whatever the server's layout
     hint = ""
     if reply.status in (401, 403):
         hint = " (check the API key)"
@@ -151,7 +189,11 @@ class OpenAICompatChat(LeanChatModel):
     max_tokens: int | None = None
     timeout: float = 120.0
     max_in_flight: int | None = None  # ceiling of the endpoint's AIMD limit
-    transport_retries: int = 6
+    transport_retries: int = 6  # timeouts, lost connections, 5xx (429s do not count)
+    rate_limit_deadline: float = 600.0  # a throttled call gives up this long after it began
+    rpm: int | None = None  # client-side requests per minute
+    tpm: int | None = None  # client-side tokens per minute (prompt bytes / 4 + max tokens)
+    structured_output: str | None = None  # json_schema | tools | json_object | prompt: no probing
     default_headers: dict[str, str] = Field(default_factory=dict)
     extra_body: dict[str, Any] = Field(default_factory=dict)  # top_p, seed, ... sent as given
     _http: HTTPClient = PrivateAttr(
@@ -178,11 +220,47 @@ class OpenAICompatChat(LeanChatModel):
 
     @property
     def _token_param(self) -> str:
-        return _LEARNED.get(("tokens", *self._server), "max_completion_tokens")
+        """OpenAI's API wants `max_completion_tokens`; compatible servers know `max_tokens`."""
+        host = urlsplit(self.base_url).hostname or ""
+        default = "max_completion_tokens" if host == OPENAI_HOST else "max_tokens"
+        return _LEARNED.get(("tokens", *self._server), default)
 
     async def aclose(self) -> None:
         """Close this client's HTTP connections (the runner calls it when a run ends)."""
         await self._http.aclose()
+
+    async def preflight(self, timeout: float = 10.0) -> str | None:
+        """Why nothing usable answers at `base_url` (one line), or None when a server does.
+
+        `GET /models` first; a server without that route (404) gets a one-token chat call.
+        Dead ports, unknown hosts and timeouts fail, and so do 401/403 (the key) and a 404
+        on both (a wrong path); 429 and 5xx mean a server is there and the run goes ahead.
+        """
+        base = self._server[0]
+        auth = {"Authorization": f"Bearer {self.api_key.get_secret_value()}"}
+        try:
+            reply = await self._http.get(
+                base + "/models", {**auth, **self.default_headers}, timeout
+            )
+            if reply.status == 404:
+                probe = {"model": self.model_name, "messages": [{"role": "user", "content": "hi"}]}
+                probe[self._token_param] = 1
+                reply = await self._http.post(
+                    base + "/chat/completions",
+                    json.dumps(probe).encode(),
+                    {"Content-Type": "application/json", **auth, **self.default_headers},
+                    timeout,
+                )
+        except (TransportError, TimeoutError, OSError) as exc:
+            return f"nothing answers at {base}: {exc}"
+        if reply.status in (401, 403):
+            return _error_message(base, reply)
+        if reply.status == 404:
+            return (
+                f"{base} answers, but has no /models or /chat/completions (HTTP 404): "
+                "check the base URL's path (it usually ends in /v1)"
+            )
+        return None
 
     # -- one request -------------------------------------------------------------------
 
@@ -203,8 +281,24 @@ class OpenAICompatChat(LeanChatModel):
         payload.update(kwargs)
         return payload
 
-    async def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """POST under the endpoint's AIMD limit; transport errors, 429 and 5xx are retried."""
+    def _estimate_tokens(self, payload: dict[str, Any], body: bytes) -> int:
+        """Tokens a request will count against a tokens-per-minute limit (about 4 bytes each)."""
+        if self.tpm is None:
+            return 0
+        out = payload.get("max_completion_tokens") or payload.get("max_tokens") or 0
+        return len(body) // 4 + int(out)
+
+    async def _post(
+        self, payload: dict[str, Any], names: tuple[str, ...] = (), on_trial: bool = False
+    ) -> dict[str, Any]:
+        """POST under the endpoint's limiter; transport errors and 5xx are retried, 429s waited.
+
+        A 429 never spends `transport_retries`: the call waits (Retry-After, floor, jitter)
+        and tries again until its deadline. `names` are request fields the server may not
+        know (a structured-output method's, the token-limit name): a 5xx whose body names
+        one is the server refusing it; so is a second 5xx in a row for a structured-output
+        method on its first use (`on_trial`), while one 5xx may be a blip.
+        """
         url = self._server[0] + "/chat/completions"
         headers = {
             "Content-Type": "application/json",
@@ -213,14 +307,19 @@ class OpenAICompatChat(LeanChatModel):
         }
         body = json.dumps(payload).encode()
         limiter = limiter_for(*self._server, self.max_in_flight)
-        for attempt in range(self.transport_retries + 1):
-            async with limiter.slot():
+        limiter.configure(self.rpm, self.tpm)
+        tokens = self._estimate_tokens(payload, body)
+        failures = throttles = server_errors = 0
+        give_up = call_deadline(self.rate_limit_deadline)
+        while True:
+            async with limiter.slot(tokens) as ticket:
                 try:
                     reply = await self._http.post(url, body, headers, self.timeout)
                 except (TransportError, TimeoutError, OSError) as exc:
                     error: Exception = exc
-                    wait = backoff(attempt)
+                    wait, failures = backoff(failures), failures + 1
                 else:
+                    limiter.observe(reply.headers)
                     if reply.status == 200:
                         try:
                             answer = reply.json()
@@ -229,39 +328,66 @@ class OpenAICompatChat(LeanChatModel):
                             error = EndpointError(
                                 502, f"unreadable answer from {url}: {reply.text[:200]!r}"
                             )
-                            wait = backoff(attempt)
+                            wait, failures = backoff(failures), failures + 1
                         else:
                             limiter.succeeded()
                             return answer  # type: ignore[no-any-return]
+                    elif reply.status == 429:
+                        limiter.throttled(ticket)
+                        throttles += 1
+                        error = RateLimited(429, _error_message(url, reply), reply.headers)
+                        wait = throttle_wait(reply.headers, throttles)
+                        if time.monotonic() + wait > give_up:
+                            raise RateLimited(
+                                429,
+                                f"still rate limited after {throttles} tries "
+                                f"({self.rate_limit_deadline:g} s deadline): {error}",
+                                reply.headers,
+                            )
                     elif reply.status in _REFUSED:
                         raise RequestRefused(
                             reply.status, _error_message(url, reply), reply.headers
                         )
+                    elif reply.status >= 500 and (
+                        _names_any(reply.text, names) or (on_trial and server_errors >= 1)
+                    ):
+                        # llama-cpp-python answers an unknown response_format with a 500
+                        raise RequestRefused(
+                            reply.status, _error_message(url, reply), reply.headers
+                        )
                     elif reply.status in _RETRIED or reply.status >= 500:
+                        server_errors += reply.status >= 500
                         error = EndpointError(
                             reply.status, _error_message(url, reply), reply.headers
                         )
-                        if reply.status == 429:
-                            limiter.throttled()
-                        wait = retry_after(reply.headers) or backoff(attempt)
+                        wait = retry_after(reply.headers) or backoff(failures)
+                        failures += 1
                     else:
                         raise EndpointError(reply.status, _error_message(url, reply), reply.headers)
-            if attempt == self.transport_retries:
+            if failures > self.transport_retries:
                 raise error
             await asyncio.sleep(wait)  # outside the slot: waiting must not hold capacity
-        raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _complete(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """`_post`, switching to the legacy `max_tokens` name for a server that wants it."""
+    async def _complete(
+        self, payload: dict[str, Any], probing: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """`_post`, switching between `max_completion_tokens` and `max_tokens` as the server wants."""
+        name = self._token_param
+        learned = ("tokens", *self._server) in _LEARNED
+        trial = (name,) if name in payload and not learned else ()
         try:
-            return await self._post(payload)
+            answer = await self._post(payload, (*probing, *trial), on_trial=bool(probing))
         except RequestRefused as exc:
-            if "max_completion_tokens" not in payload or "max_completion_tokens" not in str(exc):
+            if not trial or name not in str(exc):
                 raise
-        _LEARNED[("tokens", *self._server)] = "max_tokens"
-        payload = dict(payload)
-        payload["max_tokens"] = payload.pop("max_completion_tokens")
-        return await self._post(payload)
+            other = "max_tokens" if name == "max_completion_tokens" else "max_completion_tokens"
+            _LEARNED[("tokens", *self._server)] = other
+            payload = dict(payload)
+            payload[other] = payload.pop(name)
+            return await self._post(payload, probing, on_trial=bool(probing))
+        if trial:
+            _LEARNED[("tokens", *self._server)] = name
+        return answer
 
     async def _agenerate(
         self,
@@ -270,7 +396,8 @@ class OpenAICompatChat(LeanChatModel):
         run_manager: Any = None,
         **kwargs: Any,
     ) -> ChatResult:
-        body = await self._complete(self._payload(messages, stop, **kwargs))
+        probing = kwargs.pop("_probing", ())
+        body = await self._complete(self._payload(messages, stop, **kwargs), probing)
         message = _ai_message(body["choices"][0], body)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
@@ -337,7 +464,10 @@ class OpenAICompatChat(LeanChatModel):
     ) -> dict[str, Any]:
         if method in ("json_mode", "prompt"):  # the model sees the schema only in the prompt
             messages = [*messages, _schema_instruction(schema)]
-        raw = await self.ainvoke(messages, **self._method_kwargs(schema, method), **(request or {}))
+        kwargs = self._method_kwargs(schema, method)
+        if self.structured_method != method and not self.structured_output:
+            kwargs["_probing"] = _METHOD_FIELDS[method]  # on trial: a 5xx may be a refusal
+        raw = await self.ainvoke(messages, **kwargs, **(request or {}))
         if method == "function_calling":
             if not raw.tool_calls:
                 return parsed_reply(schema, raw)  # a model that answered in text anyway
@@ -360,6 +490,9 @@ class OpenAICompatChat(LeanChatModel):
 
         `request` holds extra request fields, e.g. `logprobs=True, top_logprobs=20`.
         """
+        method = method or (
+            METHOD_NAMES[self.structured_output] if self.structured_output else None
+        )
         if method or self.structured_method:
             order = [method or self.structured_method]
             return await self._try_methods(schema, messages, order, request)
@@ -384,6 +517,11 @@ class OpenAICompatChat(LeanChatModel):
                 continue
             _LEARNED[("structured", *self._server)] = method
             return out
+        if self.structured_output:
+            raise ModelOutputError(
+                f"the server refused structured_output '{self.structured_output}' set for this "
+                f"model: {refused[0]}"
+            )
         raise ModelOutputError(
             "the server refused every structured-output method: " + "; ".join(refused)
         )

@@ -7,9 +7,11 @@ Specs: `local` (embedded SmolLM2 via llama.cpp, the default), `scripted` (determ
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from langchain_core.language_models import BaseChatModel
 
@@ -70,25 +72,72 @@ def build_model(config: ModelConfig, role: str, seed: int = 0) -> BaseChatModel:
         raise UsageError(f"model '{config.spec}': {exc}") from None
 
 
-def _openai(config: ModelConfig, name: str, temperature: float) -> BaseChatModel:
-    from rolegraph.models.openai_compat import OpenAICompatChat
+OPENAI_API_HOST = "api.openai.com"
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+# Plain-http servers on these hosts may be sent a key; anything else needs the opt-in below.
+ALLOW_PLAIN_HTTP_ENV = "ROLEGRAPH_ALLOW_PLAIN_HTTP_KEY"
+STRUCTURED_OUTPUT = ("json_schema", "tools", "json_object", "prompt")
 
-    env = config.api_key_env or "OPENAI_API_KEY"
+
+def _loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def api_key(config: ModelConfig, name: str) -> str:
+    """The key an `openai:` model sends, by the trust model in the README ("API keys").
+
+    - `api_key_env` named (scenario or `--api-key-env`): that variable, to that base_url;
+    - none named: `OPENAI_API_KEY`, and only to OpenAI's own API (`https://api.openai.com`);
+      any other base_url gets no key at all;
+    - never a key over plain http to a host other than this machine, unless the user sets
+      `ROLEGRAPH_ALLOW_PLAIN_HTTP_KEY=1`.
+    """
+    url = urlsplit(config.base_url or f"https://{OPENAI_API_HOST}/v1")
+    host = (url.hostname or "").lower()
+    if url.scheme not in ("http", "https") or not host:
+        raise UsageError(
+            f"model 'openai:{name}': base_url '{config.base_url}' is not an http(s) URL"
+        )
+    env = config.api_key_env
+    if env is None and host != OPENAI_API_HOST:
+        return "not-needed"  # the user's OpenAI key never goes to a server a scenario names
+    env = env or DEFAULT_KEY_ENV
     key = os.environ.get(env)
     if not key:
-        if not config.base_url:
+        if config.api_key_env is None:
             raise UsageError(
                 f"model 'openai:{name}' needs an API key: set the {env} environment variable "
                 "(or give base_url for a local OpenAI-compatible server)"
             )
-        if config.api_key_env:
-            raise UsageError(f"model 'openai:{name}': the environment variable {env} is not set")
-        key = "not-needed"  # local servers (vLLM, llama.cpp, Ollama) usually ignore the key
+        raise UsageError(f"model 'openai:{name}': the environment variable {env} is not set")
+    if url.scheme == "http" and not _loopback(host) and os.environ.get(ALLOW_PLAIN_HTTP_ENV) != "1":
+        raise UsageError(
+            f"model 'openai:{name}': refusing to send the key in {env} over plain http to {host} "
+            f"(use https, or set {ALLOW_PLAIN_HTTP_ENV}=1 if this network is yours)"
+        )
+    return key
+
+
+def _openai(config: ModelConfig, name: str, temperature: float) -> BaseChatModel:
+    from rolegraph.models.openai_compat import OpenAICompatChat
+
+    key = api_key(config, name)
     params = dict(config.params)
     client = params.pop("client", "rolegraph")
     if client not in ("rolegraph", "langchain"):
         raise UsageError(
             f"model 'openai:{name}': params.client is '{client}'; choose 'rolegraph' or 'langchain'"
+        )
+    structured = params.pop("structured_output", None) or config.structured_output
+    if structured is not None and structured not in STRUCTURED_OUTPUT:
+        raise UsageError(
+            f"model 'openai:{name}': structured_output is '{structured}'; choose one of "
+            + ", ".join(STRUCTURED_OUTPUT)
         )
     if client == "langchain":
         return _langchain_openai(config, name, temperature, key, params)
@@ -99,10 +148,15 @@ def _openai(config: ModelConfig, name: str, temperature: float) -> BaseChatModel
         "timeout": config.timeout or 120,
         "max_in_flight": config.max_in_flight,
         "max_tokens": config.max_tokens,
+        "rpm": config.rpm,
+        "tpm": config.tpm,
+        "structured_output": structured,
         # request fields the scenario adds (top_p, seed, ...), sent as given
         "default_headers": params.pop("default_headers", {}),
-        "extra_body": {**params.pop("extra_body", {}), **params},
     }
+    if "rate_limit_deadline" in params:
+        kwargs["rate_limit_deadline"] = float(params.pop("rate_limit_deadline"))
+    kwargs["extra_body"] = {**params.pop("extra_body", {}), **params}
     if config.base_url:
         kwargs["base_url"] = config.base_url
     return OpenAICompatChat(**kwargs)
@@ -133,9 +187,16 @@ def _langchain_openai(
 
 
 def role_configs(
-    scenario: Scenario, roles: Iterable[str], model: str | None = None, base_url: str | None = None
+    scenario: Scenario,
+    roles: Iterable[str],
+    model: str | None = None,
+    base_url: str | None = None,
+    api_key_env: str | None = None,
 ) -> dict[str, ModelConfig]:
-    """The model config each role will use: `--model` replaces all, else role, else default, else local."""
+    """The model config each role will use: `--model` replaces all, else role, else default, else local.
+
+    `api_key_env` (`--api-key-env`) names the key variable of every `openai:` model.
+    """
     default = scenario.models.get("default", ModelConfig())
     configs = {}
     for role in ["default", *roles]:
@@ -147,6 +208,8 @@ def role_configs(
             )
         elif base_url is not None and config.spec.startswith("openai:"):
             config = config.model_copy(update={"base_url": base_url})
+        if api_key_env is not None and config.spec.startswith("openai:"):
+            config = config.model_copy(update={"api_key_env": api_key_env})
         configs[role] = config
     return configs
 
@@ -164,6 +227,25 @@ def build_models(configs: dict[str, ModelConfig], seed: int = 0) -> dict[str, Ba
             cache[key] = build_model(config, role, seed)
         models[role] = cache[key]
     return models
+
+
+async def preflight(models: Mapping[str, BaseChatModel], timeout: float = 10.0) -> None:
+    """Check every endpoint answers before a run starts: a UsageError (one line) when one does not.
+
+    Models with a `preflight` method (rolegraph's `openai:` client) are asked, once per
+    base URL, all at once; so a dead `--base-url` fails the run in seconds, not per sample.
+    """
+    import asyncio
+
+    checks: dict[str, BaseChatModel] = {}
+    for model in models.values():
+        if hasattr(model, "preflight"):
+            checks.setdefault(str(getattr(model, "base_url", id(model))), model)
+    problems = await asyncio.gather(*(m.preflight(timeout) for m in checks.values()))  # type: ignore[attr-defined]
+    for model, problem in zip(checks.values(), problems, strict=True):
+        if problem:
+            name = getattr(model, "model_name", "?")
+            raise UsageError(f"model 'openai:{name}': {problem}")
 
 
 async def close_models(models: dict[str, BaseChatModel]) -> None:

@@ -33,6 +33,7 @@ class RunOptions:
     concurrency: int | None = None
     model: str | None = None
     base_url: str | None = None
+    api_key_env: str | None = None  # the variable holding the key for every openai: model
     quiet: bool = False
     resume: bool = False
     retry_failed: bool = (

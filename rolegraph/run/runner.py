@@ -28,7 +28,14 @@ from rolegraph.curate.filters import Filters
 from rolegraph.curate.plan import SamplePlan, plan_sample
 from rolegraph.curate.planner import CoveragePlanner, initial_plans
 from rolegraph.errors import UsageError
-from rolegraph.models.specs import CORE_ROLES, build_models, close_models, describe, role_configs
+from rolegraph.models.specs import (
+    CORE_ROLES,
+    build_models,
+    close_models,
+    describe,
+    preflight,
+    role_configs,
+)
 from rolegraph.outputs.rundir import LOCK_FILE
 from rolegraph.run.canary import check_before_run
 from rolegraph.run.checkpoints import CheckpointWriteError
@@ -197,7 +204,11 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
     extra_roles = [r for r in (*(n.role for n in spec.nodes), spec.turns) if r and ":" not in r]
     extra_roles += ["tools"] if scenario.tools and "tools" in scenario.models else []  # simulated
     configs = role_configs(
-        scenario, list(dict.fromkeys([*CORE_ROLES, *extra_roles])), options.model, options.base_url
+        scenario,
+        list(dict.fromkeys([*CORE_ROLES, *extra_roles])),
+        options.model,
+        options.base_url,
+        options.api_key_env,
     )
     if options.executor == "ray":  # executor: a missing `ray` extra is reported before anything
         from rolegraph.run.ray import check_options
@@ -214,6 +225,7 @@ async def run_scenario(scenario: Scenario, options: RunOptions | None = None) ->
     resume = f"rolegraph run {scenario.source or 'SCENARIO'} --out {out_dir} --resume"
     fresh = not out_dir.exists() or not (out_dir / LOCK_FILE).exists()
     try:
+        await preflight(models)  # a dead endpoint fails the run now, in seconds, not per sample
         lock = lock_run_dir(out_dir, "rolegraph run")  # before anything is read or written
         try:
             try:

@@ -303,6 +303,16 @@ class ModelConfig(Strict):
         ge=1,
         description="Most requests in flight to this model at once (AIMD adapts below it).",
     )
+    rpm: int | None = Field(
+        default=None, ge=1, description="Client-side limit: requests per minute to this model."
+    )
+    tpm: int | None = Field(
+        default=None, ge=1, description="Client-side limit: tokens per minute to this model."
+    )
+    structured_output: Literal["json_schema", "tools", "json_object", "prompt"] | None = Field(
+        default=None,
+        description="How to ask for JSON (critic verdicts); unset: the best the server accepts.",
+    )
 
     @field_validator("spec")
     @classmethod

@@ -1,0 +1,126 @@
+"""A run against a rate-limited server: how close to the limit, how many 429s, nothing lost.
+
+    python -m bench.ratelimit --limit rps --samples 300            # 100 requests/s, burst 10
+    python -m bench.ratelimit --limit concurrent --samples 300     # 16 calls at once
+    python -m bench.ratelimit --limit rps --no-ratelimit-headers   # no x-ratelimit-* to pace on
+
+The mock server (its own process, 100 ms per call) enforces the limit and answers over-limit
+calls with 429 and Retry-After; rolegraph runs `support_outage` with 128 samples in flight.
+**Share of the limit** is what the server served per second in steady state (the middle
+60% of the run's seconds) over what the limit allows: R for `--rps R`, K / latency for
+`--max-concurrent K`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.throughput import ROOT, process_cpu
+from rolegraph.run.runner import RunOptions, run_scenario
+from rolegraph.scenario.schema import Scenario
+
+
+def start_limited(args: argparse.Namespace, stats: Path) -> tuple[subprocess.Popen, str]:
+    cmd = [
+        *(sys.executable, "-m", "bench.mock_server", "--port", "0"),
+        *("--latency-ms", str(args.latency_ms), "--output-words", "12", "--varied-text"),
+        *("--seed", "1", "--stats-json", str(stats)),
+    ]
+    if args.limit == "rps":
+        cmd += ["--rps", str(args.rps), "--burst", str(args.burst)]
+    else:
+        cmd += ["--max-concurrent", str(args.max_concurrent)]
+    if not args.ratelimit_headers:
+        cmd.append("--no-ratelimit-headers")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert proc.stdout is not None
+    url = ""
+    for line in proc.stdout:
+        if "http://" in line:
+            url = line[line.index("http://") :].split()[0]
+            break
+    return proc, url
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--limit", choices=["rps", "concurrent"], default="rps")
+    parser.add_argument("--rps", type=float, default=100)
+    parser.add_argument("--burst", type=int, default=10)
+    parser.add_argument("--max-concurrent", type=int, default=16)
+    parser.add_argument("--ratelimit-headers", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=128)
+    parser.add_argument("--latency-ms", type=float, default=100)
+    parser.add_argument("--json", help="also write the numbers to this JSON file")
+    args = parser.parse_args(argv)
+
+    stats_file = Path(tempfile.mkdtemp(prefix="rolegraph-ratelimit-")) / "server.json"
+    server, url = start_limited(args, stats_file)
+    path = ROOT / "scenarios" / "support_outage.yaml"
+    text = path.read_text().replace("default: local", "default: {spec: 'openai:mock', timeout: 5}")
+    out = stats_file.parent / "run"
+    options = RunOptions(
+        out=out,
+        samples=args.samples,
+        concurrency=args.concurrency,
+        base_url=url,
+        quiet=True,
+        max_failures=0,
+    )
+    cpu0, wall0, server0 = time.process_time(), time.monotonic(), process_cpu(server.pid)
+    try:
+        summary = asyncio.run(run_scenario(Scenario.from_text(text, path), options))
+        wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
+        server_cpu = process_cpu(server.pid) - server0
+    finally:
+        server.terminate()
+        server.wait()
+    served = json.loads(stats_file.read_text())
+    counts = {int(k): v for k, v in served["status_counts"].items()}
+    chat_answers = sum(v for k, v in counts.items())
+    ok = served["per_second"].get("200", [])
+    middle = ok[len(ok) // 5 : len(ok) - len(ok) // 5] or ok
+    steady = statistics.mean(middle) if middle else 0.0
+    allowed = args.rps if args.limit == "rps" else args.max_concurrent / (args.latency_ms / 1000)
+    calls = sum(int(u.get("calls", 0)) for u in summary.usage.values())
+    result = {
+        "limit": f"--rps {args.rps:g} --burst {args.burst}"
+        if args.limit == "rps"
+        else f"--max-concurrent {args.max_concurrent}",
+        "ratelimit_headers": args.ratelimit_headers,
+        "counts": dict(summary.counts),
+        "server_statuses": counts,
+        "share_429": counts.get(429, 0) / max(1, chat_answers),
+        "steady_ok_per_s": steady,
+        "allowed_per_s": allowed,
+        "share_of_limit": steady / allowed,
+        "wall_s": wall,
+        "calls": calls,
+        "cpu_ms_per_call": 1000 * cpu / max(1, calls),
+        "server_cpu_ms_per_answer": 1000 * server_cpu / max(1, chat_answers),
+    }
+    print(
+        f"{result['limit']} (x-ratelimit headers {'on' if args.ratelimit_headers else 'off'}), "
+        f"concurrency {args.concurrency}, {args.samples} samples: "
+        f"samples {result['counts']}; server answers {counts}; "
+        f"429 share {result['share_429']:.3f}; steady {steady:.1f} ok/s of {allowed:g} allowed "
+        f"= {result['share_of_limit']:.3f}; wall {wall:.1f} s; "
+        f"cpu {result['cpu_ms_per_call']:.2f} ms per call"
+    )
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
