@@ -161,7 +161,8 @@ def run(scenario: Scenario | str | Path, **options: Any) -> RunResult:
         scenario: a `Scenario`, a path to a scenario file, or YAML text.
         **options: what `rolegraph run` takes: `samples` (or `n`), `out`, `seed`,
             `concurrency`, `model` (a spec for every role, e.g. "scripted"), `base_url`,
-            `resume`, `force`, `max_failures`, `max_cost`, `checkpoint`, `executor`,
+            `resume`, `retry_failed` (run failed samples again; implies `resume`), `force`,
+            `max_failures`, `max_cost`, `checkpoint`, `executor`,
             `workers`, `quiet` (default True here), and `models`: a LangChain chat model
             for every role, or a mapping of role (or "default") to model.
     """

@@ -60,6 +60,11 @@ def test_error_kinds_group_what_varies_per_call():
     b = error_kind('TransportError: HTTP 500 from http://h/v1 after 7 tries: {"error": "y"}')
     assert a == b == "TransportError: HTTP 500 from http://h/v1 after N tries"
     assert error_kind("") == "error"
+    timeout = "TransportError: timed out after 30.5 s calling http://127.0.0.1:8765/v1 (req 9f8e7d6c5b4a39281716)"
+    assert (
+        error_kind(timeout)
+        == "TransportError: timed out after N s calling http://127.0.0.1:8765/v1 (req …)"
+    )
 
 
 def test_review_shows_model_output_as_written():

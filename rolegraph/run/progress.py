@@ -56,7 +56,8 @@ def error_kind(error: Any) -> str:
     first = next((ln.strip() for ln in str(error).splitlines() if ln.strip()), "error")
     first = re.split(r":?\s+(?=\{|\[\s*\{|<)", first, maxsplit=1)[0]  # a JSON or HTML body
     first = re.sub(r"\b(after|in) \d+ (tries|attempts|s)\b", r"\1 N \2", first)
-    first = re.sub(r"\b[0-9a-f]{16,}\b|\b\d+\.\d+\b", "…", first)
+    first = re.sub(r"\b[0-9a-f]{16,}\b", "…", first)  # request ids
+    first = re.sub(r"\b\d+(\.\d+)? ?(s|ms|seconds)\b", "N s", first)  # waits, timeouts
     return first[:120]
 
 
