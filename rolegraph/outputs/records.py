@@ -83,6 +83,8 @@ def sample_record(state: SampleState, ctx: RunContext) -> dict[str, Any]:
         checks = verdict.get("checks", [])
         if verdict.get("rejected_by"):  # a gate refused it: its reasons, not the critic's
             checks = [c for c in checks if c.get("source") == verdict["rejected_by"]]
+        else:  # what blocked it; unsupported values (warnings) are evidence, not reasons
+            checks = [c for c in checks if c.get("severity", "error") == "error"]
         record["reasons"] = [c["message"] for c in checks] or [verdict.get("rationale", "")]
         if (state.get("review") or {}).get("decision") == "reject":
             note = state["review"]["note"]
