@@ -46,6 +46,10 @@ DEFAULT_NAMES = {
 }
 SHAREGPT_ROLES = {"system": "system", "user": "human", "assistant": "gpt"}
 NOVELTY_REFERENCES = 500
+TOOL_COLUMNS = """
+Tool use: assistant messages carry `tool_calls` (OpenAI format, arguments as JSON text) and
+`tool` messages their `tool_call_id`; `tools` (the function schemas) and `environment` (what
+the calls changed) are JSON text: `json.loads(row["tools"])` for a chat template's `tools=`."""
 
 
 @dataclass(frozen=True)
@@ -320,7 +324,7 @@ Critic scores of the accepted samples (1-5):
 
 `messages` (OpenAI chat format: the assistant is the trained speaker), `personas` (speaker →
 persona name), `conditions`, `scores` and `overall` (the critic's final verdict), `revisions`,
-`turns`, `stop_reason`, `persona_details` and `verdict` (JSON text){", `weight` (sample weight in [0, 1]: critic score × novelty)" if weights else ""}.
+`turns`, `stop_reason`, `persona_details` and `verdict` (JSON text){", `weight` (sample weight in [0, 1]: critic score × novelty)" if weights else ""}.{TOOL_COLUMNS if any("tools" in r for r in run.records("accepted")) else ""}
 
 ```python
 from datasets import load_from_disk
