@@ -508,3 +508,20 @@ async def test_the_critic_model_sees_the_calls_and_results(tmp_path: Path):
     call = dialogue.index('tool call find_reservation({"reservation_id": "R123"}) -> {')
     assert dialogue.index("[0] passenger") < call < dialogue.index("[1] agent")
     assert '"flight": "LX316"' in dialogue and "tool call issue_voucher(" in dialogue
+
+
+def test_tool_routers_as_plain_functions():
+    from graphs.tools import route_after_speaker, route_after_tools
+
+    turn = {"speaker": "agent", "text": "x"}
+    pending = {
+        "speaker": "agent",
+        "calls": [{"id": "1", "status": "ok"}, {"id": "2", "status": "pending"}],
+    }
+    done = {"speaker": "agent", "calls": [{"id": "1", "status": "ok"}]}
+    base = {"turns": [turn], "max_turns": 4, "stop_reason": None}
+    assert route_after_speaker({**base, "tool_step": pending}) == "tools"
+    assert route_after_speaker({**base, "tool_step": None}) == "speaker"
+    assert route_after_speaker({**base, "turns": [turn] * 4, "tool_step": None}) == "critic"
+    assert route_after_tools({**base, "tool_step": pending}) == "tools"
+    assert route_after_tools({**base, "tool_step": done}) == "speaker"
