@@ -477,3 +477,51 @@ async def test_invented_ids_are_caught_and_grounded_ones_pass():
     rebook = {**call, "id": "4", "arguments": {"reservation_id": "R123", "flight": "LX324"}}
     state = _state_after([found_it, search, rebook], "Done.", box)
     assert tool_findings(state, ctx) == []  # every value came from the dialogue or a result
+
+
+def test_python_tool_by_entry_point(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    from importlib.metadata import EntryPoint
+
+    import rolegraph.scenario.tools as tool_schema
+
+    point = EntryPoint("doubler", "tests.test_tools:bump_without_env", "rolegraph.tools")
+    monkeypatch.setattr(
+        "importlib.metadata.entry_points",
+        lambda group=None: [point] if group == tool_schema.TOOL_ENTRY_POINTS else [],
+    )
+    found = tool_schema.load_function("doubler", tmp_path)
+    assert callable(found) and found.__name__ == "bump_without_env" and found(n=4) == 8
+    missing = tool_schema.load_function("halver", tmp_path)
+    assert isinstance(missing, str) and "no tool entry point 'halver'" in missing
+    assert "installed: doubler" in missing
+
+
+async def test_the_critic_model_sees_the_calls_and_results(tmp_path: Path):
+    prompts: list[str] = []
+
+    def critic(role: str, messages: list[Any]) -> Any:
+        prompts.append("\n".join(str(m.content) for m in messages))
+        return default_script(role, messages)
+
+    await run_airline(tmp_path, critic=critic)
+    dialogue = prompts[0].split("Dialogue:\n", 1)[1]
+    call = dialogue.index('tool call find_reservation({"reservation_id": "R123"}) -> {')
+    assert dialogue.index("[0] passenger") < call < dialogue.index("[1] agent")
+    assert '"flight": "LX316"' in dialogue and "tool call issue_voucher(" in dialogue
+
+
+def test_tool_routers_as_plain_functions():
+    from graphs.tools import route_after_speaker, route_after_tools
+
+    turn = {"speaker": "agent", "text": "x"}
+    pending = {
+        "speaker": "agent",
+        "calls": [{"id": "1", "status": "ok"}, {"id": "2", "status": "pending"}],
+    }
+    done = {"speaker": "agent", "calls": [{"id": "1", "status": "ok"}]}
+    base = {"turns": [turn], "max_turns": 4, "stop_reason": None}
+    assert route_after_speaker({**base, "tool_step": pending}) == "tools"
+    assert route_after_speaker({**base, "tool_step": None}) == "speaker"
+    assert route_after_speaker({**base, "turns": [turn] * 4, "tool_step": None}) == "critic"
+    assert route_after_tools({**base, "tool_step": pending}) == "tools"
+    assert route_after_tools({**base, "tool_step": done}) == "speaker"

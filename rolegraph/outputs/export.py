@@ -58,6 +58,10 @@ DEFAULT_NAMES = {
 }
 SHAREGPT_ROLES = {"system": "system", "user": "human", "assistant": "gpt"}
 NOVELTY_REFERENCES = 500
+TOOL_COLUMNS = """
+Tool use: assistant messages carry `tool_calls` (OpenAI format, arguments as JSON text) and
+`tool` messages their `tool_call_id`; `tools` (the function schemas) and `environment` (what
+the calls changed) are JSON text: `json.loads(row["tools"])` for a chat template's `tools=`."""
 
 
 @dataclass(frozen=True)
@@ -460,7 +464,7 @@ message, not the generation prompt; the assistant is the trained speaker{"; user
 (speaker → persona name), `conditions`, `scores` and `overall` (the critic's final verdict),
 `revisions`, `turns`, `stop_reason`, `persona_details` and `verdict` (structs), and for runs
 over a seed `seed_row`, `seed_values` (the record's columns the templates read) and `facts`
-(the facts the sample was judged against){", `weight` (sample weight in [0, 1]: critic score × novelty)" if weights else ""}.
+(the facts the sample was judged against){", `weight` (sample weight in [0, 1]: critic score × novelty)" if weights else ""}.{TOOL_COLUMNS if any("tools" in r for r in run.records("accepted")) else ""}
 
 ```python
 from datasets import load_dataset

@@ -11,7 +11,8 @@ tools:
     table: {path: data/reservations.jsonl, key: reservation_id, name: reservation}
     callers: [agent]                  # who may call it (default: the dialogue's assistant)
   - name: issue_voucher
-    python: airline_tools:issue_voucher   # module:function (a module of the scenario folder too)
+    python: airline_tools:issue_voucher   # module:function (a module of the scenario folder
+                                          # too), or an entry point of group rolegraph.tools
   - name: weather
     simulated: Answer with the weather at the airport, consistent with the facts.
 tool_use: {max_calls_per_turn: 4, max_calls_per_dialogue: 16, timeout: 10, calling: auto}
@@ -126,8 +127,9 @@ class ToolSpec(_Strict):
     table: TableRef | None = Field(default=None, description="A lookup or update over a table.")
     python: str | None = Field(
         default=None,
-        pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
-        description="'module:function', called with the arguments (and env=, if it takes it).",
+        pattern=r"^[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?$",
+        description="'module:function' or an entry point's name (group rolegraph.tools), "
+        "called with the arguments (and env=, if it takes it).",
     )
     simulated: Annotated[SimulatedSpec | None, BeforeValidator(_simulated)] = Field(
         default=None, description="A model plays the tool (text: its instructions)."
@@ -191,8 +193,31 @@ def _table_file(base: Path, path: str) -> Path | str:
 # --- python functions -----------------------------------------------------------------
 
 
+TOOL_ENTRY_POINTS = "rolegraph.tools"
+
+
+def _entry_point(name: str) -> Callable[..., Any] | str:
+    from importlib.metadata import entry_points
+
+    found = [ep for ep in entry_points(group=TOOL_ENTRY_POINTS) if ep.name == name]
+    if not found:
+        known = ", ".join(sorted(ep.name for ep in entry_points(group=TOOL_ENTRY_POINTS)))
+        return (
+            f"no tool entry point '{name}' in group '{TOOL_ENTRY_POINTS}' "
+            f"(installed: {known or 'none'}); or give 'module:function'"
+        )
+    try:
+        function = found[0].load()
+    except Exception as exc:  # a broken plugin must name itself
+        return f"tool entry point '{name}' ({found[0].value}) failed to load: {exc}"
+    return function if callable(function) else f"tool entry point '{name}' is not a function"
+
+
 def load_function(ref: str, base: Path) -> Callable[..., Any] | str:
-    """The function `module:function` (a module of the scenario folder first), or an error."""
+    """The function `module:function` (a module of the scenario folder first) or an entry
+    point's name (group `rolegraph.tools`), or an error message."""
+    if ":" not in ref:
+        return _entry_point(ref)
     module_name, _, attr = ref.partition(":")
     local = base / (module_name.replace(".", "/") + ".py")
     try:
