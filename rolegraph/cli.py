@@ -155,6 +155,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _manifest(run_dir: Path) -> dict[str, Any]:
+    path = run_dir / "manifest.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from rolegraph.run.options import RunOptions, default_out_dir
     from rolegraph.run.runner import run_scenario
@@ -206,6 +211,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             "cost_usd": round(summary.cost, 6),
             "seconds": round(summary.seconds, 2),
             "stopped": summary.stopped,
+            "critic_check": _manifest(summary.out_dir).get("critic_check", {}).get("status"),
         }
         sys.stdout.write(json.dumps(body, indent=2) + "\n")
         return 1 if summary.stopped or (c["failed"] and c["failed"] >= summary.planned) else 0

@@ -401,3 +401,13 @@ def test_score_probe_keeps_the_digit_probabilities_after_each_key():
     assert set(probe.found) == {"scores", "faithfulness"}
     assert probe.found["faithfulness"] == pytest.approx({1: 0.1, 2: 0.1, 3: 0.2, 4: 0.5, 5: 0.1})
     assert geval_mean(probe.found["faithfulness"]) == pytest.approx(3.4)
+
+
+def test_critic_settings_at_their_defaults_leave_the_scenario_digest_as_before(
+    outage: Scenario,
+):
+    before = outage.digest()
+    outage.critic.scoring = "geval"  # type: ignore[assignment]
+    changed = outage.digest()
+    outage.critic.scoring = "stated"  # type: ignore[assignment]
+    assert changed != before and outage.digest() == before

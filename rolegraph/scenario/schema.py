@@ -370,6 +370,9 @@ class Scenario(Strict):
         ):
             if parent.get(key) is None:
                 parent.pop(key, None)
+        for key, default in (("mode", "single"), ("scoring", "stated")):  # critic settings too
+            if data["critic"].get(key) == default:
+                data["critic"].pop(key)
         payload = {"scenario": data, "facts": self.all_facts()}
         payload["libraries"] = {
             k: v.model_dump(mode="json") for k, v in sorted(self._libraries.items())
