@@ -9,13 +9,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from rolegraph.errors import ScenarioError, UsageError
 from rolegraph.version import __version__
+
+if TYPE_CHECKING:  # the command loads what it runs only when it runs it
+    from rolegraph.run.canary import CriticCheck
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -260,7 +263,7 @@ def _cmd_check_critic(args: argparse.Namespace) -> int:
     configs = role_configs(scenario, ["critic"], args.model, args.base_url)
     models = build_models(configs, scenario.run.seed)
 
-    async def check() -> object:
+    async def check() -> CriticCheck:
         try:
             return await check_before_run(
                 scenario, models, None, model_label=configs["critic"].spec
@@ -270,18 +273,17 @@ def _cmd_check_critic(args: argparse.Namespace) -> int:
 
     result = asyncio.run(check())
     if args.json:
-        sys.stdout.write(json.dumps(result.as_manifest(), indent=2) + "\n")  # type: ignore[attr-defined]
+        sys.stdout.write(json.dumps(result.as_manifest(), indent=2) + "\n")
     else:
         _print_check(result)
-    return 1 if result.warns else 0  # type: ignore[attr-defined]
+    return 1 if result.warns else 0
 
 
 def _short(text: str, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _print_check(result: object) -> None:
-    r: Any = result
+def _print_check(r: CriticCheck) -> None:
     if r.scores:
         criteria = list(next(iter(r.criteria.values())))
         table = Table("canary", "planted", *criteria, "weighted", title=f"critic check: {r.model}")
