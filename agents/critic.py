@@ -88,7 +88,7 @@ class Critic(Role):
 
     async def __call__(self, state: SampleState, ctx: RunContext) -> dict[str, Any]:
         turns = state.get("turns") or []
-        report = await model_report(state, ctx)  # the model alone (agents.critic_scoring)
+        report = await model_report(state, ctx, self.name)  # the model alone (critic_scoring)
         findings = check_dialogue(
             turns,
             facts=[*ctx.facts, *(f for facts in ctx.private_facts.values() for f in facts)],
