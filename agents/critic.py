@@ -99,7 +99,7 @@ class Critic(Role):
 
     async def __call__(self, state: SampleState, ctx: RunContext) -> dict[str, Any]:
         turns = state.get("turns") or []
-        report = await model_report(state, ctx)  # the model alone (agents.critic_scoring)
+        report = await model_report(state, ctx, self.name)  # the model alone (critic_scoring)
         findings = check_dialogue(
             turns,
             facts=all_facts_of(state, ctx),

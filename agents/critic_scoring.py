@@ -112,7 +112,7 @@ def _weighted(stated: int, dist: Mapping[int, float] | None) -> int | float:
     return stated if mean is None else mean
 
 
-async def _single(state: SampleState, ctx: RunContext, scoring: str) -> ModelReport:
+async def _single(state: SampleState, ctx: RunContext, scoring: str, role: str) -> ModelReport:
     rng = call_rng(state)
     order = shuffled(SCORES, rng)
     decisions = shuffled(DECISIONS, rng)
@@ -120,7 +120,7 @@ async def _single(state: SampleState, ctx: RunContext, scoring: str) -> ModelRep
         tuple(c.name for c in ctx.rubric), len(state.get("turns") or []), order, decisions
     )
     report, raw = await ask_structured_reply(
-        ctx.model_for("critic"),
+        ctx.model_for(role),
         schema,
         critic_messages(state, ctx, rng=rng, decisions=decisions),
         retries=ctx.structured_retries,
@@ -143,12 +143,12 @@ async def _single(state: SampleState, ctx: RunContext, scoring: str) -> ModelRep
 
 
 async def _one_criterion(
-    state: SampleState, ctx: RunContext, criterion: Criterion, scoring: str
+    state: SampleState, ctx: RunContext, criterion: Criterion, scoring: str, role: str
 ) -> tuple[BaseModel, dict[int, float] | None]:
     rng = call_rng(state, criterion.name)
     schema = criterion_schema(len(state.get("turns") or []), shuffled(SCORES, rng))
     report, raw = await ask_structured_reply(
-        ctx.model_for("critic"),
+        ctx.model_for(role),
         schema,
         criterion_messages(state, ctx, criterion, rng=rng),
         retries=ctx.structured_retries,
@@ -157,8 +157,12 @@ async def _one_criterion(
     return report, (reply_distributions(raw).get("score") if scoring == "geval" else None)
 
 
-async def _per_criterion(state: SampleState, ctx: RunContext, scoring: str) -> ModelReport:
-    replies = await asyncio.gather(*(_one_criterion(state, ctx, c, scoring) for c in ctx.rubric))
+async def _per_criterion(
+    state: SampleState, ctx: RunContext, scoring: str, role: str
+) -> ModelReport:
+    replies = await asyncio.gather(
+        *(_one_criterion(state, ctx, c, scoring, role) for c in ctx.rubric)
+    )
     scores = {
         c.name: _weighted(int(r.score), dist)  # type: ignore[attr-defined]
         for c, (r, dist) in zip(ctx.rubric, replies, strict=True)
@@ -180,8 +184,8 @@ async def _per_criterion(state: SampleState, ctx: RunContext, scoring: str) -> M
     )
 
 
-async def model_report(state: SampleState, ctx: RunContext) -> ModelReport:
-    """Ask the critic model about the dialogue in `state`, as `ctx.critic_mode` and scoring say."""
+async def model_report(state: SampleState, ctx: RunContext, role: str = "critic") -> ModelReport:
+    """Ask `role`'s model about the dialogue in `state`, as `ctx.critic_mode` and scoring say."""
     if ctx.critic_mode == "per_criterion":
-        return await _per_criterion(state, ctx, ctx.critic_scoring)
-    return await _single(state, ctx, ctx.critic_scoring)
+        return await _per_criterion(state, ctx, ctx.critic_scoring, role)
+    return await _single(state, ctx, ctx.critic_scoring, role)

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -17,6 +17,9 @@ from rich.text import Text
 
 from rolegraph.errors import ScenarioError, UsageError
 from rolegraph.version import __version__
+
+if TYPE_CHECKING:  # the command loads what it runs only when it runs it
+    from rolegraph.run.canary import CriticCheck
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -162,6 +165,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _manifest(run_dir: Path) -> dict[str, Any]:
+    path = run_dir / "manifest.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from rolegraph.run.options import RunOptions, default_out_dir
     from rolegraph.run.runner import run_scenario
@@ -221,6 +229,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             "cost_usd": round(summary.cost, 6),
             "seconds": round(summary.seconds, 2),
             "stopped": summary.stopped,
+            "critic_check": _manifest(summary.out_dir).get("critic_check", {}).get("status"),
         }
         sys.stdout.write(json.dumps(body, indent=2) + "\n")
         return 1 if summary.stopped or (c["failed"] and c["failed"] >= summary.planned) else 0
@@ -291,7 +300,7 @@ def _cmd_check_critic(args: argparse.Namespace) -> int:
     configs = role_configs(scenario, ["critic"], args.model, args.base_url)
     models = build_models(configs, scenario.run.seed)
 
-    async def check() -> object:
+    async def check() -> CriticCheck:
         try:
             return await check_before_run(
                 scenario, models, None, model_label=configs["critic"].spec
@@ -301,18 +310,17 @@ def _cmd_check_critic(args: argparse.Namespace) -> int:
 
     result = asyncio.run(check())
     if args.json:
-        sys.stdout.write(json.dumps(result.as_manifest(), indent=2) + "\n")  # type: ignore[attr-defined]
+        sys.stdout.write(json.dumps(result.as_manifest(), indent=2) + "\n")
     else:
         _print_check(result)
-    return 1 if result.warns else 0  # type: ignore[attr-defined]
+    return 1 if result.warns else 0
 
 
 def _short(text: str, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _print_check(result: object) -> None:
-    r: Any = result
+def _print_check(r: CriticCheck) -> None:
     if r.scores:
         criteria = list(next(iter(r.criteria.values())))
         table = Table("canary", "planted", *criteria, "weighted", title=f"critic check: {r.model}")

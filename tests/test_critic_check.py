@@ -401,3 +401,46 @@ def test_score_probe_keeps_the_digit_probabilities_after_each_key():
     assert set(probe.found) == {"scores", "faithfulness"}
     assert probe.found["faithfulness"] == pytest.approx({1: 0.1, 2: 0.1, 3: 0.2, 4: 0.5, 5: 0.1})
     assert geval_mean(probe.found["faithfulness"]) == pytest.approx(3.4)
+
+
+def test_critic_settings_at_their_defaults_leave_the_scenario_digest_as_before(
+    outage: Scenario,
+):
+    before = outage.digest()
+    outage.critic.scoring = "geval"  # type: ignore[assignment]
+    changed = outage.digest()
+    outage.critic.scoring = "stated"  # type: ignore[assignment]
+    assert changed != before and outage.digest() == before
+
+
+def test_a_geval_run_records_fractional_scores_that_eval_and_report_read(
+    outage: Scenario, tmp_path: Path
+):
+    from rolegraph.outputs.evaluate import evaluate
+    from rolegraph.outputs.report import build_report
+    from rolegraph.outputs.rundir import open_run
+
+    outage.critic.scoring = "geval"  # type: ignore[assignment]
+    config = MockConfig(logprobs=True, digit_logprobs="3:0.5,4:0.5", varied_text=True)
+    with serve_in_thread(config) as server:
+        options = RunOptions(
+            out=tmp_path / "run", samples=2, quiet=True, model="openai:m", base_url=server.base_url
+        )
+        import asyncio
+
+        asyncio.run(run_scenario(outage, options))
+    records = [
+        json.loads(line)
+        for name in ("accepted.jsonl", "rejected.jsonl")
+        if (tmp_path / "run" / name).exists()
+        for line in (tmp_path / "run" / name).read_text().splitlines()
+    ]
+    assert len(records) == 2
+    for record in records:
+        assert set(record["verdict"]["model_scores"].values()) == {3.5}
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["critic_check"]["geval_applied"] is True
+    assert manifest["critic_check"]["status"] == "no_signal"  # the same 3.5 for every canary
+    report = evaluate(open_run(tmp_path / "run"))
+    assert report["faithfulness"]["scores"]["faithfulness"]["model"] == pytest.approx(3.5)
+    assert build_report(tmp_path / "run").exists()

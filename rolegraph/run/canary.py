@@ -12,6 +12,7 @@ manifest (`critic_check`); it does not stop.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -119,8 +120,6 @@ async def check_critic(
     model_label: str = "",
 ) -> CriticCheck:
     """Judge the scenario's canaries with its critic model (model only) and say what that shows."""
-    import time
-
     started = time.monotonic()
     ctx = build_context(scenario, models)
     run_seed = scenario.run.seed if seed is None else seed

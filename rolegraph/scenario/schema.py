@@ -449,6 +449,9 @@ class Scenario(Strict):
         for speaker in data["speakers"]:
             if speaker.get("goal") and not speaker["goal"].get("expect"):
                 speaker["goal"].pop("expect", None)
+        for key, default in (("mode", "single"), ("scoring", "stated")):  # critic settings too
+            if data["critic"].get(key) == default:
+                data["critic"].pop(key)
         payload = {"scenario": data, "facts": self.all_facts()}
         if self.seed is not None:
             payload["seed_data"] = self._seed_hash
