@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from bench.throughput import ROOT, process_cpu
+from rolegraph.run.options import RunSummary
 from rolegraph.run.runner import RunOptions, run_scenario
 from rolegraph.scenario.schema import Scenario
 
@@ -50,6 +51,48 @@ def start_limited(args: argparse.Namespace, stats: Path) -> tuple[subprocess.Pop
     return proc, url
 
 
+async def direct_calls(url: str, callers: int, calls: int) -> RunSummary:
+    """`calls` chat calls from `callers` concurrent loops, through one OpenAICompatChat."""
+    from langchain_core.messages import HumanMessage
+
+    from rolegraph.models.openai_compat import OpenAICompatChat
+
+    model = OpenAICompatChat(model="mock", base_url=url, max_tokens=40)
+    left = {"n": calls, "failed": 0}
+    message = [HumanMessage(content="Say something about the outage. " * 20)]
+
+    async def caller() -> None:
+        while left["n"] > 0:
+            left["n"] -= 1
+            try:
+                await model.ainvoke(message)
+            except Exception:  # counted: a failed call is what the benchmark looks for
+                left["failed"] += 1
+
+    from rolegraph.models.limits import limiter_for
+
+    limiter = limiter_for(url.rstrip("/"), "mock", None)
+    held: list[int] = []
+
+    async def watch() -> None:  # requests in flight as the client counts them
+        while True:
+            held.append(limiter.in_flight)
+            await asyncio.sleep(0.01)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        await asyncio.gather(*(caller() for _ in range(callers)))
+    finally:
+        watcher.cancel()
+        await model.aclose()
+    middle = held[len(held) // 5 : len(held) - len(held) // 5] or held
+    print(f"client-side requests in flight, steady mean {statistics.mean(middle):.1f}")
+    summary = RunSummary(out_dir=Path("."), planned=calls)
+    summary.counts.update({"ok": calls - left["failed"], "failed": left["failed"]})
+    summary.usage = {"direct": {"calls": calls}}
+    return summary
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -62,6 +105,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=128)
     parser.add_argument("--latency-ms", type=float, default=100)
+    parser.add_argument(
+        "--direct",
+        action="store_true",
+        help="no scenario: --concurrency callers of the chat model alone (the limiter without "
+        "the graphs' CPU), 10 calls per sample",
+    )
     parser.add_argument("--json", help="also write the numbers to this JSON file")
     args = parser.parse_args(argv)
 
@@ -80,7 +129,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     cpu0, wall0, server0 = time.process_time(), time.monotonic(), process_cpu(server.pid)
     try:
-        summary = asyncio.run(run_scenario(Scenario.from_text(text, path), options))
+        if args.direct:
+            summary = asyncio.run(direct_calls(url, args.concurrency, args.samples * 10))
+        else:
+            summary = asyncio.run(run_scenario(Scenario.from_text(text, path), options))
         wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
         server_cpu = process_cpu(server.pid) - server0
     finally:
@@ -99,23 +151,28 @@ def main(argv: list[str] | None = None) -> None:
         if args.limit == "rps"
         else f"--max-concurrent {args.max_concurrent}",
         "ratelimit_headers": args.ratelimit_headers,
+        "direct": args.direct,
         "counts": dict(summary.counts),
         "server_statuses": counts,
         "share_429": counts.get(429, 0) / max(1, chat_answers),
         "steady_ok_per_s": steady,
         "allowed_per_s": allowed,
         "share_of_limit": steady / allowed,
+        # calls the server was serving at once, on average over the run (admission to reply)
+        "server_mean_in_service": served["chat_seconds"] / max(1e-9, wall),
         "wall_s": wall,
         "calls": calls,
         "cpu_ms_per_call": 1000 * cpu / max(1, calls),
         "server_cpu_ms_per_answer": 1000 * server_cpu / max(1, chat_answers),
     }
     print(
-        f"{result['limit']} (x-ratelimit headers {'on' if args.ratelimit_headers else 'off'}), "
+        f"{result['limit']} (x-ratelimit headers {'on' if args.ratelimit_headers else 'off'}"
+        f"{', chat model alone' if args.direct else ''}), "
         f"concurrency {args.concurrency}, {args.samples} samples: "
         f"samples {result['counts']}; server answers {counts}; "
         f"429 share {result['share_429']:.3f}; steady {steady:.1f} ok/s of {allowed:g} allowed "
-        f"= {result['share_of_limit']:.3f}; wall {wall:.1f} s; "
+        f"= {result['share_of_limit']:.3f}; server serving {result['server_mean_in_service']:.1f} "
+        f"calls at once on average; wall {wall:.1f} s; "
         f"cpu {result['cpu_ms_per_call']:.2f} ms per call"
     )
     if args.json:

@@ -131,13 +131,17 @@ async def test_aimd_cuts_once_per_429_window_and_grows_additively():
     assert limiter.limit == pytest.approx(36 * 0.9) and limiter.cuts == 2
     limiter.in_flight = 0
     level = limiter.limit
-    for _ in range(round(level)):  # a round trip of successes near the 429 level: +1/4
+    for _ in range(round(level)):  # a round trip of successes near the 429 level: +1/2
         limiter.succeeded()
-    assert level + 0.2 < limiter.limit < level + 0.3
-    far = AIMDLimiter(ceiling=64, limit=10)
+    assert level + 0.45 < limiter.limit < level + 0.55
+    fresh = AIMDLimiter(ceiling=64, limit=10)
+    for _ in range(10):
+        fresh.succeeded()
+    assert fresh.limit == 20  # no 429 seen yet: slow start, doubling per round trip
+    far = AIMDLimiter(ceiling=64, limit=10, cuts=1, _cut_from=40)
     for _ in range(10):
         far.succeeded()
-    assert 10.9 < far.limit < 11.0  # no 429 seen: +1 per round trip
+    assert 10.9 < far.limit < 11.0  # far below the 429 level: +1 per round trip
 
 
 async def test_aimd_caps_requests_in_flight():

@@ -277,3 +277,69 @@ def test_cli_prints_url_and_serves() -> None:
             proc.terminate()
             proc.wait(timeout=10)
     assert proc.returncode == 0
+
+
+async def test_concurrency_cap_answers_429_at_once_with_retry_after() -> None:
+    server = MockServer(MockConfig(latency_ms=200, max_concurrent=2, retry_after=0.25))
+    async with server as url, _client(url, max_retries=0) as client:
+        started = time.monotonic()
+        results = await asyncio.gather(
+            *(client.chat.completions.create(model="m", messages=USER) for _ in range(5)),  # type: ignore[arg-type]
+            return_exceptions=True,
+        )
+    refused = [r for r in results if isinstance(r, openai.RateLimitError)]
+    assert len(refused) == 3 and len(results) - len(refused) == 2
+    assert refused[0].response.headers["retry-after-ms"] == "250"
+    assert refused[0].response.headers["retry-after"] == "1"  # whole seconds, rounded up
+    assert "Too many concurrent requests (limit 2)" in str(refused[0])
+    assert time.monotonic() - started < 1.0  # refused at once, not after the latency
+
+
+async def test_request_bucket_and_its_counters() -> None:
+    server = MockServer(MockConfig(rps=10, burst=3))
+    async with server as url, _client(url, max_retries=0) as client:
+        answers = []
+        for _ in range(3):
+            raw = await client.chat.completions.with_raw_response.create(model="m", messages=USER)  # type: ignore[arg-type]
+            answers.append(raw.headers)
+        with pytest.raises(openai.RateLimitError) as info:
+            await client.chat.completions.create(model="m", messages=USER)  # type: ignore[arg-type]
+        await asyncio.sleep(0.11)  # one more request earned at 10 per second
+        await client.chat.completions.create(model="m", messages=USER)  # type: ignore[arg-type]
+    assert [h["x-ratelimit-remaining-requests"] for h in answers] == ["2", "1", "0"]
+    assert answers[0]["x-ratelimit-limit-requests"] == "3"
+    assert answers[-1]["x-ratelimit-reset-requests"].endswith("ms")
+    wait_ms = int(info.value.response.headers["retry-after-ms"])
+    assert 1 <= wait_ms <= 100  # the time to earn the next request
+    assert server.stats.status_counts == {200: 4, 429: 1}
+
+
+async def test_tokens_per_minute_limit() -> None:
+    server = MockServer(MockConfig(tpm=600))  # 10 tokens a second, 600 at most at once
+    long = [{"role": "user", "content": "word " * 300}]  # about 390 tokens
+    async with server as url, _client(url, max_retries=0) as client:
+        await client.chat.completions.create(model="m", messages=long)  # type: ignore[arg-type]
+        with pytest.raises(openai.RateLimitError, match="Rate limit reached for tokens") as info:
+            await client.chat.completions.create(model="m", messages=long)  # type: ignore[arg-type]
+    assert int(info.value.response.headers["retry-after"]) >= 10
+    assert "x-ratelimit-remaining-tokens" in info.value.response.headers
+
+
+def test_stats_json_counts_answers_per_second(tmp_path: Path) -> None:
+    stats = tmp_path / "stats.json"
+    command = [
+        *(sys.executable, "-m", "bench.mock_server", "--port", "0"),
+        *("--max-concurrent", "1", "--stats-json", str(stats)),
+    ]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            url = (proc.stdout.readline() if proc.stdout else "").strip()
+            with openai.OpenAI(base_url=url, api_key="mock", max_retries=0) as client:
+                for _ in range(3):
+                    client.chat.completions.create(model="m", messages=USER)  # type: ignore[arg-type]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    summary = json.loads(stats.read_text())
+    assert summary["status_counts"] == {"200": 3}
+    assert sum(summary["per_second"]["200"]) == 3 and summary["chat_seconds"] >= 0

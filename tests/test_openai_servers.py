@@ -286,3 +286,20 @@ def test_endpoint_error_shapes_all_read_as_one_line():
         message = _error_message("http://h/v1", Response(400, {}, body))
         assert message == f"HTTP 400 from http://h/v1: {text}"
     assert isinstance(EndpointError(500, "x"), Exception)
+
+
+async def test_schema_max_string_bounds_what_the_server_is_asked_for():
+    server = MockServer(MockConfig(supports_json_schema=False))
+    url = await server.start()
+    chat = build_model(
+        ModelConfig(spec="openai:m", base_url=url, params={"schema_max_string": 120}), "critic"
+    )
+    try:
+        out = await chat.astructured(Verdict, [HumanMessage(content="Judge.")])  # type: ignore[attr-defined]
+    finally:
+        await chat.aclose()  # type: ignore[attr-defined]
+        await server.stop()
+    assert isinstance(out["parsed"], Verdict)
+    sent = server.stats.last_requests[-1]["tools"][0]["function"]["parameters"]
+    assert sent["properties"]["reason"]["maxLength"] == 120
+    assert "maxLength" not in sent["properties"]["score"]

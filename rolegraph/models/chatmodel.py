@@ -54,6 +54,20 @@ def json_schema_of(schema: type[BaseModel]) -> dict[str, Any]:
     return _SCHEMAS[schema]
 
 
+def bounded_schema(schema: Any, max_string: int = 300, max_items: int = 3) -> Any:
+    """Bound strings and arrays so a small model cannot ramble past its token budget."""
+    if isinstance(schema, dict):
+        out = {k: bounded_schema(v, max_string, max_items) for k, v in schema.items()}
+        if out.get("type") == "string" and "enum" not in out:
+            out.setdefault("maxLength", max_string)
+        if out.get("type") == "array":
+            out.setdefault("maxItems", max_items)
+        return out
+    if isinstance(schema, list):
+        return [bounded_schema(v, max_string, max_items) for v in schema]
+    return schema
+
+
 def parsed_reply(
     schema: type[BaseModel], raw: AIMessage, text: str | None = None
 ) -> dict[str, Any]:

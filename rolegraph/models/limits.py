@@ -8,7 +8,7 @@ at their own limit.
   429 (slow start, as TCP does), so an opening burst cannot be a storm. A 429 cuts the cap to 0.9 of the requests that were in flight
   when it came back; a whole window of 429s (every request sent before the cut) counts as
   one cut, and the next window cuts again. Each success grows the cap by about one request
-  per round trip (a quarter of that near the level where 429s began), up to `ceiling`.
+  per round trip (half that near the level where 429s began), up to `ceiling`.
   Slots are handed out first come, first served.
 - **Client-side limits.** Optional `rpm` and `tpm` per model: token buckets (one second of
   burst) that a request waits on before it is sent.
@@ -159,12 +159,12 @@ class EndpointLimiter:
                 self.in_flight += 1
 
     def succeeded(self) -> None:
-        """Additive increase: +1 per round trip (`limit` successes), a quarter of that near
+        """Additive increase: +1 per round trip (`limit` successes), half of that near
         the level of the last 429 window, where the server's limit probably is."""
         if self.limit < self.ceiling:
             step = 1.0 if not self.cuts else 1.0 / max(1.0, self.limit)
             if self._cut_from and 0.85 * self._cut_from <= self.limit <= 1.15 * self._cut_from:
-                step /= 4
+                step /= 2
             self.limit = min(float(self.ceiling), self.limit + step)
             self._wake()
 

@@ -22,7 +22,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import BaseModel
 
 from rolegraph.errors import UsageError, missing_extra
-from rolegraph.models.chatmodel import LeanChatModel, json_schema_of
+from rolegraph.models.chatmodel import LeanChatModel, bounded_schema, json_schema_of
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 _LOCK = threading.Lock()  # one llama.cpp context is not safe to use from two threads
@@ -54,20 +54,6 @@ def _load(path: str, n_ctx: int, n_threads: int, slot: str) -> Any:
     except ImportError:
         raise missing_extra("llama-cpp-python", "local") from None
     return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
-
-
-def _limit_schema(schema: Any, max_string: int = 300, max_items: int = 3) -> Any:
-    """Bound strings and arrays so a small model cannot ramble past its token budget."""
-    if isinstance(schema, dict):
-        out = {k: _limit_schema(v, max_string, max_items) for k, v in schema.items()}
-        if out.get("type") == "string" and "enum" not in out:
-            out.setdefault("maxLength", max_string)
-        if out.get("type") == "array":
-            out.setdefault("maxItems", max_items)
-        return out
-    if isinstance(schema, list):
-        return [_limit_schema(v, max_string, max_items) for v in schema]
-    return schema
 
 
 class ScoreProbe:
@@ -189,4 +175,4 @@ class LocalChatModel(LeanChatModel):
 
     def response_format(self, schema: type[BaseModel]) -> dict[str, Any]:
         """A JSON Schema grammar with bounded strings and lists, so small models stop talking."""
-        return {"type": "json_object", "schema": _limit_schema(json_schema_of(schema))}
+        return {"type": "json_object", "schema": bounded_schema(json_schema_of(schema))}

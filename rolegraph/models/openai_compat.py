@@ -33,7 +33,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
 from agents.errors import ModelOutputError, RolegraphError, TransportError
-from rolegraph.models.chatmodel import LeanChatModel, json_schema_of, parsed_reply
+from rolegraph.models.chatmodel import LeanChatModel, bounded_schema, json_schema_of, parsed_reply
 from rolegraph.models.http import HTTPClient, Response
 from rolegraph.models.limits import (
     backoff,
@@ -194,6 +194,9 @@ class OpenAICompatChat(LeanChatModel):
     rpm: int | None = None  # client-side requests per minute
     tpm: int | None = None  # client-side tokens per minute (prompt bytes / 4 + max tokens)
     structured_output: str | None = None  # json_schema | tools | json_object | prompt: no probing
+    # bound every string (and array: 3 items) in schemas sent to the server, for small models
+    # behind a grammar (llama.cpp) that would otherwise ramble past max_tokens
+    schema_max_string: int | None = None
     default_headers: dict[str, str] = Field(default_factory=dict)
     extra_body: dict[str, Any] = Field(default_factory=dict)  # top_p, seed, ... sent as given
     _http: HTTPClient = PrivateAttr(
@@ -433,19 +436,25 @@ class OpenAICompatChat(LeanChatModel):
 
     # -- structured output ---------------------------------------------------------------
 
+    def _schema(self, schema: type[BaseModel]) -> dict[str, Any]:
+        plain = json_schema_of(schema)
+        if self.schema_max_string:
+            return bounded_schema(plain, self.schema_max_string)  # type: ignore[no-any-return]
+        return plain
+
     def _method_kwargs(self, schema: type[BaseModel], method: str) -> dict[str, Any]:
         if method == "json_schema":
             return {
                 "response_format": {
                     "type": "json_schema",
-                    "json_schema": {"name": schema.__name__, "schema": json_schema_of(schema)},
+                    "json_schema": {"name": schema.__name__, "schema": self._schema(schema)},
                 }
             }
         if method == "function_calling":
             function = {
                 "name": schema.__name__,
                 "description": (schema.__doc__ or "").strip()[:1000],
-                "parameters": json_schema_of(schema),
+                "parameters": self._schema(schema),
             }
             return {
                 "tools": [{"type": "function", "function": function}],

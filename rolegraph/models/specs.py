@@ -156,6 +156,8 @@ def _openai(config: ModelConfig, name: str, temperature: float) -> BaseChatModel
     }
     if "rate_limit_deadline" in params:
         kwargs["rate_limit_deadline"] = float(params.pop("rate_limit_deadline"))
+    if "schema_max_string" in params:
+        kwargs["schema_max_string"] = int(params.pop("schema_max_string"))
     kwargs["extra_body"] = {**params.pop("extra_body", {}), **params}
     if config.base_url:
         kwargs["base_url"] = config.base_url
