@@ -32,7 +32,9 @@ class SamplePlan(BaseModel):
     exemplars: list[int]
     # grounding from a seed record (None: the scenario's own, as in plans stored before seeds)
     row: int | None = None  # the record's row in the seed file (0-based)
-    record: dict[str, Any] | None = None  # the record's columns that the templates read
+    record: dict[str, Any] | None = (
+        None  # the record's columns the templates read (all, with tools)
+    )
     task: str | None = None
     facts: list[str] | None = None
     private_facts: dict[str, list[str]] | None = None
@@ -102,6 +104,8 @@ def plan_sample(scenario: Scenario, index: int, run_seed: int, variant: int = 0)
         assert row is not None
         used = referenced_columns(scenario, data.columns)
         task, facts = render(task, values), render_facts(facts, values)
+        if scenario.tools:  # tools may read any column of the record (`source: record`)
+            used = list(values)
         plan.row, plan.record = data.start + row, {c: values.get(c) for c in used}
         plan.task, plan.facts = task, facts
         plan.private_facts = {
