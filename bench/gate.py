@@ -74,18 +74,17 @@ def check_cpu(rows: list[dict], repeat: int = 3, each: bool = False) -> float:
 
 def direct(rows: list[dict]) -> dict:
     """The gate without a run: the checks' findings through the critic's `combine`."""
-    from pydantic import BaseModel
 
     from agents.checks import check_dialogue
     from agents.context import Criterion
-    from agents.critic import combine, report_schema
+    from agents.critic import combine
+    from agents.critic_scoring import ModelReport
     from rolegraph.outputs.confusion import Judged, gate_stats, label_is_defect
 
     rubric = [Criterion(name=n, description=n) for n in ("faithfulness", "persona", "quality")]
     judged = []
     for line, row in enumerate(rows, 1):
-        schema = report_schema(tuple(c.name for c in rubric), len(row["turns"]))
-        report: BaseModel = schema.model_validate(
+        report = ModelReport.model_validate(
             {
                 "rationale": "scripted",
                 "scores": dict.fromkeys((c.name for c in rubric), 4),

@@ -14,7 +14,8 @@ import pytest
 
 from agents.checks import check_dialogue
 from agents.context import Criterion
-from agents.critic import combine, report_schema
+from agents.critic import combine
+from agents.critic_scoring import ModelReport
 
 DEV = Path(__file__).resolve().parent.parent / "bench" / "data" / "gate_dev.jsonl"
 ROWS = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines()]
@@ -22,7 +23,7 @@ RUBRIC = [Criterion(name=n, description=n) for n in ("faithfulness", "persona", 
 
 
 def refused(row: dict) -> bool:
-    report = report_schema(("faithfulness", "persona", "quality"), len(row["turns"]))(
+    report = ModelReport(
         rationale="constant",
         scores=dict.fromkeys(("faithfulness", "persona", "quality"), 4),
         evidence=[],
