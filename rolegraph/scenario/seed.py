@@ -34,6 +34,7 @@ import os
 import random
 import tempfile
 import weakref
+from abc import ABC, abstractmethod
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,18 +132,18 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
-class Table:
+class Table(ABC):
     """A reader of one seed file or folder: row count, columns, one row at a time."""
 
     columns: list[str]
 
-    def __len__(self) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def __len__(self) -> int: ...
 
-    def row(self, i: int) -> dict[str, Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def row(self, i: int) -> dict[str, Any]: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (a reader without handles has nothing to release)
         """Release file handles and temporary files."""
 
 
