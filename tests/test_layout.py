@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("rolegraph", "graphs", "agents", "personas")
 PACKAGE_RANK = {"rolegraph": 0, "graphs": 1, "agents": 2, "personas": 3}
 WING_RANK = {"run": 0, "curate": 1, "outputs": 2, "models": 3, "scenario": 4}
-TOP = {"rolegraph.cli", "rolegraph.api", "rolegraph.__main__", "rolegraph"}
+TOP = {"rolegraph.cli", "rolegraph.commands", "rolegraph.api", "rolegraph.__main__", "rolegraph"}
 BOTTOM = {"rolegraph.errors", "rolegraph.version"}
 
 
