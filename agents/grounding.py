@@ -17,16 +17,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 from itertools import combinations
 
-from agents.values import (
-    _MONTHS,
-    _UNIT_TABLE,
-    DERIVE_CUES,
-    WEEKDAYS,
-    Value,
-    normalise,
-    reference_date,
-    values_in,
-)
+from agents.value_words import DERIVE_CUES, MONTHS, UNIT_TABLE, WEEKDAYS, normalise
+from agents.values import Value, reference_date, values_in
 
 _SENTENCE = re.compile(
     r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bMx\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bNo\.)"
@@ -47,166 +39,18 @@ _LIMITS = re.compile(
     re.I,
 )
 _WORD = re.compile(r"[a-z]+")
-_STOP = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "but",
-        "if",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "with",
-        "from",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "here",
-        "you",
-        "your",
-        "we",
-        "our",
-        "they",
-        "their",
-        "he",
-        "she",
-        "his",
-        "her",
-        "i",
-        "me",
-        "my",
-        "mine",
-        "him",
-        "will",
-        "would",
-        "can",
-        "could",
-        "should",
-        "shall",
-        "may",
-        "might",
-        "must",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "not",
-        "no",
-        "yes",
-        "so",
-        "just",
-        "also",
-        "very",
-        "about",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "how",
-        "all",
-        "any",
-        "some",
-        "more",
-        "most",
-        "than",
-        "then",
-        "as",
-        "get",
-        "got",
-        "up",
-        "out",
-        "into",
-        "over",
-        "please",
-        "thanks",
-        "thank",
-        "okay",
-        "ok",
-        "right",
-        "well",
-        "sure",
-        "let",
-        "once",
-        "still",
-        "even",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "first",
-        "next",
-        "last",
-        "per",
-        "each",
-        "every",
-        "hi",
-        "hello",
-        "oh",
-        "great",
-        "good",
-        "fine",
-        "nice",
-        "yeah",
-        "yep",
-        "exactly",
-        "indeed",
-        "really",
-        "now",
-        "soon",
-        "just",
-        "like",
-        "am",
-        "pm",
-        "today",
-        "tomorrow",
-        "yesterday",
-        "tonight",
-        "morning",
-        "afternoon",
-        "evening",
-        "night",
-        "week",
-        "weekend",
-        "cannot",
-        "can't",
-        "won't",
-        "don't",
-        "doesn't",
-        "isn't",
-        "aren't",
-        "never",
-        "none",
-        "nothing",
-        "without",
-    ]
-)
+_STOP_WORDS = """
+    the a an and or but if of to in on at by for with from is are was were be been being it
+    its this that these those there here you your we our they their he she his her i me my
+    mine him will would can could should shall may might must do does did have has had not
+    no yes so just also very about what when where which who how all any some more most than
+    then as get got up out into over please thanks thank okay ok right well sure let once
+    still even one two three four five six seven eight nine ten first next last per each
+    every hi hello oh great good fine nice yeah yep exactly indeed really now soon just like
+    am pm today tomorrow yesterday tonight morning afternoon evening night week weekend
+    cannot can't won't don't doesn't isn't aren't never none nothing without
+"""
+_STOP = frozenset(_STOP_WORDS.split())  # words that say nothing about what a sentence is about
 _SYNONYMS = {
     "price": "cost",
     "fee": "cost",
@@ -229,7 +73,7 @@ _SYNONYMS = {
     "resto": "repai",
     "mend": "repai",
 }
-_UNIT_WORDS = frozenset(w for name in _UNIT_TABLE for w in name.split()) - {"second", "pound"}
+_UNIT_WORDS = frozenset(w for name in UNIT_TABLE for w in name.split()) - {"second", "pound"}
 _NEGATION = re.compile(
     r"\b(no|not|never|none|nobody|nothing|cannot|without|avoid|only|unless|except|free|waived|"
     r"blocked|unavailable|impossible|prohibited|forbidden|neither|nor|refuse[sd]?|can't|won't|"
@@ -258,7 +102,7 @@ def stems(text: str) -> frozenset[str]:
     """The words that say what a sentence is about, reduced to comparable stems."""
     out = set()
     for word in _WORD.findall(text.lower()):
-        if len(word) < 3 or word in _STOP or word in _UNIT_WORDS or word in _MONTHS:
+        if len(word) < 3 or word in _STOP or word in _UNIT_WORDS or word in MONTHS:
             continue
         if word in WEEKDAYS or word.rstrip("s") in WEEKDAYS:
             continue

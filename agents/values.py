@@ -15,252 +15,34 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
 
-from text_to_num import alpha2digit
-
-# -- units: dimension and factor to the dimension's base unit ------------------------------
-_UNIT_TABLE: dict[str, tuple[str, float]] = {}
-
-
-def _units(dimension: str, factor: float, *names: str) -> None:
-    for name in names:
-        _UNIT_TABLE[name] = (dimension, factor)
-
-
-_DAY = 86400.0
-_units("length", 1.0, "m", "metre", "metres", "meter", "meters")
-_units("length", 1000.0, "km", "kms", "kilometre", "kilometres", "kilometer", "kilometers")
-_units("length", 0.01, "cm", "centimetre", "centimetres", "centimeter", "centimeters")
-_units("length", 0.001, "mm", "millimetre", "millimetres", "millimeter", "millimeters")
-_units("length", 1609.344, "mile", "miles", "mi")
-_units("length", 0.3048, "ft", "foot", "feet")
-_units("length", 0.0254, "inch", "inches")
-_units("length", 0.9144, "yard", "yards", "yd")
-_units("area", 1.0, "m2", "m²", "sqm", "square metre", "square metres", "square meter")
-_units("area", 1.0, "square meters", "sq m")
-_units("area", 0.09290304, "sq ft", "sqft", "ft2", "ft²", "square foot", "square feet")
-_units("mass", 1.0, "g", "gram", "grams", "gramme", "grammes")
-_units("mass", 1000.0, "kg", "kgs", "kilo", "kilos", "kilogram", "kilograms")
-_units("mass", 0.001, "mg", "milligram", "milligrams")
-_units("mass", 1e-6, "µg", "μg", "mcg", "ug", "microgram", "micrograms")
-_units("mass", 453.59237, "lb", "lbs", "pound", "pounds")
-_units("mass", 28.349523, "oz", "ounce", "ounces")
-_units("mass", 1e6, "tonne", "tonnes", "ton", "tons")
-_units("volume", 1.0, "l", "litre", "litres", "liter", "liters")
-_units("volume", 0.001, "ml", "millilitre", "millilitres", "milliliter", "milliliters")
-_units("pressure", 1.0, "bar")
-_units("pressure", 0.0689475729, "psi")
-_units("temperature_c", 1.0, "°c", "degrees celsius", "celsius")
-_units("data", 1.0, "mb", "megabyte", "megabytes")
-_units("data", 1000.0, "gb", "gigabyte", "gigabytes")
-_units("data", 1e6, "tb", "terabyte", "terabytes")
-_units("data", 0.001, "kb", "kilobyte", "kilobytes")
-_units("bitrate", 1.0, "mbps", "mbit/s", "mb/s")
-_units("bitrate", 1000.0, "gbps", "gbit/s", "gb/s")
-_units("duration", 1.0, "s", "sec", "secs", "second", "seconds")
-_units("duration", 60.0, "min", "mins", "minute", "minutes")
-_units("duration", 3600.0, "h", "hr", "hrs", "hour", "hours")
-_units("duration", _DAY, "day", "days", "night", "nights")
-_units("duration", 7 * _DAY, "week", "weeks", "wk", "wks")
-_units("duration", 365 / 12 * _DAY, "month", "months")
-_units("duration", 365 * _DAY, "year", "years", "yr", "yrs")
-_units("workdays", 1.0, "business day", "business days", "working day", "working days")
-_units("workdays", 1.0, "workday", "workdays")
-_units("percent", 1.0, "%", "percent", "per cent", "pct")
-_NIGHTS = {"night", "nights"}  # a count of nights is its own thing (hotel stays)
-
-_PER = {  # "per day", "a week", "daily": a rate's period in seconds
-    "hour": 3600.0,
-    "hr": 3600.0,
-    "day": _DAY,
-    "night": _DAY,
-    "week": 7 * _DAY,
-    "month": 365 / 12 * _DAY,
-    "year": 365 * _DAY,
-    "annum": 365 * _DAY,
-}
-_PER_ADVERB = {
-    "hourly": 3600.0,
-    "daily": _DAY,
-    "nightly": _DAY,
-    "weekly": 7 * _DAY,
-    "monthly": 365 / 12 * _DAY,
-    "yearly": 365 * _DAY,
-    "annually": 365 * _DAY,
-}
-
-# -- money ---------------------------------------------------------------------------------
-_CURRENCY_SIGNS = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
-_CURRENCY_SIGNS |= {"a$": "AUD", "c$": "CAD", "fr.": "CHF"}
-_CURRENCY_WORDS = {
-    "dollar": "USD",
-    "dollars": "USD",
-    "buck": "USD",
-    "bucks": "USD",
-    "euro": "EUR",
-    "euros": "EUR",
-    "pound": "GBP",
-    "pounds": "GBP",
-    "quid": "GBP",
-    "swiss franc": "CHF",
-    "swiss francs": "CHF",
-    "franc": "CHF",
-    "francs": "CHF",
-    "krone": "DKK",
-    "kroner": "DKK",
-    "danish krone": "DKK",
-    "danish kroner": "DKK",
-    "yen": "JPY",
-    "rupee": "INR",
-    "rupees": "INR",
-}
-_CODES = "usd|eur|gbp|chf|dkk|sek|nok|jpy|inr|aud|cad|nzd|cny|pln|czk|huf"
-_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6}
-_SCALE |= {"bn": 1e9, "billion": 1e9}
-
-_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
-_SCALE_RE = r"(?:\s?(k|thousand|mn|m|million|bn|billion)\b)?"  # \b: "€189 makes" is €189
-_MONEY_RES = [
-    re.compile(
-        rf"(?<![\w$€£¥₹])(us\$|a\$|c\$|[$€£¥₹])\s?({_NUM}){_SCALE_RE}",
-        re.I,
-    ),
-    re.compile(rf"\b({_CODES})\s?({_NUM}){_SCALE_RE}", re.I),
-    re.compile(
-        rf"\b({_NUM}){_SCALE_RE}\s?(?:-\s?)?({_CODES}|(?:swiss |danish )?(?:dollars?|bucks?|euros?|"
-        r"pounds?|quid|francs?|kroner|krone|yen|rupees?))\b",
-        re.I,
-    ),
-    re.compile(rf"\b({_NUM})\s?(€|£)", re.I),
-]
-
-# -- dates and times -----------------------------------------------------------------------
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        1,
-    )
-    for name in names
-}
-_MONTH_WORDS = tuple(sorted({name[:3] for name in _MONTHS}))
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_WEEKDAY_RE = "|".join(WEEKDAYS)
-_ORD = r"(?:st|nd|rd|th)"
-_DATE_RES = [
-    ("iso", re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")),
-    ("numeric", re.compile(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}|\d{2}))?\b(?![.:]\d)")),
-    (
-        "month_day",
-        re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}}){_ORD}?\b(?:,?\s+(\d{{4}})\b)?", re.I),
-    ),
-    (
-        "day_month",
-        re.compile(
-            rf"\b(\d{{1,2}}){_ORD}?\s+(?:of\s+)?({_MONTH_RE})\b\.?(?:,?\s+(\d{{4}})\b)?", re.I
-        ),
-    ),
-]
-_DAY_ONLY = re.compile(
-    rf"\bthe\s+(\d{{1,2}}){_ORD}\b(?!\s+(?:of\s+)?(?:{_MONTH_RE})\b)"
-    r"(?!\s+(?!(?:at|on|in|of|and|or|to|by|from|until|till|is|was|for|then|so|but|would|will|"
-    r"works?|suits?|instead|please|too|as|if|when|with)\b)[a-z]{2,})",
-    re.I,
-)
-_WEEKDAY = re.compile(rf"\b(?:(this|next|coming|this coming)\s+)?({_WEEKDAY_RE})(s)?\b", re.I)
-_RELATIVE = re.compile(
-    r"\b(today|tonight|this (?:morning|afternoon|evening)|the day after tomorrow|tomorrow|"
-    r"yesterday|in (\d+) (days?|weeks?)|(\d+) (days?|weeks?) ago)\b",
-    re.I,
-)
-_MERIDIEM = r"(a\.?m\.?|p\.?m\.?)"
-_PART_OF_DAY = r"(?:in the (morning|afternoon|evening)|at night|tonight)"
-_TIME_RES = [
-    re.compile(rf"\b(\d{{1,2}}):(\d{{2}})\s*(?:{_MERIDIEM}(?!\w)|{_PART_OF_DAY})?", re.I),
-    re.compile(rf"\b(\d{{1,2}})\.(\d{{2}})\s*(?:{_MERIDIEM}(?!\w)|{_PART_OF_DAY})", re.I),
-    re.compile(rf"\b(\d{{1,2}})()\s*(?:{_MERIDIEM}(?!\w)|o'clock|{_PART_OF_DAY})", re.I),
-]
-_NOON = re.compile(r"\b(?:12\s+)?(noon|midday|midnight)\b", re.I)
-
-_HEDGES = re.compile(
-    r"\b(about|around|roughly|approximately|approx\.?|nearly|almost|just under|just over|"
-    r"a bit (?:over|under|more than|less than)|close to|some|over|under|more than|less than|"
-    r"up to|at least|at most|or so|ish|just before|just after|shortly before|shortly after)\s*$",
-    re.I,
-)
-_RATE = re.compile(
-    r"^\s*(?:(?:per|a|an|each|every|/)\s*(hour|hr|day|night|week|month|year|annum)\b|"
-    r"(hourly|daily|nightly|weekly|monthly|yearly|annually)\b)",
-    re.I,
-)
-_QUANTITY = re.compile(
-    rf"(?<![\w.,])({_NUM})(?!{_ORD}\b)\s?(?:-\s?)?"
-    r"((?:square|sq\.?)\s+(?:metres?|meters?|feet|foot|m|ft)|business days?|working days?|"
-    r"degrees celsius|per cent|[a-zµμ°%²]+(?:/s)?)",
-    re.I,
-)
-_ORDINAL_NOUN = re.compile(rf"\b(\d{{1,3}}){_ORD}\s+([a-z]+)", re.I)
-_COMPOUND_DURATION = re.compile(
-    r"\b(\d+)\s*(?:hours?|hrs?|h)\s*(?:and\s+)?(\d+)\s*(?:minutes?|mins?)\b", re.I
-)
-_NOUNS_NOT_COUNTED = {
-    "and",
-    "or",
-    "to",
-    "of",
-    "in",
-    "on",
-    "at",
-    "for",
-    "the",
-    "a",
-    "an",
-    "is",
-    "are",
-    "was",
-    "it",
-    "i",
-    "you",
-    "we",
-    "so",
-    "but",
-    "with",
-    "by",
-    "from",
-    "as",
-    "more",
-    "less",
-    "times",
-    "am",
-    "pm",
-    "o",
-}
-_ID_NOUNS = re.compile(
-    r"(?:line|room|counter|desk|gate|terminal|platform|level|floor|number|no\.?|parcel|order|"
-    r"flight|ticket|case|ref|reference|seat|house|apartment|flat|suite|bus|route|step|page|"
-    r"option|box|extension|ext\.?|code|pin|table|bed|locker|aisle|row|window|unit|lane|dock|"
-    r"bay|zone|ward|question|item|version|channel|press|dial)\s*#?\s*$",
-    re.I,
-)
-DERIVE_CUES = re.compile(
-    r"\b(so|that's|that is|which makes|makes|make|would be|would cost|in total|total|altogether|all in|means|comes to|"
-    r"works out|adds up|then)\b",
-    re.I,
+from agents.value_words import (
+    COMPOUND_DURATION,
+    CURRENCY_SIGNS,
+    CURRENCY_WORDS,
+    DATE_RES,
+    DAY_ONLY,
+    HEDGES,
+    ID_NOUNS,
+    MONEY_RES,
+    MONTH_WORDS,
+    MONTHS,
+    NIGHTS,
+    NOON,
+    NOUNS_NOT_COUNTED,
+    NUM,
+    ORDINAL_NOUN,
+    PER,
+    PER_ADVERB,
+    QUANTITY,
+    RATE,
+    RELATIVE,
+    SCALE,
+    TIME_RES,
+    UNIT_TABLE,
+    WEEKDAY,
+    WEEKDAYS,
+    normalise,
 )
 
 
@@ -308,133 +90,20 @@ class _Found:
         self.taken.append((value.start, value.end))
 
 
-_SMALL = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
-_A_MOMENT = re.compile(
-    r"\b((?:give me|wait|hold on|hold|just|for|in|take) (?:a|one|just a)) (?:second|sec)\b"
-    r"(?!\s+(?:bag|time|one|card|opinion|floor|visit|bill|payment)s?\b)",
-    re.I,
-)
-_PRONOUN_ONE = re.compile(
-    r"\b(the|this|that|which|no|every|any|each|another|last|next|other|little|right|wrong|"
-    r"only|same|a) one\b(?!\s+(?:of|or|and)\s+\d)",
-    re.I,
-)
-_SMALL_RE = re.compile(
-    r"\b(" + "|".join(_SMALL) + r")(?=[\s-]+(?:[a-z]+\b))",
-    re.I,
-)
-
-
-def _rule(
-    pattern: str, repl: Any, flags: int = re.I, when: tuple[str, ...] = ()
-) -> tuple[re.Pattern[str], Any, tuple[str, ...]]:
-    """A rewrite, tried only when the text holds one of `when` (cheap: most turns hold none)."""
-    return re.compile(pattern, flags), repl, when
-
-
-_UNITS_OF_TIME = ("hour", "day", "week", "month", "year", "night")
-# spoken forms to plain ones, in order; before text2num: hyphens, thousands, pronoun "one"
-_BEFORE = [
-    _rule(
-        r"\b(\w+)-(dollar|euro|pound|minute|hour|day|week|month|year|kilo)s?\b",
-        r"\1 \2s",
-        when=("-",),
-    ),
-    _rule(  # "2.4k homes", "$2.5k": thousands
-        r"(?<![\w.])(\d+(?:\.\d+)?)\s?k\b(?!m)",
-        lambda m: f"{float(m.group(1)) * 1000:,.0f}",
-        when=("k",),
-    ),
-    (_A_MOMENT, r"\1 moment", ("sec",)),  # "give me a second" is no ordinal
-    (_PRONOUN_ONE, "\\1 o\u2060ne", ("one",)),  # "the one who answers" counts nothing
-]
-_AFTER = [
-    (_SMALL_RE, lambda m: str(_SMALL[m.group(1).lower()]), ()),
-    _rule(r"\ba (\d)", r"\1", 0, ("a ",)),  # "a 120 credits" (from "a hundred and twenty")
-    _rule(r"\b(?:an|a|1) (hour|day|week|year) and a half\b", r"1.5 \1s", when=("half",)),
-    _rule(r"\b(\d+) (hours?|days?|weeks?|years?) and a half\b", r"\1.5 \2", 0, ("half",)),
-    _rule(r"\b(\d+) and a half\b", r"\1.5", 0, ("half",)),
-    _rule(r"\btwice\b", "2 times", when=("twice",)),
-    _rule(r"\bthrice\b", "3 times", when=("thrice",)),
-    _rule(
-        r"\bonce (?=(?:a|an|per|every|each) (?:day|week|month|year|night)\b)",
-        "1 times ",
-        when=("once",),
-    ),
-    _rule(r"\b(?:3|three) quarters of an? hour\b", "45 minutes", when=("quarter",)),
-    _rule(r"\b(?:a|1|one) quarter of an? hour\b", "15 minutes", when=("quarter",)),
-    _rule(
-        r"\bhalf an? (hour|day)\b",
-        lambda m: "30 minutes" if m.group(1) == "hour" else "12 hours",
-        when=("half",),
-    ),
-    _rule(
-        r"\b(for|within|in|after|about|around|roughly|nearly|almost|over|than|under|takes?|"
-        r"lasts?|of|^)\s*(?:an|a|one) (hour|day|week|month|year|night|mile|kilometre|kilometer|"
-        r"kilo|litre|liter|metre|meter)\b",
-        r"\1 1 \2",
-        when=(*_UNITS_OF_TIME, "mile", "kilo", "litre", "liter", "metre", "meter"),
-    ),
-    _rule(r"\b(?:an|a|one) (hour|day|week|month|year)(?= or \d)", r"1 \1", 0, (" or ",)),
-    _rule(r"\bhalf past (\d{1,2})\b", r"\1:30", when=("past",)),
-    _rule(  # "ten past eight"
-        r"\b([1-5]?\d) past (1[0-2]|[1-9])\b",
-        lambda m: f"{m.group(2)}:{int(m.group(1)):02d}",
-        when=("past",),
-    ),
-    _rule(r"\b(?:a )?quarter past (\d{1,2})\b", r"\1:15", when=("quarter",)),
-    _rule(
-        r"\b(?:a )?quarter to (\d{1,2})\b",
-        lambda m: f"{(int(m.group(1)) - 1) % 12 or 12}:45",
-        when=("quarter",),
-    ),
-]
-
-
-@lru_cache(maxsize=8192)
-def normalise(text: str) -> str:
-    """Number words as digits, and spoken forms ("half past five", "a week") as plain ones."""
-    text = text.replace("\u2019", "'").replace("\u00a0", " ")
-    lower = text.lower()
-    for pattern, repl, when in _BEFORE:
-        if not when or any(w in lower for w in when):
-            text = pattern.sub(repl, text)
-    text = alpha2digit(text, "en", threshold=0)
-    lower = text.lower()
-    for pattern, repl, when in _AFTER:
-        if not when or any(w in lower for w in when):
-            text = pattern.sub(repl, text)
-    return text
-
-
 def _float(text: str) -> float:
     return float(text.replace(",", ""))
 
 
 def _hedged(text: str, start: int) -> bool:
-    return bool(_HEDGES.search(text[max(0, start - 22) : start]))
+    return bool(HEDGES.search(text[max(0, start - 22) : start]))
 
 
 def _rate_after(text: str, end: int) -> tuple[float, int]:
-    match = _RATE.match(text[end : end + 20])
+    match = RATE.match(text[end : end + 20])
     if not match:
         return 0.0, end
     word = (match.group(1) or match.group(2)).lower()
-    return (_PER.get(word) or _PER_ADVERB[word]), end + match.end()
+    return (PER.get(word) or PER_ADVERB[word]), end + match.end()
 
 
 @lru_cache(maxsize=8192)
@@ -456,12 +125,12 @@ def values_in(text: str, today: date | None = None) -> tuple[Value, ...]:
 
 
 def _money(text: str, found: _Found) -> None:
-    for index, pattern in enumerate(_MONEY_RES):
+    for index, pattern in enumerate(MONEY_RES):
         for m in pattern.finditer(text):
             if not found.free(*m.span()):
                 continue
             if index == 0:
-                code, amount, scale = _CURRENCY_SIGNS[m.group(1).lower()], m.group(2), m.group(3)
+                code, amount, scale = CURRENCY_SIGNS[m.group(1).lower()], m.group(2), m.group(3)
             elif index == 1:
                 code, amount, scale = m.group(1).upper(), m.group(2), m.group(3)
             elif index == 2:
@@ -469,14 +138,14 @@ def _money(text: str, found: _Found) -> None:
                 code = (
                     word.upper()
                     if len(word) == 3 and word.isalpha() and word != "yen"
-                    else (_CURRENCY_WORDS.get(word, ""))
+                    else (CURRENCY_WORDS.get(word, ""))
                 )
                 amount, scale = m.group(1), m.group(2)
                 if word.startswith("pound") and _mass_context(text):
                     continue  # "about 9 pounds" of a parcel: a weight, parsed as a quantity
             else:
-                code, amount, scale = _CURRENCY_SIGNS[m.group(2)], m.group(1), None
-            value = _float(amount) * _SCALE.get((scale or "").lower(), 1.0)
+                code, amount, scale = CURRENCY_SIGNS[m.group(2)], m.group(1), None
+            value = _float(amount) * SCALE.get((scale or "").lower(), 1.0)
             per, end = _rate_after(text, m.end())
             found.add(
                 Value(
@@ -499,8 +168,8 @@ def _mass_context(text: str) -> bool:
 
 def _dates(text: str, found: _Found, today: date | None, digits: bool = True) -> None:
     lower = text.lower()
-    months = digits and any(name in lower for name in _MONTH_WORDS)
-    for kind, pattern in _DATE_RES if digits else ():
+    months = digits and any(name in lower for name in MONTH_WORDS)
+    for kind, pattern in DATE_RES if digits else ():
         if (kind == "iso" and "-" not in text) or (
             kind == "numeric" and "/" not in text and ("." not in text)
         ):
@@ -524,9 +193,9 @@ def _dates(text: str, found: _Found, today: date | None, digits: bool = True) ->
                 if not options:
                     continue
             elif kind == "month_day":
-                options = [(_year(g[2]), _MONTHS[g[0].lower()], int(g[1]))]
+                options = [(_year(g[2]), MONTHS[g[0].lower()], int(g[1]))]
             else:
-                options = [(_year(g[2]), _MONTHS[g[1].lower()], int(g[0]))]
+                options = [(_year(g[2]), MONTHS[g[1].lower()], int(g[0]))]
             if kind in ("month_day", "day_month") and g[
                 0 if kind == "month_day" else 1
             ].lower() in (
@@ -550,7 +219,7 @@ def _dates(text: str, found: _Found, today: date | None, digits: bool = True) ->
             if not all(1 <= o[2] <= 31 for o in options if o[2] is not None):
                 continue
             found.add(_date_value(m.group(0), tuple(options), m.start(), m.end(), text))
-    for m in _RELATIVE.finditer(text):
+    for m in RELATIVE.finditer(text):
         if not found.free(*m.span()) or today is None:
             continue
         word = m.group(1).lower()
@@ -579,7 +248,7 @@ def _dates(text: str, found: _Found, today: date | None, digits: bool = True) ->
                 relative=True,
             )
         )
-    for m in _DAY_ONLY.finditer(text):
+    for m in DAY_ONLY.finditer(text):
         if found.free(*m.span()):
             found.add(
                 Value(
@@ -590,7 +259,7 @@ def _dates(text: str, found: _Found, today: date | None, digits: bool = True) ->
                     end=m.end(),
                 )
             )
-    for m in _WEEKDAY.finditer(text):
+    for m in WEEKDAY.finditer(text):
         if m.group(3) or not found.free(*m.span()):
             continue  # "on Saturdays" is a habit, not a date
         if any(abs(m.end() - s) <= 3 or abs(m.start() - e) <= 3 for s, e in found.taken):
@@ -646,7 +315,7 @@ def _date_value(
 
 
 def _times(text: str, found: _Found, digits: bool = True) -> None:
-    for m in _NOON.finditer(text):
+    for m in NOON.finditer(text):
         if found.free(*m.span()):
             minutes = 0.0 if m.group(1).lower() == "midnight" else 720.0
             alternatives = (minutes, 1440.0) if minutes == 0 else (minutes,)
@@ -660,7 +329,7 @@ def _times(text: str, found: _Found, digits: bool = True) -> None:
                     end=m.end(),
                 )
             )
-    for index, pattern in enumerate(_TIME_RES if digits else ()):
+    for index, pattern in enumerate(TIME_RES if digits else ()):
         for m in pattern.finditer(text):
             if not found.free(*m.span()):
                 continue
@@ -695,7 +364,7 @@ def _times(text: str, found: _Found, digits: bool = True) -> None:
 
 
 def _quantities(text: str, found: _Found) -> None:
-    for m in _COMPOUND_DURATION.finditer(text):
+    for m in COMPOUND_DURATION.finditer(text):
         if found.free(*m.span()):
             seconds = int(m.group(1)) * 3600.0 + int(m.group(2)) * 60.0
             found.add(
@@ -709,9 +378,9 @@ def _quantities(text: str, found: _Found) -> None:
                     end=m.end(),
                 )
             )
-    for m in _ORDINAL_NOUN.finditer(text):
+    for m in ORDINAL_NOUN.finditer(text):
         noun = m.group(2).lower()
-        if found.free(*m.span()) and noun not in _NOUNS_NOT_COUNTED and noun not in _MONTHS:
+        if found.free(*m.span()) and noun not in NOUNS_NOT_COUNTED and noun not in MONTHS:
             found.add(
                 Value(
                     f"nth:{_stem(noun)}",
@@ -721,17 +390,17 @@ def _quantities(text: str, found: _Found) -> None:
                     end=m.end(),
                 )
             )
-    for m in _QUANTITY.finditer(text):
+    for m in QUANTITY.finditer(text):
         if not found.free(m.start(), m.start(1) + len(m.group(1))):
             continue
         number, word = _float(m.group(1)), m.group(2)
         unit = re.sub(r"\s+", " ", word.lower().replace("sq.", "sq"))
         hedge = _hedged(text, m.start())
-        if unit in _UNIT_TABLE and not (
+        if unit in UNIT_TABLE and not (
             unit in ("m", "l", "s", "h", "g", "mi") and _letter_after(text, m.end())
         ):
-            dimension, factor = _UNIT_TABLE[unit]
-            if unit in _NIGHTS:
+            dimension, factor = UNIT_TABLE[unit]
+            if unit in NIGHTS:
                 dimension, factor = "nights", 1.0
             per, end = _rate_after(text, m.end())
             found.add(
@@ -751,11 +420,11 @@ def _quantities(text: str, found: _Found) -> None:
         if not word.isalpha():
             continue
         noun = word.lower()
-        if noun in _NOUNS_NOT_COUNTED and noun != "times":
+        if noun in NOUNS_NOT_COUNTED and noun != "times":
             if "." in m.group(1) or number >= 1000:
                 _bare(text, m, number, hedge, found)
             continue
-        if _ID_NOUNS.search(text[max(0, m.start() - 12) : m.start()]):
+        if ID_NOUNS.search(text[max(0, m.start() - 12) : m.start()]):
             continue  # "line 2", "room 12": names of things, not amounts
         per, end = _rate_after(text, m.end())
         found.add(
@@ -770,7 +439,7 @@ def _quantities(text: str, found: _Found) -> None:
                 number=number,
             )
         )
-    for m in re.finditer(rf"(?<![\w.,:/$€£-])({_NUM})(?![\w.,:/%])", text):
+    for m in re.finditer(rf"(?<![\w.,:/$€£-])({NUM})(?![\w.,:/%])", text):
         number = _float(m.group(1))
         if not found.free(*m.span()) or ("." not in m.group(1) and number < 1000):
             continue  # bare small integers ("between 9 and 12", "give me 2") are small talk
@@ -780,7 +449,7 @@ def _quantities(text: str, found: _Found) -> None:
 
 
 def _bare(text: str, m: re.Match[str], number: float, hedge: bool, found: _Found) -> None:
-    if _ID_NOUNS.search(text[max(0, m.start() - 12) : m.start()]):
+    if ID_NOUNS.search(text[max(0, m.start() - 12) : m.start()]):
         return
     end = m.start(1) + len(m.group(1))
     if found.free(m.start(1), end):

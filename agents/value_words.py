@@ -1,0 +1,372 @@
+"""The words values are said in: units and their factors, currencies, calendar words, the
+patterns that find them, and the rewrites that turn spoken forms into plain ones.
+
+`agents.values` finds values with these; `normalise` is here because it is the rewrites'
+one entry point ("half past five" -> "5:30", "a week" -> "1 week", number words as digits
+through `text2num`, a Rust extension: about 3 µs per sentence).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from text_to_num import alpha2digit
+
+# -- units: dimension and factor to the dimension's base unit ------------------------------
+UNIT_TABLE: dict[str, tuple[str, float]] = {}
+
+
+def _units(dimension: str, factor: float, *names: str) -> None:
+    for name in names:
+        UNIT_TABLE[name] = (dimension, factor)
+
+
+_DAY = 86400.0
+_units("length", 1.0, "m", "metre", "metres", "meter", "meters")
+_units("length", 1000.0, "km", "kms", "kilometre", "kilometres", "kilometer", "kilometers")
+_units("length", 0.01, "cm", "centimetre", "centimetres", "centimeter", "centimeters")
+_units("length", 0.001, "mm", "millimetre", "millimetres", "millimeter", "millimeters")
+_units("length", 1609.344, "mile", "miles", "mi")
+_units("length", 0.3048, "ft", "foot", "feet")
+_units("length", 0.0254, "inch", "inches")
+_units("length", 0.9144, "yard", "yards", "yd")
+_units("area", 1.0, "m2", "m²", "sqm", "square metre", "square metres", "square meter")
+_units("area", 1.0, "square meters", "sq m")
+_units("area", 0.09290304, "sq ft", "sqft", "ft2", "ft²", "square foot", "square feet")
+_units("mass", 1.0, "g", "gram", "grams", "gramme", "grammes")
+_units("mass", 1000.0, "kg", "kgs", "kilo", "kilos", "kilogram", "kilograms")
+_units("mass", 0.001, "mg", "milligram", "milligrams")
+_units("mass", 1e-6, "µg", "μg", "mcg", "ug", "microgram", "micrograms")
+_units("mass", 453.59237, "lb", "lbs", "pound", "pounds")
+_units("mass", 28.349523, "oz", "ounce", "ounces")
+_units("mass", 1e6, "tonne", "tonnes", "ton", "tons")
+_units("volume", 1.0, "l", "litre", "litres", "liter", "liters")
+_units("volume", 0.001, "ml", "millilitre", "millilitres", "milliliter", "milliliters")
+_units("pressure", 1.0, "bar")
+_units("pressure", 0.0689475729, "psi")
+_units("temperature_c", 1.0, "°c", "degrees celsius", "celsius")
+_units("data", 1.0, "mb", "megabyte", "megabytes")
+_units("data", 1000.0, "gb", "gigabyte", "gigabytes")
+_units("data", 1e6, "tb", "terabyte", "terabytes")
+_units("data", 0.001, "kb", "kilobyte", "kilobytes")
+_units("bitrate", 1.0, "mbps", "mbit/s", "mb/s")
+_units("bitrate", 1000.0, "gbps", "gbit/s", "gb/s")
+_units("duration", 1.0, "s", "sec", "secs", "second", "seconds")
+_units("duration", 60.0, "min", "mins", "minute", "minutes")
+_units("duration", 3600.0, "h", "hr", "hrs", "hour", "hours")
+_units("duration", _DAY, "day", "days", "night", "nights")
+_units("duration", 7 * _DAY, "week", "weeks", "wk", "wks")
+_units("duration", 365 / 12 * _DAY, "month", "months")
+_units("duration", 365 * _DAY, "year", "years", "yr", "yrs")
+_units("workdays", 1.0, "business day", "business days", "working day", "working days")
+_units("workdays", 1.0, "workday", "workdays")
+_units("percent", 1.0, "%", "percent", "per cent", "pct")
+NIGHTS = {"night", "nights"}  # a count of nights is its own thing (hotel stays)
+
+PER = {  # "per day", "a week", "daily": a rate's period in seconds
+    "hour": 3600.0,
+    "hr": 3600.0,
+    "day": _DAY,
+    "night": _DAY,
+    "week": 7 * _DAY,
+    "month": 365 / 12 * _DAY,
+    "year": 365 * _DAY,
+    "annum": 365 * _DAY,
+}
+PER_ADVERB = {
+    "hourly": 3600.0,
+    "daily": _DAY,
+    "nightly": _DAY,
+    "weekly": 7 * _DAY,
+    "monthly": 365 / 12 * _DAY,
+    "yearly": 365 * _DAY,
+    "annually": 365 * _DAY,
+}
+
+# -- money ---------------------------------------------------------------------------------
+CURRENCY_SIGNS = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
+CURRENCY_SIGNS |= {"a$": "AUD", "c$": "CAD", "fr.": "CHF"}
+CURRENCY_WORDS = {
+    "dollar": "USD",
+    "dollars": "USD",
+    "buck": "USD",
+    "bucks": "USD",
+    "euro": "EUR",
+    "euros": "EUR",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "quid": "GBP",
+    "swiss franc": "CHF",
+    "swiss francs": "CHF",
+    "franc": "CHF",
+    "francs": "CHF",
+    "krone": "DKK",
+    "kroner": "DKK",
+    "danish krone": "DKK",
+    "danish kroner": "DKK",
+    "yen": "JPY",
+    "rupee": "INR",
+    "rupees": "INR",
+}
+_CODES = "usd|eur|gbp|chf|dkk|sek|nok|jpy|inr|aud|cad|nzd|cny|pln|czk|huf"
+SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6}
+SCALE |= {"bn": 1e9, "billion": 1e9}
+
+NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_SCALE_RE = r"(?:\s?(k|thousand|mn|m|million|bn|billion)\b)?"  # \b: "€189 makes" is €189
+MONEY_RES = [
+    re.compile(
+        rf"(?<![\w$€£¥₹])(us\$|a\$|c\$|[$€£¥₹])\s?({NUM}){_SCALE_RE}",
+        re.I,
+    ),
+    re.compile(rf"\b({_CODES})\s?({NUM}){_SCALE_RE}", re.I),
+    re.compile(
+        rf"\b({NUM}){_SCALE_RE}\s?(?:-\s?)?({_CODES}|(?:swiss |danish )?(?:dollars?|bucks?|euros?|"
+        r"pounds?|quid|francs?|kroner|krone|yen|rupees?))\b",
+        re.I,
+    ),
+    re.compile(rf"\b({NUM})\s?(€|£)", re.I),
+]
+
+# -- dates and times -----------------------------------------------------------------------
+MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        1,
+    )
+    for name in names
+}
+MONTH_WORDS = tuple(sorted({name[:3] for name in MONTHS}))
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+_WEEKDAY_RE = "|".join(WEEKDAYS)
+_ORD = r"(?:st|nd|rd|th)"
+DATE_RES = [
+    ("iso", re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")),
+    ("numeric", re.compile(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}|\d{2}))?\b(?![.:]\d)")),
+    (
+        "month_day",
+        re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}}){_ORD}?\b(?:,?\s+(\d{{4}})\b)?", re.I),
+    ),
+    (
+        "day_month",
+        re.compile(
+            rf"\b(\d{{1,2}}){_ORD}?\s+(?:of\s+)?({_MONTH_RE})\b\.?(?:,?\s+(\d{{4}})\b)?", re.I
+        ),
+    ),
+]
+DAY_ONLY = re.compile(
+    rf"\bthe\s+(\d{{1,2}}){_ORD}\b(?!\s+(?:of\s+)?(?:{_MONTH_RE})\b)"
+    r"(?!\s+(?!(?:at|on|in|of|and|or|to|by|from|until|till|is|was|for|then|so|but|would|will|"
+    r"works?|suits?|instead|please|too|as|if|when|with)\b)[a-z]{2,})",
+    re.I,
+)
+WEEKDAY = re.compile(rf"\b(?:(this|next|coming|this coming)\s+)?({_WEEKDAY_RE})(s)?\b", re.I)
+RELATIVE = re.compile(
+    r"\b(today|tonight|this (?:morning|afternoon|evening)|the day after tomorrow|tomorrow|"
+    r"yesterday|in (\d+) (days?|weeks?)|(\d+) (days?|weeks?) ago)\b",
+    re.I,
+)
+_MERIDIEM = r"(a\.?m\.?|p\.?m\.?)"
+_PART_OF_DAY = r"(?:in the (morning|afternoon|evening)|at night|tonight)"
+TIME_RES = [
+    re.compile(rf"\b(\d{{1,2}}):(\d{{2}})\s*(?:{_MERIDIEM}(?!\w)|{_PART_OF_DAY})?", re.I),
+    re.compile(rf"\b(\d{{1,2}})\.(\d{{2}})\s*(?:{_MERIDIEM}(?!\w)|{_PART_OF_DAY})", re.I),
+    re.compile(rf"\b(\d{{1,2}})()\s*(?:{_MERIDIEM}(?!\w)|o'clock|{_PART_OF_DAY})", re.I),
+]
+NOON = re.compile(r"\b(?:12\s+)?(noon|midday|midnight)\b", re.I)
+
+HEDGES = re.compile(
+    r"\b(about|around|roughly|approximately|approx\.?|nearly|almost|just under|just over|"
+    r"a bit (?:over|under|more than|less than)|close to|some|over|under|more than|less than|"
+    r"up to|at least|at most|or so|ish|just before|just after|shortly before|shortly after)\s*$",
+    re.I,
+)
+RATE = re.compile(
+    r"^\s*(?:(?:per|a|an|each|every|/)\s*(hour|hr|day|night|week|month|year|annum)\b|"
+    r"(hourly|daily|nightly|weekly|monthly|yearly|annually)\b)",
+    re.I,
+)
+QUANTITY = re.compile(
+    rf"(?<![\w.,])({NUM})(?!{_ORD}\b)\s?(?:-\s?)?"
+    r"((?:square|sq\.?)\s+(?:metres?|meters?|feet|foot|m|ft)|business days?|working days?|"
+    r"degrees celsius|per cent|[a-zµμ°%²]+(?:/s)?)",
+    re.I,
+)
+ORDINAL_NOUN = re.compile(rf"\b(\d{{1,3}}){_ORD}\s+([a-z]+)", re.I)
+COMPOUND_DURATION = re.compile(
+    r"\b(\d+)\s*(?:hours?|hrs?|h)\s*(?:and\s+)?(\d+)\s*(?:minutes?|mins?)\b", re.I
+)
+NOUNS_NOT_COUNTED = {
+    "and",
+    "or",
+    "to",
+    "of",
+    "in",
+    "on",
+    "at",
+    "for",
+    "the",
+    "a",
+    "an",
+    "is",
+    "are",
+    "was",
+    "it",
+    "i",
+    "you",
+    "we",
+    "so",
+    "but",
+    "with",
+    "by",
+    "from",
+    "as",
+    "more",
+    "less",
+    "times",
+    "am",
+    "pm",
+    "o",
+}
+ID_NOUNS = re.compile(
+    r"(?:line|room|counter|desk|gate|terminal|platform|level|floor|number|no\.?|parcel|order|"
+    r"flight|ticket|case|ref|reference|seat|house|apartment|flat|suite|bus|route|step|page|"
+    r"option|box|extension|ext\.?|code|pin|table|bed|locker|aisle|row|window|unit|lane|dock|"
+    r"bay|zone|ward|question|item|version|channel|press|dial)\s*#?\s*$",
+    re.I,
+)
+DERIVE_CUES = re.compile(
+    r"\b(so|that's|that is|which makes|makes|make|would be|would cost|in total|total|altogether|all in|means|comes to|"
+    r"works out|adds up|then)\b",
+    re.I,
+)
+
+
+_SMALL = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+_A_MOMENT = re.compile(
+    r"\b((?:give me|wait|hold on|hold|just|for|in|take) (?:a|one|just a)) (?:second|sec)\b"
+    r"(?!\s+(?:bag|time|one|card|opinion|floor|visit|bill|payment)s?\b)",
+    re.I,
+)
+_PRONOUN_ONE = re.compile(
+    r"\b(the|this|that|which|no|every|any|each|another|last|next|other|little|right|wrong|"
+    r"only|same|a) one\b(?!\s+(?:of|or|and)\s+\d)",
+    re.I,
+)
+_SMALL_RE = re.compile(
+    r"\b(" + "|".join(_SMALL) + r")(?=[\s-]+(?:[a-z]+\b))",
+    re.I,
+)
+
+
+def _rule(
+    pattern: str, repl: Any, flags: int = re.I, when: tuple[str, ...] = ()
+) -> tuple[re.Pattern[str], Any, tuple[str, ...]]:
+    """A rewrite, tried only when the text holds one of `when` (cheap: most turns hold none)."""
+    return re.compile(pattern, flags), repl, when
+
+
+_UNITS_OF_TIME = ("hour", "day", "week", "month", "year", "night")
+# spoken forms to plain ones, in order; before text2num: hyphens, thousands, pronoun "one"
+_BEFORE = [
+    _rule(
+        r"\b(\w+)-(dollar|euro|pound|minute|hour|day|week|month|year|kilo)s?\b",
+        r"\1 \2s",
+        when=("-",),
+    ),
+    _rule(  # "2.4k homes", "$2.5k": thousands
+        r"(?<![\w.])(\d+(?:\.\d+)?)\s?k\b(?!m)",
+        lambda m: f"{float(m.group(1)) * 1000:,.0f}",
+        when=("k",),
+    ),
+    (_A_MOMENT, r"\1 moment", ("sec",)),  # "give me a second" is no ordinal
+    (_PRONOUN_ONE, "\\1 o\u2060ne", ("one",)),  # "the one who answers" counts nothing
+]
+_AFTER = [
+    (_SMALL_RE, lambda m: str(_SMALL[m.group(1).lower()]), ()),
+    _rule(r"\ba (\d)", r"\1", 0, ("a ",)),  # "a 120 credits" (from "a hundred and twenty")
+    _rule(r"\b(?:an|a|1) (hour|day|week|year) and a half\b", r"1.5 \1s", when=("half",)),
+    _rule(r"\b(\d+) (hours?|days?|weeks?|years?) and a half\b", r"\1.5 \2", 0, ("half",)),
+    _rule(r"\b(\d+) and a half\b", r"\1.5", 0, ("half",)),
+    _rule(r"\btwice\b", "2 times", when=("twice",)),
+    _rule(r"\bthrice\b", "3 times", when=("thrice",)),
+    _rule(
+        r"\bonce (?=(?:a|an|per|every|each) (?:day|week|month|year|night)\b)",
+        "1 times ",
+        when=("once",),
+    ),
+    _rule(r"\b(?:3|three) quarters of an? hour\b", "45 minutes", when=("quarter",)),
+    _rule(r"\b(?:a|1|one) quarter of an? hour\b", "15 minutes", when=("quarter",)),
+    _rule(
+        r"\bhalf an? (hour|day)\b",
+        lambda m: "30 minutes" if m.group(1) == "hour" else "12 hours",
+        when=("half",),
+    ),
+    _rule(
+        r"\b(for|within|in|after|about|around|roughly|nearly|almost|over|than|under|takes?|"
+        r"lasts?|of|^)\s*(?:an|a|one) (hour|day|week|month|year|night|mile|kilometre|kilometer|"
+        r"kilo|litre|liter|metre|meter)\b",
+        r"\1 1 \2",
+        when=(*_UNITS_OF_TIME, "mile", "kilo", "litre", "liter", "metre", "meter"),
+    ),
+    _rule(r"\b(?:an|a|one) (hour|day|week|month|year)(?= or \d)", r"1 \1", 0, (" or ",)),
+    _rule(r"\bhalf past (\d{1,2})\b", r"\1:30", when=("past",)),
+    _rule(  # "ten past eight"
+        r"\b([1-5]?\d) past (1[0-2]|[1-9])\b",
+        lambda m: f"{m.group(2)}:{int(m.group(1)):02d}",
+        when=("past",),
+    ),
+    _rule(r"\b(?:a )?quarter past (\d{1,2})\b", r"\1:15", when=("quarter",)),
+    _rule(
+        r"\b(?:a )?quarter to (\d{1,2})\b",
+        lambda m: f"{(int(m.group(1)) - 1) % 12 or 12}:45",
+        when=("quarter",),
+    ),
+]
+
+
+@lru_cache(maxsize=8192)
+def normalise(text: str) -> str:
+    """Number words as digits, and spoken forms ("half past five", "a week") as plain ones."""
+    text = text.replace("\u2019", "'").replace("\u00a0", " ")
+    lower = text.lower()
+    for pattern, repl, when in _BEFORE:
+        if not when or any(w in lower for w in when):
+            text = pattern.sub(repl, text)
+    text = alpha2digit(text, "en", threshold=0)
+    lower = text.lower()
+    for pattern, repl, when in _AFTER:
+        if not when or any(w in lower for w in when):
+            text = pattern.sub(repl, text)
+    return text
