@@ -99,7 +99,6 @@ class Critic(Role):
 
     async def __call__(self, state: SampleState, ctx: RunContext) -> dict[str, Any]:
         turns = state.get("turns") or []
-        report = await model_report(state, ctx, self.name)  # the model alone (critic_scoring)
         findings = check_dialogue(
             turns,
             facts=all_facts_of(state, ctx),
@@ -111,6 +110,8 @@ class Critic(Role):
         # Other roles' errors block like contradictions, their warnings are evidence like
         # unsupported values; info findings are context only.
         findings += [f.as_check() for f in current_findings(state) if f.severity != "info"]
+        # the checks run first (milliseconds) so that the model sees them as evidence
+        report = await model_report(state, ctx, self.name, checks=findings)
         verdict = combine(report, findings, ctx.rubric, ctx.threshold)
         if verdict.decision != "accept" and (
             state.get("revisions", 0) >= state["max_revisions"] or unfixable(findings)

@@ -11,6 +11,7 @@ before the scores, so a score is read after the reasoning it rests on.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from agents.context import Criterion, RunContext, facts_of, numbered, private_facts_of, task_of
 from agents.speaker import persona_name
-from agents.state import Finding, SampleState, current_findings
+from agents.state import CheckFinding, Finding, SampleState, current_findings
 from agents.tools import call_lines
 
 SCORES = (1, 2, 3, 4, 5)
@@ -152,8 +153,30 @@ def criterion_schema(n_turns: int, scores: tuple[int, ...] = SCORES) -> type[Bas
     )
 
 
-def _context(state: SampleState, ctx: RunContext, rubric: list[Criterion]) -> str:
-    """What every critic prompt shows: task, facts, rubric, speakers, conditions, dialogue."""
+def checks_text(checks: Sequence[CheckFinding]) -> str:
+    """What the deterministic checks found, for the critic's prompt; empty when nothing."""
+    if not checks:
+        return ""
+    lines = []
+    for f in checks:
+        kind = "contradiction" if f.severity == "error" else "unsupported"
+        where = f"turn [{f.turn}]" if f.turn >= 0 else "dialogue"
+        evidence = f' ("{f.evidence}")' if f.evidence else ""
+        lines.append(f"- {kind}, {where}: {f.message}{evidence}")
+    return (
+        "Automatic checks found (a contradiction blocks the dialogue whatever you score; "
+        "an unsupported value is for you to weigh):\n" + "\n".join(lines) + "\n\n"
+    )
+
+
+def _context(
+    state: SampleState,
+    ctx: RunContext,
+    rubric: list[Criterion],
+    checks: Sequence[CheckFinding] = (),
+) -> str:
+    """What every critic prompt shows: task, facts, rubric, speakers, conditions, dialogue,
+    and what the checks and other roles found."""
     conditions = (
         "; ".join(f"{k}: {v}" for k, v in (state.get("conditions") or {}).items()) or "none"
     )
@@ -172,7 +195,7 @@ def _context(state: SampleState, ctx: RunContext, rubric: list[Criterion]) -> st
         f"{numbered(facts_of(state, ctx)) or '(none)'}{private}\n\n"
         f"Rubric:\n{rubric_text}\n\n"
         f"Speakers:\n{personas}\n\nConditions: {conditions}\n\nDialogue:\n{transcript(state)}\n\n"
-        f"{findings_text(current_findings(state))}"
+        f"{checks_text(checks)}{findings_text(current_findings(state))}"
     )
 
 
@@ -190,6 +213,7 @@ def critic_messages(
     *,
     rng: random.Random | None = None,
     decisions: tuple[str, ...] = DECISIONS,
+    checks: Sequence[CheckFinding] = (),
 ) -> list[Any]:
     """The prompt for all criteria at once: fixed instructions first, this sample's dialogue last.
 
@@ -209,12 +233,17 @@ def critic_messages(
         f"- decision: {either(decisions)}.\n"
         f"{scale_words(rng)}"
     )
-    user = _context(state, ctx, ctx.rubric) + reply
+    user = _context(state, ctx, ctx.rubric, checks) + reply
     return [SystemMessage(content=SYSTEM), HumanMessage(content=user)]
 
 
 def criterion_messages(
-    state: SampleState, ctx: RunContext, criterion: Criterion, *, rng: random.Random | None = None
+    state: SampleState,
+    ctx: RunContext,
+    criterion: Criterion,
+    *,
+    rng: random.Random | None = None,
+    checks: Sequence[CheckFinding] = (),
 ) -> list[Any]:
     """The prompt for one criterion (`critic.mode: per_criterion`): one question, one score."""
     rng = rng or call_rng(state, criterion.name)
@@ -228,5 +257,5 @@ def criterion_messages(
         f"- score: one score for {criterion.name}.\n"
         f"{scale_words(rng)}"
     )
-    user = _context(state, ctx, [criterion]) + reply
+    user = _context(state, ctx, [criterion], checks) + reply
     return [SystemMessage(content=SYSTEM), HumanMessage(content=user)]

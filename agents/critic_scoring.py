@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,7 +32,7 @@ from agents.critic_prompt import (
     report_schema,
     shuffled,
 )
-from agents.state import Decision, SampleState
+from agents.state import CheckFinding, Decision, SampleState
 from agents.structured import ask_structured_reply
 
 MODES = ("single", "per_criterion")
@@ -112,7 +112,9 @@ def _weighted(stated: int, dist: Mapping[int, float] | None) -> int | float:
     return stated if mean is None else mean
 
 
-async def _single(state: SampleState, ctx: RunContext, scoring: str, role: str) -> ModelReport:
+async def _single(
+    state: SampleState, ctx: RunContext, scoring: str, role: str, checks: Sequence[CheckFinding]
+) -> ModelReport:
     rng = call_rng(state)
     order = shuffled(SCORES, rng)
     decisions = shuffled(DECISIONS, rng)
@@ -122,7 +124,7 @@ async def _single(state: SampleState, ctx: RunContext, scoring: str, role: str) 
     report, raw = await ask_structured_reply(
         ctx.model_for(role),
         schema,
-        critic_messages(state, ctx, rng=rng, decisions=decisions),
+        critic_messages(state, ctx, rng=rng, decisions=decisions, checks=checks),
         retries=ctx.structured_retries,
         request=_request(scoring),
     )
@@ -143,14 +145,19 @@ async def _single(state: SampleState, ctx: RunContext, scoring: str, role: str) 
 
 
 async def _one_criterion(
-    state: SampleState, ctx: RunContext, criterion: Criterion, scoring: str, role: str
+    state: SampleState,
+    ctx: RunContext,
+    criterion: Criterion,
+    scoring: str,
+    role: str,
+    checks: Sequence[CheckFinding],
 ) -> tuple[BaseModel, dict[int, float] | None]:
     rng = call_rng(state, criterion.name)
     schema = criterion_schema(len(state.get("turns") or []), shuffled(SCORES, rng))
     report, raw = await ask_structured_reply(
         ctx.model_for(role),
         schema,
-        criterion_messages(state, ctx, criterion, rng=rng),
+        criterion_messages(state, ctx, criterion, rng=rng, checks=checks),
         retries=ctx.structured_retries,
         request=_request(scoring),
     )
@@ -158,10 +165,10 @@ async def _one_criterion(
 
 
 async def _per_criterion(
-    state: SampleState, ctx: RunContext, scoring: str, role: str
+    state: SampleState, ctx: RunContext, scoring: str, role: str, checks: Sequence[CheckFinding]
 ) -> ModelReport:
     replies = await asyncio.gather(
-        *(_one_criterion(state, ctx, c, scoring, role) for c in ctx.rubric)
+        *(_one_criterion(state, ctx, c, scoring, role, checks) for c in ctx.rubric)
     )
     scores = {
         c.name: _weighted(int(r.score), dist)  # type: ignore[attr-defined]
@@ -184,8 +191,17 @@ async def _per_criterion(
     )
 
 
-async def model_report(state: SampleState, ctx: RunContext, role: str = "critic") -> ModelReport:
-    """Ask `role`'s model about the dialogue in `state`, as `ctx.critic_mode` and scoring say."""
+async def model_report(
+    state: SampleState,
+    ctx: RunContext,
+    role: str = "critic",
+    checks: Sequence[CheckFinding] = (),
+) -> ModelReport:
+    """Ask `role`'s model about the dialogue in `state`, as `ctx.critic_mode` and scoring say.
+
+    `checks` (the deterministic findings) are shown to the model as evidence; the canary
+    check passes none, so that it measures the model alone.
+    """
     if ctx.critic_mode == "per_criterion":
-        return await _per_criterion(state, ctx, ctx.critic_scoring, role)
-    return await _single(state, ctx, ctx.critic_scoring, role)
+        return await _per_criterion(state, ctx, ctx.critic_scoring, role, checks)
+    return await _single(state, ctx, ctx.critic_scoring, role, checks)

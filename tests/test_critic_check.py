@@ -444,3 +444,27 @@ def test_a_geval_run_records_fractional_scores_that_eval_and_report_read(
     report = evaluate(open_run(tmp_path / "run"))
     assert report["faithfulness"]["scores"]["faithfulness"]["model"] == pytest.approx(3.5)
     assert build_report(tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("mode", ["single", "per_criterion"])
+async def test_the_critic_model_sees_the_checks_findings_as_evidence(outage: Scenario, mode: str):
+    from agents.critic import Critic
+
+    outage.critic.mode = mode  # type: ignore[assignment]
+    state = _state(outage)
+    state["turns"][1]["text"] = "Repair crews expect service back by 5:00 pm."  # fact: 3:00 pm
+    with serve_in_thread(MockConfig()) as server:
+        model = OpenAICompatChat(model="mock-model", base_url=server.base_url)
+        ctx = build_context(outage, {"default": model, "critic": model})
+        out = await Critic()(state, ctx)  # type: ignore[arg-type]
+        clean = {**state, "turns": _state(outage)["turns"]}
+        await Critic()(clean, ctx)  # type: ignore[arg-type]
+        await model.aclose()
+        asked = [json.dumps(r["messages"]) for r in server.stats.last_requests]
+    checks = [c for c in out["verdict"]["checks"] if c["severity"] == "error"]
+    assert checks and out["verdict"]["decision"] != "accept"
+    per_call = len(outage.critic.rubric) if mode == "per_criterion" else 1
+    first, second = asked[:per_call], asked[per_call:]
+    assert all("Automatic checks found" in a and "contradiction, turn [1]" in a for a in first)
+    assert all("5:00 pm" in a for a in first)
+    assert not any("Automatic checks found" in a for a in second)  # nothing found, nothing shown
