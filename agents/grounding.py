@@ -11,6 +11,7 @@ Two kinds of finding come out, kept apart:
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -48,7 +49,8 @@ _STOP_WORDS = """
     still even one two three four five six seven eight nine ten first next last per each
     every hi hello oh great good fine nice yeah yep exactly indeed really now soon just like
     am pm today tomorrow yesterday tonight morning afternoon evening night week weekend
-    cannot can't won't don't doesn't isn't aren't never none nothing without
+    cannot can't won't don't doesn't isn't aren't never none nothing without until till
+    before after since clock around during between onwards
 """
 _STOP = frozenset(_STOP_WORDS.split())  # words that say nothing about what a sentence is about
 _SYNONYMS = {
@@ -145,13 +147,27 @@ class Clause:
 
 
 @dataclass(frozen=True)
+class Derived:
+    """A value one step of arithmetic from the grounding, with what its operands are about.
+
+    `basis` holds the stems of each operand's source (today's date needs none): a sentence
+    that states the value without a cue ("so", "in total") must speak about all of them, so
+    that "2:45" is not taken for "2:15 + 30 minutes" when the 30 minutes are another fact's.
+    """
+
+    value: Value
+    basis: tuple[frozenset[str], ...]
+    operands: tuple[float, ...] = ()  # the numbers it was computed from
+
+
+@dataclass(frozen=True)
 class Grounding:
     """Everything the checks compare a dialogue with, parsed once per set of sources."""
 
     today: date | None
     clauses: tuple[Clause, ...]
     pool: dict[str, tuple[Value, ...]]  # every stated value by class, any source
-    derived: dict[str, tuple[Value, ...]]  # values a sentence may derive ("so 2,400 euros")
+    derived: dict[str, tuple[Derived, ...]]  # values a sentence may derive ("so 2,400 euros")
     reference: tuple[Value, ...] = ()  # what "Today is ..." states
 
 
@@ -175,61 +191,136 @@ def grounding(facts: tuple[str, ...], others: tuple[str, ...] = ()) -> Grounding
                     )
                 )
     pool: dict[str, list[Value]] = {}
+    sourced: dict[str, list[tuple[Value, frozenset[str]]]] = {}
     # today's date supports a sentence only when no dated fact is at stake (see reference)
-    stated = [v for c in clauses if not c.is_reference for v in c.values]
-    for value in (*stated, *(v for text in others for v in values_in(text, today))):
+    stated = [(v, c.stems) for c in clauses if not c.is_reference for v in c.values]
+    stated += [(v, stems(text)) for text in others for v in values_in(text, today)]
+    for value, about in stated:
         pool.setdefault(value.cls, []).append(value)
+        sourced.setdefault(value.cls, []).append((value, about))
     reference = tuple(v for c in clauses if c.is_reference for v in c.values)
     return Grounding(
         today=today,
         clauses=tuple(clauses),
         pool={k: tuple(v) for k, v in pool.items()},
-        derived=_derive(pool, today),
+        derived=_derive(sourced, today),
         reference=reference,
     )
 
 
-def _derive(pool: dict[str, list[Value]], today: date | None) -> dict[str, tuple[Value, ...]]:
-    """Values one step of arithmetic away: 2 × €1,200, 18:45 − 30 minutes, today + 5 working days."""
-    numbers = sorted(
-        {
-            v.number
-            for values in pool.values()
-            for v in values
-            if v.number is not None and 1 < v.number <= 1000
-        }
-    )
-    out: dict[str, list[Value]] = {}
-    for value in pool.get("money", ()):
+def _derive(
+    pool: dict[str, list[tuple[Value, frozenset[str]]]], today: date | None
+) -> dict[str, tuple[Derived, ...]]:
+    """Values one step of arithmetic away from what the grounding states.
+
+    2 × €1,200, €186 + €25, 15% off €114, 1.85 m − 1.6 m, 18:45 − 30 minutes, the hours
+    between 06:30 and 4 pm, 7 June − 24 hours, today + 5 working days, 8 helpers − 5.
+    """
+    numbers = {
+        (v.number, about)
+        for values in pool.values()
+        for v, about in values
+        if v.number is not None and 1 < v.number <= 1000
+    }
+    out: dict[str, list[Derived]] = {}
+
+    def add(cls: str, value: Value, *basis: frozenset[str], of: tuple[float, ...] = ()) -> None:
+        out.setdefault(cls, []).append(Derived(value, basis, of))
+
+    percents = [(v.amounts[0] / 100, about) for v, about in pool.get("q:percent", ())]
+    percents = [(p, about) for p, about in percents if 0 < p < 1]
+    money = pool.get("money", ())
+    for value, about in money:
         amount = value.amounts[0]
-        for n in numbers:
-            out.setdefault("money", []).append(_with(value, amount * n))
-        for other in pool.get("money", ()):
-            if other is not value and other.unit == value.unit:
-                out["money"] += [_with(value, amount + other.amounts[0])]
-                out["money"] += [_with(value, abs(amount - other.amounts[0]))]
+        for n, n_about in numbers:
+            add("money", _with(value, amount * n), about, n_about, of=(amount, n))
+            add("money", _with(value, amount / n), about, n_about, of=(amount, n))
+        for p, p_about in percents:  # "15% off £114": £17.10 off, £96.90 to pay
+            for factor in (p, 1 - p, 1 + p):
+                add("money", _with(value, amount * factor), about, p_about, of=(amount, p * 100))
+    for (a, a_about), (b, b_about) in combinations(money, 2):
+        if a.unit == b.unit and a.per == b.per:
+            for amount in (a.amounts[0] + b.amounts[0], abs(a.amounts[0] - b.amounts[0])):
+                add("money", _with(a, amount), a_about, b_about, of=(a.amounts[0], b.amounts[0]))
+    for cls, values in pool.items():  # quantities of one dimension add up and differ
+        if cls.startswith("count:"):
+            for (a, a_about), (b, b_about) in combinations(values, 2):  # 8 helpers, 5 so far
+                for amount in (a.amounts[0] + b.amounts[0], abs(a.amounts[0] - b.amounts[0])):
+                    add(
+                        cls,
+                        Value(cls, f"{a.text} and {b.text}", (amount,)),
+                        a_about,
+                        b_about,
+                        of=_of(a, b),
+                    )
+        if not cls.startswith("q:") or cls == "q:percent":
+            continue
+        for (a, a_about), (b, b_about) in combinations(values, 2):
+            if a.per == b.per:
+                for amount in (a.amounts[0] + b.amounts[0], abs(a.amounts[0] - b.amounts[0])):
+                    add(
+                        cls,
+                        Value(cls, f"{a.text} and {b.text}", (amount,), per=a.per),
+                        a_about,
+                        b_about,
+                        of=_of(a, b),
+                    )
+        for value, about in values:
+            for n, n_about in numbers:
+                if n != value.number:
+                    add(
+                        cls,
+                        Value(cls, value.text, (value.amounts[0] * n,), per=value.per),
+                        about,
+                        n_about,
+                        of=(*_of(value), n),
+                    )
     count_classes = [cls for cls in pool if cls.startswith("count:")]
-    for x, y in combinations(numbers, 2):
+    for (x, x_about), (y, y_about) in combinations(sorted(numbers, key=lambda n: n[0]), 2):
         for cls in count_classes:  # "1 capsule 3 times a day for 7 days": 21 capsules
-            out.setdefault(cls, []).append(Value(cls, f"{x:g} x {y:g}", (x * y,)))
-    durations = [v.amounts[0] / 60 for v in pool.get("q:duration", ()) if v.amounts[0] <= 6 * 3600]
-    for value in pool.get("time", ()):
-        for minutes in durations:
-            for sign in (1, -1):
-                shifted = tuple((t + sign * minutes) % 1440 for t in value.amounts)
-                out.setdefault("time", []).append(Value("time", value.text, shifted))
+            add(cls, Value(cls, f"{x:g} x {y:g}", (x * y,)), x_about, y_about, of=(x, y))
+    times = pool.get("time", ())
+    durations = [(v.amounts[0] / 60, about) for v, about in pool.get("q:duration", ())]
+    for value, about in times:
+        for minutes, m_about in durations:
+            if minutes <= 1440:
+                for sign in (1, -1):
+                    shifted = tuple((t + sign * minutes) % 1440 for t in value.amounts)
+                    add("time", Value("time", value.text, shifted), about, m_about)
+    for (a, a_about), (b, b_about) in combinations(times, 2):  # 06:30 to 4 pm: 9.5 hours
+        for minutes in {abs(x - y) for x in a.amounts for y in b.amounts}:
+            span = Value("q:duration", f"{a.text} to {b.text}", (minutes * 60,))
+            add("q:duration", span, a_about, b_about)
+    shifts = {(round(m / 1440), about) for m, about in durations}
+    shifts = {(d, about) for d, about in shifts if 0 < d <= 366}
+    bases: list[tuple[date, tuple[frozenset[str], ...]]] = [(today, ())] if today else []
+    for value, about in pool.get("date", ()):
+        for y, m, d in value.dates[:1]:
+            year = y or (today.year if today else None)
+            if year and m and d:
+                with contextlib.suppress(ValueError):
+                    bases.append((date(year, m, d), (about,)))
+    days = [
+        (base + timedelta(days=sign * d), (*basis, d_about))
+        for base, basis in bases
+        for d, d_about in shifts
+        for sign in (1, -1)
+    ]
     if today is not None:
-        shifts = [round(v.amounts[0] / 86400) for v in pool.get("q:duration", ())]
-        shifts = [d for d in shifts if 0 < d <= 366]
-        days = [today + timedelta(days=d) for d in shifts]
-        days += [_add_workdays(today, int(v.number or 0)) for v in pool.get("q:workdays", ())]
-        for day in days:
-            out.setdefault("date", []).append(
-                Value(
-                    "date", str(day), dates=((day.year, day.month, day.day),), weekday=day.weekday()
-                )
-            )
+        days += [
+            (_add_workdays(today, int(v.number or 0)), (about,))
+            for v, about in pool.get("q:workdays", ())
+        ]
+    for day, basis in days:
+        when = Value(
+            "date", str(day), dates=((day.year, day.month, day.day),), weekday=day.weekday()
+        )
+        add("date", when, *basis)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _of(*values: Value) -> tuple[float, ...]:
+    return tuple(v.number for v in values if v.number is not None)
 
 
 def _with(value: Value, amount: float) -> Value:
@@ -262,16 +353,17 @@ def same(a: Value, b: Value) -> bool:
         for y in b.amounts:
             if a.per and b.per:
                 x, y = x / a.per, y / b.per
-            if _close(x, y, a.approx or b.approx):
+            if _close(x, y, a.approx or b.approx, exact=a.cls == "money"):
                 return True
     return False
 
 
-def _close(x: float, y: float, approx: bool) -> bool:
+def _close(x: float, y: float, approx: bool, exact: bool = False) -> bool:
+    """Equal within a hedge's 15%, a conversion's rounding (1.5%), or for money 0.1%."""
     if x == y:
         return True
     scale = max(abs(x), abs(y))
-    if abs(x - y) <= scale * (0.15 if approx else 0.015):
+    if abs(x - y) <= scale * (0.15 if approx else 0.001 if exact else 0.015):
         return True
     # a round figure for a precise one ("€12" for €12.40): within 4% and half a unit
     return x == round(x) and abs(x - y) < 0.5 and abs(x - y) <= scale * 0.04
@@ -288,7 +380,10 @@ def _same_date(a: Value, b: Value) -> bool:
     for x in a.dates:
         for y in b.dates:
             if all(p is None or q is None or p == q for p, q in zip(x, y, strict=True)):
-                return True
+                # "Thursday, 7 November" is not "Friday, 7 November 2025"
+                wa = a.weekday if a.weekday is not None else _weekday(a)
+                wb = b.weekday if b.weekday is not None else _weekday(b)
+                return wa is None or wb is None or wa == wb
     return False
 
 
@@ -351,7 +446,8 @@ def check_sentence(
     said: dict[str, list[Value]],
 ) -> list[ValueFinding]:
     """Compare every value of one sentence with the grounding; `said` holds values already
-    established earlier in the dialogue (supported or derived), and grows."""
+    established earlier in the dialogue (supported, derived, or unsupported but
+    uncontradicted, such as what a customer says of themself), and grows."""
     if is_question(sentence) or _REPORTED.search(sentence):
         return []  # a question asks; "my neighbour said the 13th" reports, it does not claim
     found = []
@@ -361,6 +457,7 @@ def check_sentence(
     derives = bool(DERIVE_CUES.search(sentence))
     values = values_in(sentence, ground.today)
     numbers = [v.number for v in values if v.number]
+    numbers += [float(n) for n in _BARE_NUMBER.findall(text)]  # "ten more would be £25"
     for value in values:
         if value.cls == "q:bare" and not _has_bare_counterpart(ground):
             continue
@@ -370,9 +467,6 @@ def check_sentence(
         if any(same(value, g) for g in pool) or any(
             same(value, g) for g in said.get(value.cls, ())
         ):
-            said.setdefault(value.cls, []).append(value)
-            continue
-        if derives and _derived(value, ground, numbers):
             said.setdefault(value.cls, []).append(value)
             continue
         candidates = [
@@ -391,16 +485,40 @@ def check_sentence(
         segment = stems(_segment(text, value))
         clause, score = align(own, ctx, candidates, prefer=segment)
         # a bare answer ("From 14 July to 18 July.") speaks about what the question asked
-        aligned = score >= (0.5 if not own else 1.0)
+        # a sentence with words of its own shares one of them with the fact, or answers a
+        # question about it ("I'm away Wednesday for work" is not about the hold date the
+        # turn before spoke of; "You can call us until 10 pm" answers "Until when is the
+        # hotline open?")
+        aligned = score >= (0.5 if not own else 1.0) and (
+            len(own) <= 1
+            or clause is None
+            or bool(own & clause.stems)
+            or bool(_asked(context) & clause.stems)
+        )
         anchored = [c for c in candidates if _anchors(c, values, value)]
         if anchored and (not aligned or clause not in anchored):
             clause, aligned = anchored[0], True  # "March 4 at 10:30 am": the 10:30 fact
+        # one step of arithmetic from the grounding or from what was said; without a cue
+        # ("so", "in total") not where the sentence restates a fact that gives another value
+        # ("The rent is €2,400" of "the rent is €1,200; the deposit is two months' rent")
+        restates = aligned and clause is not None and bool(own & clause.stems)
+        if _derived(value, ground, numbers, own | ctx, derives, said, restates):
+            said.setdefault(value.cls, []).append(value)
+            continue
         if any(same(value, g) for g in ground.reference) and (
             not aligned or clause is None or not segment & clause.stems
         ):
             continue  # today's date, and no dated fact about the same thing
+        if not aligned:  # "I did about 6,000 miles": the dialogue now knows it
+            said.setdefault(value.cls, []).append(value)
         found.append(ValueFinding(aligned, value, clause if aligned else None, sentence))
     return found
+
+
+@lru_cache(maxsize=1024)
+def _asked(context: str) -> frozenset[str]:
+    """What the questions of the turn before ask about."""
+    return frozenset().union(*(stems(s) for s in sentences(context) if is_question(s)))
 
 
 def _anchors(clause: Clause, values: tuple[Value, ...], value: Value) -> bool:
@@ -423,22 +541,63 @@ def _segment(text: str, value: Value) -> str:
     return text[start : min(after) if after else len(text)]
 
 
-def _derived(value: Value, ground: Grounding, numbers: list[float]) -> bool:
-    """One step of arithmetic from the grounding, or from a number the sentence itself gives."""
-    if any(same(value, g) for g in ground.derived.get(value.cls, ())):
-        return True
-    for n in numbers:
-        if n and n != value.number and n > 1:
-            scaled = Value(
+_BARE_NUMBER = re.compile(r"(?<![\d.,:/])\b(\d{1,3})\b(?![.,:/]\d)")
+
+
+def _derived(
+    value: Value,
+    ground: Grounding,
+    numbers: list[float],
+    about: frozenset[str],
+    cued: bool,
+    said: dict[str, list[Value]],
+    restates: bool = False,
+) -> bool:
+    """One step of arithmetic from the grounding, or from a number the sentence itself gives.
+
+    With a cue ("so", "that makes", "in total") any derivation will do; without one, the
+    sentence (or the turn before it) must speak about what every operand is about, and a
+    sentence that restates a fact giving another value must show an operand ("114 pounds
+    for the three bags, 38 quid each"; not "The rent is €2,400" of a €1,200 rent).
+    """
+    shown = {n for n in numbers if n != value.number}
+    for d in ground.derived.get(value.cls, ()):
+        if not same(value, d.value):
+            continue
+        if cued or (
+            all(b & about for b in d.basis)
+            and (not restates or any(o in shown for o in d.operands))
+        ):
+            return True
+    if value.cls == "money":  # "15% off the £114 just said: £96.90"
+        rates = [
+            1 + f * p.amounts[0] / 100 for p in ground.pool.get("q:percent", ()) for f in (-1, 1)
+        ]
+        for earlier in said.get("money", ()):
+            steps = [earlier.amounts[0] * r for r in rates]
+            steps += [earlier.amounts[0] * n for n in shown]
+            if any(same(value, _with(earlier, x)) for x in steps):
+                return True
+    if restates and not cued:
+        return False
+    if cued:  # "so 24 for your house": a number said earlier in the dialogue scales a fact
+        numbers = numbers + [v.number for vs in said.values() for v in vs if v.number]
+    if value.cls in ("time", "date"):
+        return False  # a clock time or a date is never a multiple of anything
+    for n in set(numbers):
+        if not n or n == value.number or n <= 1:
+            continue
+        for factor in (1 / n, n):  # "four lengths make 100 m" of a 25 m pool; "a dozen 2-litre
+            scaled = Value(  # bottles" for 24 litres
                 value.cls,
                 value.text,
-                tuple(a / n for a in value.amounts),
+                tuple(a * factor for a in value.amounts),
                 unit=value.unit,
                 per=value.per,
                 approx=value.approx,
             )
             if any(same(scaled, g) for g in ground.pool.get(value.cls, ())):
-                return True  # "four lengths make 100 m" of a 25 m pool
+                return True
     return False
 
 

@@ -180,7 +180,7 @@ DAY_ONLY = re.compile(
 WEEKDAY = re.compile(rf"\b(?:(this|next|coming|this coming)\s+)?({_WEEKDAY_RE})(s)?\b", re.I)
 RELATIVE = re.compile(
     r"\b(today|tonight|this (?:morning|afternoon|evening)|the day after tomorrow|tomorrow|"
-    r"yesterday|in (\d+) (days?|weeks?)|(\d+) (days?|weeks?) ago)\b",
+    r"yesterday|in (\d+) (days?|weeks?)|(\d+) (days?|weeks?) ago)\b(?!'s|\u2019s)",  # "today's price"
     re.I,
 )
 _MERIDIEM = r"(a\.?m\.?|p\.?m\.?)"
@@ -349,9 +349,31 @@ _AFTER = [
     ),
     _rule(r"\b(?:a )?quarter past (\d{1,2})\b", r"\1:15", when=("quarter",)),
     _rule(
-        r"\b(?:a )?quarter to (\d{1,2})\b",
+        r"\b(?:a )?quarter (?:to|till|til|of) (\d{1,2})\b",
         lambda m: f"{(int(m.group(1)) - 1) % 12 or 12}:45",
         when=("quarter",),
+    ),
+    _rule(  # "at 14h", "by 9h30": a time, not a duration
+        r"\b(at|by|from|until|till|before|after) (\d{1,2})h(?:(\d{2}))?\b",
+        lambda m: f"{m.group(1)} {m.group(2)}:{m.group(3) or '00'}",
+        when=("h",),
+    ),
+    _rule(r"\b(\d+)h(\d{2})\b", r"\1 hours \2 minutes", 0, ("h",)),  # "1h40"
+    _rule(  # "fourteen pounds fifty", "3 dollars 20": the smaller unit after the larger
+        r"\b(\d+) (pounds?|quid|euros?|dollars?|bucks|francs?) (?:and )?(\d{2})(?: (?:cents?|pence|p))?\b"
+        r"(?![.,]?\d|\s*(?:%|kg|g|lbs?|oz|ml|l|km|m|minutes?|hours?|days?|people|percent)\b)",
+        r"\1.\3 \2",
+        when=("pound", "quid", "euro", "dollar", "buck", "franc"),
+    ),
+    _rule(  # "one metre eighty-five": 1.85 m
+        r"\b(\d) (metres?|meters?|m) (\d{2})\b(?![.,]?\d|\s*(?:%|[a-z]))",
+        r"\1.\3 \2",
+        when=("m",),
+    ),
+    _rule(  # "six foot two": feet and inches
+        r"\b(\d) (?:foot|feet|ft) (\d{1,2})(?: inch(?:es)?)?\b(?![.,]?\d|\s*(?:%|cm|mm|m\b))",
+        lambda m: f"{int(m.group(1)) + int(m.group(2)) / 12:.4f} feet",
+        when=("foot", "feet", "ft"),
     ),
 ]
 
