@@ -31,6 +31,7 @@ _SENTENCE_CLAUSE = re.compile(
     r",\s+(?=(?:no|not|without|never)\b)",
     re.I,
 )
+_NEXT_DAY = re.compile(r"\b(?:next|following) (?:day|morning)\b|\bovernight\b", re.I)
 _LIMIT_FACT = re.compile(
     r"\b(only|at most|up to|maximum|no more than|unless|except|within)\b", re.I
 )
@@ -203,13 +204,13 @@ def grounding(facts: tuple[str, ...], others: tuple[str, ...] = ()) -> Grounding
         today=today,
         clauses=tuple(clauses),
         pool={k: tuple(v) for k, v in pool.items()},
-        derived=_derive(sourced, today),
+        derived=_derive(sourced, today, any(_NEXT_DAY.search(f) for f in facts)),
         reference=reference,
     )
 
 
 def _derive(
-    pool: dict[str, list[tuple[Value, frozenset[str]]]], today: date | None
+    pool: dict[str, list[tuple[Value, frozenset[str]]]], today: date | None, next_day: bool = False
 ) -> dict[str, tuple[Derived, ...]]:
     """Values one step of arithmetic away from what the grounding states.
 
@@ -293,6 +294,8 @@ def _derive(
             add("q:duration", span, a_about, b_about)
     shifts = {(round(m / 1440), about) for m, about in durations}
     shifts = {(d, about) for d, about in shifts if 0 < d <= 366}
+    if next_day:  # "until 2 am the next morning"
+        shifts.add((1, frozenset()))
     bases: list[tuple[date, tuple[frozenset[str], ...]]] = [(today, ())] if today else []
     for value, about in pool.get("date", ()):
         for y, m, d in value.dates[:1]:
@@ -301,21 +304,21 @@ def _derive(
                 with contextlib.suppress(ValueError):
                     bases.append((date(year, m, d), (about,)))
     days = [
-        (base + timedelta(days=sign * d), (*basis, d_about))
+        (base + timedelta(days=sign * d), (*basis, d_about), (float(d), d * 24.0, d / 7))
         for base, basis in bases
         for d, d_about in shifts
         for sign in (1, -1)
     ]
     if today is not None:
         days += [
-            (_add_workdays(today, int(v.number or 0)), (about,))
+            (_add_workdays(today, int(v.number or 0)), (about,), _of(v))
             for v, about in pool.get("q:workdays", ())
         ]
-    for day, basis in days:
+    for day, basis, of in days:  # the shift in days, hours or weeks, as a sentence may show it
         when = Value(
             "date", str(day), dates=((day.year, day.month, day.day),), weekday=day.weekday()
         )
-        add("date", when, *basis)
+        add("date", when, *basis, of=of)
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -454,10 +457,15 @@ def check_sentence(
     text = normalise(sentence)
     own = stems(text)
     ctx = stems(context)
-    derives = bool(DERIVE_CUES.search(sentence))
+    # a cue in the sentence, or in the question it confirms ("So 211 all told?" "Yes, £211")
+    derives = bool(DERIVE_CUES.search(sentence)) or bool(
+        "?" in context and DERIVE_CUES.search(context)
+    )
     values = values_in(sentence, ground.today)
     numbers = [v.number for v in values if v.number]
     numbers += [float(n) for n in _BARE_NUMBER.findall(text)]  # "ten more would be £25"
+    if _PAIR.search(text):
+        numbers.append(2.0)  # "£29 for the pair"
     for value in values:
         if value.cls == "q:bare" and not _has_bare_counterpart(ground):
             continue
@@ -541,6 +549,7 @@ def _segment(text: str, value: Value) -> str:
     return text[start : min(after) if after else len(text)]
 
 
+_PAIR = re.compile(r"\b(pair|both|twins|the two of)\b", re.I)
 _BARE_NUMBER = re.compile(r"(?<![\d.,:/])\b(\d{1,3})\b(?![.,:/]\d)")
 
 
@@ -578,12 +587,10 @@ def _derived(
             steps += [earlier.amounts[0] * n for n in shown]
             if any(same(value, _with(earlier, x)) for x in steps):
                 return True
-    if restates and not cued:
-        return False
     if cued:  # "so 24 for your house": a number said earlier in the dialogue scales a fact
         numbers = numbers + [v.number for vs in said.values() for v in vs if v.number]
-    if value.cls in ("time", "date"):
-        return False  # a clock time or a date is never a multiple of anything
+    if value.cls in ("time", "date") or value.per:
+        return False  # a clock time, a date or a rate is never a multiple of anything
     for n in set(numbers):
         if not n or n == value.number or n <= 1:
             continue
@@ -598,7 +605,7 @@ def _derived(
             )
             if any(same(scaled, g) for g in ground.pool.get(value.cls, ())):
                 return True
-    return False
+    return False  # (a sentence that restates a fact shows its operands only in itself)
 
 
 def _has_bare_counterpart(ground: Grounding) -> bool:

@@ -30,6 +30,36 @@ _INTRO = [
     ),
     re.compile(rf"(?:^|[.!?,]\s*|\b(?i:hi|hello|hey)\b,?\s+)({_FULL}),?\s+(?i:speaking|here)\b"),
 ]
+_PLACE_WORDS = frozenset(
+    [
+        "road",
+        "street",
+        "lane",
+        "avenue",
+        "close",
+        "drive",
+        "way",
+        "court",
+        "place",
+        "square",
+        "park",
+        "gardens",
+        "crescent",
+        "terrace",
+        "hill",
+        "house",
+        "estate",
+        "farm",
+        "station",
+        "office",
+        "hotel",
+        "centre",
+        "center",
+        "school",
+        "hospital",
+        "clinic",
+    ]
+)
 _ROLE_WORDS = (
     "technician|mechanic|pharmacist|advisor|adviser|agent|receptionist|officer|colleague|"
     "manager|supervisor|nurse|engineer|specialist|driver|courier|named|called|doctor|"
@@ -196,13 +226,14 @@ def check_intro(
             if not tokens or tokens[0] in _NOT_NAMES:
                 continue
             titled = claimed.split()[0].rstrip(".").lower() in TITLES
-            if (
-                not titled
-                and len(tokens) == 1
-                and tokens[0] in fact_words
-                and not any(tokens[0] in p.tokens for p in people)
+            if not titled and (
+                tokens[-1] in _PLACE_WORDS
+                or (
+                    any(t in fact_words for t in tokens)
+                    and not any(t in p.tokens for t in tokens for p in people)
+                )
             ):
-                continue  # "this is Lisbon": a place the facts name, not a person
+                continue  # "this is Lisbon", "Larch Road here": a place, not a person
             if own is not None and _fits(tokens, own):
                 continue
             other = next(

@@ -319,6 +319,9 @@ _AFTER = [
     _rule(r"\b(?:an|a|1) (hour|day|week|year) and a half\b", r"1.5 \1s", when=("half",)),
     _rule(r"\b(\d+) (hours?|days?|weeks?|years?) and a half\b", r"\1.5 \2", 0, ("half",)),
     _rule(r"\b(\d+) and a half\b", r"\1.5", 0, ("half",)),
+    _rule(r"\bhalf a dozen\b", "6", when=("dozen",)),
+    _rule(r"\b(\d+) dozen\b", lambda m: str(int(m.group(1)) * 12), 0, ("dozen",)),
+    _rule(r"\ba dozen\b", "12", when=("dozen",)),
     _rule(r"\btwice\b", "2 times", when=("twice",)),
     _rule(r"\bthrice\b", "3 times", when=("thrice",)),
     _rule(
@@ -326,7 +329,7 @@ _AFTER = [
         "1 times ",
         when=("once",),
     ),
-    _rule(r"\b(?:3|three) quarters of an? hour\b", "45 minutes", when=("quarter",)),
+    _rule(r"\b(?:3|three)[\s-]quarters of an? hour\b", "45 minutes", when=("quarter",)),
     _rule(r"\b(?:a|1|one) quarter of an? hour\b", "15 minutes", when=("quarter",)),
     _rule(
         r"\bhalf an? (hour|day)\b",
