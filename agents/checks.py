@@ -78,7 +78,7 @@ def check_dialogue(
         for sentence in sentences(text):
             for found in check_sentence(sentence, previous, ground, said):
                 findings.append(_value_finding(index, found))
-            if clause := check_polarity(sentence, ground):
+            if clause := check_polarity(sentence, ground, previous):
                 findings.append(
                     CheckFinding(
                         check="contradicted_polarity",

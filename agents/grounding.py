@@ -86,8 +86,12 @@ _NEGATION = re.compile(
 )
 _ASSERTS = re.compile(  # what a sentence that grants the opposite of a negated fact says
     r"\b(can|may|allowed|accepted|fine|ok|okay|applies|apply|charged|welcome|possible|"
-    r"available|sure|yes|will|get|gets|included|permitted|no problem)\b",
+    r"available|sure|yes|will|get|gets|included|permitted|no problem|need to|needs to|"
+    r"have to|has to|required|must)\b|'ll\b",
     re.I,
+)
+_YES = re.compile(
+    r"^\s*(?:yes|yep|yeah|sure|of course|certainly|absolutely|definitely|that's fine)\b", re.I
 )
 _DOUBLE = re.compile(
     r"\b(?:not|no longer|never|\w+n't)\s+(?:\w+\s+)?(?:free|waived|unavailable|impossible|"
@@ -612,10 +616,23 @@ def _has_bare_counterpart(ground: Grounding) -> bool:
     return bool(ground.pool.get("q:bare"))
 
 
-def check_polarity(sentence: str, ground: Grounding) -> Clause | None:
-    """The negated or limited fact a sentence asserts the opposite of, if any."""
+def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Clause | None:
+    """The negated or limited fact a sentence asserts the opposite of, if any.
+
+    A bare "Yes, they can." answers the question before it: when that question asks, in
+    the positive, about what a negated fact rules out ("can the courier leave it with my
+    neighbour?" of "does not leave parcels with neighbours"), the yes asserts the opposite.
+    """
     if is_question(sentence):
         return None
+    if _YES.match(sentence) and not negative(sentence):
+        for question in (q for q in sentences(context) if is_question(q)):
+            asked = re.split(r",\s+", question)[-1]  # "If I'm not in, can the courier ...?"
+            if negative(asked) or len(stems(question)) < 2:
+                continue
+            best = _strongest(stems(question), ground)
+            if best is not None and best.negative and not _LIMIT_FACT.search(best.text):
+                return best
     for part in _SENTENCE_CLAUSE.split(sentence):
         if is_question(part) or negative(part):
             continue  # it keeps the negation: no opposite asserted
@@ -649,4 +666,19 @@ def check_polarity(sentence: str, ground: Grounding) -> Clause | None:
             and (best_score > runner_up or scored[1][1].negative)
         ):
             return best
+    return None
+
+
+def _strongest(own: frozenset[str], ground: Grounding) -> Clause | None:
+    """The one clause a text clearly speaks about: two shared stems, half the clause's, alone."""
+    scored = sorted(
+        ((len(own & c.stems), c) for c in ground.clauses if not c.is_reference and c.stems),
+        key=lambda x: -x[0],
+    )
+    if not scored:
+        return None
+    best_score, best = scored[0]
+    runner_up = scored[1][0] if len(scored) > 1 else 0
+    if best_score >= 2 and best_score >= 0.5 * len(best.stems) and best_score > runner_up:
+        return best
     return None

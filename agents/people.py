@@ -148,13 +148,65 @@ _BREAKS = re.compile(
     r"virtual assistant|ai assistant|computer program|program|machine)\b|"
     r"as a (?:chat ?bot|virtual assistant)|openai|i cannot role-?play|i can't role-?play|"
     r"i(?:'m| am) (?:just |only |simply )?(?:playing|pretending|role-?playing)\b|"
-    r"playing the (?:role|part) of|in (?:this|the) role-?play|(?:my|this) character\b|"
+    r"playing the (?:role|part) of|(?:this|the) role-?play\b|(?:my|this) character\b|"
+    r"the scenario (?:i've|i have|i was|i've been) (?:been )?given|my (?:prompt|system prompt)\b|"
     r"out of character|stay(?:ing)? in character|"
     r"here(?:'s| is) (?:the |my |a |an )?[\w.' -]{0,40}?(?:reply|response|answer|message|"
     r"line|turn|dialogue)\s*:|^\s*\((?:note|ooc|narrator|stage)\b)",
     re.I | re.M,
 )
 _AS_ROLE = r"(?:\bas\s+(?:the|your|a|an)\s+((?:[a-z]+\s+){{0,2}}?)({roles})\s*(?:,|i\b|i'll|i'd|we\b)|\bi(?:'m| am)\s+(?:the|your)\s+((?:[a-z]+\s+){{0,2}}?)({roles})\b(?!\s+(?:said|told|asked|mentioned)))"
+
+
+_CUSTOMER_ROLES = frozenset(
+    [
+        "customer",
+        "patient",
+        "passenger",
+        "member",
+        "parent",
+        "caller",
+        "guest",
+        "client",
+        "tenant",
+        "resident",
+        "student",
+        "applicant",
+        "claimant",
+        "traveller",
+        "traveler",
+        "buyer",
+        "shopper",
+        "user",
+        "visitor",
+        "borrower",
+        "pupil",
+        "policyholder",
+        "renter",
+        "homeowner",
+    ]
+)
+# what only the serving side says; a customer who says it has taken the other side's lines
+_STAFF_LINES = re.compile(
+    r"\b(?:is there )?anything else (?:i|we) can (?:help|do for) you with|"
+    r"how (?:can|may) (?:i|we) help(?: you)?\b|i'll check (?:this|that|it) out to you|"
+    r"i'll put you down\b|let me (?:pull up|check|look up) your (?:account|booking|order|file|"
+    r"reservation|record)|i can see (?:that )?your (?:order|booking|account|file|reservation)|"
+    r"i've checked our (?:list|system|records)|our (?:system|records) show",
+    re.I,
+)
+# what only the served side says; a member of staff who says it speaks as the customer
+_CUSTOMER_LINES = re.compile(
+    r"\b(?:i'd like to (?:book|order|check on|ask about) my|my own (?:move|booking|order|"
+    r"car|account|appointment|claim|trip)|are you sending me|can your (?:team|crew|staff|"
+    r"company|people) (?:take|move|fix|do|help)|do i need to (?:book|pay|bring)|"
+    r"(?:while i've got you|actually)[:,]?\s+(?:my|i'd like|i need|can you|could you))",
+    re.I,
+)
+
+
+def _served(role: str) -> bool:
+    return bool(set(re.findall(r"[a-z]+", role.lower())) & _CUSTOMER_ROLES)
 
 
 @dataclass(frozen=True)
@@ -362,6 +414,16 @@ def check_persona(
                     True,
                 )
             )
+    role = str(personas.get(speaker, {}).get("role") or speaker)
+    others = [str(p.get("role") or k) for k, p in personas.items() if k != speaker]
+    if _served(role) and not all(_served(o) for o in others):
+        lines, side = _STAFF_LINES, "serving side"
+    elif not _served(role) and any(_served(o) for o in others):
+        lines, side = _CUSTOMER_LINES, "customer"
+    else:
+        lines, side = None, ""
+    if lines is not None and (m := lines.search(text)):
+        out.append(PeopleFinding("role_swap", f"{speaker} speaks as the {side}", m.group(0), True))
     own = {speaker.lower(), *name_tokens(str(personas.get(speaker, {}).get("name") or ""))[:1]}
     for line in text.splitlines():
         label = line.split(":", 1)[0].strip().lower() if ":" in line else ""
