@@ -244,6 +244,12 @@ def _derive(
             for factor in (p, 1 - p, 1 + p):
                 add("money", _with(value, amount * factor), about, p_about, of=(amount, p * 100))
     for (a, a_about), (b, b_about) in combinations(money, 2):
+        for cap, rate in ((a, b), (b, a)):  # a $5 cap at 25 cents a day: 20 days
+            units = cap.unit == rate.unit or not (cap.unit and rate.unit)
+            if units and rate.per and not cap.per and rate.amounts[0]:
+                days = cap.amounts[0] / rate.amounts[0] * rate.per
+                span = Value("q:duration", f"{cap.text} at {rate.text}", (days,))
+                add("q:duration", span, a_about, b_about, of=_of(a, b))
         if a.unit == b.unit and a.per == b.per:
             for amount in (a.amounts[0] + b.amounts[0], abs(a.amounts[0] - b.amounts[0])):
                 add("money", _with(a, amount), a_about, b_about, of=(a.amounts[0], b.amounts[0]))
@@ -307,6 +313,11 @@ def _derive(
             if year and m and d:
                 with contextlib.suppress(ValueError):
                     bases.append((date(year, m, d), (about,)))
+    for (x, x_basis), (y, y_basis) in combinations(bases, 2):  # 4 June to 14 June: 10 days
+        gap = abs((x - y).days)
+        if gap:
+            span = Value("q:duration", f"{x} to {y}", (gap * 86400.0,))
+            add("q:duration", span, *x_basis, *y_basis, of=(float(gap),))
     days = [
         (base + timedelta(days=sign * d), (*basis, d_about), (float(d), d * 24.0, d / 7))
         for base, basis in bases
@@ -521,10 +532,54 @@ def check_sentence(
             not aligned or clause is None or not segment & clause.stems
         ):
             continue  # today's date, and no dated fact about the same thing
+        if (
+            aligned
+            and clause is not None
+            and _within_bound(value, clause, _segment(text, value))
+            and not any(c is not clause and own & c.stems for c in candidates)
+        ):
+            aligned = False  # "I did 6,000 miles" under "the first 10,000 miles": no conflict
         if not aligned:  # "I did about 6,000 miles": the dialogue now knows it
             said.setdefault(value.cls, []).append(value)
         found.append(ValueFinding(aligned, value, clause if aligned else None, sentence))
     return found
+
+
+_UPPER = re.compile(
+    r"\b(?:up to|at most|maximum(?: of)?|max|no more than|not more than|under|less than|"
+    r"below|within|(?:the )?(?:first|1st)|limit of|cap of|capped at)\s*$",
+    re.I,
+)
+_LOWER = re.compile(
+    r"\b(?:at least|minimum(?: of)?|min|more than|over|above|no less than)\s*$", re.I
+)
+_BOUND_WORDS = re.compile(
+    r"\b(?:up to|at most|max|maximum|no more than|under|less than|within|first|at least|"
+    r"minimum|more than|over|limit|cap|capped|tops? out|no later than|latest|earliest)\b",
+    re.I,
+)
+
+
+def _within_bound(value: Value, clause: Clause, segment: str) -> bool:
+    """True when the clause gives only a bound for the value's kind ("the first 10,000 miles",
+    "up to 24 litres") and the value keeps to it without restating a bound itself."""
+    if value.cls in ("time", "date") or _BOUND_WORDS.search(segment):
+        return False
+    text = normalise(clause.text)
+    mine = [v for v in clause.values if v.cls == value.cls]
+    if not mine:
+        return False
+    for bound in mine:
+        before = text[max(0, bound.start - 25) : bound.start]
+        upper, lower = _UPPER.search(before), _LOWER.search(before)
+        if not (upper or lower):
+            return False  # a plain value of the same kind: compare as usual
+        x, y = value.amounts[0], bound.amounts[0]
+        if value.per and bound.per:
+            x, y = x / value.per, y / bound.per
+        if (upper and x > y) or (lower and x < y):
+            return False
+    return True
 
 
 @lru_cache(maxsize=1024)

@@ -128,6 +128,7 @@ MONEY_RES = [
         re.I,
     ),
     re.compile(rf"\b({NUM})\s?(€|£)", re.I),
+    re.compile(r"\b(\d+(?:\.\d+)?)(?:\s?(cents?|pence)|(p))\b", re.I),  # 25 cents, 45p
 ]
 
 # -- dates and times -----------------------------------------------------------------------
@@ -172,7 +173,7 @@ DATE_RES = [
     ),
 ]
 DAY_ONLY = re.compile(
-    rf"\bthe\s+(\d{{1,2}}){_ORD}\b(?!\s+(?:of\s+)?(?:{_MONTH_RE})\b)"
+    rf"\bthe\s+(\d{{1,2}}){_ORD}\b(?!\s+(?:of\s+)?(?:{_MONTH_RE})\b)(?!\s+\d)"  # "the 1st 10,000"
     r"(?!\s+(?!(?:at|on|in|of|and|or|to|by|from|until|till|is|was|for|then|so|but|would|will|"
     r"works?|suits?|instead|please|too|as|if|when|with)\b)[a-z]{2,})",
     re.I,
@@ -199,7 +200,8 @@ HEDGES = re.compile(
     re.I,
 )
 RATE = re.compile(
-    r"^\s*(?:(?:per|a|an|each|every|/)\s*(hour|hr|day|night|week|month|year|annum)\b|"
+    r"^\s*(?:(?:per|each) (?!hour|hr|day|night|week|month|year)[a-z]+\s+)?"  # "per item per day"
+    r"(?:(?:per|a|an|each|every|/)\s*(hour|hr|day|night|week|month|year|annum)\b|"
     r"(hourly|daily|nightly|weekly|monthly|yearly|annually)\b)",
     re.I,
 )

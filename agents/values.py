@@ -143,8 +143,11 @@ def _money(text: str, found: _Found) -> None:
                 amount, scale = m.group(1), m.group(2)
                 if word.startswith("pound") and _mass_context(text):
                     continue  # "about 9 pounds" of a parcel: a weight, parsed as a quantity
-            else:
+            elif index == 3:
                 code, amount, scale = CURRENCY_SIGNS[m.group(2)], m.group(1), None
+            else:  # cents of a currency the text does not name; pence are sterling
+                code = "" if (m.group(2) or "").lower().startswith("cent") else "GBP"
+                amount, scale = str(_float(m.group(1)) / 100), None
             value = _float(amount) * SCALE.get((scale or "").lower(), 1.0)
             per, end = _rate_after(text, m.end())
             found.add(
