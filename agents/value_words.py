@@ -44,6 +44,8 @@ _units("mass", 28.349523, "oz", "ounce", "ounces")
 _units("mass", 1e6, "tonne", "tonnes", "ton", "tons")
 _units("volume", 1.0, "l", "litre", "litres", "liter", "liters")
 _units("volume", 0.001, "ml", "millilitre", "millilitres", "milliliter", "milliliters")
+_units("volume", 0.568, "pint", "pints")  # the imperial pint; a US pint is 0.473 l
+_units("volume", 4.546, "gallon", "gallons")
 _units("pressure", 1.0, "bar")
 _units("pressure", 0.0689475729, "psi")
 _units("temperature_c", 1.0, "°c", "degrees celsius", "celsius")
@@ -200,7 +202,8 @@ HEDGES = re.compile(
     re.I,
 )
 RATE = re.compile(
-    r"^\s*(?:(?:per|each) (?!hour|hr|day|night|week|month|year)[a-z]+\s+)?"  # "per item per day"
+    r"^\s*(?:(?:per|each) (?!hour|hr|day|night|week|month|year)[a-z]+\s+|"  # "per item per day"
+    r"[a-z]+\s+(?=(?:per|each|every)\s))?"  # "50 pages free per week"
     r"(?:(?:per|a|an|each|every|/)\s*(hour|hr|day|night|week|month|year|annum)\b|"
     r"(hourly|daily|nightly|weekly|monthly|yearly|annually)\b)",
     re.I,
@@ -246,6 +249,10 @@ NOUNS_NOT_COUNTED = {
     "am",
     "pm",
     "o",
+    "have",
+    "has",
+    "were",
+    "will",
 }
 ID_NOUNS = re.compile(
     r"(?:line|room|counter|desk|gate|terminal|platform|level|floor|number|no\.?|parcel|order|"
@@ -347,6 +354,11 @@ _AFTER = [
     ),
     _rule(r"\b(?:an|a|one) (hour|day|week|month|year)(?= or \d)", r"1 \1", 0, (" or ",)),
     _rule(r"\bhalf past (\d{1,2})\b", r"\1:30", when=("past",)),
+    _rule(  # "back by half four" (British): 4:30
+        r"\b(by|at|from|until|till|before|after|around|about) half (\d{1,2})\b(?![.,:]\d|\s*(?:hours?|days?|%))",
+        r"\1 \2:30",
+        when=("half",),
+    ),
     _rule(  # "ten past eight"
         r"\b([1-5]?\d) past (1[0-2]|[1-9])\b",
         lambda m: f"{m.group(2)}:{int(m.group(1)):02d}",

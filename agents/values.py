@@ -99,7 +99,7 @@ def _hedged(text: str, start: int) -> bool:
 
 
 def _rate_after(text: str, end: int) -> tuple[float, int]:
-    match = RATE.match(text[end : end + 20])
+    match = RATE.match(text[end : end + 36])
     if not match:
         return 0.0, end
     word = (match.group(1) or match.group(2)).lower()
@@ -429,6 +429,9 @@ def _quantities(text: str, found: _Found) -> None:
             continue
         if ID_NOUNS.search(text[max(0, m.start() - 12) : m.start()]):
             continue  # "line 2", "room 12": names of things, not amounts
+        head = _HEAD.match(text, m.end())  # "40 packing boxes": boxes are counted
+        if head and not noun.endswith("s") and head.group(1).lower() not in NOUNS_NOT_COUNTED:
+            noun = head.group(1).lower()
         per, end = _rate_after(text, m.end())
         found.add(
             Value(
@@ -442,6 +445,20 @@ def _quantities(text: str, found: _Found) -> None:
                 number=number,
             )
         )
+    counted = [v for v in found.values if v.cls.startswith("count:")]
+    for m in _OF_THEM.finditer(text):  # "8 adult helpers and 5 have signed up": 5 helpers
+        before = [v for v in counted if v.end <= m.start()]
+        if before and found.free(*m.span(1)):
+            found.add(
+                Value(
+                    before[-1].cls,
+                    m.group(1),
+                    (_float(m.group(1)),),
+                    start=m.start(1),
+                    end=m.end(1),
+                    number=_float(m.group(1)),
+                )
+            )
     for m in re.finditer(rf"(?<![\w.,:/$€£-])({NUM})(?![\w.,:/%])", text):
         number = _float(m.group(1))
         if not found.free(*m.span()) or ("." not in m.group(1) and number < 1000):
@@ -449,6 +466,13 @@ def _quantities(text: str, found: _Found) -> None:
         if 1900 <= number <= 2100 and "." not in m.group(1):
             continue
         _bare(text, m, number, _hedged(text, m.start()), found)
+
+
+_OF_THEM = re.compile(
+    r"\b(?:and|but|with|of whom|of which|so far)\s+(\d+)\s+(?=(?:have|has|are|were|is|was|will|of them)\b)",
+    re.I,
+)
+_HEAD = re.compile(r"\s+([a-z]{3,}s)\b(?!\s+[a-z]{3,}s\b)")
 
 
 def _bare(text: str, m: re.Match[str], number: float, hedge: bool, found: _Found) -> None:
@@ -463,10 +487,33 @@ def _letter_after(text: str, end: int) -> bool:
     return end < len(text) and text[end].isalpha()
 
 
+_IRREGULAR = {
+    "children": "child",
+    "people": "person",
+    "men": "man",
+    "women": "woman",
+    "feet": "foot",
+    "teeth": "tooth",
+    "mice": "mouse",
+    "geese": "goose",
+}
+
+
 def _stem(word: str) -> str:
     word = word.lower()
-    for suffix, repl in (("ies", "y"), ("ves", "f"), ("ses", "s"), ("s", "")):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    for suffix, repl in (
+        ("ies", "y"),
+        ("ves", "f"),
+        ("sses", "ss"),
+        ("xes", "x"),
+        ("ches", "ch"),
+        ("shes", "sh"),
+        ("ses", "s"),
+        ("s", ""),
+    ):
+        if word.endswith(suffix) and len(word) - len(suffix) + len(repl) >= 3:
             return word[: -len(suffix)] + repl
     return word
 
