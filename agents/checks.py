@@ -119,11 +119,16 @@ def _value_finding(index: int, found: ValueFinding) -> CheckFinding:
         stated = [v.text for v in found.clause.values if v.cls == found.value.cls] or [
             v.text for v in found.clause.values if v.number == found.value.number
         ]
+        against = (
+            f"the grounding facts ({', '.join(stated[:4])}: '{found.clause.fact}')"
+            if stated
+            else found.clause.fact
+        )
         return CheckFinding(
             check=f"contradicted_{kind}",
             turn=index,
             message=f"states {_KIND_WORDS.get(kind, kind)} '{found.value.text}', which "
-            f"contradicts the grounding facts ({', '.join(stated[:4])}: '{found.clause.fact}')",
+            f"contradicts {against}",
             evidence=found.value.text,
         )
     return CheckFinding(

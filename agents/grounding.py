@@ -486,6 +486,9 @@ def check_sentence(
             continue
         if _DENIED.search(text[max(0, value.start - 16) : value.start]):
             continue  # "not the 13th": the value is ruled out, not stated
+        if (wrong := _calendar(value, ground.today)) is not None:
+            found.append(ValueFinding(True, value, wrong, sentence))
+            continue
         pool = ground.pool.get(value.cls, ())
         if any(same(value, g) for g in pool) or any(
             same(value, g) for g in said.get(value.cls, ())
@@ -580,6 +583,25 @@ def _within_bound(value: Value, clause: Clause, segment: str) -> bool:
         if (upper and x > y) or (lower and x < y):
             return False
     return True
+
+
+def _calendar(value: Value, today: date | None) -> Clause | None:
+    """The calendar itself, when a date is given with a weekday it does not fall on
+    ("Wednesday 24 November" in 2025, a Monday); the year is the stated one, or this or
+    next year when the grounding dates today."""
+    if value.cls != "date" or value.weekday is None or value.relative or not value.dates:
+        return None
+    days = []
+    for y, m, d in value.dates:
+        years = [y] if y else ([today.year, today.year + 1] if today else [])
+        for year in years:
+            with contextlib.suppress(ValueError, TypeError):
+                days.append(date(year, m, d))  # type: ignore[arg-type]
+    if not days or any(day.weekday() == value.weekday for day in days):
+        return None
+    real = days[0]
+    fact = f"the calendar: {real.day} {real:%B %Y} is a {real:%A}"
+    return Clause(fact, fact, frozenset(), (), False, False)
 
 
 @lru_cache(maxsize=1024)

@@ -68,7 +68,9 @@ _ROLE_WORDS = (
 )
 _NAMED = re.compile(
     rf"(?:\b({_TITLE_RE})\s+({_NAME_RE}(?:\s+{_NAME_RE})?)|"
-    rf"\b(?i:{_ROLE_WORDS})\s+(?:{_TITLE_RE}\s+)?({_NAME_RE}(?:\s+{_NAME_RE})?))\b"
+    rf"\b(?i:{_ROLE_WORDS}),?\s+(?:{_TITLE_RE}\s+)?({_NAME_RE}(?:\s+{_NAME_RE})?)|"
+    r"\b(?i:led|run|handled|managed|supervised|headed|signed|approved|inspected|assessed|"
+    rf"taught|treated|taken)\s+(?i:by)\s+({_NAME_RE}\s+{_NAME_RE}))\b"
     r"(?!\s+(?i:of|at|street|road)\b)"
 )
 _ADDRESS = re.compile(
@@ -253,7 +255,7 @@ def known_people(
     for fact in facts:
         words.update(w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", fact))
         for m in _NAMED.finditer(fact):
-            tokens = name_tokens(m.group(2) or m.group(3))
+            tokens = name_tokens(m.group(2) or m.group(3) or m.group(4))
             if tokens and not any(set(tokens) <= p.tokens for p in people):
                 people.append(
                     Person(None, frozenset(tokens), tokens[-1] if len(tokens) > 1 else "")
@@ -341,7 +343,7 @@ def check_named(
                 )
             )
     for m in _NAMED.finditer(text):
-        named = m.group(2) or m.group(3)
+        named = m.group(2) or m.group(3) or m.group(4)
         tokens = name_tokens(named)
         if not tokens or tokens[0] in _NOT_NAMES:
             continue

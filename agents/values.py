@@ -274,6 +274,8 @@ def _dates(text: str, found: _Found, today: date | None, digits: bool = True) ->
             days = [ahead + 7] if (m.group(1) or "").lower() == "next" and ahead == 0 else [ahead]
             if ahead == 0 and not m.group(1):
                 days = [0, 7]
+            if _NEXT_WEEK.match(text, m.end()):  # "Thursday of next week", "Friday next week"
+                days = [(weekday - today.weekday()) + 7]
             options = tuple(
                 (
                     (today + timedelta(days=d)).year,
@@ -430,9 +432,10 @@ def _quantities(text: str, found: _Found) -> None:
         if ID_NOUNS.search(text[max(0, m.start() - 12) : m.start()]):
             continue  # "line 2", "room 12": names of things, not amounts
         head = _HEAD.match(text, m.end())  # "40 packing boxes": boxes are counted
+        end = m.end()
         if head and not noun.endswith("s") and head.group(1).lower() not in NOUNS_NOT_COUNTED:
-            noun = head.group(1).lower()
-        per, end = _rate_after(text, m.end())
+            noun, end = head.group(1).lower(), head.end()
+        per, end = _rate_after(text, end)
         found.add(
             Value(
                 f"count:{_stem(noun)}",
@@ -468,11 +471,12 @@ def _quantities(text: str, found: _Found) -> None:
         _bare(text, m, number, _hedged(text, m.start()), found)
 
 
+_NEXT_WEEK = re.compile(r",?\s+(?:of\s+)?next\s+week\b", re.I)
 _OF_THEM = re.compile(
     r"\b(?:and|but|with|of whom|of which|so far)\s+(\d+)\s+(?=(?:have|has|are|were|is|was|will|of them)\b)",
     re.I,
 )
-_HEAD = re.compile(r"\s+([a-z]{3,}s)\b(?!\s+[a-z]{3,}s\b)")
+_HEAD = re.compile(r"\s+(?:[a-z]+\s+)?([a-z]{3,}s)\b(?!\s+[a-z]{3,}s\b)")
 
 
 def _bare(text: str, m: re.Match[str], number: float, hedge: bool, found: _Found) -> None:
