@@ -71,6 +71,8 @@ _SYNONYMS = {
     "closes": "clos",
     "closed": "clos",
     "shut": "clos",
+    "cover": "inclu",
+    "cove": "inclu",
     "fix": "repai",
     "fixed": "repai",
     "resto": "repai",
@@ -86,7 +88,7 @@ _NEGATION = re.compile(
 )
 _ASSERTS = re.compile(  # what a sentence that grants the opposite of a negated fact says
     r"\b(can|may|allowed|accepted|fine|ok|okay|applies|apply|charged|welcome|possible|"
-    r"available|sure|yes|will|get|gets|included|permitted|no problem|need to|needs to|"
+    r"available|sure|yes|will|get|gets|included|covered|permitted|no problem|need to|needs to|"
     r"have to|has to|required|must)\b|'ll\b",
     re.I,
 )
@@ -100,7 +102,7 @@ _DOUBLE = re.compile(
 )
 _IDIOMS = re.compile(
     r"\b(no problem|no worries|no rush|not a problem|not at all|no doubt|no need to worry|"
-    r"not sure|nothing else|no, thanks?|no thank you|not yet|why not)\b",
+    r"not sure|nothing else|no, thanks?|no thank you|not yet|why not|whether or not)\b",
     re.I,
 )
 
@@ -116,6 +118,8 @@ def stems(text: str) -> frozenset[str]:
         word = _SYNONYMS.get(word, word)
         if word.endswith("ies") and len(word) > 4:
             word = word[:-3] + "y"
+        elif word.endswith("ed") and len(word) > 5 and not word.endswith("eed"):
+            word = word[:-2]  # "needed", "included": the verb's stem
         elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
             word = word[:-1]
         word = _SYNONYMS.get(word[:5], word[:5])
@@ -719,7 +723,11 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
         if len(own) < 2:
             continue
         scored = sorted(
-            ((len(own & c.stems), c) for c in ground.clauses if not c.is_reference and c.stems),
+            (
+                (len(own & c.stems) + _priced(own, c), c)
+                for c in ground.clauses
+                if not c.is_reference and c.stems
+            ),
             key=lambda x: -x[0],
         )
         if not scored:
@@ -728,13 +736,13 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
         if _LIMITS.search(part) and _LIMIT_FACT.search(best.text):
             continue  # "up to twice a month" restates "at most twice a month"
         if any(
-            same(v, w)
+            same(v, w) and len(own & c.stems) >= best_score
             for v in values_in(part, ground.today)
             for c in ground.clauses
             if not c.negative
             for w in c.values
         ):
-            continue  # its values come from a plain fact: it speaks about that one
+            continue  # its values come from a plain fact it speaks about as much
         runner_up = scored[1][0] if len(scored) > 1 else 0
         if (
             best.negative
@@ -744,6 +752,15 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
         ):
             return best
     return None
+
+
+_FREE = re.compile(r"\b(?:free|no charge|no fee|waived|at no cost|complimentary)\b", re.I)
+
+
+def _priced(own: frozenset[str], clause: Clause) -> int:
+    """1 when a sentence puts a cost ("charged", "you pay") on what a clause says is free:
+    the opposite of the clause's own predicate counts as a shared word."""
+    return int("cost" in own and "cost" not in clause.stems and bool(_FREE.search(clause.text)))
 
 
 def _strongest(own: frozenset[str], ground: Grounding) -> Clause | None:
