@@ -391,7 +391,18 @@ def _close(x: float, y: float, approx: bool, exact: bool = False) -> bool:
     return x == round(x) and abs(x - y) < 0.5 and abs(x - y) <= scale * 0.04
 
 
+def _weekday_only(v: Value) -> bool:
+    """ "Saturday", "this Friday": a weekday without a day number, whose week is a guess."""
+    text = v.text.lower()
+    return v.relative and v.weekday is not None and any(w in text for w in WEEKDAYS)
+
+
 def _same_date(a: Value, b: Value) -> bool:
+    if (_weekday_only(a) or _weekday_only(b)) and a.dates and b.dates:
+        wa = a.weekday if a.weekday is not None else _weekday(a)
+        wb = b.weekday if b.weekday is not None else _weekday(b)
+        if wa is not None and wb is not None:
+            return wa == wb  # "pickup Saturday" of Saturday the 18th, whichever week
     if not a.dates or not b.dates:
         wa, wb = a.weekday, b.weekday
         if wa is None:
@@ -490,6 +501,12 @@ def check_sentence(
             continue
         if _DENIED.search(text[max(0, value.start - 16) : value.start]):
             continue  # "not the 13th": the value is ruled out, not stated
+        if (
+            value.cls == "money"
+            and "pound" in value.text.lower()
+            and any(m.number == value.number for m in ground.pool.get("q:mass", ()))
+        ):
+            continue  # "about eighteen pounds" of a cake that weighs 18 pounds
         if (wrong := _calendar(value, ground.today)) is not None:
             found.append(ValueFinding(True, value, wrong, sentence))
             continue
@@ -525,6 +542,8 @@ def check_sentence(
             or bool(own & clause.stems)
             or bool(_asked(context) & clause.stems)
         )
+        if aligned and clause is not None and _weekday_only(value) and not segment & clause.stems:
+            aligned = False  # "I'm presenting on Thursday": the customer's own week
         anchored = [c for c in candidates if _anchors(c, values, value)]
         if anchored and (not aligned or clause not in anchored):
             clause, aligned = anchored[0], True  # "March 4 at 10:30 am": the 10:30 fact
@@ -542,10 +561,17 @@ def check_sentence(
         if (
             aligned
             and clause is not None
-            and _within_bound(value, clause, _segment(text, value))
+            and _within_bound(value, clause, _segment(text, value), negative(sentence))
             and not any(c is not clause and own & c.stems for c in candidates)
         ):
             aligned = False  # "I did 6,000 miles" under "the first 10,000 miles": no conflict
+        if (
+            aligned
+            and clause is not None
+            and _HYPOTHETICAL.search(text[: value.start])
+            and not _bound(clause, value)
+        ):
+            aligned = False  # "Say you go 80 km over": an example, not a claim about the fact
         if not aligned:  # "I did about 6,000 miles": the dialogue now knows it
             said.setdefault(value.cls, []).append(value)
         found.append(ValueFinding(aligned, value, clause if aligned else None, sentence))
@@ -567,9 +593,27 @@ _BOUND_WORDS = re.compile(
 )
 
 
-def _within_bound(value: Value, clause: Clause, segment: str) -> bool:
+_HYPOTHETICAL = re.compile(
+    r"\b(?:if|say|suppose|supposing|imagine|for example|for instance|let's say|e\.g\.)\b", re.I
+)
+
+
+def _bound(clause: Clause, value: Value) -> bool:
+    """True when the clause states a bound (at least, up to, within...) for the value's kind."""
+    text = normalise(clause.text)
+    for mine in clause.values:
+        if mine.cls == value.cls:
+            before = text[max(0, mine.start - 25) : mine.start]
+            if _UPPER.search(before) or _LOWER.search(before):
+                return True
+    return False
+
+
+def _within_bound(value: Value, clause: Clause, segment: str, denied: bool = False) -> bool:
     """True when the clause gives only a bound for the value's kind ("the first 10,000 miles",
-    "up to 24 litres") and the value keeps to it without restating a bound itself."""
+    "up to 24 litres") and the value keeps to it without restating a bound itself; in a
+    sentence that denies (`denied`), a value beyond the bound keeps to it ("after a month we
+    couldn't swap them" of "only within 14 days")."""
     if value.cls in ("time", "date") or _BOUND_WORDS.search(segment):
         return False
     text = normalise(clause.text)
@@ -584,7 +628,8 @@ def _within_bound(value: Value, clause: Clause, segment: str) -> bool:
         x, y = value.amounts[0], bound.amounts[0]
         if value.per and bound.per:
             x, y = x / value.per, y / bound.per
-        if (upper and x > y) or (lower and x < y):
+        outside = bool((upper and x > y) or (lower and x < y))
+        if outside != denied:
             return False
     return True
 
@@ -667,9 +712,12 @@ def _derived(
         rates = [
             1 + f * p.amounts[0] / 100 for p in ground.pool.get("q:percent", ()) for f in (-1, 1)
         ]
+        stated = [m.amounts[0] for m in ground.pool.get("money", ())]
         for earlier in said.get("money", ()):
             steps = [earlier.amounts[0] * r for r in rates]
             steps += [earlier.amounts[0] * n for n in shown]
+            steps += [earlier.amounts[0] + m for m in stated]  # "£60 for the second, £180 both"
+            steps += [abs(earlier.amounts[0] - m) for m in stated]
             if any(same(value, _with(earlier, x)) for x in steps):
                 return True
     if cued:  # "so 24 for your house": a number said earlier in the dialogue scales a fact
@@ -735,6 +783,8 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
         best_score, best = scored[0]
         if _LIMITS.search(part) and _LIMIT_FACT.search(best.text):
             continue  # "up to twice a month" restates "at most twice a month"
+        if any(same(v, w) for v in values_in(part, ground.today) for w in best.values):
+            continue  # "changes need to be in by Tuesday the 14th" restates "not after the 14th"
         if any(
             same(v, w) and len(own & c.stems) >= best_score
             for v in values_in(part, ground.today)

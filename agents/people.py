@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 TITLES = {"mr", "mrs", "ms", "mx", "miss", "dr", "doctor", "prof", "professor", "sir", "dame"}
+TITLES |= {"ranger", "chef", "captain", "coach", "nurse", "officer", "detective", "sergeant"}
+TITLES |= {"constable", "inspector", "judge", "pastor", "father", "sister", "brother"}
 _TITLE_RE = r"(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Professor|Sir|Dame)\.?"
 _NAME_RE = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
 _FULL = rf"(?:{_TITLE_RE}\s+)?{_NAME_RE}(?:\s+{_NAME_RE})?"
@@ -60,6 +62,7 @@ _PLACE_WORDS = frozenset(
         "clinic",
     ]
 )
+_FULL_NAME = re.compile(rf"(?<![.!?]\s)(?<!^)\b({_NAME_RE}\s+{_NAME_RE})\b")
 _ROLE_WORDS = (
     "technician|mechanic|pharmacist|advisor|adviser|agent|receptionist|officer|colleague|"
     "manager|supervisor|nurse|engineer|specialist|driver|courier|named|called|doctor|"
@@ -194,7 +197,9 @@ _STAFF_LINES = re.compile(
     r"how (?:can|may) (?:i|we) help(?: you)?\b|i'll check (?:this|that|it) out to you|"
     r"i'll put you down\b|let me (?:pull up|check|look up) your (?:account|booking|order|file|"
     r"reservation|record)|i can see (?:that )?your (?:order|booking|account|file|reservation)|"
-    r"i've checked our (?:list|system|records)|our (?:system|records) show",
+    r"i've checked our (?:list|system|records)|our (?:system|records) show|"
+    r"\b(?:i can|i'll|let me) (?:add|book|put|set up|arrange|send|issue|process|apply)\b"
+    r"[^.?!]{0,40}\bfor you\b|\bwe (?:no longer|don't|do not|can't|cannot) (?:accept|take|offer|allow)\b",
     re.I,
 )
 # what only the served side says; a member of staff who says it speaks as the customer
@@ -207,8 +212,70 @@ _CUSTOMER_LINES = re.compile(
 )
 
 
-def _served(role: str) -> bool:
-    return bool(set(re.findall(r"[a-z]+", role.lower())) & _CUSTOMER_ROLES)
+_STAFF_ROLES = frozenset(
+    [
+        "agent",
+        "adviser",
+        "advisor",
+        "receptionist",
+        "officer",
+        "clerk",
+        "assistant",
+        "technician",
+        "coordinator",
+        "manager",
+        "librarian",
+        "pharmacist",
+        "nurse",
+        "doctor",
+        "dispatcher",
+        "associate",
+        "analyst",
+        "representative",
+        "rep",
+        "specialist",
+        "consultant",
+        "operator",
+        "attendant",
+        "staff",
+        "desk",
+        "support",
+        "service",
+        "engineer",
+        "teller",
+        "banker",
+        "host",
+        "hostess",
+        "waiter",
+        "server",
+        "ranger",
+        "guide",
+        "instructor",
+        "teacher",
+        "secretary",
+        "planner",
+        "optometrist",
+        "dentist",
+        "hygienist",
+        "mechanic",
+        "handler",
+        "underwriter",
+        "broker",
+        "landlord",
+    ]
+)
+
+
+def _words(role: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", role.lower()))
+
+
+def _served(role: str, others: Sequence[str] = ()) -> bool:
+    """The customer's side: a customer's role word ("patient", "caller"), or a role that is no
+    staff's when the other side's is ("taxpayer" talking with a "tax adviser")."""
+    if _words(role) & _CUSTOMER_ROLES:
+        return True
+    return not _words(role) & _STAFF_ROLES and any(_words(o) & _STAFF_ROLES for o in others)
 
 
 @dataclass(frozen=True)
@@ -254,8 +321,14 @@ def known_people(
     words: set[str] = set()
     for fact in facts:
         words.update(w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", fact))
-        for m in _NAMED.finditer(fact):
-            tokens = name_tokens(m.group(2) or m.group(3) or m.group(4))
+        named = [m.group(2) or m.group(3) or m.group(4) for m in _NAMED.finditer(fact)]
+        named += [  # "the branch manager is Declan Byrne": any first and last name
+            m.group(1)
+            for m in _FULL_NAME.finditer(fact)
+            if m.group(1).split()[-1].lower() not in _PLACE_WORDS
+        ]
+        for name in named:
+            tokens = name_tokens(name)
             if tokens and not any(set(tokens) <= p.tokens for p in people):
                 people.append(
                     Person(None, frozenset(tokens), tokens[-1] if len(tokens) > 1 else "")
@@ -277,8 +350,8 @@ def check_intro(
         for m in pattern.finditer(text):
             claimed = m.group(1)
             tokens = name_tokens(claimed)
-            if not tokens or tokens[0] in _NOT_NAMES:
-                continue
+            if not tokens or tokens[0] in _NOT_NAMES or tokens[0].endswith("ing"):
+                continue  # "Getting here is fine": a verb, not a name
             titled = claimed.split()[0].rstrip(".").lower() in TITLES
             if not titled and (
                 tokens[-1] in _PLACE_WORDS
@@ -418,9 +491,9 @@ def check_persona(
             )
     role = str(personas.get(speaker, {}).get("role") or speaker)
     others = [str(p.get("role") or k) for k, p in personas.items() if k != speaker]
-    if _served(role) and not all(_served(o) for o in others):
+    if _served(role, others) and not all(_served(o, [role]) for o in others):
         lines, side = _STAFF_LINES, "serving side"
-    elif not _served(role) and any(_served(o) for o in others):
+    elif not _served(role, others) and any(_served(o, [role]) for o in others):
         lines, side = _CUSTOMER_LINES, "customer"
     else:
         lines, side = None, ""

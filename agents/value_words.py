@@ -196,7 +196,8 @@ TIME_RES = [
 NOON = re.compile(r"\b(?:12\s+)?(noon|midday|midnight)\b", re.I)
 
 HEDGES = re.compile(
-    r"\b(about|around|roughly|approximately|approx\.?|nearly|almost|just under|just over|"
+    r"\b(about|around|roughly|approximately|approx\.?|nearly|almost|just under|just over|somewhere|"
+    r"(?:somewhere )?between|give or take|"
     r"a bit (?:over|under|more than|less than)|close to|some|over|under|more than|less than|"
     r"up to|at least|at most|or so|ish|just before|just after|shortly before|shortly after)\s*$",
     re.I,
@@ -324,10 +325,29 @@ _BEFORE = [
 ]
 _AFTER = [
     (_SMALL_RE, lambda m: str(_SMALL[m.group(1).lower()]), ()),
+    _rule(  # "a third of a litre", "two-thirds of an hour", "half a kilo"
+        r"\b(?:(?:a|one|1) (half|third|3rd|quarter|4th)|(2|3)[- ](thirds|3rds|quarters|4ths)|half) "
+        r"of an? "
+        r"(hour|litre|liter|kilo|kilometre|kilometer|mile|metre|meter|pound|gallon|pint)\b",
+        lambda m: _fraction(m),
+        when=("half", "third", "3rd", "quarter", "4th"),
+    ),
     _rule(r"\ba (\d)", r"\1", 0, ("a ",)),  # "a 120 credits" (from "a hundred and twenty")
     _rule(r"\b(?:an|a|1) (hour|day|week|year) and a half\b", r"1.5 \1s", when=("half",)),
     _rule(r"\b(\d+) (hours?|days?|weeks?|years?) and a half\b", r"\1.5 \2", 0, ("half",)),
     _rule(r"\b(\d+) and a half\b", r"\1.5", 0, ("half",)),
+    _rule(r"\b(\d+)[- ]years?[- ]olds?\b", r"\1 yo", 0, ("old",)),  # an age, not a duration
+    _rule(r"\bhalf[- ]price\b", "50% off", when=("half",)),
+    _rule(  # "7 to 10 days": both ends carry the unit
+        r"\b(\d+(?:\.\d+)?)\s*(?:to|-|–|or)\s*(\d+(?:\.\d+)?)\s+(minutes?|hours?|days?|weeks?|"
+        r"months?|years?|working days|business days|km|kilometres?|miles?|metres?|kg|litres?)\b",
+        r"\1 \3 to \2 \3",
+        0,
+        (" to ", "-", "–", " or "),
+    ),
+    _rule(
+        r"\bhalf an? (litre|liter|kilo|mile|metre|meter|pint|gallon)\b", r"0.5 \1", when=("half",)
+    ),
     _rule(r"\bhalf a dozen\b", "6", when=("dozen",)),
     _rule(r"\b(\d+) dozen\b", lambda m: str(int(m.group(1)) * 12), 0, ("dozen",)),
     _rule(r"\ba dozen\b", "12", when=("dozen",)),
@@ -393,6 +413,21 @@ _AFTER = [
         when=("foot", "feet", "ft"),
     ),
 ]
+
+
+def _fraction(m: re.Match[str]) -> str:
+    parts = {"half": 0.5, "third": 1 / 3, "3rd": 1 / 3, "quarter": 0.25, "4th": 0.25}
+    parts |= {"thirds": 1 / 3, "3rds": 1 / 3, "quarters": 0.25, "4ths": 0.25}
+    if m.group(1):
+        share = parts[m.group(1).lower()]
+    elif m.group(2):
+        share = int(m.group(2)) * parts[m.group(3).lower()]
+    else:
+        share = 0.5
+    unit = m.group(4)
+    if unit == "hour":
+        return f"{round(share * 60)} minutes"
+    return f"{share:.3f} {unit}"
 
 
 @lru_cache(maxsize=8192)
