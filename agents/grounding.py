@@ -25,7 +25,12 @@ _SENTENCE = re.compile(
     r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bMx\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bNo\.)"
     r"(?<!\bProf\.)(?<!\bapprox\.)(?<=[.!?;])\s+|\s+(?=\()|(?<=\))\s+"
 )
-_CLAUSE = re.compile(r";\s*|,?\s+\bbut\b\s+|,?\s+\bwhile\b\s+|,?\s+\balthough\b\s+", re.I)
+_CLAUSE = re.compile(
+    r";\s*|,?\s+\bbut\b\s+|,?\s+\bwhile\b\s+|,?\s+\balthough\b\s+|"
+    r",?\s+and\s+(?=(?:cannot|can't|does not|doesn't|do not|don't|is not|isn't|are not|aren't|"
+    r"will not|won't|must not|never|not)\b)",  # "must be signed for and cannot be left outside"
+    re.I,
+)
 _SENTENCE_CLAUSE = re.compile(
     r";\s*|,?\s+\b(?:but|while|although|whereas)\b\s+|,\s+and\s+|,\s+so\s+|"
     r",\s+(?=(?:no|not|without|never)\b)",
@@ -72,6 +77,7 @@ _SYNONYMS = {
     "closed": "clos",
     "shut": "clos",
     "cover": "inclu",
+    "reimb": "refun",
     "cove": "inclu",
     "fix": "repai",
     "fixed": "repai",
@@ -92,6 +98,7 @@ _ASSERTS = re.compile(  # what a sentence that grants the opposite of a negated 
     r"have to|has to|required|must)\b|'ll\b",
     re.I,
 )
+_CONDITION = re.compile(r"\s+\b(?:if|unless|when|in case)\b.*$", re.I)
 _YES = re.compile(
     r"^\s*(?:yes|yep|yeah|sure|of course|certainly|absolutely|definitely|that's fine)\b", re.I
 )
@@ -107,9 +114,16 @@ _IDIOMS = re.compile(
 )
 
 
+_PHRASES = re.compile(
+    r"\b(?:claim|get|give|pay|paid) (?:(?:it|some of it|them|the money) )?back\b|\bmoney back\b",
+    re.I,
+)
+
+
 def stems(text: str) -> frozenset[str]:
     """The words that say what a sentence is about, reduced to comparable stems."""
     out = set()
+    text = _PHRASES.sub(" refund ", text) if "back" in text else text
     for word in _WORD.findall(text.lower()):
         if len(word) < 3 or word in _STOP or word in _UNIT_WORDS or word in MONTHS:
             continue
@@ -514,6 +528,10 @@ def check_sentence(
         if any(same(value, g) for g in pool) or any(
             same(value, g) for g in said.get(value.cls, ())
         ):
+            in_pool = any(same(value, g) for g in pool)
+            if in_pool and (swapped := _swapped(value, text, ground)) is not None:
+                found.append(ValueFinding(True, value, swapped, sentence))
+                continue
             said.setdefault(value.cls, []).append(value)
             continue
         candidates = [
@@ -634,6 +652,30 @@ def _within_bound(value: Value, clause: Clause, segment: str, denied: bool = Fal
     return True
 
 
+def _swapped(value: Value, text: str, ground: Grounding) -> Clause | None:
+    """The fact a value belongs to another thing of ("the last entry is at 5:30" where 5:30 is
+    closing time and the last entry is at 4:30): the words around the value speak about a
+    clause that states another value of its kind, and not about any clause that states it."""
+    near = stems(_segment(text, value))
+    if len(near) < 2:
+        return None
+    holders, rivals = 0, []
+    for c in ground.clauses:
+        mine = [v for v in c.values if v.cls == value.cls]
+        if c.is_reference or not mine:
+            continue
+        if any(same(value, v) for v in mine):
+            holders = max(holders, len(near & c.stems))
+        else:
+            rivals.append((len(near & c.stems), c))
+    if not rivals:
+        return None
+    score, rival = max(rivals, key=lambda r: r[0])
+    if score >= 2 and score >= 0.5 * len(rival.stems) and holders == 0:
+        return rival
+    return None
+
+
 def _calendar(value: Value, today: date | None) -> Clause | None:
     """The calendar itself, when a date is given with a weekday it does not fall on
     ("Wednesday 24 November" in 2025, a Monday); the year is the stated one, or this or
@@ -643,9 +685,14 @@ def _calendar(value: Value, today: date | None) -> Clause | None:
     days = []
     for y, m, d in value.dates:
         years = [y] if y else ([today.year, today.year + 1] if today else [])
-        for year in years:
-            with contextlib.suppress(ValueError, TypeError):
-                days.append(date(year, m, d))  # type: ignore[arg-type]
+        months = [(None, m)] if m else []
+        if not m and today is not None:  # "Sunday the 14th": this month or the next
+            ahead = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+            months = [(today.year, today.month), (ahead.year, ahead.month)]
+        for year_of_month, month in months:
+            for year in [year_of_month] if year_of_month else years:
+                with contextlib.suppress(ValueError, TypeError):
+                    days.append(date(year, month, d))  # type: ignore[arg-type]
     if not days or any(day.weekday() == value.weekday for day in days):
         return None
     real = days[0]
@@ -763,7 +810,8 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             if best is not None and best.negative and not _LIMIT_FACT.search(best.text):
                 return best
     for part in _SENTENCE_CLAUSE.split(sentence):
-        if is_question(part) or negative(part):
+        main = _CONDITION.sub("", part)  # "... on the doorstep if nobody answers"
+        if is_question(part) or negative(main):
             continue  # it keeps the negation: no opposite asserted
         if not _ASSERTS.search(part):
             continue

@@ -155,6 +155,8 @@ _BREAKS = re.compile(
     r"i(?:'m| am) (?:just |only |simply )?(?:playing|pretending|role-?playing)\b|"
     r"playing the (?:role|part) of|(?:this|the) role-?play\b|(?:my|this) character\b|"
     r"the scenario (?:i've|i have|i was|i've been) (?:been )?given|my (?:prompt|system prompt)\b|"
+    r"the scenario (?:wants|says|asks|tells)|\bmeta question\b|\b(?:keep|stop|start) playing\b|"
+    r"break(?:ing)? character\b|"
     r"out of character|stay(?:ing)? in character|"
     r"here(?:'s| is) (?:the |my |a |an )?[\w.' -]{0,40}?(?:reply|response|answer|message|"
     r"line|turn|dialogue)\s*:|^\s*\((?:note|ooc|narrator|stage)\b)",
@@ -199,7 +201,9 @@ _STAFF_LINES = re.compile(
     r"reservation|record)|i can see (?:that )?your (?:order|booking|account|file|reservation)|"
     r"i've checked our (?:list|system|records)|our (?:system|records) show|"
     r"\b(?:i can|i'll|let me) (?:add|book|put|set up|arrange|send|issue|process|apply)\b"
-    r"[^.?!]{0,40}\bfor you\b|\bwe (?:no longer|don't|do not|can't|cannot) (?:accept|take|offer|allow)\b",
+    r"[^.?!]{0,40}\bfor you\b|\bwe (?:no longer|don't|do not|can't|cannot) (?:accept|take|offer|allow)\b|"
+    r"\blet me (?:just )?check (?:the|our|your) \w+(?: \w+)? for you\b|\bi can (?:lend|issue|give|offer) you\b|"
+    r"\bcheck our (?:records|system|list|files)\b",
     re.I,
 )
 # what only the served side says; a member of staff who says it speaks as the customer
@@ -207,7 +211,9 @@ _CUSTOMER_LINES = re.compile(
     r"\b(?:i'd like to (?:book|order|check on|ask about) my|my own (?:move|booking|order|"
     r"car|account|appointment|claim|trip)|are you sending me|can your (?:team|crew|staff|"
     r"company|people) (?:take|move|fix|do|help)|do i need to (?:book|pay|bring)|"
-    r"(?:while i've got you|actually)[:,]?\s+(?:my|i'd like|i need|can you|could you))",
+    r"(?:while i've got you|actually)[:,]?\s+(?:my|i'd like|i need|can you|could you)|"
+    r"(?:i was|i'm) (?:actually |really )?hoping you could (?:tell|help)|i was wondering if there's|"
+    r"i've been waiting (?:on|for) (?:this|my)|can i pay (?:to|for|extra))",
     re.I,
 )
 
@@ -273,9 +279,11 @@ def _words(role: str) -> set[str]:
 def _served(role: str, others: Sequence[str] = ()) -> bool:
     """The customer's side: a customer's role word ("patient", "caller"), or a role that is no
     staff's when the other side's is ("taxpayer" talking with a "tax adviser")."""
+    if _words(role) & _STAFF_ROLES:
+        return False  # "customer service officer", "customer adviser": staff
     if _words(role) & _CUSTOMER_ROLES:
         return True
-    return not _words(role) & _STAFF_ROLES and any(_words(o) & _STAFF_ROLES for o in others)
+    return any(_words(o) & _STAFF_ROLES for o in others)
 
 
 @dataclass(frozen=True)

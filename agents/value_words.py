@@ -374,6 +374,12 @@ _AFTER = [
     ),
     _rule(r"\b(?:an|a|one) (hour|day|week|month|year)(?= or \d)", r"1 \1", 0, (" or ",)),
     _rule(r"\bhalf past (\d{1,2})\b", r"\1:30", when=("past",)),
+    _rule(  # "from ten-thirty", "at four-thirty", "by two-fifteen"
+        r"\b(at|from|by|until|till|before|after|around|about|is|be) (\d{1,2})[- ](thirty|fifteen|"
+        r"forty[- ]five|forty|fifty|twenty|ten|45|30|15)\b",
+        lambda m: f"{m.group(1)} {m.group(2)}:{_MINUTES[m.group(3).lower().replace(' ', '-')]}",
+        when=("thirty", "fifteen", "forty", "fifty", "twenty", "ten", "-45", "-30", "-15"),
+    ),
     _rule(  # "back by half four" (British): 4:30
         r"\b(by|at|from|until|till|before|after|around|about) half (\d{1,2})\b(?![.,:]\d|\s*(?:hours?|days?|%))",
         r"\1 \2:30",
@@ -413,6 +419,10 @@ _AFTER = [
         when=("foot", "feet", "ft"),
     ),
 ]
+
+
+_MINUTES = {"thirty": "30", "fifteen": "15", "forty-five": "45", "forty": "40", "fifty": "50"}
+_MINUTES |= {"twenty": "20", "ten": "10", "45": "45", "30": "30", "15": "15"}
 
 
 def _fraction(m: re.Match[str]) -> str:

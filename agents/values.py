@@ -252,16 +252,8 @@ def _dates(text: str, found: _Found, today: date | None, digits: bool = True) ->
             )
         )
     for m in DAY_ONLY.finditer(text):
-        if found.free(*m.span()):
-            found.add(
-                Value(
-                    "date",
-                    m.group(0),
-                    dates=((None, None, int(m.group(1))),),
-                    start=m.start(),
-                    end=m.end(),
-                )
-            )
+        if found.free(*m.span()):  # "Sunday the 14th": the weekday before it is stated with it
+            found.add(_date_value(m.group(0), ((None, None, int(m.group(1))),), *m.span(), text))
     for m in WEEKDAY.finditer(text):
         if m.group(3) or not found.free(*m.span()):
             continue  # "on Saturdays" is a habit, not a date
