@@ -33,6 +33,7 @@ from agents.people import (
     check_named,
     check_persona,
     known_people,
+    served,
 )
 from agents.state import CheckFinding, Turn
 from agents.values import Value
@@ -97,7 +98,48 @@ def check_dialogue(
         ]
         findings += _check_empty_or_repeated(index, text, seen)
         previous = text
-    return findings
+    return _customers_may_err(findings, turns, personas)
+
+
+_VALUE_CONTRADICTIONS = (
+    "contradicted_money",
+    "contradicted_time",
+    "contradicted_date",
+    "contradicted_number",
+    "contradicted_unit",
+)
+_AFFIRMS = re.compile(
+    r"^\W*(?:yes|yeah|yep|yup|correct|that's (?:right|correct)|exactly|right|spot on|sure)\b", re.I
+)
+
+
+def _customers_may_err(
+    findings: list[CheckFinding], turns: Sequence[Turn], personas: Mapping[str, Mapping[str, Any]]
+) -> list[CheckFinding]:
+    """A wrong value from the customer's side is no fault of the data unless the other side
+    confirms it ("So it's 2:45?" "Yes, that's right."): the staff's answer is what a trainee
+    learns from, and correcting a customer is faithful. Unconfirmed, it is only unsupported."""
+    out = []
+    for f in findings:
+        speaker = turns[f.turn]["speaker"] if 0 <= f.turn < len(turns) else ""
+        role = str(personas.get(speaker, {}).get("role") or speaker)
+        others = [str(p.get("role") or k) for k, p in personas.items() if k != speaker]
+        nxt = turns[f.turn + 1]["text"] if f.turn + 1 < len(turns) else ""
+        if (
+            f.check in _VALUE_CONTRADICTIONS
+            and served(role, others)
+            and not all(served(o, [role]) for o in others)
+            and not _AFFIRMS.match(nxt)
+        ):
+            f = f.model_copy(
+                update={
+                    "check": f.check.replace("contradicted_", "unsupported_"),
+                    "severity": "warning",
+                    "message": f.message + " (said by the customer's side and not confirmed)",
+                }
+            )
+        out.append(f)
+    return out
 
 
 @lru_cache(maxsize=256)

@@ -134,6 +134,8 @@ def stems(text: str) -> frozenset[str]:
             word = word[:-3] + "y"
         elif word.endswith("ed") and len(word) > 5 and not word.endswith("eed"):
             word = word[:-2]  # "needed", "included": the verb's stem
+            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+                word = word[:-1]  # "capped", "planned"
         elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
             word = word[:-1]
         word = _SYNONYMS.get(word[:5], word[:5])
@@ -383,8 +385,16 @@ def same(a: Value, b: Value) -> bool:
         return any(
             min(abs(x - y), 1440 - abs(x - y)) <= slack for x in a.amounts for y in b.amounts
         )
-    if a.cls == "money" and a.unit and b.unit and a.unit != b.unit:
-        return False
+    if (
+        a.cls == "money"
+        and a.unit
+        and b.unit
+        and a.unit != b.unit
+        and not (
+            (_bare_dollar(a) and b.unit in _DOLLARS) or (_bare_dollar(b) and a.unit in _DOLLARS)
+        )
+    ):
+        return False  # "$3,780" may be Australian dollars; "€" is no dollar
     for x in a.amounts:
         for y in b.amounts:
             if a.per and b.per:
@@ -392,6 +402,17 @@ def same(a: Value, b: Value) -> bool:
             if _close(x, y, a.approx or b.approx, exact=a.cls == "money"):
                 return True
     return False
+
+
+_DOLLARS = frozenset({"USD", "AUD", "CAD", "NZD", "SGD", "HKD"})
+
+
+def _bare_dollar(v: Value) -> bool:
+    """A dollar written "$" or "dollars", not "US$" or "AUD": whichever dollar the grounding uses."""
+    text = v.text.lower()
+    return (
+        v.unit == "USD" and ("$" in text or "dollar" in text or "buck" in text) and "us" not in text
+    )
 
 
 def _close(x: float, y: float, approx: bool, exact: bool = False) -> bool:
@@ -510,6 +531,7 @@ def check_sentence(
     numbers += [float(n) for n in _BARE_NUMBER.findall(text)]  # "ten more would be £25"
     if _PAIR.search(text):
         numbers.append(2.0)  # "£29 for the pair"
+    found += _bare_numbers(text, values, own, ground)
     for value in values:
         if value.cls == "q:bare" and not _has_bare_counterpart(ground):
             continue
@@ -676,6 +698,54 @@ def _swapped(value: Value, text: str, ground: Grounding) -> Clause | None:
     return None
 
 
+_BARE_CLAIM = re.compile(
+    r"\b(?:is|are|at|of|to|costs?|be|capped at|cap (?:it|them) at|limited to|up to|only)\s+"
+    r"(\d{2,4}(?:\.\d{2})?)\b(?![.,:/]?\d|\s*(?:%|[a-z]))",
+    re.I,
+)
+
+
+def _bare_numbers(
+    text: str, values: tuple[Value, ...], own: frozenset[str], ground: Grounding
+) -> list[ValueFinding]:
+    """A number said without its unit where the fact it speaks about gives one number of one
+    kind ("we cap them at thirty" of "capped at 20 people", "the senior ticket is twenty-five"
+    of "seniors pay $22"): it is that kind, and must agree."""
+    out = []
+    for m in _BARE_CLAIM.finditer(text):
+        if any(v.start <= m.start(1) < v.end for v in values):
+            continue
+        number = float(m.group(1))
+        near = stems(_segment(text, Value("q:bare", m.group(1), start=m.start(1), end=m.end(1))))
+        best, score = None, 0
+        for c in ground.clauses:
+            shared = len(near & c.stems)
+            if not c.is_reference and shared > score:
+                best, score = c, shared
+        if best is None or score < 1 or not own & best.stems:
+            continue
+        numbers = [v for v in best.values if v.number is not None and v.cls != "date"]
+        kinds = {v.cls for v in numbers}
+        if len(kinds) != 1 or not (next(iter(kinds)).startswith(("count:", "money"))):
+            continue
+        if any(v.number == number for v in ground.pool.get(numbers[0].cls, ())):
+            continue
+        kind = numbers[0]
+        stated = Value(
+            kind.cls,
+            m.group(1),
+            (number,),
+            unit=kind.unit,
+            per=kind.per,
+            start=m.start(1),
+            end=m.end(1),
+            number=number,
+        )
+        if not any(same(stated, v) for v in numbers):
+            out.append(ValueFinding(True, stated, best, text))
+    return out
+
+
 def _calendar(value: Value, today: date | None) -> Clause | None:
     """The calendar itself, when a date is given with a weekday it does not fall on
     ("Wednesday 24 November" in 2025, a Monday); the year is the stated one, or this or
@@ -763,8 +833,9 @@ def _derived(
         for earlier in said.get("money", ()):
             steps = [earlier.amounts[0] * r for r in rates]
             steps += [earlier.amounts[0] * n for n in shown]
-            steps += [earlier.amounts[0] + m for m in stated]  # "£60 for the second, £180 both"
-            steps += [abs(earlier.amounts[0] - m) for m in stated]
+            others = stated + [m.amounts[0] for m in said.get("money", ()) if m is not earlier]
+            steps += [earlier.amounts[0] + m for m in others]  # "£60 for the second, £180 both"
+            steps += [abs(earlier.amounts[0] - m) for m in others]
             if any(same(value, _with(earlier, x)) for x in steps):
                 return True
     if cued:  # "so 24 for your house": a number said earlier in the dialogue scales a fact

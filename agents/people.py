@@ -276,7 +276,7 @@ def _words(role: str) -> set[str]:
     return set(re.findall(r"[a-z]+", role.lower()))
 
 
-def _served(role: str, others: Sequence[str] = ()) -> bool:
+def served(role: str, others: Sequence[str] = ()) -> bool:
     """The customer's side: a customer's role word ("patient", "caller"), or a role that is no
     staff's when the other side's is ("taxpayer" talking with a "tax adviser")."""
     if _words(role) & _STAFF_ROLES:
@@ -499,9 +499,9 @@ def check_persona(
             )
     role = str(personas.get(speaker, {}).get("role") or speaker)
     others = [str(p.get("role") or k) for k, p in personas.items() if k != speaker]
-    if _served(role, others) and not all(_served(o, [role]) for o in others):
+    if served(role, others) and not all(served(o, [role]) for o in others):
         lines, side = _STAFF_LINES, "serving side"
-    elif not _served(role, others) and any(_served(o, [role]) for o in others):
+    elif not served(role, others) and any(served(o, [role]) for o in others):
         lines, side = _CUSTOMER_LINES, "customer"
     else:
         lines, side = None, ""

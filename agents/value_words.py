@@ -310,6 +310,8 @@ def _rule(
 _UNITS_OF_TIME = ("hour", "day", "week", "month", "year", "night")
 # spoken forms to plain ones, in order; before text2num: hyphens, thousands, pronoun "one"
 _BEFORE = [
+    _rule(r"\ba couple (?:of )?hundred\b", "about 200", when=("couple",)),
+    _rule(r"\ba few hundred\b", "about 300", when=("few",)),
     _rule(
         r"\b(\w+)-(dollar|euro|pound|minute|hour|day|week|month|year|kilo)s?\b",
         r"\1 \2s",

@@ -303,11 +303,9 @@ def _date_value(
     end: int,
     context: str,
 ) -> Value:
-    weekday = None
-    before = context[max(0, start - 14) : start].lower()
-    for i, name in enumerate(WEEKDAYS):
-        if name in before:
-            weekday = i
+    weekday = None  # the weekday written right before the date ("Sunday, the 14th")
+    if m := _WEEKDAY_BEFORE.search(context[max(0, start - 16) : start]):
+        weekday = WEEKDAYS.index(m.group(1).lower())
     return Value("date", text, dates=options, weekday=weekday, start=start, end=end)
 
 
@@ -463,6 +461,7 @@ def _quantities(text: str, found: _Found) -> None:
         _bare(text, m, number, _hedged(text, m.start()), found)
 
 
+_WEEKDAY_BEFORE = re.compile(rf"\b({'|'.join(WEEKDAYS)}),?\s*(?:the\s+)?$", re.I)
 _NEXT_WEEK = re.compile(r",?\s+(?:of\s+)?next\s+week\b", re.I)
 _OF_THEM = re.compile(
     r"\b(?:and|but|with|of whom|of which|so far)\s+(\d+)\s+(?=(?:have|has|are|were|is|was|will|of them)\b)",

@@ -80,7 +80,7 @@ def test_a_derivation_needs_no_cue_when_the_sentence_speaks_of_every_operand():
 
 
 def test_a_sentence_that_restates_a_fact_must_show_its_operands():
-    assert errors("The fare paid was £211.") == ["contradicted_money"]
+    assert errors("What did I pay?", "The fare paid was £211.") == ["contradicted_money"]
     assert errors("What if I change now?", "£186 plus the £25 change fee, so £211 all told.") == []
 
 
@@ -96,8 +96,8 @@ def test_a_date_with_the_wrong_weekday_contradicts_the_calendar():
 
 
 def test_values_within_a_bound_are_not_contradictions():
-    assert errors("I did about 6,000 miles for work this year.") == []
-    assert errors("You can claim for the first 12,000 miles.") == ["contradicted_unit"]
+    assert errors("Hello.", "If you did about 6,000 miles for work, that's all covered.") == []
+    assert errors("Hello.", "You can claim for the first 12,000 miles.") == ["contradicted_unit"]
 
 
 def test_a_cap_over_a_daily_rate_is_a_number_of_days():
@@ -141,3 +141,24 @@ def test_people_credited_with_a_fact_about_someone_else():
 def test_a_place_is_not_a_self_introduction():
     facts = [*FERRY, "A burst main on Larch Road cut the supply."]
     assert errors("Hi, Larch Road here, no water since six.", facts=facts) == []
+
+
+def test_a_bare_number_takes_the_kind_of_the_one_number_its_fact_gives():
+    facts = ["Saturday group classes start at 7:15 am and are capped at 20 people."]
+    assert errors("Are they busy?", "We cap them at 30, so book early.", facts=facts) == [
+        "contradicted_number"
+    ]
+    assert errors("Are they busy?", "We cap them at 20, so book early.", facts=facts) == []
+
+
+def test_a_customer_may_err_but_staff_may_not_confirm_it():
+    wrong = "So the fare paid was £168, I think."
+    assert errors(wrong, "No, it was £186.") == []  # corrected: faithful
+    assert errors(wrong, "Yes, that's right.") == ["contradicted_money"]  # confirmed: a defect
+
+
+def test_a_bare_dollar_is_whichever_dollar_the_grounding_uses():
+    facts = ["The package costs AUD 1,890 per adult."]
+    two = "The package costs {} for the pair of you."
+    assert errors("And for two?", two.format("$3,780"), facts=facts) == []
+    assert errors("And for two?", two.format("€3,780"), facts=facts) == ["contradicted_money"]
