@@ -25,10 +25,10 @@ _SENTENCE = re.compile(
     r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bMx\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bNo\.)"
     r"(?<!\bProf\.)(?<!\bapprox\.)(?<=[.!?;])\s+|\s+(?=\()|(?<=\))\s+"
 )
-_CLAUSE = re.compile(
-    r";\s*|,?\s+\bbut\b\s+|,?\s+\bwhile\b\s+|,?\s+\balthough\b\s+|"
-    r",?\s+and\s+(?=(?:cannot|can't|does not|doesn't|do not|don't|is not|isn't|are not|aren't|"
-    r"will not|won't|must not|never|not)\b)",  # "must be signed for and cannot be left outside"
+_CLAUSE = re.compile(r";\s*|,?\s+\bbut\b\s+|,?\s+\bwhile\b\s+|,?\s+\balthough\b\s+", re.I)
+_AND_NOT = re.compile(  # "must be signed for and cannot be left outside": the negated half
+    r"\s+and\s+((?:cannot|can't|does not|doesn't|do not|don't|is not|isn't|are not|aren't|"
+    r"will not|won't|must not|never|not)\b.*)$",
     re.I,
 )
 _SENTENCE_CLAUSE = re.compile(
@@ -77,6 +77,8 @@ _SYNONYMS = {
     "closed": "clos",
     "shut": "clos",
     "cover": "inclu",
+    "kid": "child",
+    "kids": "child",
     "reimb": "refun",
     "cove": "inclu",
     "fix": "repai",
@@ -89,7 +91,7 @@ _NEGATION = re.compile(
     r"\b(no|not|never|none|nobody|nothing|cannot|without|avoid|only|unless|except|free|waived|"
     r"blocked|unavailable|impossible|prohibited|forbidden|neither|nor|refuse[sd]?|can't|won't|"
     r"don't|doesn't|didn't|isn't|aren't|wasn't|weren't|shouldn't|mustn't|couldn't|wouldn't|"
-    r"\w+n't)\b",
+    r"nope|nah|non-\w+|\w+n't)\b",
     re.I,
 )
 _ASSERTS = re.compile(  # what a sentence that grants the opposite of a negated fact says
@@ -98,7 +100,7 @@ _ASSERTS = re.compile(  # what a sentence that grants the opposite of a negated 
     r"have to|has to|required|must)\b|'ll\b",
     re.I,
 )
-_CONDITION = re.compile(r"\s+\b(?:if|unless|when|in case)\b.*$", re.I)
+_CONDITION = re.compile(r"\b(?:if|unless|when|in case)\b[^,]*(?:,|$)", re.I)
 _YES = re.compile(
     r"^\s*(?:yes|yep|yeah|sure|of course|certainly|absolutely|definitely|that's fine)\b", re.I
 )
@@ -109,7 +111,8 @@ _DOUBLE = re.compile(
 )
 _IDIOMS = re.compile(
     r"\b(no problem|no worries|no rush|not a problem|not at all|no doubt|no need to worry|"
-    r"not sure|nothing else|no, thanks?|no thank you|not yet|why not|whether or not)\b",
+    r"not sure|nothing else|no, thanks?|no thank you|not yet|why not|whether or not|no stress|"
+    r"no bother|no hassle|not at all)\b",
     re.I,
 )
 
@@ -118,6 +121,22 @@ _PHRASES = re.compile(
     r"\b(?:claim|get|give|pay|paid) (?:(?:it|some of it|them|the money) )?back\b|\bmoney back\b",
     re.I,
 )
+
+
+_NEGATOR = re.compile(
+    r"\b(?:not|no|never|cannot|can't|won't|don't|doesn't|isn't|aren't|mustn't|shouldn't|"
+    r"no longer)\s+(?:be\s+|been\s+|allowed to\s+|able to\s+)?((?:[\w-]+\s+){0,2}[\w-]+)|\bnon-(\w+)",
+    re.I,
+)
+
+
+def _focus(part: str) -> frozenset[str]:
+    """What a clause negates: the words right after its negator ("not refundable", "cannot be
+    left on the doorstep", "is not nut-free", "non-refundable"); empty without a negator."""
+    m = _NEGATOR.search(_IDIOMS.sub(" ", part.replace("\u2019", "'")))
+    if not m:
+        return frozenset()
+    return stems((m.group(1) or m.group(2) or "").replace("-free", " free"))
 
 
 def stems(text: str) -> frozenset[str]:
@@ -155,6 +174,7 @@ def is_question(sentence: str) -> bool:
 def negative(text: str) -> bool:
     """True when the text negates or limits what it says ("no fee", "only within 30 days")."""
     text = _IDIOMS.sub(" ", text.replace("\u2019", "'"))
+    text = re.sub(r"\b\w+-free\b", " ", text)  # "nut-free" is a property, not a negation
     text = _DOUBLE.sub(" ", text)  # "not free" is a double negative: it costs something
     return bool(_NEGATION.search(text))
 
@@ -169,6 +189,7 @@ class Clause:
     values: tuple[Value, ...]
     negative: bool
     is_reference: bool  # "Today is ..." sets the date; no claim aligns to it
+    focus: frozenset[str] = frozenset()  # the words of the negated part ("cannot be left ...")
 
 
 @dataclass(frozen=True)
@@ -213,6 +234,7 @@ def grounding(facts: tuple[str, ...], others: tuple[str, ...] = ()) -> Grounding
                         values=values_in(part, today),
                         negative=negative(part),
                         is_reference=reference,
+                        focus=_focus(part),
                     )
                 )
     pool: dict[str, list[Value]] = {}
@@ -872,10 +894,11 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
     """
     if is_question(sentence):
         return None
-    if _YES.match(sentence) and not negative(sentence):
-        for question in (q for q in sentences(context) if is_question(q)):
+    if _YES.match(sentence) and not negative(_CONDITION.sub("", sentence)):
+        questions = [q for q in sentences(context) if is_question(q)]
+        for question in questions:
             asked = re.split(r",\s+", question)[-1]  # "If I'm not in, can the courier ...?"
-            if negative(asked) or len(stems(question)) < 2:
+            if negative(asked):
                 continue
             best = _strongest(stems(question), ground)
             if best is not None and best.negative and not _LIMIT_FACT.search(best.text):
@@ -884,10 +907,12 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
         main = _CONDITION.sub("", part)  # "... on the doorstep if nobody answers"
         if is_question(part) or negative(main):
             continue  # it keeps the negation: no opposite asserted
-        if not _ASSERTS.search(part):
-            continue
         own = stems(part)
         if len(own) < 2:
+            continue
+        if focused := _focused(part, own, ground):
+            return focused
+        if not _ASSERTS.search(part):
             continue
         scored = sorted(
             (
@@ -912,6 +937,9 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             for w in c.values
         ):
             continue  # its values come from a plain fact it speaks about as much
+        if _sibling(own, best, ground):
+            continue  # "bring your badge so we can reset it" of "not over the phone; they
+            # require a visit with a badge": the fact's own alternative
         runner_up = scored[1][0] if len(scored) > 1 else 0
         if (
             best.negative
@@ -930,6 +958,52 @@ def _priced(own: frozenset[str], clause: Clause) -> int:
     """1 when a sentence puts a cost ("charged", "you pay") on what a clause says is free:
     the opposite of the clause's own predicate counts as a shared word."""
     return int("cost" in own and "cost" not in clause.stems and bool(_FREE.search(clause.text)))
+
+
+_ANY = re.compile(
+    r"\b(?:any (?:day|time|age|one)|anytime|whenever|every day|all week|any day of)\b", re.I
+)
+
+
+def _focused(part: str, own: frozenset[str], ground: Grounding) -> Clause | None:
+    """A negated fact whose negated words the sentence asserts: "we'll refund the deposit" of
+    "the deposit ... is not refundable", "our kitchen is completely nut-free" of "the kitchen
+    is not nut-free", "kids can come any day" of "children may visit only on weekends"."""
+    best, best_key = None, (0, 0)
+    for c in ground.clauses:
+        if c.is_reference or not c.negative or not c.focus:
+            continue
+        focus, shared = len(own & c.focus), len(own & c.stems)
+        key = (shared, focus)
+        if focus >= 1 and shared >= 2 and key > best_key:
+            best, best_key = c, key
+    if best is None:
+        return None
+    others = max(
+        (len(own & c.stems) for c in ground.clauses if c is not best and not c.is_reference),
+        default=0,
+    )
+    if others >= best_key[0]:
+        return None  # another fact is spoken of as much: no clear target
+    limits = _LIMITS.search(part) and _LIMIT_FACT.search(best.text)
+    if limits and not _ANY.search(part):
+        return None  # "up to twice a month" restates "at most twice a month"
+    if any(same(v, w) for v in values_in(part, ground.today) for w in best.values):
+        return None  # it states the negated fact's own value: it restates it
+    if _sibling(own, best, ground):
+        return None
+    return best
+
+
+def _sibling(own: frozenset[str], clause: Clause, ground: Grounding) -> bool:
+    """True when the sentence also speaks of a plain clause of the same fact (its alternative)."""
+    return any(
+        c.fact == clause.fact
+        and c is not clause
+        and not c.negative
+        and (own - {"cost"}) & (c.stems - clause.stems)  # a cost is what "free" denies
+        for c in ground.clauses
+    )
 
 
 def _strongest(own: frozenset[str], ground: Grounding) -> Clause | None:
