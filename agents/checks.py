@@ -18,14 +18,8 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from agents.grounding import (
-    ValueFinding,
-    check_polarity,
-    check_sentence,
-    grounding,
-    sentences,
-    stems,
-)
+from agents.claims import ValueFinding, check_sentence
+from agents.grounding import grounding, sentences, stems
 from agents.people import (
     TITLES,
     PeopleFinding,
@@ -35,6 +29,7 @@ from agents.people import (
     known_people,
     served,
 )
+from agents.polarity import check_polarity
 from agents.state import CheckFinding, Turn
 from agents.values import Value
 

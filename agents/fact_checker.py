@@ -15,20 +15,13 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agents.base import Role, register
+from agents.claims import align, check_sentence
 from agents.context import RunContext, all_facts_of
 from agents.critic import transcript
-from agents.grounding import (
-    Grounding,
-    align,
-    check_polarity,
-    check_sentence,
-    grounding,
-    is_question,
-    same,
-    sentences,
-    stems,
-)
+from agents.grounding import Grounding, grounding, is_question, sentences, stems
+from agents.polarity import check_polarity
 from agents.state import SampleState
+from agents.value_compare import same
 from agents.values import Value, values_in
 
 Status = Literal["supported", "contradicted", "unsupported"]
@@ -44,7 +37,7 @@ def judge_claim(
 ) -> tuple[Status, str] | None:
     """(status, evidence fact) for one claim, or None when it states nothing checkable.
 
-    The same alignment and comparison as the critic's checks (agents.grounding): a claim
+    The same alignment and comparison as the critic's checks (agents.claims): a claim
     is contradicted when one of its values conflicts with the fact it speaks about, or it
     asserts the opposite of a negated fact; unsupported when a value has no counterpart.
     """

@@ -1,0 +1,418 @@
+"""Each value a sentence states, held against the grounding fact the sentence speaks about.
+
+A value of the same kind that differs from the aligned fact's, and from every value the
+grounding states or derives, is a contradiction; one that nothing states or contradicts is
+unsupported (see agents.grounding for the two kinds of finding).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from agents.derive import scaled_to
+from agents.grounding import Clause, Grounding, is_question, negative, sentences, stems
+from agents.value_compare import same, weekday_only
+from agents.value_words import DERIVE_CUES, normalise
+from agents.values import Value, values_in
+
+
+@dataclass(frozen=True)
+class ValueFinding:
+    """A value in a sentence that the grounding contradicts, or does not support."""
+
+    contradiction: bool
+    value: Value
+    clause: Clause | None  # the fact clause it was aligned to (contradictions)
+    sentence: str
+
+
+def align(
+    sentence_stems: frozenset[str],
+    context_stems: frozenset[str],
+    clauses: tuple[Clause, ...] | list[Clause],
+    prefer: frozenset[str] = frozenset(),
+) -> tuple[Clause | None, float]:
+    """The clause a sentence speaks about and its score: shared stems, the context's count half.
+
+    Among clauses the sentence aligns with, `prefer` (the words around the value) chooses:
+    "approved on the 14th, and Ravi inspected on the 9th" puts the 9th with the inspection.
+    """
+    best, best_key = None, (0.0, 0.0)
+    for clause in clauses:
+        score = len(sentence_stems & clause.stems) + 0.5 * len(
+            (context_stems - sentence_stems) & clause.stems
+        )
+        key = (float(len(prefer & clause.stems)) + (0.5 if score >= 1 else 0.0), score)
+        if score > 0 and key > best_key:
+            best, best_key = clause, key
+    return best, best_key[1]
+
+
+_REPORTED = re.compile(
+    r"\b(said|says|told me|tells me|heard|i thought|i was told|supposedly|apparently|i read|"
+    r"rumou?r|claimed|claims)\b",
+    re.I,
+)
+_DENIED = re.compile(
+    r"(?:\bnot|\brather than|\binstead of|\bisn't|\bwasn't)\s*(?:the|on|at|by)?\s*$", re.I
+)
+
+
+def check_sentence(
+    sentence: str,
+    context: str,
+    ground: Grounding,
+    said: dict[str, list[Value]],
+) -> list[ValueFinding]:
+    """Compare every value of one sentence with the grounding; `said` holds values already
+    established earlier in the dialogue (supported, derived, or unsupported but
+    uncontradicted, such as what a customer says of themself), and grows."""
+    if is_question(sentence) or _REPORTED.search(sentence):
+        return []  # a question asks; "my neighbour said the 13th" reports, it does not claim
+    found = []
+    text = normalise(sentence)
+    own = stems(text)
+    ctx = stems(context)
+    # a cue in the sentence, or in the question it confirms ("So 211 all told?" "Yes, £211")
+    derives = bool(DERIVE_CUES.search(sentence)) or bool(
+        "?" in context and DERIVE_CUES.search(context)
+    )
+    values = values_in(sentence, ground.today)
+    numbers = [v.number for v in values if v.number]
+    numbers += [float(n) for n in _BARE_NUMBER.findall(text)]  # "ten more would be £25"
+    if _PAIR.search(text):
+        numbers.append(2.0)  # "£29 for the pair"
+    found += _bare_numbers(text, values, own, ground)
+    for value in values:
+        if value.cls == "q:bare" and not _has_bare_counterpart(ground):
+            continue
+        if _DENIED.search(text[max(0, value.start - 16) : value.start]):
+            continue  # "not the 13th": the value is ruled out, not stated
+        if (
+            value.cls == "money"
+            and "pound" in value.text.lower()
+            and any(m.number == value.number for m in ground.pool.get("q:mass", ()))
+        ):
+            continue  # "about eighteen pounds" of a cake that weighs 18 pounds
+        if (wrong := _calendar(value, ground.today)) is not None:
+            found.append(ValueFinding(True, value, wrong, sentence))
+            continue
+        pool = ground.pool.get(value.cls, ())
+        if any(same(value, g) for g in pool) or any(
+            same(value, g) for g in said.get(value.cls, ())
+        ):
+            in_pool = any(same(value, g) for g in pool)
+            if in_pool and (swapped := _swapped(value, text, ground)) is not None:
+                found.append(ValueFinding(True, value, swapped, sentence))
+                continue
+            said.setdefault(value.cls, []).append(value)
+            continue
+        candidates = [
+            c
+            for c in ground.clauses
+            if not c.is_reference and any(v.cls == value.cls for v in c.values)
+        ]
+        if not candidates and value.cls.startswith("q:") and value.number is not None:
+            # "2.5 ml" where a fact says "2.5 mg": the same amount in a unit of another kind
+            candidates = [
+                c
+                for c in ground.clauses
+                if not c.is_reference
+                and any(v.cls.startswith("q:") and v.number == value.number for v in c.values)
+            ]
+        segment = stems(_segment(text, value))
+        clause, score = align(own, ctx, candidates, prefer=segment)
+        # a bare answer ("From 14 July to 18 July.") speaks about what the question asked
+        # a sentence with words of its own shares one of them with the fact, or answers a
+        # question about it ("I'm away Wednesday for work" is not about the hold date the
+        # turn before spoke of; "You can call us until 10 pm" answers "Until when is the
+        # hotline open?")
+        aligned = score >= (0.5 if not own else 1.0) and (
+            len(own) <= 1
+            or clause is None
+            or bool(own & clause.stems)
+            or bool(_asked(context) & clause.stems)
+        )
+        if aligned and clause is not None and weekday_only(value) and not segment & clause.stems:
+            aligned = False  # "I'm presenting on Thursday": the customer's own week
+        anchored = [c for c in candidates if _anchors(c, values, value)]
+        if anchored and (not aligned or clause not in anchored):
+            clause, aligned = anchored[0], True  # "March 4 at 10:30 am": the 10:30 fact
+        # one step of arithmetic from the grounding or from what was said; without a cue
+        # ("so", "in total") not where the sentence restates a fact that gives another value
+        # ("The rent is €2,400" of "the rent is €1,200; the deposit is two months' rent")
+        restates = aligned and clause is not None and bool(own & clause.stems)
+        if _derived(value, ground, numbers, own | ctx, derives, said, restates):
+            said.setdefault(value.cls, []).append(value)
+            continue
+        if any(same(value, g) for g in ground.reference) and (
+            not aligned or clause is None or not segment & clause.stems
+        ):
+            continue  # today's date, and no dated fact about the same thing
+        if (
+            aligned
+            and clause is not None
+            and _within_bound(value, clause, _segment(text, value), negative(sentence))
+            and not any(c is not clause and own & c.stems for c in candidates)
+        ):
+            aligned = False  # "I did 6,000 miles" under "the first 10,000 miles": no conflict
+        if (
+            aligned
+            and clause is not None
+            and _HYPOTHETICAL.search(text[: value.start])
+            and not _bound(clause, value)
+        ):
+            aligned = False  # "Say you go 80 km over": an example, not a claim about the fact
+        if not aligned:  # "I did about 6,000 miles": the dialogue now knows it
+            said.setdefault(value.cls, []).append(value)
+        found.append(ValueFinding(aligned, value, clause if aligned else None, sentence))
+    return found
+
+
+_UPPER = re.compile(
+    r"\b(?:up to|at most|maximum(?: of)?|max|no more than|not more than|under|less than|"
+    r"below|within|(?:the )?(?:first|1st)|limit of|cap of|capped at)\s*$",
+    re.I,
+)
+_LOWER = re.compile(
+    r"\b(?:at least|minimum(?: of)?|min|more than|over|above|no less than)\s*$", re.I
+)
+_BOUND_WORDS = re.compile(
+    r"\b(?:up to|at most|max|maximum|no more than|under|less than|within|first|at least|"
+    r"minimum|more than|over|limit|cap|capped|tops? out|no later than|latest|earliest)\b",
+    re.I,
+)
+
+
+_HYPOTHETICAL = re.compile(
+    r"\b(?:if|say|suppose|supposing|imagine|for example|for instance|let's say|e\.g\.)\b", re.I
+)
+
+
+def _bound(clause: Clause, value: Value) -> bool:
+    """True when the clause states a bound (at least, up to, within...) for the value's kind."""
+    text = normalise(clause.text)
+    for mine in clause.values:
+        if mine.cls == value.cls:
+            before = text[max(0, mine.start - 25) : mine.start]
+            if _UPPER.search(before) or _LOWER.search(before):
+                return True
+    return False
+
+
+def _within_bound(value: Value, clause: Clause, segment: str, denied: bool = False) -> bool:
+    """True when the clause gives only a bound for the value's kind ("the first 10,000 miles",
+    "up to 24 litres") and the value keeps to it without restating a bound itself; in a
+    sentence that denies (`denied`), a value beyond the bound keeps to it ("after a month we
+    couldn't swap them" of "only within 14 days")."""
+    if value.cls in ("time", "date") or _BOUND_WORDS.search(segment):
+        return False
+    text = normalise(clause.text)
+    mine = [v for v in clause.values if v.cls == value.cls]
+    if not mine:
+        return False
+    for bound in mine:
+        before = text[max(0, bound.start - 25) : bound.start]
+        upper, lower = _UPPER.search(before), _LOWER.search(before)
+        if not (upper or lower):
+            return False  # a plain value of the same kind: compare as usual
+        x, y = value.amounts[0], bound.amounts[0]
+        if value.per and bound.per:
+            x, y = x / value.per, y / bound.per
+        outside = bool((upper and x > y) or (lower and x < y))
+        if outside != denied:
+            return False
+    return True
+
+
+def _swapped(value: Value, text: str, ground: Grounding) -> Clause | None:
+    """The fact a value belongs to another thing of ("the last entry is at 5:30" where 5:30 is
+    closing time and the last entry is at 4:30): the words around the value speak about a
+    clause that states another value of its kind, and not about any clause that states it."""
+    near = stems(_segment(text, value))
+    if len(near) < 2:
+        return None
+    holders, rivals = 0, []
+    for c in ground.clauses:
+        mine = [v for v in c.values if v.cls == value.cls]
+        if c.is_reference or not mine:
+            continue
+        if any(same(value, v) for v in mine):
+            holders = max(holders, len(near & c.stems))
+        else:
+            rivals.append((len(near & c.stems), c))
+    if not rivals:
+        return None
+    score, rival = max(rivals, key=lambda r: r[0])
+    if score >= 2 and score >= 0.5 * len(rival.stems) and holders == 0:
+        return rival
+    return None
+
+
+_BARE_CLAIM = re.compile(
+    r"\b(?:is|are|at|of|to|costs?|be|capped at|cap (?:it|them) at|limited to|up to|only)\s+"
+    r"(\d{2,4}(?:\.\d{2})?)\b(?![.,:/]?\d|\s*(?:%|[a-z]))",
+    re.I,
+)
+
+
+def _bare_numbers(
+    text: str, values: tuple[Value, ...], own: frozenset[str], ground: Grounding
+) -> list[ValueFinding]:
+    """A number said without its unit where the fact it speaks about gives one number of one
+    kind ("we cap them at thirty" of "capped at 20 people", "the senior ticket is twenty-five"
+    of "seniors pay $22"): it is that kind, and must agree."""
+    out = []
+    for m in _BARE_CLAIM.finditer(text):
+        if any(v.start <= m.start(1) < v.end for v in values):
+            continue
+        number = float(m.group(1))
+        near = stems(_segment(text, Value("q:bare", m.group(1), start=m.start(1), end=m.end(1))))
+        best, score = None, 0
+        for c in ground.clauses:
+            shared = len(near & c.stems)
+            if not c.is_reference and shared > score:
+                best, score = c, shared
+        if best is None or score < 1 or not own & best.stems:
+            continue
+        numbers = [v for v in best.values if v.number is not None and v.cls != "date"]
+        kinds = {v.cls for v in numbers}
+        if len(kinds) != 1 or not (next(iter(kinds)).startswith(("count:", "money"))):
+            continue
+        if any(v.number == number for v in ground.pool.get(numbers[0].cls, ())):
+            continue
+        kind = numbers[0]
+        stated = Value(
+            kind.cls,
+            m.group(1),
+            (number,),
+            unit=kind.unit,
+            per=kind.per,
+            start=m.start(1),
+            end=m.end(1),
+            number=number,
+        )
+        if not any(same(stated, v) for v in numbers):
+            out.append(ValueFinding(True, stated, best, text))
+    return out
+
+
+def _calendar(value: Value, today: date | None) -> Clause | None:
+    """The calendar itself, when a date is given with a weekday it does not fall on
+    ("Wednesday 24 November" in 2025, a Monday); the year is the stated one, or this or
+    next year when the grounding dates today."""
+    if value.cls != "date" or value.weekday is None or value.relative or not value.dates:
+        return None
+    days = []
+    for y, m, d in value.dates:
+        years = [y] if y else ([today.year, today.year + 1] if today else [])
+        months = [(None, m)] if m else []
+        if not m and today is not None:  # "Sunday the 14th": this month or the next
+            ahead = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+            months = [(today.year, today.month), (ahead.year, ahead.month)]
+        for year_of_month, month in months:
+            for year in [year_of_month] if year_of_month else years:
+                with contextlib.suppress(ValueError, TypeError):
+                    days.append(date(year, month, d))  # type: ignore[arg-type]
+    if not days or any(day.weekday() == value.weekday for day in days):
+        return None
+    real = days[0]
+    fact = f"the calendar: {real.day} {real:%B %Y} is a {real:%A}"
+    return Clause(fact, fact, frozenset(), (), False, False)
+
+
+@lru_cache(maxsize=1024)
+def _asked(context: str) -> frozenset[str]:
+    """What the questions of the turn before ask about."""
+    return frozenset().union(*(stems(s) for s in sentences(context) if is_question(s)))
+
+
+def _anchors(clause: Clause, values: tuple[Value, ...], value: Value) -> bool:
+    """True when another value of the sentence is one this clause states (values travel together)."""
+    return any(
+        other is not value and other.cls != value.cls and same(other, mine)
+        for other in values
+        for mine in clause.values
+    )
+
+
+_SEGMENT = re.compile(r"[,;:]\s+|\s+(?:and|but|so|then|which|while)\s+", re.I)
+
+
+def _segment(text: str, value: Value) -> str:
+    """The part of a sentence a value sits in ("..., and Ravi inspected on the 9th")."""
+    cuts = [0, *(m.end() for m in _SEGMENT.finditer(text) if m.end() <= value.start)]
+    start = max(cuts)
+    after = [m.start() for m in _SEGMENT.finditer(text) if m.start() >= value.end]
+    return text[start : min(after) if after else len(text)]
+
+
+_PAIR = re.compile(r"\b(pair|both|twins|the two of)\b", re.I)
+_BARE_NUMBER = re.compile(r"(?<![\d.,:/])\b(\d{1,3})\b(?![.,:/]\d)")
+
+
+def _derived(
+    value: Value,
+    ground: Grounding,
+    numbers: list[float],
+    about: frozenset[str],
+    cued: bool,
+    said: dict[str, list[Value]],
+    restates: bool = False,
+) -> bool:
+    """One step of arithmetic from the grounding, or from a number the sentence itself gives.
+
+    With a cue ("so", "that makes", "in total") any derivation will do; without one, the
+    sentence (or the turn before it) must speak about what every operand is about, and a
+    sentence that restates a fact giving another value must show an operand ("114 pounds
+    for the three bags, 38 quid each"; not "The rent is €2,400" of a €1,200 rent).
+    """
+    shown = {n for n in numbers if n != value.number}
+    for d in ground.derived.get(value.cls, ()):
+        if not same(value, d.value):
+            continue
+        if cued or (
+            all(b & about for b in d.basis)
+            and (not restates or any(o in shown for o in d.operands))
+        ):
+            return True
+    if value.cls == "money":  # "15% off the £114 just said: £96.90"
+        rates = [
+            1 + f * p.amounts[0] / 100 for p in ground.pool.get("q:percent", ()) for f in (-1, 1)
+        ]
+        stated = [m.amounts[0] for m in ground.pool.get("money", ())]
+        for earlier in said.get("money", ()):
+            steps = [earlier.amounts[0] * r for r in rates]
+            steps += [earlier.amounts[0] * n for n in shown]
+            others = stated + [m.amounts[0] for m in said.get("money", ()) if m is not earlier]
+            steps += [earlier.amounts[0] + m for m in others]  # "£60 for the second, £180 both"
+            steps += [abs(earlier.amounts[0] - m) for m in others]
+            if any(same(value, scaled_to(earlier, x)) for x in steps):
+                return True
+    if cued:  # "so 24 for your house": a number said earlier in the dialogue scales a fact
+        numbers = numbers + [v.number for vs in said.values() for v in vs if v.number]
+    if value.cls in ("time", "date") or value.per:
+        return False  # a clock time, a date or a rate is never a multiple of anything
+    for n in set(numbers):
+        if not n or n == value.number or n <= 1:
+            continue
+        for factor in (1 / n, n):  # "four lengths make 100 m" of a 25 m pool; "a dozen 2-litre
+            scaled = Value(  # bottles" for 24 litres
+                value.cls,
+                value.text,
+                tuple(a * factor for a in value.amounts),
+                unit=value.unit,
+                per=value.per,
+                approx=value.approx,
+            )
+            if any(same(scaled, g) for g in ground.pool.get(value.cls, ())):
+                return True
+    return False  # (a sentence that restates a fact shows its operands only in itself)
+
+
+def _has_bare_counterpart(ground: Grounding) -> bool:
+    return bool(ground.pool.get("q:bare"))

@@ -1,0 +1,171 @@
+"""Sentences that assert the opposite of a fact with a negation or a limit ("no fee" → "a
+fee applies", "not refundable" → "we'll refund the deposit", a bare "Yes" to what a fact
+rules out)."""
+
+from __future__ import annotations
+
+import re
+
+from agents.grounding import Clause, Grounding, is_question, negative, sentences, stems
+from agents.value_compare import same
+from agents.values import values_in
+
+_SENTENCE_CLAUSE = re.compile(
+    r";\s*|,?\s+\b(?:but|while|although|whereas)\b\s+|,\s+and\s+|,\s+so\s+|"
+    r",\s+(?=(?:no|not|without|never)\b)",
+    re.I,
+)
+_LIMIT_FACT = re.compile(
+    r"\b(only|at most|up to|maximum|no more than|unless|except|within)\b", re.I
+)
+_LIMITS = re.compile(
+    r"\b(up to|at most|maximum|max|no more than|as long as|provided|must|have to|need to|"
+    r"required|only)\b",
+    re.I,
+)
+_ASSERTS = re.compile(  # what a sentence that grants the opposite of a negated fact says
+    r"\b(can|may|allowed|accepted|fine|ok|okay|applies|apply|charged|welcome|possible|"
+    r"available|sure|yes|will|get|gets|included|covered|permitted|no problem|need to|needs to|"
+    r"have to|has to|required|must)\b|'ll\b",
+    re.I,
+)
+_CONDITION = re.compile(r"\b(?:if|unless|when|in case)\b[^,]*(?:,|$)", re.I)
+_YES = re.compile(
+    r"^\s*(?:yes|yep|yeah|sure|of course|certainly|absolutely|definitely|that's fine)\b", re.I
+)
+
+
+def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Clause | None:
+    """The negated or limited fact a sentence asserts the opposite of, if any.
+
+    A bare "Yes, they can." answers the question before it: when that question asks, in
+    the positive, about what a negated fact rules out ("can the courier leave it with my
+    neighbour?" of "does not leave parcels with neighbours"), the yes asserts the opposite.
+    """
+    if is_question(sentence):
+        return None
+    if _YES.match(sentence) and not negative(_CONDITION.sub("", sentence)):
+        questions = [q for q in sentences(context) if is_question(q)]
+        for question in questions:
+            asked = re.split(r",\s+", question)[-1]  # "If I'm not in, can the courier ...?"
+            if negative(asked):
+                continue
+            best = _strongest(stems(question), ground)
+            if best is not None and best.negative and not _LIMIT_FACT.search(best.text):
+                return best
+    for part in _SENTENCE_CLAUSE.split(sentence):
+        main = _CONDITION.sub("", part)  # "... on the doorstep if nobody answers"
+        if is_question(part) or negative(main):
+            continue  # it keeps the negation: no opposite asserted
+        own = stems(part)
+        if len(own) < 2:
+            continue
+        if focused := _focused(part, own, ground):
+            return focused
+        if not _ASSERTS.search(part):
+            continue
+        scored = sorted(
+            (
+                (len(own & c.stems) + _priced(own, c), c)
+                for c in ground.clauses
+                if not c.is_reference and c.stems
+            ),
+            key=lambda x: -x[0],
+        )
+        if not scored:
+            continue
+        best_score, best = scored[0]
+        if _LIMITS.search(part) and _LIMIT_FACT.search(best.text):
+            continue  # "up to twice a month" restates "at most twice a month"
+        if any(same(v, w) for v in values_in(part, ground.today) for w in best.values):
+            continue  # "changes need to be in by Tuesday the 14th" restates "not after the 14th"
+        if any(
+            same(v, w) and len(own & c.stems) >= best_score
+            for v in values_in(part, ground.today)
+            for c in ground.clauses
+            if not c.negative
+            for w in c.values
+        ):
+            continue  # its values come from a plain fact it speaks about as much
+        if _sibling(own, best, ground):
+            continue  # "bring your badge so we can reset it" of "not over the phone; they
+            # require a visit with a badge": the fact's own alternative
+        runner_up = scored[1][0] if len(scored) > 1 else 0
+        if (
+            best.negative
+            and best_score >= 2
+            and best_score >= 0.5 * len(best.stems)
+            and (best_score > runner_up or scored[1][1].negative)
+        ):
+            return best
+    return None
+
+
+_FREE = re.compile(r"\b(?:free|no charge|no fee|waived|at no cost|complimentary)\b", re.I)
+
+
+def _priced(own: frozenset[str], clause: Clause) -> int:
+    """1 when a sentence puts a cost ("charged", "you pay") on what a clause says is free:
+    the opposite of the clause's own predicate counts as a shared word."""
+    return int("cost" in own and "cost" not in clause.stems and bool(_FREE.search(clause.text)))
+
+
+_ANY = re.compile(
+    r"\b(?:any (?:day|time|age|one)|anytime|whenever|every day|all week|any day of)\b", re.I
+)
+
+
+def _focused(part: str, own: frozenset[str], ground: Grounding) -> Clause | None:
+    """A negated fact whose negated words the sentence asserts: "we'll refund the deposit" of
+    "the deposit ... is not refundable", "our kitchen is completely nut-free" of "the kitchen
+    is not nut-free", "kids can come any day" of "children may visit only on weekends"."""
+    best, best_key = None, (0, 0)
+    for c in ground.clauses:
+        if c.is_reference or not c.negative or not c.focus:
+            continue
+        focus, shared = len(own & c.focus), len(own & c.stems)
+        key = (shared, focus)
+        if focus >= 1 and shared >= 2 and key > best_key:
+            best, best_key = c, key
+    if best is None:
+        return None
+    others = max(
+        (len(own & c.stems) for c in ground.clauses if c is not best and not c.is_reference),
+        default=0,
+    )
+    if others >= best_key[0]:
+        return None  # another fact is spoken of as much: no clear target
+    limits = _LIMITS.search(part) and _LIMIT_FACT.search(best.text)
+    if limits and not _ANY.search(part):
+        return None  # "up to twice a month" restates "at most twice a month"
+    if any(same(v, w) for v in values_in(part, ground.today) for w in best.values):
+        return None  # it states the negated fact's own value: it restates it
+    if _sibling(own, best, ground):
+        return None
+    return best
+
+
+def _sibling(own: frozenset[str], clause: Clause, ground: Grounding) -> bool:
+    """True when the sentence also speaks of a plain clause of the same fact (its alternative)."""
+    return any(
+        c.fact == clause.fact
+        and c is not clause
+        and not c.negative
+        and (own - {"cost"}) & (c.stems - clause.stems)  # a cost is what "free" denies
+        for c in ground.clauses
+    )
+
+
+def _strongest(own: frozenset[str], ground: Grounding) -> Clause | None:
+    """The one clause a text clearly speaks about: two shared stems, half the clause's, alone."""
+    scored = sorted(
+        ((len(own & c.stems), c) for c in ground.clauses if not c.is_reference and c.stems),
+        key=lambda x: -x[0],
+    )
+    if not scored:
+        return None
+    best_score, best = scored[0]
+    runner_up = scored[1][0] if len(scored) > 1 else 0
+    if best_score >= 2 and best_score >= 0.5 * len(best.stems) and best_score > runner_up:
+        return best
+    return None
