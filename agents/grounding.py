@@ -113,7 +113,18 @@ def _focus(part: str) -> frozenset[str]:
     m = _NEGATOR.search(_IDIOMS.sub(" ", part.replace("\u2019", "'")))
     if not m:
         return frozenset()
-    return stems((m.group(1) or m.group(2) or "").replace("-free", " free"))
+    words = (m.group(1) or m.group(2) or "").replace("-free", " free")
+    return stems(words)
+
+
+def predicate(part: str) -> str:
+    """The first word a clause negates, as a stem ("not refundable": "refun")."""
+    m = _NEGATOR.search(_IDIOMS.sub(" ", part.replace("\u2019", "'")))
+    words = (m.group(1) or m.group(2) or "") if m else ""
+    for word in words.replace("-free", " free").split():
+        if found := stems(word):
+            return next(iter(found))
+    return ""
 
 
 def stems(text: str) -> frozenset[str]:

@@ -91,6 +91,19 @@ _NOT_NAMES = {
     "just",
     "afraid",
     "calling",
+    "get",
+    "come",
+    "go",
+    "park",
+    "sign",
+    "wait",
+    "stop",
+    "start",
+    "meet",
+    "stay",
+    "turn",
+    "look",
+    "stand",
     "looking",
     "sure",
     "fine",
@@ -360,6 +373,9 @@ def check_intro(
             tokens = name_tokens(claimed)
             if not tokens or tokens[0] in _NOT_NAMES or tokens[0].endswith("ing"):
                 continue  # "Getting here is fine": a verb, not a name
+            weak = m.group(0).lower().lstrip(" ,.").startswith(("this is", "it's"))
+            if weak and any(p.speaker is None and _fits(tokens, p) for p in people):
+                continue  # "This Saturday it's Dr. Okafor": someone the facts name, not oneself
             titled = claimed.split()[0].rstrip(".").lower() in TITLES
             if not titled and (
                 tokens[-1] in _PLACE_WORDS

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import re
 
-from agents.grounding import Clause, Grounding, is_question, negative, sentences, stems
+from agents.grounding import (
+    Clause,
+    Grounding,
+    is_question,
+    negative,
+    predicate,
+    sentences,
+    stems,
+)
 from agents.value_compare import same
 from agents.values import values_in
 
@@ -123,6 +131,8 @@ def _focused(part: str, own: frozenset[str], ground: Grounding) -> Clause | None
     for c in ground.clauses:
         if c.is_reference or not c.negative or not c.focus:
             continue
+        if predicate(c.text) not in own:
+            continue  # "that's frost damage" names what is not covered; it asserts no cover
         focus, shared = len(own & c.focus), len(own & c.stems)
         key = (shared, focus)
         if focus >= 1 and shared >= 2 and key > best_key:

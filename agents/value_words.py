@@ -383,7 +383,8 @@ _AFTER = [
         when=("thirty", "fifteen", "forty", "fifty", "twenty", "ten", "-45", "-30", "-15"),
     ),
     _rule(  # "back by half four" (British): 4:30
-        r"\b(by|at|from|until|till|before|after|around|about) half (\d{1,2})\b(?![.,:]\d|\s*(?:hours?|days?|%))",
+        r"\b(by|at|from|until|till|before|after|around|about|and|to|or) half (\d{1,2})\b"
+        r"(?![.,:]\d|\s*(?:hours?|days?|%))",
         r"\1 \2:30",
         when=("half",),
     ),
