@@ -17,8 +17,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +42,19 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def judged_records(counts: Mapping[str, int], out: Path) -> list[dict[str, Any]]:
+    """The run's accepted and rejected records, after checking none failed and each has a verdict."""
+    assert counts["failed"] == 0, (out / "failed.jsonl").read_text()
+    judged = [
+        json.loads(line)
+        for name in ("accepted", "rejected")
+        if (out / f"{name}.jsonl").exists()
+        for line in (out / f"{name}.jsonl").read_text().splitlines()
+    ]
+    assert all(r["verdict"]["scores"] and r["verdict"]["decision"] for r in judged)
+    return judged
 
 
 def _serve(tmp_path_factory: pytest.TempPathFactory, *extra: str) -> Iterator[str]:
@@ -117,15 +131,8 @@ async def test_a_scenario_runs_end_to_end_through_llama_cpp_server(
         Scenario.from_text(text, path),
         RunOptions(out=out, samples=1, concurrency=1, base_url=llama_server, quiet=True),
     )
-    assert summary.counts["failed"] == 0, (out / "failed.jsonl").read_text()
-    judged = [
-        json.loads(line)
-        for name in ("accepted", "rejected")
-        if (out / f"{name}.jsonl").exists()
-        for line in (out / f"{name}.jsonl").read_text().splitlines()
-    ]
+    judged = judged_records(summary.counts, out)
     assert len(judged) == 1
-    assert all(r["verdict"]["scores"] and r["verdict"]["decision"] for r in judged)
     # json_schema came back as a 500 naming response_format: refused, tool calling learned
     assert _LEARNED[("structured", llama_server, "smollm2")] == "function_calling"
 
@@ -212,15 +219,8 @@ async def test_a_tool_scenario_calls_tools_natively_through_llama_cpp_server(
             critic_check=False,
         ),
     )
-    assert summary.counts["failed"] == 0, (out / "failed.jsonl").read_text()
-    judged = [
-        json.loads(line)
-        for name in ("accepted", "rejected")
-        if (out / f"{name}.jsonl").exists()
-        for line in (out / f"{name}.jsonl").read_text().splitlines()
-    ]
+    judged = judged_records(summary.counts, out)
     assert len(judged) == 2
-    assert all(r["verdict"]["scores"] and r["verdict"]["decision"] for r in judged)
 
     calls = [c for r in judged for c in r["tool_calls"]]
     assert calls, "the server made no tool call: is tool_choice 'auto' sent?"
