@@ -158,3 +158,81 @@ def test_sync_invoke_works_outside_an_event_loop():
     with serve_in_thread(MockConfig(responder=lambda req: "Synchronous hello.")) as server:
         model = OpenAICompatChat(model="m", base_url=server.base_url)
         assert model.invoke("hi").content == "Synchronous hello."
+
+
+TOOL = {
+    "type": "function",
+    "function": {
+        "name": "find",
+        "description": "Find a booking.",
+        "parameters": {
+            "type": "object",
+            "properties": {"ref": {"type": "string"}, "kind": {"type": "string", "enum": ["a"]}},
+            "required": ["ref"],
+        },
+    },
+}
+
+
+async def test_bound_tools_go_out_with_tool_choice_auto_and_bounded_strings():
+    bodies: list[dict[str, Any]] = []
+
+    async def record(body: bytes, writer: asyncio.StreamWriter) -> bool:
+        bodies.append(json.loads(body))
+        good = {"choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}]}
+        writer.write(reply(json.dumps(good).encode()))
+        return True
+
+    async with RawServer(record) as url:
+        base = url.removesuffix("/chat/completions")
+        plain = OpenAICompatChat(model="m", base_url=base)
+        bounded = OpenAICompatChat(model="m", base_url=base, schema_max_string=24)
+        await plain.bind_tools([TOOL]).ainvoke("hi")
+        await bounded.bind_tools([TOOL]).ainvoke("hi")
+        await plain.bind_tools([TOOL], tool_choice="required").ainvoke("hi")
+        await plain.aclose()
+        await bounded.aclose()
+    # OpenAI's default said out loud: some servers read a missing tool_choice as "none"
+    assert [b["tool_choice"] for b in bodies] == ["auto", "auto", "required"]
+    assert bodies[0]["tools"] == [TOOL]
+    props = bodies[1]["tools"][0]["function"]["parameters"]["properties"]
+    assert props == {
+        "ref": {"type": "string", "maxLength": 24},
+        "kind": TOOL["function"]["parameters"]["properties"]["kind"],
+    }
+
+
+async def test_a_server_refusing_null_content_beside_tool_calls_gets_an_empty_string():
+    from langchain_core.messages import ToolMessage
+
+    from rolegraph.models.openai_compat import _LEARNED
+
+    contents: list[Any] = []
+
+    async def strict(body: bytes, writer: asyncio.StreamWriter) -> bool:
+        sent = json.loads(body)["messages"][1]
+        contents.append(sent["content"])
+        if sent["content"] is None:  # llama-cpp-python: a 500 holding a validation error
+            error = {
+                "error": {"message": "3 validation errors: ... (2, 'content') ... 'input': None"}
+            }
+            writer.write(reply(json.dumps(error).encode(), "500 Internal Server Error"))
+        else:
+            good = {"choices": [{"message": {"content": "done"}, "finish_reason": "stop"}]}
+            writer.write(reply(json.dumps(good).encode()))
+        return True
+
+    history = [
+        HumanMessage(content="find R1"),
+        AIMessage(content="", tool_calls=[{"id": "c1", "name": "find", "args": {"ref": "R1"}}]),
+        ToolMessage(content='{"ref": "R1"}', tool_call_id="c1"),
+    ]
+    async with RawServer(strict) as url:
+        model = OpenAICompatChat(model="m", base_url=url.removesuffix("/chat/completions"))
+        first = await model.ainvoke(history)
+        second = await model.ainvoke(history)
+        await model.aclose()
+    assert (first.content, second.content) == ("done", "done")
+    # refused once, learned for the server: the second call sends "" straight away
+    assert contents == [None, "", ""]
+    assert _LEARNED[("null_content", url.removesuffix("/chat/completions"), "m")] == "refused"

@@ -8,10 +8,12 @@ With a tracer, a callback or a cache configured, every call takes LangChain's fu
 
 `astructured(schema, messages)` is the structured-output entry point `ask_structured`
 prefers: it returns `{"raw", "parsed", "parsing_error"}` without building a runnable chain.
+`NativeTools` gives a model LangChain's `bind_tools` in the OpenAI wire format.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.callbacks import BaseCallbackManager
@@ -77,6 +79,37 @@ def parsed_reply(
         return {"raw": raw, "parsed": parse_into(schema, message), "parsing_error": None}
     except OutputParserException as exc:
         return {"raw": raw, "parsed": None, "parsing_error": exc}
+
+
+class NativeTools:
+    """`bind_tools` for a chat model whose `_agenerate` takes OpenAI `tools` and `tool_choice`.
+
+    The tools (OpenAI dicts, functions or pydantic models) go out as `tools` on every call of
+    the bound model, with `tool_choice: "auto"` unless one is given: OpenAI's default when
+    tools are sent, said out loud because some servers (llama-cpp-python's
+    `chatml-function-calling`) take a missing `tool_choice` as "none" and ignore the tools.
+    """
+
+    def offered_tool(self, tool: dict[str, Any]) -> dict[str, Any]:
+        """A tool as this model sends it (a hook: a server may want its schema bounded)."""
+        return tool
+
+    def tool_calling_refused(self) -> str | None:
+        """Why this model has no tool calling, or None when it has (a hook for test doubles)."""
+        return None
+
+    def bind_tools(
+        self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any
+    ) -> Runnable:
+        """Offer `tools` on each call of the returned runnable; calls come back in `tool_calls`."""
+        from langchain_core.utils.function_calling import convert_to_openai_tool
+
+        refused = self.tool_calling_refused()
+        if refused is not None:
+            raise NotImplementedError(refused)
+        offered = [self.offered_tool(convert_to_openai_tool(t)) for t in tools]
+        bind = self.bind  # type: ignore[attr-defined]  # BaseChatModel's, next in the MRO
+        return bind(tools=offered, tool_choice=tool_choice or "auto", **kwargs)  # type: ignore[no-any-return]
 
 
 class LeanChatModel(BaseChatModel):

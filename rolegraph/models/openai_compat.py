@@ -33,7 +33,13 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
 
 from agents.errors import ModelOutputError, RolegraphError, TransportError
-from rolegraph.models.chatmodel import LeanChatModel, bounded_schema, json_schema_of, parsed_reply
+from rolegraph.models.chatmodel import (
+    LeanChatModel,
+    NativeTools,
+    bounded_schema,
+    json_schema_of,
+    parsed_reply,
+)
 from rolegraph.models.http import HTTPClient, Response
 from rolegraph.models.limits import (
     backoff,
@@ -79,8 +85,19 @@ class RequestRefused(EndpointError):
     """HTTP 400/404/422: the server does not accept this request (a parameter, a method).
 
     Also a 5xx that names a request field on trial: some servers (llama-cpp-python) answer
-    a parameter they do not know with a 500 holding a validation error.
+    a parameter they do not know with a 500 holding a validation error. `named` holds the
+    fields on trial that the whole answer names (the message keeps only its start).
     """
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        named: tuple[str, ...] = (),
+    ):
+        self.named = named
+        super().__init__(status_code, message, headers)
 
 
 class RateLimited(EndpointError):
@@ -169,6 +186,20 @@ def _ai_message(choice: dict[str, Any], body: dict[str, Any]) -> AIMessage:
     )
 
 
+def _null_content(payload: dict[str, Any]) -> bool:
+    """Does the request hold an assistant message with tool calls and `content: null`?"""
+    return any(m.get("content") is None and m.get("tool_calls") for m in payload["messages"])
+
+
+def _empty_content(payload: dict[str, Any]) -> dict[str, Any]:
+    """The request with `content: ""` in place of each tool-calling message's null."""
+    messages = [
+        {**m, "content": ""} if m.get("content") is None and m.get("tool_calls") else m
+        for m in payload["messages"]
+    ]
+    return {**payload, "messages": messages}
+
+
 @lru_cache(maxsize=256)
 def _schema_instruction(schema: type[BaseModel]) -> SystemMessage:
     return SystemMessage(
@@ -177,7 +208,7 @@ def _schema_instruction(schema: type[BaseModel]) -> SystemMessage:
     )
 
 
-class OpenAICompatChat(LeanChatModel):
+class OpenAICompatChat(NativeTools, LeanChatModel):
     """OpenAI chat completions over lean HTTP, adapting to what each server supports."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -194,8 +225,9 @@ class OpenAICompatChat(LeanChatModel):
     rpm: int | None = None  # client-side requests per minute
     tpm: int | None = None  # client-side tokens per minute (prompt bytes / 4 + max tokens)
     structured_output: str | None = None  # json_schema | tools | json_object | prompt: no probing
-    # bound every string (and array: 3 items) in schemas sent to the server, for small models
-    # behind a grammar (llama.cpp) that would otherwise ramble past max_tokens
+    # bound every string (and array: 3 items) in schemas sent to the server (structured output
+    # and tool parameters), for small models behind a grammar (llama.cpp) that would otherwise
+    # ramble past max_tokens
     schema_max_string: int | None = None
     default_headers: dict[str, str] = Field(default_factory=dict)
     extra_body: dict[str, Any] = Field(default_factory=dict)  # top_p, seed, ... sent as given
@@ -347,16 +379,14 @@ class OpenAICompatChat(LeanChatModel):
                                 f"({self.rate_limit_deadline:g} s deadline): {error}",
                                 reply.headers,
                             )
-                    elif reply.status in _REFUSED:
-                        raise RequestRefused(
-                            reply.status, _error_message(url, reply), reply.headers
-                        )
-                    elif reply.status >= 500 and (
-                        _names_any(reply.text, names) or (on_trial and server_errors >= 1)
+                    elif reply.status in _REFUSED or (
+                        reply.status >= 500
+                        and (_names_any(reply.text, names) or (on_trial and server_errors >= 1))
                     ):
                         # llama-cpp-python answers an unknown response_format with a 500
+                        named = tuple(f for f in names if _names_any(reply.text, (f,)))
                         raise RequestRefused(
-                            reply.status, _error_message(url, reply), reply.headers
+                            reply.status, _error_message(url, reply), reply.headers, named
                         )
                     elif reply.status in _RETRIED or reply.status >= 500:
                         server_errors += reply.status >= 500
@@ -374,12 +404,43 @@ class OpenAICompatChat(LeanChatModel):
     async def _complete(
         self, payload: dict[str, Any], probing: tuple[str, ...] = ()
     ) -> dict[str, Any]:
-        """`_post`, switching between `max_completion_tokens` and `max_tokens` as the server wants."""
+        """`_sized`, sending `content: ""` for a tool-calling message when the server wants it.
+
+        An assistant message that only called tools has `content: null` in OpenAI's format;
+        some servers refuse the null (llama-cpp-python's validation answers a 500 naming
+        `content`, and many chat templates cannot join a null to a string). The first such
+        refusal is learned per server and the message goes again with an empty string.
+        """
+        if not _null_content(payload):
+            return await self._sized(payload, probing)
+        key = ("null_content", *self._server)
+        if _LEARNED.get(key) == "refused":
+            return await self._sized(_empty_content(payload), probing)
+        if key in _LEARNED:
+            return await self._sized(payload, probing)
+        try:
+            answer = await self._sized(payload, probing, ("content",))
+        except RequestRefused as exc:
+            if "content" not in exc.named:
+                raise
+            _LEARNED[key] = "refused"
+            return await self._sized(_empty_content(payload), probing)
+        _LEARNED[key] = "accepted"
+        return answer
+
+    async def _sized(
+        self, payload: dict[str, Any], probing: tuple[str, ...] = (), trying: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """`_post`, switching between `max_completion_tokens` and `max_tokens` as the server wants.
+
+        `probing` are the fields of a structured-output method on trial, `trying` other fields
+        whose refusal the caller handles.
+        """
         name = self._token_param
         learned = ("tokens", *self._server) in _LEARNED
         trial = (name,) if name in payload and not learned else ()
         try:
-            answer = await self._post(payload, (*probing, *trial), on_trial=bool(probing))
+            answer = await self._post(payload, (*probing, *trying, *trial), on_trial=bool(probing))
         except RequestRefused as exc:
             if not trial or name not in str(exc):
                 raise
@@ -387,7 +448,7 @@ class OpenAICompatChat(LeanChatModel):
             _LEARNED[("tokens", *self._server)] = other
             payload = dict(payload)
             payload[other] = payload.pop(name)
-            return await self._post(payload, probing, on_trial=bool(probing))
+            return await self._post(payload, (*probing, *trying), on_trial=bool(probing))
         if trial:
             _LEARNED[("tokens", *self._server)] = name
         return answer
@@ -423,16 +484,14 @@ class OpenAICompatChat(LeanChatModel):
 
         return asyncio.run(once())
 
-    def bind_tools(  # type: ignore[override]
-        self, tools: list[Any], *, tool_choice: Any = None, **kwargs: Any
-    ) -> Any:
-        """Native tool calling: the tools (OpenAI dicts, functions or pydantic models) are
-        sent as `tools` on every call of the bound model; calls come back in `tool_calls`."""
-        from langchain_core.utils.function_calling import convert_to_openai_tool
-
-        if tool_choice is not None:
-            kwargs["tool_choice"] = tool_choice
-        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+    def offered_tool(self, tool: dict[str, Any]) -> dict[str, Any]:
+        """The tool with its parameters bounded by `schema_max_string`, when that is set."""
+        if not self.schema_max_string or "function" not in tool:
+            return tool
+        function = dict(tool["function"])
+        if "parameters" in function:
+            function["parameters"] = bounded_schema(function["parameters"], self.schema_max_string)
+        return {**tool, "function": function}
 
     # -- structured output ---------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import BaseModel
 
 from agents.speaker import is_cue
-from rolegraph.models.chatmodel import LeanChatModel
+from rolegraph.models.chatmodel import LeanChatModel, NativeTools
 from rolegraph.models.tool_script import next_tool_call
 
 Script = Callable[[str, Sequence[BaseMessage]], "str | dict[str, Any] | BaseModel"]
@@ -72,7 +72,7 @@ def default_script(role: str, messages: Sequence[BaseMessage]) -> str | dict[str
     return opener + template.format(fact=fact, fact_lc=fact[:1].lower() + fact[1:])
 
 
-class ScriptedChatModel(LeanChatModel):
+class ScriptedChatModel(NativeTools, LeanChatModel):
     """A LangChain chat model whose replies are computed by `script(role, messages)`."""
 
     role: str = "default"
@@ -130,13 +130,9 @@ class ScriptedChatModel(LeanChatModel):
     ) -> ChatResult:
         return self._generate(messages, stop, run_manager, **kwargs)  # no thread: it is instant
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:  # type: ignore[override]
-        """Offer tools (OpenAI dicts, functions or pydantic models) as `tools=` on each call."""
-        if not self.native_tools:
-            raise NotImplementedError("this scripted model plays one without tool calling")
-        from langchain_core.utils.function_calling import convert_to_openai_tool
-
-        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+    def tool_calling_refused(self) -> str | None:
+        """`native_tools=False` plays a model without tool calling: `bind_tools` raises."""
+        return None if self.native_tools else "this scripted model plays one without tool calling"
 
 
 def wire(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
