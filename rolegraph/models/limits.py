@@ -17,8 +17,15 @@ at their own limit.
   the server's refill time (or wait for the reset) instead of running into a 429.
 - **429 waits** honour `retry-after-ms` / `Retry-After`, with a floor and jitter so that a
   crowd of throttled requests does not come back at the same instant, and they never spend
-  the transport-error retry budget: a throttled call retries until its deadline
-  (`rate_limit_deadline`, 600 s from the call's start by default).
+  the transport-error retry budget: a throttled call retries until the deadline
+  (`rate_limit_deadline`, 600 s by default) of the sample it belongs to.
+- **The deadline is per sample.** The run sets a `ThrottleClock` around each sample's graph
+  (`sample_clock`, a context variable, so every call the sample's nodes make finds it);
+  the clock runs while any of the sample's calls is rate limited (from its first 429 until
+  it is answered), and every call's 429 loop draws on what the sample has left. A wall-clock
+  deadline from the sample's start would instead fail a long but healthy sample (one whose
+  calls queue behind a concurrency cap) at its first 429. A call outside a sample (the
+  preflight, critic canaries, `rolegraph judge`) has a clock of its own: a per-call deadline.
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ import random
 import re
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 CUT = 0.9  # multiplicative decrease per 429 window
@@ -276,6 +284,49 @@ def backoff(attempt: int, base: float = 0.5, cap: float = 30.0) -> float:
     return random.uniform(0, min(cap, base * 2**attempt))
 
 
-def call_deadline(seconds: float) -> float:
-    """When a throttled call that starts now gives up (monotonic clock)."""
-    return time.monotonic() + seconds
+@dataclass
+class ThrottleClock:
+    """Seconds spent rate limited: by one sample (all its calls), or by one call outside one.
+
+    Calls throttled at the same time count once (the clock runs while any of them waits).
+    """
+
+    per_sample: bool = False
+    spent: float = 0.0  # closed stretches of throttling
+    _open: int = 0  # calls throttled right now
+    _since: float = 0.0
+
+    def start(self) -> None:
+        """A call got its first 429."""
+        if self._open == 0:
+            self._since = time.monotonic()
+        self._open += 1
+
+    def stop(self) -> None:
+        """A throttled call ended (answered, failed or gave up)."""
+        self._open -= 1
+        if self._open == 0:
+            self.spent += time.monotonic() - self._since
+
+    def used(self) -> float:
+        """Seconds rate limited so far."""
+        return self.spent + (time.monotonic() - self._since if self._open else 0.0)
+
+
+_SAMPLE_CLOCK: ContextVar[ThrottleClock | None] = ContextVar("rolegraph_sample_clock", default=None)
+
+
+@contextlib.contextmanager
+def sample_clock() -> Iterator[ThrottleClock]:
+    """Give the calls made inside the block (one sample's graph run) one shared 429 budget."""
+    clock = ThrottleClock(per_sample=True)
+    token = _SAMPLE_CLOCK.set(clock)
+    try:
+        yield clock
+    finally:
+        _SAMPLE_CLOCK.reset(token)
+
+
+def throttle_clock() -> ThrottleClock:
+    """The running sample's clock, or a new one for a call made outside any sample."""
+    return _SAMPLE_CLOCK.get() or ThrottleClock()
