@@ -5,9 +5,11 @@ within the running event loop, so generator and critic on different endpoints ea
 at their own limit.
 
 - **In flight (AIMD).** The cap starts at 8 and doubles each round trip until the first
-  429 (slow start, as TCP does), so an opening burst cannot be a storm. A 429 cuts the cap to 0.9 of the requests that were in flight
-  when it came back; a whole window of 429s (every request sent before the cut) counts as
-  one cut, and the next window cuts again. Each success grows the cap by about one request
+  429 (slow start, as TCP does), so an opening burst cannot be a storm. A 429 sets the cap
+  to the requests that were in flight when it came back, less one; each further 429 of
+  the same window (every request sent before that cut) takes one more off, to at most
+  half, and the next window cuts again. So the cap lands where the server stopped
+  admitting, not a fixed share below it. Each success grows the cap by about one request
   per round trip (half that near the level where 429s began), up to `ceiling`.
   Slots are handed out first come, first served.
 - **Client-side limits.** Optional `rpm` and `tpm` per model: token buckets (one second of
@@ -41,7 +43,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-CUT = 0.9  # multiplicative decrease per 429 window
+MAX_CUT = 0.5  # a window of 429s cuts the in-flight cap to no less than this share
 SLOW_START = 8  # requests in flight at first, doubled every round trip until a 429
 WAIT_FLOOR = 0.05  # seconds: never retry a 429 sooner, whatever Retry-After says
 
@@ -177,13 +179,22 @@ class EndpointLimiter:
             self._wake()
 
     def throttled(self, ticket: Ticket | None = None) -> None:
-        """Multiplicative decrease on a 429: once per window of requests sent before the cut."""
+        """Decrease on a 429 by what was too many: one request per 429 of a window.
+
+        The first 429 of a window (a request sent after the last cut) sets the cap to the
+        requests in flight less this one; each further 429 of the same window (sent before
+        that cut) takes one more off, down to half of where the window began. Against a
+        concurrency cap K the cap lands on K, where a fixed 0.9 cut would hold 0.9 K; an
+        opening burst far above the limit comes down in one window, one request per 429.
+        """
         self.throttles += 1
         if ticket is not None and ticket.sent <= self._last_cut:
-            return  # sent under the cap already cut for: the same window
+            # sent under the cap already cut for: one more of that window was too many
+            self.limit = max(float(self.floor), self._cut_from * MAX_CUT, self.limit - 1)
+            return
         # cut from what was really in flight, not from a ceiling never reached
         self._cut_from = min(self.limit, max(1, self.in_flight))
-        self.limit = max(float(self.floor), self._cut_from * CUT)
+        self.limit = max(float(self.floor), self._cut_from * MAX_CUT, self._cut_from - 1)
         self._last_cut = time.monotonic()
         self.cuts += 1
 
