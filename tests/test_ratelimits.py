@@ -277,3 +277,54 @@ async def test_a_sample_clock_counts_overlapping_throttling_once():
     clock.stop()
     await asyncio.sleep(0.05)  # not throttled: the clock stands still
     assert 0.09 <= clock.used() < 0.14
+
+
+async def test_a_freed_slot_sends_the_next_request_at_once():
+    limiter = EndpointLimiter(ceiling=1)
+    launched: list[str] = []
+    seen: list[object] = []
+
+    async def second() -> None:
+        async with limiter.slot(launch=lambda: launched.append("sent") or "handle") as ticket:
+            seen.append(ticket.started)
+
+    async with limiter.slot():
+        waiter = asyncio.create_task(second())
+        await asyncio.sleep(0)
+        assert not launched
+    # handed over as the first slot closed, before the waiter's own task has run again
+    assert launched == ["sent"] and not seen
+    await waiter
+    assert seen == ["handle"] and limiter.in_flight == 0
+
+
+async def test_a_paced_limiter_leaves_the_send_to_the_waiter():
+    limiter = EndpointLimiter(ceiling=1)
+    limiter.configure(rpm=6000, tpm=None)  # a client-side bucket: the send must wait its turn
+    launched: list[str] = []
+    async with limiter.slot():
+        waiter = asyncio.create_task(
+            limiter.slot(launch=lambda: launched.append("sent")).__aenter__()
+        )
+        await asyncio.sleep(0)
+    ticket = await waiter
+    assert not launched and ticket.started is None
+
+
+async def test_a_waiter_cancelled_after_its_request_was_sent_drops_it():
+    limiter = EndpointLimiter(ceiling=1)
+
+    class Handle:
+        aborted = False
+
+        def abort(self) -> None:
+            self.aborted = True
+
+    handle = Handle()
+    async with limiter.slot():
+        waiter = asyncio.create_task(limiter.slot(launch=lambda: handle).__aenter__())
+        await asyncio.sleep(0)
+    waiter.cancel()  # handed its slot and sent, but cancelled before it ran
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert handle.aborted and limiter.in_flight == 0

@@ -39,9 +39,10 @@ import random
 import re
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 MAX_CUT = 0.5  # a window of 429s cuts the in-flight cap to no less than this share
 SLOW_START = 8  # requests in flight at first, doubled every round trip until a 429
@@ -75,9 +76,23 @@ class Bucket:
 
 @dataclass
 class Ticket:
-    """One request's slot: when it was sent, so a 429 knows which window it belongs to."""
+    """One request's slot: when it was sent, so a 429 knows which window it belongs to.
+
+    `started` is what the slot's `launch` returned when the request was sent at handover.
+    """
 
     sent: float
+    started: Any = None
+
+
+@dataclass
+class _Waiter:
+    """A request waiting for a slot, and how to send it the moment one is handed to it."""
+
+    future: asyncio.Future[None]
+    launch: Callable[[], Any] | None = None
+    started: Any = None
+    sent: float = 0.0
 
 
 @dataclass
@@ -98,7 +113,7 @@ class EndpointLimiter:
     _next_send: float = 0.0
     _last_cut: float = -1.0
     _cut_from: float = 0.0  # requests in flight when the last 429 window began
-    _waiters: deque[asyncio.Future[None]] = field(default_factory=deque, repr=False)
+    _waiters: deque[_Waiter] = field(default_factory=deque, repr=False)
 
     def __post_init__(self) -> None:
         # slow start: a few requests first, doubling each round trip until the first 429,
@@ -136,37 +151,71 @@ class EndpointLimiter:
             await asyncio.sleep(wait)
 
     @contextlib.asynccontextmanager
-    async def slot(self, tokens: int = 0) -> AsyncIterator[Ticket]:
-        """Hold one request slot (first come, first served) for the duration of the block."""
+    async def slot(
+        self, tokens: int = 0, launch: Callable[[], Any] | None = None
+    ) -> AsyncIterator[Ticket]:
+        """Hold one request slot (first come, first served) for the duration of the block.
+
+        A waiter handed its slot by a finishing request is sent right then, by `launch`
+        (a synchronous call that writes the request and returns a handle, or None when it
+        cannot), when nothing needs pacing; `Ticket.started` has the handle. Otherwise the
+        request waits for its own task to run, a step of the event loop later, which on a
+        busy loop is milliseconds of every slot's time.
+        """
+        started = None
         if self._waiters or self.in_flight >= self._cap():
-            waiter = asyncio.get_running_loop().create_future()
+            waiter = _Waiter(asyncio.get_running_loop().create_future(), launch)
             self._waiters.append(waiter)
             try:
-                await waiter  # `_wake` counts the slot as ours before it resolves this
+                await waiter.future  # `_wake` counts the slot as ours before it resolves this
             except BaseException:
-                if waiter.done() and not waiter.cancelled():
+                if waiter.future.done() and not waiter.future.cancelled():
                     self.in_flight -= 1  # handed a slot while being cancelled: pass it on
+                    if waiter.started is not None and hasattr(waiter.started, "abort"):
+                        waiter.started.abort()  # sent, but nobody will read the answer
                     self._wake()
                 else:
                     with contextlib.suppress(ValueError):
                         self._waiters.remove(waiter)
                 raise
+            started = waiter.started
         else:
             self.in_flight += 1
         try:
-            await self._pace(tokens)
-            yield Ticket(time.monotonic())
+            if started is None:
+                await self._pace(tokens)
+                yield Ticket(time.monotonic())
+            else:
+                yield Ticket(waiter.sent, started)
         finally:
             self.in_flight -= 1
             self._wake()
 
+    def _unpaced(self) -> bool:
+        """Nothing to wait for before a send: no client-side bucket, no server pause or gap."""
+        now = time.monotonic()
+        return (
+            self.rpm is None
+            and self.tpm is None
+            and self.paused_until <= now
+            and not (self.gap and now < self.gap_until)
+        )
+
     def _wake(self) -> None:
-        """Hand free slots to the longest waiters (each counted in flight as it is handed)."""
+        """Hand free slots to the longest waiters (each counted in flight as it is handed),
+        sending each one's request at once when it can be (see `slot`)."""
         while self._waiters and self.in_flight < self._cap():
             waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                self.in_flight += 1
+            if waiter.future.done():
+                continue  # cancelled while waiting
+            self.in_flight += 1
+            if waiter.launch is not None and self._unpaced():
+                try:
+                    waiter.started = waiter.launch()
+                except Exception:  # its own task sends it instead, and meets the error there
+                    waiter.started = None
+                waiter.sent = time.monotonic()
+            waiter.future.set_result(None)
 
     def succeeded(self) -> None:
         """Additive increase: +1 per round trip (`limit` successes), half of that near

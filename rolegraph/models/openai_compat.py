@@ -15,6 +15,7 @@ it works anywhere one does, with tracing and callbacks when they are configured.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from functools import lru_cache
 from typing import Any
@@ -326,9 +327,13 @@ class OpenAICompatChat(LeanChatModel):
         clock = throttle_clock()  # the sample's, shared by all its calls; else this call's
         try:
             while True:
-                async with limiter.slot(tokens) as ticket:
+                launch = functools.partial(self._http.start, url, body, headers)
+                async with limiter.slot(tokens, launch) as ticket:
                     try:
-                        reply = await self._http.post(url, body, headers, self.timeout)
+                        if ticket.started is not None:  # sent when the slot was handed over
+                            reply = await self._http.finish(ticket.started, self.timeout)
+                        else:
+                            reply = await self._http.post(url, body, headers, self.timeout)
                     except (TransportError, TimeoutError, OSError) as exc:
                         error: Exception = exc
                         wait, failures = backoff(failures), failures + 1
