@@ -63,8 +63,12 @@ _TRANSPORT_NAMES = {
 def is_transport_error(exc: BaseException) -> bool:
     """True for failures worth retrying: timeouts, lost connections, 408/409/429 and 5xx.
 
-    Duck-typed so this layer does not import any provider SDK.
+    Duck-typed so this layer does not import any provider SDK. An error that says
+    `retryable = False` is not (a sample past its rate-limit deadline: another try would
+    find its budget spent).
     """
+    if getattr(exc, "retryable", True) is False:
+        return False
     if isinstance(exc, TransportError | TimeoutError | ConnectionError):
         return True
     if any(cls.__name__ in _TRANSPORT_NAMES for cls in type(exc).__mro__):

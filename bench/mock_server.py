@@ -70,6 +70,7 @@ class MockConfig:
     status_5xx: int = _opt(500, "status code used for server errors")
     rate_429: float = _opt(0.0, "probability of HTTP 429 with a Retry-After header")
     retry_after: float = _opt(0.05, "Retry-After seconds sent with 429s")
+    first_429: int = _opt(0, "answer the first N chat calls at once with 429 and Retry-After")
     rate_hang: float = _opt(0.0, "probability of sleeping hang_seconds, then answering")
     hang_seconds: float = _opt(30.0, "how long a hanging call sleeps")
     rate_malformed: float = _opt(0.0, "probability of invalid or schema-violating JSON output")
@@ -172,6 +173,19 @@ class _Reject(Exception):
         self.reply = _Reply(status, {"error": error}, extra.get("headers", {}))
 
 
+class TooManyRequests(_Reject):
+    """HTTP 429 with Retry-After; a `responder` may raise it to throttle the calls it picks."""
+
+    def __init__(self, retry_after: float = 0.05) -> None:
+        super().__init__(
+            429,
+            "Rate limit reached for requests (mock). Please try again later.",
+            type="requests",
+            code="rate_limit_exceeded",
+            headers={"retry-after": f"{retry_after:g}", "retry-after-ms": f"{retry_after * 1e3:g}"},
+        )
+
+
 # --- the server -----------------------------------------------------------------------------
 
 
@@ -196,6 +210,7 @@ class MockServer:
             headers=c.ratelimit_headers,
         )
         self._ids = itertools.count(1)
+        self._first_429 = c.first_429
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -339,6 +354,9 @@ class MockServer:
         if not isinstance(req, dict):
             raise _Reject(400, "The request body must be a JSON object.")
         self.stats.last_requests.append(req)
+        if self._first_429 > 0:
+            self._first_429 -= 1
+            raise TooManyRequests(self.config.retry_after)
         if self.limits.active:
             texts = [
                 _text(m.get("content")) for m in req.get("messages") or [] if isinstance(m, dict)
@@ -373,10 +391,7 @@ class MockServer:
         if roll < c.rate_hang:
             await asyncio.sleep(c.hang_seconds)
         elif roll < c.rate_hang + c.rate_429:
-            after = c.retry_after
-            wait = {"retry-after": f"{after:g}", "retry-after-ms": f"{after * 1e3:g}"}
-            message = "Rate limit reached for requests (mock). Please try again later."
-            raise _Reject(429, message, type="requests", code="rate_limit_exceeded", headers=wait)
+            raise TooManyRequests(c.retry_after)
         elif roll < c.rate_hang + c.rate_429 + c.rate_5xx:
             message = "The server had an error while processing your request (mock)."
             raise _Reject(c.status_5xx, message, type="server_error")

@@ -51,7 +51,60 @@ def start_limited(args: argparse.Namespace, stats: Path) -> tuple[subprocess.Pop
     return proc, url
 
 
-async def direct_calls(url: str, callers: int, calls: int) -> RunSummary:
+class Watch:
+    """Every 10 ms: requests in flight as the client's limiter counts them, and how late the
+    event loop woke (its lag: what a response or a freed slot waits before it is handled)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+        self.held: list[int] = []
+        self.lag: list[float] = []
+
+    async def _run(self) -> None:
+        from rolegraph.models.limits import limiter_for
+
+        limiter = limiter_for(self.url, "mock", None)
+        while True:
+            self.held.append(limiter.in_flight)
+            before = time.monotonic()
+            await asyncio.sleep(0.01)
+            self.lag.append(time.monotonic() - before - 0.01)
+
+    async def __aenter__(self) -> Watch:
+        self.task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.task.cancel()
+
+    def middle(self, values: list) -> list:
+        return values[len(values) // 5 : len(values) - len(values) // 5] or values
+
+    def report(self) -> dict[str, float]:
+        held, lag = self.middle(self.held), sorted(self.middle(self.lag))
+        out = {
+            "client_in_flight": statistics.mean(held) if held else 0.0,
+            "loop_lag_ms_mean": 1000 * statistics.mean(lag) if lag else 0.0,
+            "loop_lag_ms_p90": 1000 * lag[int(0.9 * len(lag))] if lag else 0.0,
+        }
+        print(
+            f"client-side requests in flight, steady mean {out['client_in_flight']:.1f}; "
+            f"event-loop lag mean {out['loop_lag_ms_mean']:.2f} ms, "
+            f"p90 {out['loop_lag_ms_p90']:.2f} ms"
+        )
+        return out
+
+
+async def watched_run(
+    scenario: Scenario, options: RunOptions, url: str
+) -> tuple[RunSummary, dict[str, float]]:
+    """The scenario run, watched like `direct_calls`."""
+    async with Watch(url) as watch:
+        summary = await run_scenario(scenario, options)
+    return summary, watch.report()
+
+
+async def direct_calls(url: str, callers: int, calls: int) -> tuple[RunSummary, dict[str, float]]:
     """`calls` chat calls from `callers` concurrent loops, through one OpenAICompatChat."""
     from langchain_core.messages import HumanMessage
 
@@ -69,28 +122,16 @@ async def direct_calls(url: str, callers: int, calls: int) -> RunSummary:
             except Exception:  # counted: a failed call is what the benchmark looks for
                 left["failed"] += 1
 
-    from rolegraph.models.limits import limiter_for
-
-    limiter = limiter_for(url.rstrip("/"), "mock", None)
-    held: list[int] = []
-
-    async def watch() -> None:  # requests in flight as the client counts them
-        while True:
-            held.append(limiter.in_flight)
-            await asyncio.sleep(0.01)
-
-    watcher = asyncio.create_task(watch())
     try:
-        await asyncio.gather(*(caller() for _ in range(callers)))
+        async with Watch(url) as watch:
+            await asyncio.gather(*(caller() for _ in range(callers)))
     finally:
-        watcher.cancel()
         await model.aclose()
-    middle = held[len(held) // 5 : len(held) - len(held) // 5] or held
-    print(f"client-side requests in flight, steady mean {statistics.mean(middle):.1f}")
+    seen = watch.report()
     summary = RunSummary(out_dir=Path("."), planned=calls)
     summary.counts.update({"ok": calls - left["failed"], "failed": left["failed"]})
     summary.usage = {"direct": {"calls": calls}}
-    return summary
+    return summary, seen
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -130,9 +171,9 @@ def main(argv: list[str] | None = None) -> None:
     cpu0, wall0, server0 = time.process_time(), time.monotonic(), process_cpu(server.pid)
     try:
         if args.direct:
-            summary = asyncio.run(direct_calls(url, args.concurrency, args.samples * 10))
+            summary, seen = asyncio.run(direct_calls(url, args.concurrency, args.samples * 10))
         else:
-            summary = asyncio.run(run_scenario(Scenario.from_text(text, path), options))
+            summary, seen = asyncio.run(watched_run(Scenario.from_text(text, path), options, url))
         wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
         server_cpu = process_cpu(server.pid) - server0
     finally:
@@ -160,6 +201,9 @@ def main(argv: list[str] | None = None) -> None:
         "share_of_limit": steady / allowed,
         # calls the server was serving at once, on average over the run (admission to reply)
         "server_mean_in_service": served["chat_seconds"] / max(1e-9, wall),
+        # what one admitted call took the server (its latency plus its own overhead)
+        "server_ms_per_call": 1000 * served["chat_seconds"] / max(1, counts.get(200, 0)),
+        **seen,
         "wall_s": wall,
         "calls": calls,
         "cpu_ms_per_call": 1000 * cpu / max(1, calls),
@@ -173,7 +217,8 @@ def main(argv: list[str] | None = None) -> None:
         f"429 share {result['share_429']:.3f}; steady {steady:.1f} ok/s of {allowed:g} allowed "
         f"= {result['share_of_limit']:.3f}; server serving {result['server_mean_in_service']:.1f} "
         f"calls at once on average; wall {wall:.1f} s; "
-        f"cpu {result['cpu_ms_per_call']:.2f} ms per call"
+        f"cpu {result['cpu_ms_per_call']:.2f} ms per call; "
+        f"server {result['server_ms_per_call']:.1f} ms per admitted call"
     )
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))

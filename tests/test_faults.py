@@ -119,16 +119,20 @@ async def test_all_faults_together_lose_nothing(tmp_path: Path):
     assert summary.counts["failed"] <= 1
 
 
-async def test_aimd_cuts_once_per_429_window_and_grows_additively():
+async def test_aimd_cuts_by_the_requests_that_were_too_many_and_grows_additively():
     limiter = AIMDLimiter(ceiling=64, limit=64)
     limiter.in_flight = 40  # the cut starts from what is in flight, not from the ceiling
     early = Ticket(sent=time.monotonic())
     limiter.throttled(early)
-    assert limiter.limit == pytest.approx(36)
-    limiter.throttled(early)  # sent before that cut: the same window, no second cut
-    assert limiter.limit == pytest.approx(36) and (limiter.throttles, limiter.cuts) == (2, 1)
+    assert limiter.limit == pytest.approx(39)  # 40 were in flight and one was too many
+    limiter.throttled(early)  # sent before that cut: the same window, one more too many
+    assert limiter.limit == pytest.approx(38) and (limiter.throttles, limiter.cuts) == (2, 1)
+    for _ in range(30):  # a whole burst refused: a window cuts to half at most
+        limiter.throttled(early)
+    assert limiter.limit == pytest.approx(20) and limiter.cuts == 1
+    limiter.in_flight = 20
     limiter.throttled(Ticket(sent=limiter._last_cut + 0.001))  # sent after it: a new window
-    assert limiter.limit == pytest.approx(36 * 0.9) and limiter.cuts == 2
+    assert limiter.limit == pytest.approx(19) and limiter.cuts == 2
     limiter.in_flight = 0
     level = limiter.limit
     for _ in range(round(level)):  # a round trip of successes near the 429 level: +1/2

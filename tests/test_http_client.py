@@ -249,3 +249,42 @@ async def test_https_verifies_the_server_and_trusts_ssl_cert_file(
         await server.__aexit__()
     assert answers == [{"n": 0}, {"n": 1}, {"n": 2}]
     assert server.connections == 1  # one kept-alive connection; the refused one never opened
+
+
+async def test_start_writes_on_an_idle_connection_and_finish_reads_the_answer():
+    async def echo(body: bytes, writer: asyncio.StreamWriter) -> bool:
+        return await _write(writer, reply(body))
+
+    server = RawServer(echo)
+    client = HTTPClient()
+    async with server as url:
+        assert client.start(url, b"{}", {}) is None  # no idle connection yet: nothing sent
+        assert (await client.post(url, b'{"i": 0}', {}, 5)).json() == {"i": 0}
+        started = client.start(url, b'{"i": 1}', {"X-Test": "yes"})
+        assert started is not None
+        await asyncio.sleep(0.05)
+        assert len(server.requests) == 2  # on the wire before anyone awaited it
+        assert b"X-Test: yes" in server.requests[1]
+        assert (await client.finish(started, 5)).json() == {"i": 1}
+        await client.aclose()
+    assert server.connections == 1
+
+
+async def test_a_started_request_on_a_dropped_connection_is_sent_again():
+    async def once_per_connection(body: bytes, writer: asyncio.StreamWriter) -> bool:
+        writer.write(reply(body))  # says keep-alive, then hangs up anyway
+        await writer.drain()
+        return False
+
+    server = RawServer(once_per_connection)
+    client = HTTPClient()
+    async with server as url:
+        await client.post(url, b'{"i": 0}', {}, 5)
+        started = client.start(url, b'{"i": 1}', {})  # before the close has arrived
+        if started is None:  # the close came first: the ordinary path, also once
+            reply_1 = await client.post(url, b'{"i": 1}', {}, 5)
+        else:
+            reply_1 = await client.finish(started, 5)
+        await client.aclose()
+    assert reply_1.json() == {"i": 1}
+    assert len(server.requests) == 2 and server.connections == 2

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import time
+from pathlib import Path
 
 import pytest
 from langchain_core.messages import HumanMessage
 
-from bench.mock_server import MockConfig, MockServer
+from bench.mock_server import MockConfig, MockServer, TooManyRequests
 from rolegraph.models.limits import (
     WAIT_FLOOR,
     Bucket,
     EndpointLimiter,
+    ThrottleClock,
     duration,
     throttle_wait,
 )
 from rolegraph.models.openai_compat import OpenAICompatChat, RateLimited
+from rolegraph.run.runner import RunOptions, run_scenario
+from rolegraph.scenario.schema import Scenario
 
 
 async def _calls(model: OpenAICompatChat, n: int) -> list[str]:
@@ -155,3 +161,170 @@ async def test_a_cancelled_waiter_gives_its_slot_back():
     assert limiter.in_flight == 0 and not limiter._waiters
     async with limiter.slot():
         assert limiter.in_flight == 1
+
+
+# -- the per-sample deadline ---------------------------------------------------------------
+
+OUTAGE = Path(__file__).resolve().parent.parent / "scenarios" / "support_outage.yaml"
+
+
+def _outage(model: str) -> Scenario:
+    text = OUTAGE.read_text().replace("default: local", f"default: {model}")
+    text = text.replace("mood: {calm: 2, frustrated: 2, furious: 1}", "mood: [frustrated, furious]")
+    return Scenario.from_text(text, OUTAGE)
+
+
+def _records(run: Path, name: str) -> list[dict]:
+    path = run / f"{name}.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+async def test_a_throttled_sample_fails_at_its_deadline_and_the_others_finish(tmp_path: Path):
+    deadline = 1.0
+    throttled_at: list[float] = []
+
+    def responder(req: dict) -> None:
+        # every call of a furious sample is throttled (its speakers' prompts name the mood)
+        if any("mood: furious" in str(m.get("content")) for m in req["messages"]):
+            throttled_at.append(time.monotonic())
+            raise TooManyRequests(retry_after=0.01)
+        return None
+
+    server = MockServer(MockConfig(responder=responder))
+    url = await server.start()
+    model = f"{{spec: 'openai:m', timeout: 5, params: {{rate_limit_deadline: {deadline}}}}}"
+    try:
+        summary = await run_scenario(
+            _outage(model),
+            RunOptions(
+                out=tmp_path / "run",
+                samples=6,
+                concurrency=6,  # all at once: every furious sample is throttled from the start
+                base_url=url,
+                quiet=True,
+                critic_check=False,
+                max_failures=0,
+            ),
+        )
+    finally:
+        await server.stop()
+    failed = _records(tmp_path / "run", "failed")
+    done = _records(tmp_path / "run", "accepted") + _records(tmp_path / "run", "rejected")
+    assert failed and done, (summary.counts, len(throttled_at))
+    assert len(failed) + len(done) == 6 == summary.counts["failed"] + len(done)
+    assert all(r["conditions"]["mood"] == "furious" for r in failed)
+    assert all(r["conditions"]["mood"] == "frustrated" for r in done)
+    for record in failed:
+        assert re.search(
+            r"RateLimitDeadline: rate limited for \d\.\d s, per-sample deadline reached; "
+            r"raise models\.default\.params\.rate_limit_deadline \(now 1 s\) or lower "
+            r"--concurrency \(last answer: HTTP 429 ",
+            record["error"],
+        ), record["error"]
+    # each furious sample gave up after about the deadline: not once per call, nor once per
+    # retry of its graph node (the node's retry policy would have run it 4 times)
+    span = throttled_at[-1] - throttled_at[0]
+    assert 0.7 * deadline <= span < 2 * deadline, span
+    assert len(throttled_at) >= 3 * len(failed)  # waited and tried again, many times
+
+
+async def test_429s_then_success_leave_the_sample_and_its_transport_budget_alone(tmp_path: Path):
+    server = MockServer(MockConfig(first_429=12, retry_after=0.01))
+    url = await server.start()
+    # no transport retries at all: a 429 that spent one would fail the sample
+    model = OpenAICompatChat(model="m", base_url=url, transport_retries=0, rate_limit_deadline=30)
+    try:
+        summary = await run_scenario(
+            _outage("local"),
+            RunOptions(
+                out=tmp_path / "run",
+                samples=1,
+                models={"default": model},
+                quiet=True,
+                critic_check=False,
+            ),
+        )
+    finally:
+        await model.aclose()
+        await server.stop()
+    assert summary.counts["failed"] == 0
+    assert summary.counts["accepted"] + summary.counts["rejected"] == 1
+    assert server.stats.status_counts[429] == 12 and server.stats.status_counts[200] >= 3
+
+
+async def test_calls_outside_a_sample_keep_a_deadline_each():
+    server = MockServer(MockConfig(rate_429=1.0, retry_after=0.01))
+    url = await server.start()
+    model = OpenAICompatChat(model="lone", base_url=url, rate_limit_deadline=0.3)
+    started = time.monotonic()
+    try:
+        for _ in range(2):  # the second call has its own 0.3 s, not what the first left
+            with pytest.raises(RateLimited, match=r"still rate limited after \d+ tries"):
+                await model.ainvoke("hi")
+    finally:
+        await model.aclose()
+        await server.stop()
+    assert 0.4 <= time.monotonic() - started < 2
+    assert server.stats.status_counts[429] >= 6
+
+
+async def test_a_sample_clock_counts_overlapping_throttling_once():
+    clock = ThrottleClock(per_sample=True)
+    clock.start()
+    clock.start()  # a second call throttled at the same time
+    await asyncio.sleep(0.1)
+    clock.stop()
+    clock.stop()
+    await asyncio.sleep(0.05)  # not throttled: the clock stands still
+    assert 0.09 <= clock.used() < 0.14
+
+
+async def test_a_freed_slot_sends_the_next_request_at_once():
+    limiter = EndpointLimiter(ceiling=1)
+    launched: list[str] = []
+    seen: list[object] = []
+
+    async def second() -> None:
+        async with limiter.slot(launch=lambda: launched.append("sent") or "handle") as ticket:
+            seen.append(ticket.started)
+
+    async with limiter.slot():
+        waiter = asyncio.create_task(second())
+        await asyncio.sleep(0)
+        assert not launched
+    # handed over as the first slot closed, before the waiter's own task has run again
+    assert launched == ["sent"] and not seen
+    await waiter
+    assert seen == ["handle"] and limiter.in_flight == 0
+
+
+async def test_a_paced_limiter_leaves_the_send_to_the_waiter():
+    limiter = EndpointLimiter(ceiling=1)
+    limiter.configure(rpm=6000, tpm=None)  # a client-side bucket: the send must wait its turn
+    launched: list[str] = []
+    async with limiter.slot():
+        waiter = asyncio.create_task(
+            limiter.slot(launch=lambda: launched.append("sent")).__aenter__()
+        )
+        await asyncio.sleep(0)
+    ticket = await waiter
+    assert not launched and ticket.started is None
+
+
+async def test_a_waiter_cancelled_after_its_request_was_sent_drops_it():
+    limiter = EndpointLimiter(ceiling=1)
+
+    class Handle:
+        aborted = False
+
+        def abort(self) -> None:
+            self.aborted = True
+
+    handle = Handle()
+    async with limiter.slot():
+        waiter = asyncio.create_task(limiter.slot(launch=lambda: handle).__aenter__())
+        await asyncio.sleep(0)
+    waiter.cancel()  # handed its slot and sent, but cancelled before it ran
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert handle.aborted and limiter.in_flight == 0

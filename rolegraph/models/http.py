@@ -17,6 +17,7 @@ import os
 import ssl
 import urllib.request
 import zlib
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -79,6 +80,20 @@ def _proxied(scheme: str, host: str) -> bool:
 _Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
+@dataclass(frozen=True)
+class Started:
+    """A request `HTTPClient.start` has written; `HTTPClient.finish` reads its response."""
+
+    url: str
+    key: tuple[str, str, int]
+    request: bytes
+    conn: _Conn
+
+    def abort(self) -> None:
+        """Drop the connection (its response will never be read)."""
+        _close(self.conn)
+
+
 class HTTPClient:
     """POSTs JSON over pooled HTTP/1.1 connections; one client per model, closed with `aclose`."""
 
@@ -89,6 +104,7 @@ class HTTPClient:
         self._ssl: ssl.SSLContext | None = None
         self._httpx: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._proxy_route: dict[tuple[str, str], bool] = {}
 
     async def post(
         self, url: str, body: bytes, headers: dict[str, str], timeout: float
@@ -104,12 +120,52 @@ class HTTPClient:
         self, method: str, url: str, body: bytes, headers: dict[str, str], timeout: float
     ) -> Response:
         """Send one request and return the response; TransportError when there is none."""
+        prepared = self._prepare(method, url, body, headers)
+        if prepared is None:
+            return await self._via_httpx(method, url, body, headers, timeout)
+        return await self._timed(url, timeout, self._exchange(*prepared))
+
+    def start(self, url: str, body: bytes, headers: dict[str, str]) -> Started | None:
+        """Write a POST now, without waiting, on an idle kept-alive connection; None if none.
+
+        For a caller handed a request slot by another task (`limits.EndpointLimiter`): its
+        request is on the wire in the same loop step the slot freed, not one step later when
+        its own task runs. `finish` reads the response.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        if self._loop is not loop:
+            return None
+        prepared = self._prepare("POST", url, body, headers)
+        if prepared is None:
+            return None
+        key, request = prepared
+        idle = self._idle.get(key)
+        while idle:
+            conn = idle.pop()
+            if not conn[0].at_eof() and not conn[1].is_closing():
+                conn[1].write(request)
+                return Started(url, key, request, conn)
+            _close(conn)
+        return None
+
+    async def finish(self, started: Started, timeout: float) -> Response:
+        """The response to a request `start` wrote; TransportError when there is none."""
+        exchange = self._exchange(started.key, started.request, started.conn)
+        return await self._timed(started.url, timeout, exchange)
+
+    def _prepare(
+        self, method: str, url: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[tuple[str, str, int], bytes] | None:
+        """The connection key and the request's bytes; None when a proxy must carry it."""
         parts = urlsplit(url)
         scheme, host = parts.scheme, parts.hostname or ""
         if scheme not in ("http", "https") or not host:
             raise ValueError(f"not an http(s) URL: {url!r}")
-        if _proxied(scheme, host):
-            return await self._via_httpx(method, url, body, headers, timeout)
+        if self._proxied(scheme, host):
+            return None
         port = parts.port or (443 if scheme == "https" else 80)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         host_header = host if parts.port is None else f"{host}:{parts.port}"
@@ -122,20 +178,37 @@ class HTTPClient:
         if body or method != "GET":
             head.append(f"Content-Length: {len(body)}")
         head += [f"{k}: {v}" for k, v in headers.items()]
-        request = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
-        key = (scheme, host, port)
+        return (scheme, host, port), ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+
+    def _proxied(self, scheme: str, host: str) -> bool:
+        """`_proxied`, looked up once per scheme and host (it reads the whole environment)."""
+        key = (scheme, host)
+        if key not in self._proxy_route:
+            self._proxy_route[key] = _proxied(scheme, host)
+        return self._proxy_route[key]
+
+    @staticmethod
+    async def _timed(url: str, timeout: float, exchange: Awaitable[Response]) -> Response:
         try:
             async with asyncio.timeout(timeout):
-                return await self._exchange(key, request)
+                return await exchange
         except TimeoutError:
             raise RequestTimeout(f"no response from {url} within {timeout:g} s") from None
 
-    async def _exchange(self, key: tuple[str, str, int], request: bytes) -> Response:
-        conn, reused = await self._connection(key)
+    async def _exchange(
+        self, key: tuple[str, str, int], request: bytes, written: _Conn | None = None
+    ) -> Response:
+        """Send `request` and read its response (`written`: it is on that connection already)."""
+        if written is not None:
+            conn, reused = written, True
+        else:
+            conn, reused = await self._connection(key)
         try:
             while True:
                 try:
-                    conn[1].write(request)
+                    if written is None:
+                        conn[1].write(request)
+                    written = None  # a resend (below) writes again
                     await conn[1].drain()
                     response, keep = await _read_response(conn[0])
                     break

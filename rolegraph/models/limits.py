@@ -5,9 +5,11 @@ within the running event loop, so generator and critic on different endpoints ea
 at their own limit.
 
 - **In flight (AIMD).** The cap starts at 8 and doubles each round trip until the first
-  429 (slow start, as TCP does), so an opening burst cannot be a storm. A 429 cuts the cap to 0.9 of the requests that were in flight
-  when it came back; a whole window of 429s (every request sent before the cut) counts as
-  one cut, and the next window cuts again. Each success grows the cap by about one request
+  429 (slow start, as TCP does), so an opening burst cannot be a storm. A 429 sets the cap
+  to the requests that were in flight when it came back, less one; each further 429 of
+  the same window (every request sent before that cut) takes one more off, to at most
+  half, and the next window cuts again. So the cap lands where the server stopped
+  admitting, not a fixed share below it. Each success grows the cap by about one request
   per round trip (half that near the level where 429s began), up to `ceiling`.
   Slots are handed out first come, first served.
 - **Client-side limits.** Optional `rpm` and `tpm` per model: token buckets (one second of
@@ -17,8 +19,15 @@ at their own limit.
   the server's refill time (or wait for the reset) instead of running into a 429.
 - **429 waits** honour `retry-after-ms` / `Retry-After`, with a floor and jitter so that a
   crowd of throttled requests does not come back at the same instant, and they never spend
-  the transport-error retry budget: a throttled call retries until its deadline
-  (`rate_limit_deadline`, 600 s from the call's start by default).
+  the transport-error retry budget: a throttled call retries until the deadline
+  (`rate_limit_deadline`, 600 s by default) of the sample it belongs to.
+- **The deadline is per sample.** The run sets a `ThrottleClock` around each sample's graph
+  (`sample_clock`, a context variable, so every call the sample's nodes make finds it);
+  the clock runs while any of the sample's calls is rate limited (from its first 429 until
+  it is answered), and every call's 429 loop draws on what the sample has left. A wall-clock
+  deadline from the sample's start would instead fail a long but healthy sample (one whose
+  calls queue behind a concurrency cap) at its first 429. A call outside a sample (the
+  preflight, critic canaries, `rolegraph judge`) has a clock of its own: a per-call deadline.
 """
 
 from __future__ import annotations
@@ -30,10 +39,12 @@ import random
 import re
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
-CUT = 0.9  # multiplicative decrease per 429 window
+MAX_CUT = 0.5  # a window of 429s cuts the in-flight cap to no less than this share
 SLOW_START = 8  # requests in flight at first, doubled every round trip until a 429
 WAIT_FLOOR = 0.05  # seconds: never retry a 429 sooner, whatever Retry-After says
 
@@ -65,9 +76,23 @@ class Bucket:
 
 @dataclass
 class Ticket:
-    """One request's slot: when it was sent, so a 429 knows which window it belongs to."""
+    """One request's slot: when it was sent, so a 429 knows which window it belongs to.
+
+    `started` is what the slot's `launch` returned when the request was sent at handover.
+    """
 
     sent: float
+    started: Any = None
+
+
+@dataclass
+class _Waiter:
+    """A request waiting for a slot, and how to send it the moment one is handed to it."""
+
+    future: asyncio.Future[None]
+    launch: Callable[[], Any] | None = None
+    started: Any = None
+    sent: float = 0.0
 
 
 @dataclass
@@ -88,7 +113,7 @@ class EndpointLimiter:
     _next_send: float = 0.0
     _last_cut: float = -1.0
     _cut_from: float = 0.0  # requests in flight when the last 429 window began
-    _waiters: deque[asyncio.Future[None]] = field(default_factory=deque, repr=False)
+    _waiters: deque[_Waiter] = field(default_factory=deque, repr=False)
 
     def __post_init__(self) -> None:
         # slow start: a few requests first, doubling each round trip until the first 429,
@@ -126,37 +151,71 @@ class EndpointLimiter:
             await asyncio.sleep(wait)
 
     @contextlib.asynccontextmanager
-    async def slot(self, tokens: int = 0) -> AsyncIterator[Ticket]:
-        """Hold one request slot (first come, first served) for the duration of the block."""
+    async def slot(
+        self, tokens: int = 0, launch: Callable[[], Any] | None = None
+    ) -> AsyncIterator[Ticket]:
+        """Hold one request slot (first come, first served) for the duration of the block.
+
+        A waiter handed its slot by a finishing request is sent right then, by `launch`
+        (a synchronous call that writes the request and returns a handle, or None when it
+        cannot), when nothing needs pacing; `Ticket.started` has the handle. Otherwise the
+        request waits for its own task to run, a step of the event loop later, which on a
+        busy loop is milliseconds of every slot's time.
+        """
+        started = None
         if self._waiters or self.in_flight >= self._cap():
-            waiter = asyncio.get_running_loop().create_future()
+            waiter = _Waiter(asyncio.get_running_loop().create_future(), launch)
             self._waiters.append(waiter)
             try:
-                await waiter  # `_wake` counts the slot as ours before it resolves this
+                await waiter.future  # `_wake` counts the slot as ours before it resolves this
             except BaseException:
-                if waiter.done() and not waiter.cancelled():
+                if waiter.future.done() and not waiter.future.cancelled():
                     self.in_flight -= 1  # handed a slot while being cancelled: pass it on
+                    if waiter.started is not None and hasattr(waiter.started, "abort"):
+                        waiter.started.abort()  # sent, but nobody will read the answer
                     self._wake()
                 else:
                     with contextlib.suppress(ValueError):
                         self._waiters.remove(waiter)
                 raise
+            started = waiter.started
         else:
             self.in_flight += 1
         try:
-            await self._pace(tokens)
-            yield Ticket(time.monotonic())
+            if started is None:
+                await self._pace(tokens)
+                yield Ticket(time.monotonic())
+            else:
+                yield Ticket(waiter.sent, started)
         finally:
             self.in_flight -= 1
             self._wake()
 
+    def _unpaced(self) -> bool:
+        """Nothing to wait for before a send: no client-side bucket, no server pause or gap."""
+        now = time.monotonic()
+        return (
+            self.rpm is None
+            and self.tpm is None
+            and self.paused_until <= now
+            and not (self.gap and now < self.gap_until)
+        )
+
     def _wake(self) -> None:
-        """Hand free slots to the longest waiters (each counted in flight as it is handed)."""
+        """Hand free slots to the longest waiters (each counted in flight as it is handed),
+        sending each one's request at once when it can be (see `slot`)."""
         while self._waiters and self.in_flight < self._cap():
             waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                self.in_flight += 1
+            if waiter.future.done():
+                continue  # cancelled while waiting
+            self.in_flight += 1
+            if waiter.launch is not None and self._unpaced():
+                try:
+                    waiter.started = waiter.launch()
+                except Exception:  # its own task sends it instead, and meets the error there
+                    waiter.started = None
+                waiter.sent = time.monotonic()
+            waiter.future.set_result(None)
 
     def succeeded(self) -> None:
         """Additive increase: +1 per round trip (`limit` successes), half of that near
@@ -169,13 +228,22 @@ class EndpointLimiter:
             self._wake()
 
     def throttled(self, ticket: Ticket | None = None) -> None:
-        """Multiplicative decrease on a 429: once per window of requests sent before the cut."""
+        """Decrease on a 429 by what was too many: one request per 429 of a window.
+
+        The first 429 of a window (a request sent after the last cut) sets the cap to the
+        requests in flight less this one; each further 429 of the same window (sent before
+        that cut) takes one more off, down to half of where the window began. Against a
+        concurrency cap K the cap lands on K, where a fixed 0.9 cut would hold 0.9 K; an
+        opening burst far above the limit comes down in one window, one request per 429.
+        """
         self.throttles += 1
         if ticket is not None and ticket.sent <= self._last_cut:
-            return  # sent under the cap already cut for: the same window
+            # sent under the cap already cut for: one more of that window was too many
+            self.limit = max(float(self.floor), self._cut_from * MAX_CUT, self.limit - 1)
+            return
         # cut from what was really in flight, not from a ceiling never reached
         self._cut_from = min(self.limit, max(1, self.in_flight))
-        self.limit = max(float(self.floor), self._cut_from * CUT)
+        self.limit = max(float(self.floor), self._cut_from * MAX_CUT, self._cut_from - 1)
         self._last_cut = time.monotonic()
         self.cuts += 1
 
@@ -276,6 +344,49 @@ def backoff(attempt: int, base: float = 0.5, cap: float = 30.0) -> float:
     return random.uniform(0, min(cap, base * 2**attempt))
 
 
-def call_deadline(seconds: float) -> float:
-    """When a throttled call that starts now gives up (monotonic clock)."""
-    return time.monotonic() + seconds
+@dataclass
+class ThrottleClock:
+    """Seconds spent rate limited: by one sample (all its calls), or by one call outside one.
+
+    Calls throttled at the same time count once (the clock runs while any of them waits).
+    """
+
+    per_sample: bool = False
+    spent: float = 0.0  # closed stretches of throttling
+    _open: int = 0  # calls throttled right now
+    _since: float = 0.0
+
+    def start(self) -> None:
+        """A call got its first 429."""
+        if self._open == 0:
+            self._since = time.monotonic()
+        self._open += 1
+
+    def stop(self) -> None:
+        """A throttled call ended (answered, failed or gave up)."""
+        self._open -= 1
+        if self._open == 0:
+            self.spent += time.monotonic() - self._since
+
+    def used(self) -> float:
+        """Seconds rate limited so far."""
+        return self.spent + (time.monotonic() - self._since if self._open else 0.0)
+
+
+_SAMPLE_CLOCK: ContextVar[ThrottleClock | None] = ContextVar("rolegraph_sample_clock", default=None)
+
+
+@contextlib.contextmanager
+def sample_clock() -> Iterator[ThrottleClock]:
+    """Give the calls made inside the block (one sample's graph run) one shared 429 budget."""
+    clock = ThrottleClock(per_sample=True)
+    token = _SAMPLE_CLOCK.set(clock)
+    try:
+        yield clock
+    finally:
+        _SAMPLE_CLOCK.reset(token)
+
+
+def throttle_clock() -> ThrottleClock:
+    """The running sample's clock, or a new one for a call made outside any sample."""
+    return _SAMPLE_CLOCK.get() or ThrottleClock()

@@ -15,8 +15,8 @@ it works anywhere one does, with tracing and callbacks when they are configured.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
-import time
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,10 +42,11 @@ from rolegraph.models.chatmodel import (
 )
 from rolegraph.models.http import HTTPClient, Response
 from rolegraph.models.limits import (
+    ThrottleClock,
     backoff,
-    call_deadline,
     limiter_for,
     retry_after,
+    throttle_clock,
     throttle_wait,
 )
 from rolegraph.version import __version__
@@ -102,6 +103,13 @@ class RequestRefused(EndpointError):
 
 class RateLimited(EndpointError):
     """HTTP 429 until the call's deadline passed (429s themselves are waited out, not failed)."""
+
+
+class RateLimitDeadline(RateLimited):
+    """A sample was rate limited for longer than its deadline: it fails, and is not retried
+    (another try would find the sample's budget spent)."""
+
+    retryable = False  # `agents.errors.is_transport_error` reads it
 
 
 def _names_any(text: str, fields: tuple[str, ...]) -> bool:
@@ -221,7 +229,7 @@ class OpenAICompatChat(NativeTools, LeanChatModel):
     timeout: float = 120.0
     max_in_flight: int | None = None  # ceiling of the endpoint's AIMD limit
     transport_retries: int = 6  # timeouts, lost connections, 5xx (429s do not count)
-    rate_limit_deadline: float = 600.0  # a throttled call gives up this long after it began
+    rate_limit_deadline: float = 600.0  # seconds a sample (or a lone call) may be rate limited
     rpm: int | None = None  # client-side requests per minute
     tpm: int | None = None  # client-side tokens per minute (prompt bytes / 4 + max tokens)
     structured_output: str | None = None  # json_schema | tools | json_object | prompt: no probing
@@ -230,6 +238,7 @@ class OpenAICompatChat(NativeTools, LeanChatModel):
     # ramble past max_tokens
     schema_max_string: int | None = None
     default_headers: dict[str, str] = Field(default_factory=dict)
+    label: str = ""  # the scenario's name for this model (`models.LABEL`), for messages
     extra_body: dict[str, Any] = Field(default_factory=dict)  # top_p, seed, ... sent as given
     _http: HTTPClient = PrivateAttr(
         default_factory=lambda: HTTPClient(user_agent=f"rolegraph/{__version__}")
@@ -329,10 +338,12 @@ class OpenAICompatChat(NativeTools, LeanChatModel):
         """POST under the endpoint's limiter; transport errors and 5xx are retried, 429s waited.
 
         A 429 never spends `transport_retries`: the call waits (Retry-After, floor, jitter)
-        and tries again until its deadline. `names` are request fields the server may not
-        know (a structured-output method's, the token-limit name): a 5xx whose body names
-        one is the server refusing it; so is a second 5xx in a row for a structured-output
-        method on its first use (`on_trial`), while one 5xx may be a blip.
+        and tries again until its sample has been rate limited for `rate_limit_deadline`
+        seconds (outside a sample: until the call has; see `limits.ThrottleClock`).
+        `names` are request fields the server may not know (a structured-output method's,
+        the token-limit name): a 5xx whose body names one is the server refusing it; so is
+        a second 5xx in a row for a structured-output method on its first use
+        (`on_trial`), while one 5xx may be a blip.
         """
         url = self._server[0] + "/chat/completions"
         headers = {
@@ -345,61 +356,90 @@ class OpenAICompatChat(NativeTools, LeanChatModel):
         limiter.configure(self.rpm, self.tpm)
         tokens = self._estimate_tokens(payload, body)
         failures = throttles = server_errors = 0
-        give_up = call_deadline(self.rate_limit_deadline)
-        while True:
-            async with limiter.slot(tokens) as ticket:
-                try:
-                    reply = await self._http.post(url, body, headers, self.timeout)
-                except (TransportError, TimeoutError, OSError) as exc:
-                    error: Exception = exc
-                    wait, failures = backoff(failures), failures + 1
-                else:
-                    limiter.observe(reply.headers)
-                    if reply.status == 200:
-                        try:
-                            answer = reply.json()
-                            answer["choices"][0]
-                        except (ValueError, KeyError, IndexError, TypeError):
-                            error = EndpointError(
-                                502, f"unreadable answer from {url}: {reply.text[:200]!r}"
-                            )
-                            wait, failures = backoff(failures), failures + 1
+        clock = throttle_clock()  # the sample's, shared by all its calls; else this call's
+        try:
+            while True:
+                launch = functools.partial(self._http.start, url, body, headers)
+                async with limiter.slot(tokens, launch) as ticket:
+                    try:
+                        if ticket.started is not None:  # sent when the slot was handed over
+                            reply = await self._http.finish(ticket.started, self.timeout)
                         else:
-                            limiter.succeeded()
-                            return answer  # type: ignore[no-any-return]
-                    elif reply.status == 429:
-                        limiter.throttled(ticket)
-                        throttles += 1
-                        error = RateLimited(429, _error_message(url, reply), reply.headers)
-                        wait = throttle_wait(reply.headers, throttles)
-                        if time.monotonic() + wait > give_up:
-                            raise RateLimited(
-                                429,
-                                f"still rate limited after {throttles} tries "
-                                f"({self.rate_limit_deadline:g} s deadline): {error}",
-                                reply.headers,
-                            )
-                    elif reply.status in _REFUSED or (
-                        reply.status >= 500
-                        and (_names_any(reply.text, names) or (on_trial and server_errors >= 1))
-                    ):
-                        # llama-cpp-python answers an unknown response_format with a 500
-                        named = tuple(f for f in names if _names_any(reply.text, (f,)))
-                        raise RequestRefused(
-                            reply.status, _error_message(url, reply), reply.headers, named
-                        )
-                    elif reply.status in _RETRIED or reply.status >= 500:
-                        server_errors += reply.status >= 500
-                        error = EndpointError(
-                            reply.status, _error_message(url, reply), reply.headers
-                        )
-                        wait = retry_after(reply.headers) or backoff(failures)
-                        failures += 1
+                            reply = await self._http.post(url, body, headers, self.timeout)
+                    except (TransportError, TimeoutError, OSError) as exc:
+                        error: Exception = exc
+                        wait, failures = backoff(failures), failures + 1
                     else:
-                        raise EndpointError(reply.status, _error_message(url, reply), reply.headers)
-            if failures > self.transport_retries:
-                raise error
-            await asyncio.sleep(wait)  # outside the slot: waiting must not hold capacity
+                        limiter.observe(reply.headers)
+                        if reply.status == 200:
+                            try:
+                                answer = reply.json()
+                                answer["choices"][0]
+                            except (ValueError, KeyError, IndexError, TypeError):
+                                error = EndpointError(
+                                    502, f"unreadable answer from {url}: {reply.text[:200]!r}"
+                                )
+                                wait, failures = backoff(failures), failures + 1
+                            else:
+                                limiter.succeeded()
+                                return answer  # type: ignore[no-any-return]
+                        elif reply.status == 429:
+                            limiter.throttled(ticket)
+                            if not throttles:
+                                clock.start()  # stopped in `finally`, whatever ends the call
+                            throttles += 1
+                            wait = throttle_wait(reply.headers, throttles)
+                            if clock.used() + wait > self.rate_limit_deadline:
+                                raise self._deadline_error(clock, throttles, url, reply)
+                            error = RateLimited(429, _error_message(url, reply), reply.headers)
+                        elif reply.status in _REFUSED or (
+                            reply.status >= 500
+                            and (_names_any(reply.text, names) or (on_trial and server_errors >= 1))
+                        ):
+                            # llama-cpp-python answers an unknown response_format with a 500
+                            named = tuple(f for f in names if _names_any(reply.text, (f,)))
+                            raise RequestRefused(
+                                reply.status, _error_message(url, reply), reply.headers, named
+                            )
+                        elif reply.status in _RETRIED or reply.status >= 500:
+                            server_errors += reply.status >= 500
+                            error = EndpointError(
+                                reply.status, _error_message(url, reply), reply.headers
+                            )
+                            wait = retry_after(reply.headers) or backoff(failures)
+                            failures += 1
+                        else:
+                            raise EndpointError(
+                                reply.status, _error_message(url, reply), reply.headers
+                            )
+                if failures > self.transport_retries:
+                    raise error
+                await asyncio.sleep(wait)  # outside the slot: waiting must not hold capacity
+        finally:
+            if throttles:
+                clock.stop()
+
+    def _deadline_error(
+        self, clock: ThrottleClock, throttles: int, url: str, reply: Response
+    ) -> RateLimited:
+        """The error of a call whose deadline (its sample's, or its own) is spent."""
+        last = _error_message(url, reply)
+        if not clock.per_sample:
+            return RateLimited(
+                429,
+                f"still rate limited after {throttles} tries "
+                f"({self.rate_limit_deadline:g} s deadline): {last}",
+                reply.headers,
+            )
+        setting = f"models.{self.label}.params" if self.label else "this model's params"
+        used = clock.used()
+        seconds = f"{used:.0f}" if used >= 10 else f"{used:.1f}"
+        return RateLimitDeadline(
+            429,
+            f"rate limited for {seconds} s, per-sample deadline reached; raise {setting}.rate_limit_deadline "
+            f"(now {self.rate_limit_deadline:g} s) or lower --concurrency (last answer: {last})",
+            reply.headers,
+        )
 
     async def _complete(
         self, payload: dict[str, Any], probing: tuple[str, ...] = ()

@@ -29,8 +29,13 @@ def check_spec(spec: str) -> str | None:
     return spec_problem(spec)
 
 
-def build_model(config: ModelConfig, role: str, seed: int = 0) -> BaseChatModel:
-    """The chat model `config` describes, set up for `role`."""
+def build_model(
+    config: ModelConfig, role: str, seed: int = 0, label: str | None = None
+) -> BaseChatModel:
+    """The chat model `config` describes, set up for `role`.
+
+    `label` is the scenario's name for the config (`models.LABEL`), which messages name.
+    """
     if problem := check_spec(config.spec):
         raise UsageError(problem)
     temperature = (
@@ -54,7 +59,7 @@ def build_model(config: ModelConfig, role: str, seed: int = 0) -> BaseChatModel:
         return LocalChatModel(**kwargs)
     provider, _, name = config.spec.partition(":")
     if provider == "openai":
-        return _openai(config, name, temperature)
+        return _openai(config, name, temperature, label or role)
     try:
         from langchain.chat_models import init_chat_model
     except ImportError:
@@ -123,7 +128,7 @@ def api_key(config: ModelConfig, name: str) -> str:
     return key
 
 
-def _openai(config: ModelConfig, name: str, temperature: float) -> BaseChatModel:
+def _openai(config: ModelConfig, name: str, temperature: float, label: str = "") -> BaseChatModel:
     from rolegraph.models.openai_compat import OpenAICompatChat
 
     key = api_key(config, name)
@@ -151,6 +156,7 @@ def _openai(config: ModelConfig, name: str, temperature: float) -> BaseChatModel
         "rpm": config.rpm,
         "tpm": config.tpm,
         "structured_output": structured,
+        "label": label,
         # request fields the scenario adds (top_p, seed, ...), sent as given
         "default_headers": params.pop("default_headers", {}),
     }
@@ -217,16 +223,20 @@ def role_configs(
 
 
 def build_models(configs: dict[str, ModelConfig], seed: int = 0) -> dict[str, BaseChatModel]:
-    """One chat model per role; roles with identical configs share one client."""
+    """One chat model per role; roles with identical configs share one client.
+
+    A role without a config of its own has the default's (`role_configs`): its model is
+    labelled `default`, so a message pointing at a setting names the entry to change.
+    """
     cache: dict[tuple[str, str], BaseChatModel] = {}
+    labels: dict[str, str] = {}
     models = {}
     for role, config in configs.items():
-        key = (
-            config.model_dump_json(),
-            role if config.spec == "scripted" or config.temperature is None else "",
-        )
+        dumped = config.model_dump_json()
+        label = labels.setdefault(dumped, role)  # "default" comes first in role_configs
+        key = (dumped, role if config.spec == "scripted" or config.temperature is None else "")
         if key not in cache:
-            cache[key] = build_model(config, role, seed)
+            cache[key] = build_model(config, role, seed, label)
         models[role] = cache[key]
     return models
 

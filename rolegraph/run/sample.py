@@ -19,6 +19,7 @@ from langgraph.types import Command
 from agents.context import RunContext
 from graphs import GraphSpec, build_sample_graph, recursion_limit
 from rolegraph.curate.plan import SamplePlan, initial_state
+from rolegraph.models.limits import sample_clock
 from rolegraph.outputs.records import failed_record, sample_record
 from rolegraph.run.checkpoints import BatchedSqliteSaver
 from rolegraph.scenario.schema import Scenario
@@ -113,9 +114,10 @@ class SampleRunner:
                 state_in = (
                     None if snapshot.values else initial_state(self.scenario, plan)
                 )  # None: continue
-                final = await self.graph.ainvoke(
-                    state_in, config=config, context=self.ctx, durability=self.durability
-                )
+                with sample_clock():  # the sample's 429 budget, shared by all its calls
+                    final = await self.graph.ainvoke(
+                        state_in, config=config, context=self.ctx, durability=self.durability
+                    )
         except Exception as exc:  # one bad sample never stops the run; it is recorded instead
             error = f"{type(exc).__name__}: {exc}"
             partial = (await self.graph.aget_state(config)).values
@@ -164,7 +166,10 @@ class SampleRunner:
     async def resume(self, sample_id: str, decision: dict[str, Any]) -> Outcome:
         """Continue a paused sample with a person's decision (`Command(resume=decision)`)."""
         config = self._config(sample_id)
-        final = await self.graph.ainvoke(Command(resume=decision), config=config, context=self.ctx)
+        with sample_clock():
+            final = await self.graph.ainvoke(
+                Command(resume=decision), config=config, context=self.ctx
+            )
         return await self._outcome(sample_id, final)
 
     async def forget(self, sample_id: str) -> None:
