@@ -209,7 +209,7 @@ class OpenAICompatChat(LeanChatModel):
     rate_limit_deadline: float = 600.0  # seconds a sample (or a lone call) may be rate limited
     rpm: int | None = None  # client-side requests per minute
     tpm: int | None = None  # client-side tokens per minute (prompt bytes / 4 + max tokens)
-    structured_output: str | None = None  # a METHOD_NAMES key: that method only, no probing
+    structured_output: str | None = None  # json_schema | tools | json_object | prompt: no probing
     # bound every string (and array: 3 items) in schemas sent to the server, for small models
     # behind a grammar (llama.cpp) that would otherwise ramble past max_tokens
     schema_max_string: int | None = None
