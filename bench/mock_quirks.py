@@ -11,11 +11,14 @@ What each switch reproduces, from the servers' docs and issue trackers:
   `max_tokens` beyond the context (`context_tokens`, default 4096) is a 400 "This
   model's maximum context length is ...".
 - `ollama`: an unknown model is a 404 `model "X" not found, try pulling it first`;
-  `format` (its native name: `"json"` or a schema) constrains the reply too.
+  `format` (its native name: `"json"` or a schema) constrains the reply too. (The real
+  server reads `format` only on its own `/api/chat`; its `/v1/chat/completions` turns
+  `response_format: json_schema` into `format` and ignores a `format` field.)
 - `tgi` (text-generation-inference): `response_format` wants a `value` field holding the
-  schema, so OpenAI's `json_schema` / `json_object` shapes are a **422** "Failed to
-  deserialize the JSON body ... missing field `value`"; `grammar: {type: json, value}` on
-  top-level works; prompt + `max_tokens` above the context is a 422 "Input validation
+  schema (`{type: json, value: SCHEMA}`, `json_object` an alias, or `{type: json_schema,
+  value: {name, schema}}`: its router's `GrammarType`), so OpenAI's `json_schema` /
+  `json_object` shapes are a **422** "Failed to deserialize the JSON body ... missing field
+  `value`"; `grammar: {type: json, value}` on top-level works too; prompt + `max_tokens` above the context is a 422 "Input validation
   error: `inputs` tokens + `max_new_tokens` must be <= N"; errors are
   `{"error": "...", "error_type": "..."}`.
 - `lmstudio`: `response_format: json_object` is a 400 `'response_format.type' must be
@@ -53,7 +56,18 @@ def constrained_schema(quirks: str, req: dict[str, Any]) -> Any:
         return req["format"] if isinstance(req["format"], dict) else {"type": "object"}
     if quirks == "tgi" and isinstance(req.get("grammar"), dict):
         return req["grammar"].get("value")
+    fmt = req.get("response_format")
+    if quirks == "tgi" and isinstance(fmt, dict) and "value" in fmt:
+        # TGI's own chat shape: {type: json | json_object, value: SCHEMA}, or
+        # {type: json_schema, value: {name, schema}}
+        value = fmt["value"]
+        return value.get("schema") if fmt.get("type") == "json_schema" else value
     return None
+
+
+def native_format(quirks: str, fmt: Any) -> bool:
+    """True for a `response_format` in the named server's own shape (TGI's `type` + `value`)."""
+    return quirks == "tgi" and isinstance(fmt, dict) and "value" in fmt
 
 
 def apply_quirks(quirks: str, req: dict[str, Any], config: Any) -> None:

@@ -35,7 +35,14 @@ from typing import Any
 
 from bench.mock_limits import ServerLimits
 from bench.mock_logprobs import parse_digits, token_logprobs
-from bench.mock_quirks import QUIRKS, Refusal, apply_quirks, constrained_schema, quirk_error
+from bench.mock_quirks import (
+    QUIRKS,
+    Refusal,
+    apply_quirks,
+    constrained_schema,
+    native_format,
+    quirk_error,
+)
 from bench.mock_schema import _WORDS, _text, _tokens, generate, malformed, prompt_schema
 
 Answer = dict[str, Any] | str | None
@@ -305,11 +312,13 @@ class MockServer:
         refusals = [
             (not isinstance(req.get("messages"), list) or not req["messages"], "messages",
              "'messages' must be a non-empty array."),
-            (fmt is not None and kind not in ("text", "json_object", "json_schema"), "response_format",
+            (fmt is not None and kind not in ("text", "json_object", "json_schema")
+             and not native_format(c.quirks, fmt), "response_format",
              f"Invalid value for 'response_format': {fmt!r}."),
             (kind == "json_schema" and not c.supports_json_schema, "response_format",
              "response_format type 'json_schema' is not supported by this server."),
-            (kind == "json_schema" and not isinstance(fmt.get("json_schema"), dict),  # type: ignore[union-attr]
+            (kind == "json_schema" and not isinstance(fmt.get("json_schema"), dict)  # type: ignore[union-attr]
+             and not native_format(c.quirks, fmt),
              "response_format.json_schema", "Missing required parameter: 'response_format.json_schema'."),
             (kind == "json_object" and not c.supports_json_object, "response_format",
              "response_format type 'json_object' is not supported by this server."),

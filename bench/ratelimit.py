@@ -3,12 +3,15 @@
     python -m bench.ratelimit --limit rps --samples 300            # 100 requests/s, burst 10
     python -m bench.ratelimit --limit concurrent --samples 300     # 16 calls at once
     python -m bench.ratelimit --limit rps --no-ratelimit-headers   # no x-ratelimit-* to pace on
+    python -m bench.ratelimit --limit concurrent --latency-ms 400 --samples 200  # a slower model
 
 The mock server (its own process, 100 ms per call) enforces the limit and answers over-limit
 calls with 429 and Retry-After; rolegraph runs `support_outage` with 128 samples in flight.
 **Share of the limit** is what the server served per second in steady state (the middle
 60% of the run's seconds) over what the limit allows: R for `--rps R`, K / latency for
-`--max-concurrent K`.
+`--max-concurrent K`. It also prints what explains a shortfall: the requests in flight as the
+client counts them, the event loop's lag (how late a 10 ms sleep wakes: what a response
+waits before its slot is handed on) and the server's own time per admitted call.
 """
 
 from __future__ import annotations

@@ -62,6 +62,48 @@ async def test_each_servers_structured_output_is_found_once(quirks, method, refu
     assert errors == refusals  # each refused method tried once, the answer remembered
 
 
+@pytest.mark.parametrize(
+    ("quirks", "setting", "sent"),
+    [
+        ("vllm", "vllm", lambda schema: {"structured_outputs": {"json": schema}}),
+        ("vllm", "guided_json", lambda schema: {"guided_json": schema}),
+        ("tgi", "tgi", lambda schema: {"response_format": {"type": "json", "value": schema}}),
+    ],
+)
+async def test_a_servers_own_guided_decoding_is_sent_when_named(quirks, setting, sent):
+    _, server, first, second = await _structured(
+        MockConfig(quirks=quirks, model="mock-model"), "mock-model", structured_output=setting
+    )
+    # the prompt holds no schema: only the server's own field can have shaped these answers
+    assert isinstance(first["parsed"], Verdict) and isinstance(second["parsed"], Verdict)
+    assert not {k for k in server.stats.status_counts if k >= 400}  # no probing, no refusal
+    expected = sent(Verdict.model_json_schema())
+    for request in server.stats.last_requests:
+        assert {k: request[k] for k in expected} == expected
+        assert "tools" not in request
+        assert "response_format" not in request or setting == "tgi"
+
+
+def test_structured_output_names_the_servers_own_fields():
+    for value in ("vllm", "guided_json", "tgi"):
+        model = build_model(
+            ModelConfig(spec="openai:m", base_url="http://127.0.0.1:9/v1", structured_output=value),
+            "critic",
+        )
+        assert model.structured_output == value  # type: ignore[attr-defined]
+    with pytest.raises(
+        UsageError, match=r"choose one of json_schema, tools, .*, vllm, guided_json, tgi"
+    ):
+        build_model(
+            ModelConfig(
+                spec="openai:m",
+                base_url="http://127.0.0.1:9/v1",
+                params={"structured_output": "outlines"},
+            ),
+            "critic",
+        )
+
+
 async def test_lmstudio_refuses_json_object_in_its_own_words():
     server = MockServer(MockConfig(quirks="lmstudio"))
     url = await server.start()

@@ -52,12 +52,17 @@ from rolegraph.models.limits import (
 from rolegraph.version import __version__
 
 METHODS = ("json_schema", "function_calling", "json_mode", "prompt")
-# the names a scenario uses (`structured_output:`) for LangChain's method names
+# the names a scenario uses (`structured_output:`) for LangChain's method names, and the
+# servers' own guided-decoding fields, which are never probed (a server that does not know
+# a field ignores it, so trying one proves nothing): they are used only when named
 METHOD_NAMES = {
     "json_schema": "json_schema",
     "tools": "function_calling",
     "json_object": "json_mode",
     "prompt": "prompt",
+    "vllm": "vllm",  # `structured_outputs: {json: SCHEMA}` (current vLLM; replaced guided_json)
+    "guided_json": "guided_json",  # `guided_json: SCHEMA` (vLLM before 0.12; later ones ignore it)
+    "tgi": "tgi",  # `response_format: {type: json, value: SCHEMA}` (text-generation-inference)
 }
 # the request fields each method adds: a 5xx whose body names one is a refusal of the method
 _METHOD_FIELDS = {
@@ -65,6 +70,9 @@ _METHOD_FIELDS = {
     "function_calling": ("tools", "tool_choice"),
     "json_mode": ("response_format", "json_object"),
     "prompt": (),
+    "vllm": ("structured_outputs",),
+    "guided_json": ("guided_json",),
+    "tgi": ("response_format",),
 }
 OPENAI_HOST = "api.openai.com"
 # What each server (base URL, model) turned out to accept, shared by every client of it.
@@ -561,6 +569,12 @@ class OpenAICompatChat(NativeTools, LeanChatModel):
             }
         if method == "json_mode":
             return {"response_format": {"type": "json_object"}}
+        if method == "vllm":
+            return {"structured_outputs": {"json": self._schema(schema)}}
+        if method == "guided_json":
+            return {"guided_json": self._schema(schema)}
+        if method == "tgi":
+            return {"response_format": {"type": "json", "value": self._schema(schema)}}
         return {}
 
     async def _structured_once(

@@ -81,7 +81,7 @@ OPENAI_API_HOST = "api.openai.com"
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 # Plain-http servers on these hosts may be sent a key; anything else needs the opt-in below.
 ALLOW_PLAIN_HTTP_ENV = "ROLEGRAPH_ALLOW_PLAIN_HTTP_KEY"
-STRUCTURED_OUTPUT = ("json_schema", "tools", "json_object", "prompt")
+STRUCTURED_OUTPUT = ("json_schema", "tools", "json_object", "prompt", "vllm", "guided_json", "tgi")
 
 
 def _loopback(host: str) -> bool:

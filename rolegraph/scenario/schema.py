@@ -309,9 +309,13 @@ class ModelConfig(Strict):
     tpm: int | None = Field(
         default=None, ge=1, description="Client-side limit: tokens per minute to this model."
     )
-    structured_output: Literal["json_schema", "tools", "json_object", "prompt"] | None = Field(
+    structured_output: (
+        Literal["json_schema", "tools", "json_object", "prompt", "vllm", "guided_json", "tgi"]
+        | None
+    ) = Field(
         default=None,
-        description="How to ask for JSON (critic verdicts); unset: the best the server accepts.",
+        description="How to ask for JSON (critic verdicts): an OpenAI method, or a server's own "
+        "guided decoding (vllm, guided_json, tgi); unset: the best the server accepts.",
     )
 
     @field_validator("spec")
