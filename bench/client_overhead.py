@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from bench.throughput import start_server
 from rolegraph.models.http import HTTPClient
 from rolegraph.models.specs import build_model
-from rolegraph.scenario.schema import ModelConfig
+from rolegraph.scenario.sections import ModelConfig
 
 SYSTEM = "You are a helpful support agent. " * 40
 USER = "My internet is down since this morning. " * 10

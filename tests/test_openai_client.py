@@ -15,7 +15,7 @@ from agents.usage import metered
 from bench.mock_server import MockConfig, MockServer
 from rolegraph.models.openai_compat import EndpointError, OpenAICompatChat
 from rolegraph.models.specs import build_model
-from rolegraph.scenario.schema import ModelConfig
+from rolegraph.scenario.sections import ModelConfig
 from tests.test_http_client import RawServer, reply
 
 

@@ -240,7 +240,7 @@ async def test_langchain_chatopenai_on_request(tmp_path: Path):
 def test_unknown_client_is_a_usage_error():
     from rolegraph.errors import UsageError
     from rolegraph.models.specs import build_model
-    from rolegraph.scenario.schema import ModelConfig
+    from rolegraph.scenario.sections import ModelConfig
 
     config = ModelConfig(
         spec="openai:m", base_url="http://127.0.0.1:9/v1", params={"client": "sdk"}

@@ -7,7 +7,8 @@ import pytest
 from bench.mock_server import MockConfig, MockServer
 from rolegraph.errors import UsageError
 from rolegraph.models.specs import api_key, build_model, role_configs
-from rolegraph.scenario.schema import ModelConfig, Scenario
+from rolegraph.scenario.schema import Scenario
+from rolegraph.scenario.sections import ModelConfig
 from tests.conftest import SCENARIOS
 
 

@@ -17,7 +17,8 @@ from rolegraph.errors import UsageError
 from rolegraph.models.openai_compat import EndpointError, OpenAICompatChat, RequestRefused
 from rolegraph.models.specs import build_model, preflight
 from rolegraph.run.runner import RunOptions, run_scenario
-from rolegraph.scenario.schema import ModelConfig, Scenario
+from rolegraph.scenario.schema import Scenario
+from rolegraph.scenario.sections import ModelConfig
 from tests.conftest import SCENARIOS
 from tests.test_http_client import RawServer, reply
 

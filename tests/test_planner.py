@@ -18,7 +18,8 @@ from rolegraph.curate.planner import CoveragePlanner, features
 from rolegraph.errors import ScenarioError
 from rolegraph.run.runner import RunOptions, run_scenario
 from rolegraph.run.store import RunStore
-from rolegraph.scenario.schema import PlannerSpec, Scenario
+from rolegraph.scenario.schema import Scenario
+from rolegraph.scenario.sections import PlannerSpec
 from tests.conftest import SCENARIOS, scripted_models
 
 OUTAGE = SCENARIOS / "support_outage.yaml"

@@ -24,7 +24,8 @@ from typing import Any
 from agents.checks import first_name
 from rolegraph.curate.dedup import DuplicateIndex
 from rolegraph.outputs.metrics import jaccard, ngrams, shingles, tokenize
-from rolegraph.scenario.schema import FilterSpec, Scenario
+from rolegraph.scenario.schema import Scenario
+from rolegraph.scenario.sections import FilterSpec
 
 _SELF_INTRO = re.compile(
     r"(?i:\bmy name is|\bi am|\bi'm|\bi’m|^this is|^hi,? this is|\bcall me)\s+([A-Z][a-z]+)\b",

@@ -29,7 +29,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rolegraph.curate.plan import SamplePlan, plan_sample
-from rolegraph.scenario.schema import PlannerSpec, Scenario
+from rolegraph.scenario.schema import Scenario
+from rolegraph.scenario.sections import PlannerSpec
 
 Feature = tuple[Any, ...]
 QUOTA_WEIGHT = 10.0

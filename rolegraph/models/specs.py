@@ -17,7 +17,8 @@ from langchain_core.language_models import BaseChatModel
 
 from rolegraph.errors import UsageError, missing_extra
 from rolegraph.scenario.modelspec import spec_problem
-from rolegraph.scenario.schema import ModelConfig, Scenario
+from rolegraph.scenario.schema import Scenario
+from rolegraph.scenario.sections import ModelConfig
 
 # Per-role sampling defaults: lively speakers, a steady critic.
 ROLE_TEMPERATURE = {"speaker": 0.8, "critic": 0.1, "reviser": 0.5}

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agents.context import RunContext
-from rolegraph.scenario.schema import ModelConfig, Scenario
+from rolegraph.scenario.schema import Scenario
+from rolegraph.scenario.sections import ModelConfig
 
 if TYPE_CHECKING:  # `import rolegraph` stays light: LangChain loads when a run starts
     from langchain_core.language_models import BaseChatModel

@@ -47,7 +47,8 @@ from rolegraph.curate.plan import SamplePlan
 from rolegraph.errors import RolegraphError, UsageError, missing_extra
 from rolegraph.run.sample import Outcome, durability
 from rolegraph.run.workers import SampleWorker, failed_outcome, pick_worker, refuse_for_workers
-from rolegraph.scenario.schema import ModelConfig, Scenario
+from rolegraph.scenario.schema import Scenario
+from rolegraph.scenario.sections import ModelConfig
 
 if TYPE_CHECKING:
     from rolegraph.run.options import RunOptions

@@ -52,7 +52,8 @@ from rolegraph.run.options import (
 from rolegraph.run.progress import Progress
 from rolegraph.run.sample import Trace, durability, sample_runner
 from rolegraph.run.store import STATUS_FILES, RunStore, reconcile_files
-from rolegraph.scenario.schema import ModelConfig, Scenario
+from rolegraph.scenario.schema import Scenario
+from rolegraph.scenario.sections import ModelConfig
 from rolegraph.scenario.wiring import graph_spec_from
 from rolegraph.version import __version__
 

@@ -18,7 +18,8 @@ from rolegraph.errors import UsageError
 from rolegraph.outputs.records import failed_record
 from rolegraph.run.lock import lock_worker_file
 from rolegraph.run.sample import Outcome, SampleRunner, Trace, sample_runner
-from rolegraph.scenario.schema import ModelConfig, Scenario
+from rolegraph.scenario.schema import Scenario
+from rolegraph.scenario.sections import ModelConfig
 
 if TYPE_CHECKING:
     from rolegraph.run.options import RunOptions
