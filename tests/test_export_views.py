@@ -1,8 +1,9 @@
 """The training view in every export, each export checked against its format's rules and read
 back by its library; preference pairs for every revised turn; strict alternation.
 
-TRL itself is not installed (it pulls in torch, about 2 GB): its dataset rules are checked as
-TRL documents them (docs/source/dataset_formats.md and `trl.data_utils.is_conversational`).
+TRL's dataset rules are checked here as TRL documents them (docs/source/dataset_formats.md and
+`trl.data_utils.is_conversational`); `tests/test_tool_runs.py` also runs TRL's own data
+utilities on the exports (installed by `make test` without torch).
 """
 
 from __future__ import annotations

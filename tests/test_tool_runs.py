@@ -290,3 +290,24 @@ def test_the_graph_drawing_has_the_tool_node():
     assert labels[("speaker", "tools")] == "tool calls"
     assert labels[("tools", "tools")] == "next call"
     assert labels[("tools", "speaker")] == "results"
+
+
+def test_trl_data_utilities_take_the_exports(tool_run: RunDir, tmp_path: Path):
+    # TRL's own data utilities, installed by `make test` without torch (`--no-deps`: 153 MB
+    # where TRL with torch is 5.9 GB); transformers runs in its no-torch mode for them.
+    data_utils = pytest.importorskip("trl.data_utils")
+    openai_rows = [
+        json.loads(x)
+        for x in export(tool_run, "openai", tmp_path / "o.jsonl").path.read_text().splitlines()
+    ]
+    assert openai_rows and all(data_utils.is_conversational(r) for r in openai_rows)
+    share_rows = [
+        json.loads(x)
+        for x in export(tool_run, "sharegpt", tmp_path / "s.jsonl").path.read_text().splitlines()
+    ]
+    for row in share_rows:
+        assert data_utils.is_conversational_from_value(row)
+        chatml = data_utils.maybe_convert_to_chatml(dict(row))
+        assert data_utils.is_conversational(chatml)
+        roles = [m["role"] for m in chatml["messages"]]
+        assert roles.count("function_call") == roles.count("observation") == 4
