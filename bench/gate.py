@@ -164,7 +164,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEV)
     parser.add_argument(
-        "--split", default="all", help="dev, heldout, heldout2 ... heldout11, or all (default)"
+        "--split", default="all", help="dev, heldout, heldout2 ... heldout13, or all (default)"
     )
     parser.add_argument("--direct", action="store_true", help="skip `rolegraph judge`")
     parser.add_argument("--wrong", action="store_true", help="list the wrong rows")
