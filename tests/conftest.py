@@ -50,6 +50,15 @@ def no_remote_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)
 
 
+@pytest.fixture(autouse=True)
+def servers_forgotten() -> None:
+    """Each test finds out afresh what its servers accept: a port reused by the next test's
+    server must not inherit what the last one learned."""
+    from rolegraph.models.wire import forget_servers
+
+    forget_servers()
+
+
 def scripted_models(
     script: Script | None = None, **per_role: Script
 ) -> dict[str, ScriptedChatModel]:

@@ -111,7 +111,7 @@ def llama_tools_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 async def test_a_scenario_runs_end_to_end_through_llama_cpp_server(
     llama_server: str, tmp_path: Path
 ) -> None:
-    from rolegraph.models.openai_compat import _LEARNED
+    from rolegraph.models.wire import LEARNED
 
     path = SCENARIOS / "support_outage.yaml"
     text = (
@@ -134,7 +134,7 @@ async def test_a_scenario_runs_end_to_end_through_llama_cpp_server(
     judged = judged_records(summary.counts, out)
     assert len(judged) == 1
     # json_schema came back as a 500 naming response_format: refused, tool calling learned
-    assert _LEARNED[("structured", llama_server, "smollm2")] == "function_calling"
+    assert LEARNED[("structured", llama_server, "smollm2")] == "function_calling"
 
 
 # A small tool scenario: the host must look a table up before booking it, and the party is
@@ -199,7 +199,7 @@ async def test_a_tool_scenario_calls_tools_natively_through_llama_cpp_server(
     llama_tools_server: str, tmp_path: Path
 ) -> None:
     from agents.tools import argument_errors
-    from rolegraph.models.openai_compat import _LEARNED
+    from rolegraph.models.wire import LEARNED
     from rolegraph.run.store import RunStore
 
     (tmp_path / "tables.csv").write_text(TABLES)
@@ -286,4 +286,4 @@ async def test_a_tool_scenario_calls_tools_natively_through_llama_cpp_server(
         json.dumps(r["environment"], sort_keys=True) for r in judged
     )
     # the server refused `content: null` beside tool calls once; rolegraph learned to send ""
-    assert _LEARNED[("null_content", llama_tools_server, "smollm2")] == "refused"
+    assert LEARNED[("null_content", llama_tools_server, "smollm2")] == "refused"

@@ -205,7 +205,7 @@ async def test_bound_tools_go_out_with_tool_choice_auto_and_bounded_strings():
 async def test_a_server_refusing_null_content_beside_tool_calls_gets_an_empty_string():
     from langchain_core.messages import ToolMessage
 
-    from rolegraph.models.openai_compat import _LEARNED
+    from rolegraph.models.wire import LEARNED
 
     contents: list[Any] = []
 
@@ -235,4 +235,4 @@ async def test_a_server_refusing_null_content_beside_tool_calls_gets_an_empty_st
     assert (first.content, second.content) == ("done", "done")
     # refused once, learned for the server: the second call sends "" straight away
     assert contents == [None, "", ""]
-    assert _LEARNED[("null_content", url.removesuffix("/chat/completions"), "m")] == "refused"
+    assert LEARNED[("null_content", url.removesuffix("/chat/completions"), "m")] == "refused"

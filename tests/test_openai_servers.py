@@ -63,6 +63,28 @@ async def test_each_servers_structured_output_is_found_once(quirks, method, refu
     assert errors == refusals  # each refused method tried once, the answer remembered
 
 
+async def test_a_learned_method_the_server_now_refuses_is_found_again():
+    """Another server behind the same URL (a restart with other flags): the remembered
+    json_schema is refused once, the methods are tried again and the new answer kept."""
+    from rolegraph.models.wire import LEARNED
+
+    server = MockServer(MockConfig(quirks="llama-cpp", model="mock-model"))
+    url = await server.start()
+    LEARNED[("structured", url.rstrip("/"), "mock-model")] = "json_schema"
+    chat = OpenAICompatChat(model="mock-model", base_url=url)
+    try:
+        first = await chat.astructured(Verdict, [HumanMessage(content="Judge this.")])
+        second = await chat.astructured(Verdict, [HumanMessage(content="And this.")])
+    finally:
+        await chat.aclose()
+        await server.stop()
+    assert isinstance(first["parsed"], Verdict) and isinstance(second["parsed"], Verdict)
+    assert chat.structured_method == "function_calling"
+    # the stale json_schema refused once (llama-cpp-python answers a 500 naming response_format:
+    # is a refusal whether the method is on trial or remembered)
+    assert {k: v for k, v in server.stats.status_counts.items() if k >= 400} == {500: 1}
+
+
 @pytest.mark.parametrize(
     ("quirks", "setting", "sent"),
     [
@@ -317,7 +339,7 @@ async def test_preflight_wrong_path_and_wrong_key():
 
 def test_endpoint_error_shapes_all_read_as_one_line():
     from rolegraph.models.http import Response
-    from rolegraph.models.openai_compat import _error_message
+    from rolegraph.models.wire import error_message
 
     shapes = {
         b'{"error": {"message": "nested"}}': "nested",
@@ -326,7 +348,7 @@ def test_endpoint_error_shapes_all_read_as_one_line():
         b"<html>bad gateway</html>": "<html>bad gateway</html>",
     }
     for body, text in shapes.items():
-        message = _error_message("http://h/v1", Response(400, {}, body))
+        message = error_message("http://h/v1", Response(400, {}, body))
         assert message == f"HTTP 400 from http://h/v1: {text}"
     assert isinstance(EndpointError(500, "x"), Exception)
 
