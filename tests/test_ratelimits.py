@@ -328,3 +328,19 @@ async def test_a_waiter_cancelled_after_its_request_was_sent_drops_it():
     with pytest.raises(asyncio.CancelledError):
         await waiter
     assert handle.aborted and limiter.in_flight == 0
+
+
+def test_each_event_loop_has_its_own_limiters_and_they_go_with_it():
+    """Synchronous calls run each on a fresh loop: a loop that ends takes its limiters along,
+    and one that reuses a dead loop's id starts with an empty limiter, not the old waiters."""
+    import gc
+
+    from rolegraph.models import limits
+
+    async def limiter() -> limits.EndpointLimiter:
+        return limits.limiter_for("http://127.0.0.1:9/v1", "m", None)
+
+    first, second = asyncio.run(limiter()), asyncio.run(limiter())
+    gc.collect()
+    assert first is not second
+    assert len(limits._LIMITERS) == 0

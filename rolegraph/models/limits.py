@@ -38,6 +38,7 @@ import email.utils
 import random
 import re
 import time
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextvars import ContextVar
@@ -272,15 +273,24 @@ class EndpointLimiter:
 # Back-compatible name: the limiter started as the AIMD cap alone.
 AIMDLimiter = EndpointLimiter
 
-_LIMITERS: dict[tuple[int, str, str], EndpointLimiter] = {}
+# per event loop (weakly: a loop that ends takes its limiters along, and a new loop that
+# happens to get a dead one's id does not inherit its waiters), then per endpoint
+_Endpoints = dict[tuple[str, str], "EndpointLimiter"]
+_LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Endpoints] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def limiter_for(base_url: str, model: str, ceiling: int | None) -> EndpointLimiter:
     """The shared limiter of an endpoint, within the running event loop."""
-    key = (id(asyncio.get_running_loop()), base_url, model)
-    if key not in _LIMITERS:
-        _LIMITERS[key] = EndpointLimiter(ceiling=ceiling or 1024)
-    return _LIMITERS[key]
+    loop = asyncio.get_running_loop()
+    limiters = _LIMITERS.get(loop)
+    if limiters is None:
+        limiters = _LIMITERS[loop] = {}
+    key = (base_url, model)
+    if key not in limiters:
+        limiters[key] = EndpointLimiter(ceiling=ceiling or 1024)
+    return limiters[key]
 
 
 def _number(value: str | None) -> float | None:
