@@ -146,7 +146,11 @@ def check_sentence(
         # ("so", "in total") not where the sentence restates a fact that gives another value
         # ("The rent is €2,400" of "the rent is €1,200; the deposit is two months' rent")
         restates = aligned and clause is not None and bool(own & clause.stems)
-        if _derived(value, ground, numbers, own | ctx, derives, said, restates):
+        shows_fact = any(
+            other is not value and any(same(other, g) for g in ground.pool.get(other.cls, ()))
+            for other in values
+        )
+        if _derived(value, ground, numbers, own | ctx, derives, said, restates, shows_fact):
             said.setdefault(value.cls, []).append(value)
             continue
         if any(same(value, g) for g in ground.reference) and (
@@ -363,10 +367,12 @@ def _derived(
     cued: bool,
     said: dict[str, list[Value]],
     restates: bool = False,
+    shows_fact: bool = False,
 ) -> bool:
     """One step of arithmetic from the grounding, or from a number the sentence itself gives.
 
-    With a cue ("so", "that makes", "in total") any derivation will do; without one, the
+    With a cue ("so", "that makes", "in total") a derivation from what the sentence or the
+    turn before speaks about, or from a sentence that states a fact's value, will do; without one, the
     sentence (or the turn before it) must speak about what every operand is about, and a
     sentence that restates a fact giving another value must show an operand ("114 pounds
     for the three bags, 38 quid each"; not "The rent is €2,400" of a €1,200 rent).
@@ -375,7 +381,7 @@ def _derived(
     for d in ground.derived.get(value.cls, ()):
         if not same(value, d.value):
             continue
-        if cued or (
+        if (cued and (shows_fact or any(b & about for b in d.basis))) or (
             all(b & about for b in d.basis)
             and (not restates or any(o in shown for o in d.operands))
         ):

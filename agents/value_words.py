@@ -50,7 +50,7 @@ _units("pressure", 1.0, "bar")
 _units("pressure", 0.0689475729, "psi")
 _units("temperature_c", 1.0, "°c", "degrees celsius", "celsius")
 _units("data", 1.0, "mb", "megabyte", "megabytes")
-_units("data", 1000.0, "gb", "gigabyte", "gigabytes")
+_units("data", 1000.0, "gb", "gigabyte", "gigabytes", "gig", "gigs")
 _units("data", 1e6, "tb", "terabyte", "terabytes")
 _units("data", 0.001, "kb", "kilobyte", "kilobytes")
 _units("bitrate", 1.0, "mbps", "mbit/s", "mb/s")
@@ -204,7 +204,8 @@ HEDGES = re.compile(
 )
 RATE = re.compile(
     r"^\s*(?:(?:per|each) (?!hour|hr|day|night|week|month|year)[a-z]+\s+|"  # "per item per day"
-    r"[a-z]+\s+(?=(?:per|each|every)\s))?"  # "50 pages free per week"
+    # "50 pages free per week", "4 free hours of meeting-room time per month"
+    r"(?:(?!(?:and|or|but|then|so|if|plus)\b)[a-z-]+\s+){1,3}(?=(?:per|each|every)\s))?"
     r"(?:(?:per|a|an|each|every|/)\s*(hour|hr|day|night|week|month|year|annum)\b|"
     r"(hourly|daily|nightly|weekly|monthly|yearly|annually)\b)",
     re.I,
@@ -309,7 +310,17 @@ def _rule(
 
 _UNITS_OF_TIME = ("hour", "day", "week", "month", "year", "night")
 # spoken forms to plain ones, in order; before text2num: hyphens, thousands, pronoun "one"
+_NUMBER_WORD = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundred|thousand|and|a)"
+)
 _BEFORE = [
+    _rule(  # "a five-hundred-twelve-gig drive", "a hundred-and-fifty-gallon tank": one number
+        rf"\b(?=[a-z-]*(?:hundred|thousand))(?:{_NUMBER_WORD}-)+{_NUMBER_WORD}\b-?",
+        lambda m: m.group(0).replace("-", " "),
+        when=("hundred-", "thousand-", "-hundred", "-thousand"),
+    ),
     _rule(r"\ba couple (?:of )?hundred\b", "about 200", when=("couple",)),
     _rule(r"\ba few hundred\b", "about 300", when=("few",)),
     _rule(

@@ -421,9 +421,14 @@ def _quantities(text: str, found: _Found) -> None:
             continue
         if ID_NOUNS.search(text[max(0, m.start() - 12) : m.start()]):
             continue  # "line 2", "room 12": names of things, not amounts
-        head = _HEAD.match(text, m.end())  # "40 packing boxes": boxes are counted
-        end = m.end()
-        if head and not noun.endswith("s") and head.group(1).lower() not in NOUNS_NOT_COUNTED:
+        head = (_HEAD_ONE if number == 1 else _HEAD).match(text, m.end())  # "40 packing boxes":
+        end = m.end()  # boxes are counted; "1 rest stop", as "2 rest stops", counts stops
+        if (
+            head
+            and not noun.endswith("s")
+            and noun not in PLURALS
+            and head.group(1).lower() not in NOUNS_NOT_COUNTED
+        ):
             noun, end = head.group(1).lower(), head.end()
         per, end = _rate_after(text, end)
         found.add(
@@ -467,7 +472,15 @@ _OF_THEM = re.compile(
     r"\b(?:and|but|with|of whom|of which|so far)\s+(\d+)\s+(?=(?:have|has|are|were|is|was|will|of them)\b)",
     re.I,
 )
-_HEAD = re.compile(r"\s+(?:[a-z]+\s+)?([a-z]{3,}s)\b(?!\s+[a-z]{3,}s\b)")
+# the counted noun after a word that describes it; never across "and", "of", "per"...
+_BETWEEN = r"(?!(?:and|or|but|of|per|for|to|in|on|at|with|from|a|an|the)\b)[a-z]+\s+"
+_HEAD = re.compile(rf"\s+(?:{_BETWEEN})?([a-z]{{3,}}s)\b(?!\s+[a-z]{{3,}}s\b)")
+_HEAD_ONE = re.compile(
+    r"\s+(?!(?:and|or|but|of|per|for|to|in|on|at|with|from|is|are|was|were|will|has|have|"
+    r"that|this|which|who|each|only|more|less|too|now|then|here|there|left|remaining|"
+    r"available|needed|required|booked|allowed|included|spare|extra)\b)([a-z]{3,})\b"
+)
+PLURALS = frozenset({"people", "children", "men", "women", "staff", "feet", "teeth", "geese"})
 
 
 def _bare(text: str, m: re.Match[str], number: float, hedge: bool, found: _Found) -> None:
