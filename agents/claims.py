@@ -171,6 +171,13 @@ def check_sentence(
             and not _bound(clause, value)
         ):
             aligned = False  # "Say you go 80 km over": an example, not a claim about the fact
+        if (
+            not aligned
+            and not value.approx
+            and not _HYPOTHETICAL.search(text[: value.start])
+            and (other_unit := _other_unit(value, ground)) is not None
+        ):
+            clause, aligned = other_unit, True  # "250 miles a day" of "250 km per day"
         if not aligned:  # "I did about 6,000 miles": the dialogue now knows it
             said.setdefault(value.cls, []).append(value)
         found.append(ValueFinding(aligned, value, clause if aligned else None, sentence))
@@ -238,21 +245,31 @@ def _swapped(value: Value, text: str, ground: Grounding) -> Clause | None:
     closing time and the last entry is at 4:30): the words around the value speak about a
     clause that states another value of its kind, and not about any clause that states it."""
     near = stems(_segment(text, value))
-    if len(near) < 2:
+    if not near:
         return None
     holders, rivals = 0, []
     for c in ground.clauses:
         mine = [v for v in c.values if v.cls == value.cls]
         if c.is_reference or not mine:
             continue
-        if any(same(value, v) for v in mine):
+        if len(mine) > 1:  # "the last entry is at 4:30 pm, and the museum closes at 5:30 pm":
+            fact = normalise(c.text)  # each value with the words of its own part
+            for v in mine:
+                part = stems(_segment(fact, v))
+                if same(value, v):
+                    holders = max(holders, len(near & part))
+                elif part:
+                    rivals.append((len(near & part), part, c))
+        elif any(same(value, v) for v in mine):
             holders = max(holders, len(near & c.stems))
         else:
-            rivals.append((len(near & c.stems), c))
+            rivals.append((len(near & c.stems), c.stems, c))
     if not rivals:
         return None
-    score, rival = max(rivals, key=lambda r: r[0])
-    if score >= 2 and score >= 0.5 * len(rival.stems) and holders == 0:
+    score, words, rival = max(rivals, key=lambda r: (r[0], r[0] / max(1, len(r[1]))))
+    if holders == 0 and (
+        (score >= 2 and score >= 0.5 * len(words)) or (score >= 1 and score == len(words))
+    ):  # most of the rival's words, or all of a rival part's ("the last entry")
         return rival
     return None
 
@@ -303,6 +320,26 @@ def _bare_numbers(
         if not any(same(stated, v) for v in numbers):
             out.append(ValueFinding(True, stated, best, text))
     return out
+
+
+def _other_unit(value: Value, ground: Grounding) -> Clause | None:
+    """The fact that states this very number of the same dimension in another unit or per
+    another period ("250 miles" of "250 km", "4 days" of "up to 4 hours", "100 GB every week"
+    of "100 GB each month"): a wrong unit, not a new quantity."""
+    if not value.cls.startswith("q:") or value.number is None or value.number < 2:
+        return None
+    for clause in ground.clauses:
+        if clause.is_reference:
+            continue
+        for mine in clause.values:
+            if (
+                mine.cls == value.cls
+                and mine.number == value.number
+                and (mine.unit != value.unit or (mine.per and value.per and mine.per != value.per))
+                and not same(mine, value)
+            ):
+                return clause
+    return None
 
 
 def _calendar(value: Value, today: date | None) -> Clause | None:
