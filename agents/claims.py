@@ -220,7 +220,9 @@ def _within_bound(value: Value, clause: Clause, segment: str, denied: bool = Fal
     "up to 24 litres") and the value keeps to it without restating a bound itself; in a
     sentence that denies (`denied`), a value beyond the bound keeps to it ("after a month we
     couldn't swap them" of "only within 14 days")."""
-    if value.cls in ("time", "date") or _BOUND_WORDS.search(segment):
+    if value.cls in ("time", "date"):
+        return _within_span(value, clause, segment, denied)
+    if _BOUND_WORDS.search(segment):
         return False
     text = normalise(clause.text)
     mine = [v for v in clause.values if v.cls == value.cls]
@@ -234,6 +236,52 @@ def _within_bound(value: Value, clause: Clause, segment: str, denied: bool = Fal
         x, y = value.amounts[0], bound.amounts[0]
         if value.per and bound.per:
             x, y = x / value.per, y / bound.per
+        outside = bool((upper and x > y) or (lower and x < y))
+        if outside != denied:
+            return False
+    return True
+
+
+_UNTIL = re.compile(r"\b(?:until|till|by|before|no later than|up to|up until)\s*(?:the\s+)?$", re.I)
+_SINCE = re.compile(
+    r"\b(?:from|after|since|starting|not before|no earlier than)\s*(?:the\s+)?$", re.I
+)
+_SPAN_WORDS = re.compile(
+    r"\b(?:until|till|by|before|no later than|up to|from|after|since|starting|deadline|"
+    r"latest|earliest|last day|starts?|begins?|ends?|finish(?:es)?|due|expires?|valid)\b",
+    re.I,
+)
+
+
+def _when(value: Value, year: int | None) -> tuple[int, ...] | None:
+    """A date as (year, month, day), or a time as (minutes,), to compare with a bound."""
+    if value.cls == "time":
+        return (int(value.amounts[0]),) if value.amounts else None
+    for y, m, d in value.dates:
+        if m and d and (y or year):
+            return (y or year, m, d)  # type: ignore[return-value]
+    return None
+
+
+def _within_span(value: Value, clause: Clause, segment: str, denied: bool) -> bool:
+    """True when the clause gives a date or time only as a bound ("can be booked until 30
+    October", "register before 17:00") and the value, said without a bound word of its own,
+    falls inside it ("Monday, 20 October, for the follow-up"): a choice within the fact."""
+    if _SPAN_WORDS.search(segment):
+        return False  # "due by the 20th": it restates the bound, and must agree
+    text = normalise(clause.text)
+    mine = [v for v in clause.values if v.cls == value.cls]
+    if not mine:
+        return False
+    for bound in mine:
+        before = text[max(0, bound.start - 20) : bound.start]
+        upper, lower = _UNTIL.search(before), _SINCE.search(before)
+        if not (upper or lower):
+            return False
+        year = next((y for y, _, _ in bound.dates if y), None)
+        x, y = _when(value, year), _when(bound, year)
+        if x is None or y is None:
+            return False
         outside = bool((upper and x > y) or (lower and x < y))
         if outside != denied:
             return False

@@ -335,6 +335,11 @@ _BEFORE = [
     ),
     (_A_MOMENT, r"\1 moment", ("sec",)),  # "give me a second" is no ordinal
     (_PRONOUN_ONE, "\\1 o\u2060ne", ("one",)),  # "the one who answers" counts nothing
+    _rule(  # "10 one-to-one sessions", "a one-off fee": kinds of thing, not counts
+        r"\bone-(?:to|on)-one\b|\bone-(?=(?:off|way|stop|time|shot|size)\b)",
+        lambda m: "private" if m.group(0).endswith("one") else "single-",
+        when=("one-",),
+    ),
 ]
 _AFTER = [
     (_SMALL_RE, lambda m: str(_SMALL[m.group(1).lower()]), ()),
