@@ -171,6 +171,9 @@ def check_sentence(
             and not _bound(clause, value)
         ):
             aligned = False  # "Say you go 80 km over": an example, not a claim about the fact
+        if aligned and clause is not None and _keeps(value, clause, text):
+            said.setdefault(value.cls, []).append(value)
+            continue  # "a little under half an hour" of "about 25 minutes": a true bound
         if (
             not aligned
             and not value.approx
@@ -186,7 +189,8 @@ def check_sentence(
 
 _UPPER = re.compile(
     r"\b(?:up to|at most|maximum(?: of)?|max|no more than|not more than|under|less than|"
-    r"below|within|(?:the )?(?:first|1st)|limit of|cap of|capped at)\s*$",
+    r"below|within|(?:the )?(?:first|1st)|limit of|cap of|capped at|limited to|restricted to|"
+    r"no longer than)\s*$",
     re.I,
 )
 _LOWER = re.compile(
@@ -194,7 +198,8 @@ _LOWER = re.compile(
 )
 _BOUND_WORDS = re.compile(
     r"\b(?:up to|at most|max|maximum|no more than|under|less than|within|first|at least|"
-    r"minimum|more than|over|limit|cap|capped|tops? out|no later than|latest|earliest)\b",
+    r"minimum|more than|over|limit|limited|restricted|cap|capped|tops? out|no later than|"
+    r"latest|earliest)\b",
     re.I,
 )
 
@@ -212,6 +217,30 @@ def _bound(clause: Clause, value: Value) -> bool:
             before = text[max(0, mine.start - 25) : mine.start]
             if _UPPER.search(before) or _LOWER.search(before):
                 return True
+    return False
+
+
+def _keeps(value: Value, clause: Clause, text: str) -> bool:
+    """True when the sentence gives the value as a bound ("under half an hour", "more than
+    2,000 homes") that the clause's own plain value of its kind keeps to."""
+    if value.cls in ("time", "date") or not value.amounts:
+        return False
+    before = text[max(0, value.start - 25) : value.start]
+    upper, lower = _UPPER.search(before), _LOWER.search(before)
+    if not (upper or lower):
+        return False
+    fact = normalise(clause.text)
+    for mine in clause.values:
+        if mine.cls != value.cls or not mine.amounts:
+            continue
+        ahead = fact[max(0, mine.start - 25) : mine.start]
+        if _UPPER.search(ahead) or _LOWER.search(ahead):
+            continue  # a bound against a bound: compared as usual
+        x, y = value.amounts[0], mine.amounts[0]
+        if value.per and mine.per:
+            x, y = x / value.per, y / mine.per
+        if (upper and y <= x) or (lower and y >= x):
+            return True
     return False
 
 
@@ -248,9 +277,13 @@ _SINCE = re.compile(
 )
 _SPAN_WORDS = re.compile(
     r"\b(?:until|till|by|before|no later than|up to|from|after|since|starting|deadline|"
-    r"latest|earliest|last day|starts?|begins?|ends?|finish(?:es)?|due|expires?|valid)\b",
+    r"latest|earliest|last day|starts?|begins?|ends?|finish(?:es)?|due|expires?|valid|"
+    r"between|opens?|closes?)\b",
     re.I,
 )
+
+
+_RANGE_JOIN = re.compile(r"^\s*(?:to|until|till|and|-|–)\s*$", re.I)
 
 
 def _when(value: Value, year: int | None) -> tuple[int, ...] | None:
@@ -273,6 +306,10 @@ def _within_span(value: Value, clause: Clause, segment: str, denied: bool) -> bo
     mine = [v for v in clause.values if v.cls == value.cls]
     if not mine:
         return False
+    if len(mine) == 2 and _RANGE_JOIN.match(text[mine[0].end : mine[1].start]):
+        low, high = _when(mine[0], None), _when(mine[1], None)  # "open from 7 am to 9 pm"
+        x = _when(value, None)
+        return None not in (low, high, x) and low <= x <= high and not denied  # type: ignore[operator]
     for bound in mine:
         before = text[max(0, bound.start - 20) : bound.start]
         upper, lower = _UNTIL.search(before), _SINCE.search(before)

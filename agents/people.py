@@ -281,6 +281,20 @@ _STAFF_ROLES = frozenset(
         "underwriter",
         "broker",
         "landlord",
+        "executive",
+        "groomer",
+        "carer",
+        "installer",
+        "tutor",
+        "locksmith",
+        "plumber",
+        "electrician",
+        "stylist",
+        "therapist",
+        "physiotherapist",
+        "caterer",
+        "cashier",
+        "concierge",
     ]
 )
 
@@ -294,6 +308,9 @@ def served(role: str, others: Sequence[str] = ()) -> bool:
     staff's when the other side's is ("taxpayer" talking with a "tax adviser")."""
     if _words(role) & _STAFF_ROLES:
         return False  # "customer service officer", "customer adviser": staff
+    words = re.findall(r"[a-z]+", role.lower())
+    if words and words[-1] not in _CUSTOMER_ROLES and set(words[:-1]) & _CUSTOMER_ROLES:
+        return False  # "customer care executive", "client success lead": the customer qualifies
     if _words(role) & _CUSTOMER_ROLES:
         return True
     return any(_words(o) & _STAFF_ROLES for o in others)

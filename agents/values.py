@@ -478,7 +478,8 @@ _HEAD = re.compile(rf"\s+(?:{_BETWEEN})?([a-z]{{3,}}s)\b(?!\s+[a-z]{{3,}}s\b)")
 _HEAD_ONE = re.compile(
     r"\s+(?!(?:and|or|but|of|per|for|to|in|on|at|with|from|is|are|was|were|will|has|have|"
     r"that|this|which|who|each|only|more|less|too|now|then|here|there|left|remaining|"
-    r"available|needed|required|booked|allowed|included|spare|extra)\b)([a-z]{3,})\b"
+    r"available|needed|required|booked|allowed|included|spare|extra|might|may|can|could|"
+    r"would|should|must|will|did|does|got|gets)\b)([a-z]{3,})\b"
 )
 PLURALS = frozenset({"people", "children", "men", "women", "staff", "feet", "teeth", "geese"})
 
