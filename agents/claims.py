@@ -102,9 +102,12 @@ def check_sentence(
             found.append(ValueFinding(True, value, wrong, sentence))
             continue
         pool = ground.pool.get(value.cls, ())
-        if any(same(value, g) for g in pool) or any(
-            same(value, g) for g in said.get(value.cls, ())
-        ):
+        if value.cls == "date" and _dated(value):  # a bare weekday does not say which week
+            pool = [g for g in pool if not weekday_only(g) or not _pinned(g, ground)]
+            earlier = [g for g in said.get("date", ()) if not weekday_only(g)]
+        else:
+            earlier = said.get(value.cls, [])
+        if any(same(value, g) for g in pool) or any(same(value, g) for g in earlier):
             in_pool = any(same(value, g) for g in pool)
             if in_pool and (swapped := _swapped(value, text, ground)) is not None:
                 found.append(ValueFinding(True, value, swapped, sentence))
@@ -217,6 +220,20 @@ def _bound(clause: Clause, value: Value) -> bool:
             before = text[max(0, mine.start - 25) : mine.start]
             if _UPPER.search(before) or _LOWER.search(before):
                 return True
+    return False
+
+
+def _dated(value: Value) -> bool:
+    """A date with its day of the month ("the 27th of September", "Saturday the 22nd")."""
+    return not weekday_only(value) and any(d for _, _, d in value.dates)
+
+
+def _pinned(weekday: Value, ground: Grounding) -> bool:
+    """True when the fact that names this weekday also gives a date with a day: "on Saturday,
+    20 September" pins the Saturday, "every Saturday" does not."""
+    for clause in ground.clauses:
+        if any(v is weekday for v in clause.values):
+            return any(v.cls == "date" and _dated(v) for v in clause.values)
     return False
 
 

@@ -180,6 +180,12 @@ DAY_ONLY = re.compile(
     r"works?|suits?|instead|please|too|as|if|when|with)\b)[a-z]{2,})",
     re.I,
 )
+# "from Monday 16 to Friday 20 February": a weekday and a bare day of the month
+WEEKDAY_DAY = re.compile(
+    rf"\b({_WEEKDAY_RE}),?\s+(\d{{1,2}})\b"
+    r"(?!\s*(?::|\.\d|%|(?!(?:to|and|or|until|till|through|at|in|for|from)\b)[a-z]))",
+    re.I,
+)
 WEEKDAY = re.compile(rf"\b(?:(this|next|coming|this coming)\s+)?({_WEEKDAY_RE})(s)?\b", re.I)
 RELATIVE = re.compile(
     r"\b(today|tonight|this (?:morning|afternoon|evening)|the day after tomorrow|tomorrow|"

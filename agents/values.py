@@ -41,6 +41,7 @@ from agents.value_words import (
     TIME_RES,
     UNIT_TABLE,
     WEEKDAY,
+    WEEKDAY_DAY,
     WEEKDAYS,
     normalise,
 )
@@ -254,6 +255,30 @@ def _dates(text: str, found: _Found, today: date | None, digits: bool = True) ->
     for m in DAY_ONLY.finditer(text):
         if found.free(*m.span()):  # "Sunday the 14th": the weekday before it is stated with it
             found.add(_date_value(m.group(0), ((None, None, int(m.group(1))),), *m.span(), text))
+    for m in WEEKDAY_DAY.finditer(text):
+        day = int(m.group(2))
+        if not found.free(*m.span()) or not 1 <= day <= 31:
+            continue
+        month = year = None
+        for later in found.values:  # the month and year of the range's other end
+            if (
+                later.cls == "date"
+                and later.start >= m.end()
+                and _RANGE_TO.match(text[m.end() : later.start])
+            ):
+                year, month = next(((y, mo) for y, mo, _ in later.dates if mo), (None, None))
+                break
+        weekday = WEEKDAYS.index(m.group(1).lower())
+        found.add(
+            Value(
+                "date",
+                m.group(0),
+                dates=((year, month, day),),
+                weekday=weekday,
+                start=m.start(),
+                end=m.end(),
+            )
+        )
     for m in WEEKDAY.finditer(text):
         if m.group(3) or not found.free(*m.span()):
             continue  # "on Saturdays" is a habit, not a date
@@ -466,6 +491,9 @@ def _quantities(text: str, found: _Found) -> None:
         _bare(text, m, number, _hedged(text, m.start()), found)
 
 
+_RANGE_TO = re.compile(
+    rf"^\s*(?:to|until|till|through|-|–|and)\s+(?:(?:{'|'.join(WEEKDAYS)}),?\s+)?(?:the\s+)?$", re.I
+)
 _WEEKDAY_BEFORE = re.compile(rf"\b({'|'.join(WEEKDAYS)}),?\s*(?:the\s+)?$", re.I)
 _NEXT_WEEK = re.compile(r",?\s+(?:of\s+)?next\s+week\b", re.I)
 _OF_THEM = re.compile(
