@@ -57,8 +57,14 @@ _REPORTED = re.compile(
     r"rumou?r|claimed|claims)\b",
     re.I,
 )
+_OFFSET = re.compile(
+    r"\b(?:a|an|\d+)\s+(?:days?|weeks?|fortnights?|months?)\s+(?:from|after|before|on from)\s*$",
+    re.I,
+)
 _DENIED = re.compile(
-    r"(?:\bnot|\brather than|\binstead of|\bisn't|\bwasn't)\s*(?:the|on|at|by)?\s*$", re.I
+    r"(?:\bnot|\brather than|\binstead of|\bisn't|\bwasn't)\s*(?:(?:on|at|by|for)\s+)?"
+    r"(?:the|a|an|that)?\s*$",
+    re.I,
 )
 
 
@@ -92,6 +98,8 @@ def check_sentence(
             continue
         if _DENIED.search(text[max(0, value.start - 16) : value.start]):
             continue  # "not the 13th": the value is ruled out, not stated
+        if value.cls == "date" and _OFFSET.search(text[max(0, value.start - 24) : value.start]):
+            continue  # "a week from this Saturday": the anchor of a date, not the date
         if (
             value.cls == "money"
             and "pound" in value.text.lower()
@@ -140,7 +148,13 @@ def check_sentence(
             or bool(own & clause.stems)
             or bool(_asked(context) & clause.stems)
         )
-        if aligned and clause is not None and weekday_only(value) and not segment & clause.stems:
+        if (
+            aligned
+            and clause is not None
+            and weekday_only(value)
+            and not segment & clause.stems
+            and not _asked(context) & clause.stems
+        ):
             aligned = False  # "I'm presenting on Thursday": the customer's own week
         anchored = [c for c in candidates if _anchors(c, values, value)]
         if anchored and (not aligned or clause not in anchored):

@@ -3,6 +3,7 @@ spelling ("$" for the grounding's dollar), a weekday or the calendar."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from agents.value_words import WEEKDAYS
@@ -61,14 +62,23 @@ def _close(x: float, y: float, approx: bool, exact: bool = False) -> bool:
     return x == round(x) and abs(x - y) < 0.5 and abs(x - y) <= scale * 0.04
 
 
+_QUALIFIED = re.compile(r"^\s*(?:this|next|coming|this coming)\s", re.I)
+
+
 def weekday_only(v: Value) -> bool:
     """ "Saturday", "this Friday": a weekday without a day number, whose week is a guess."""
     text = v.text.lower()
     return v.relative and v.weekday is not None and any(w in text for w in WEEKDAYS)
 
 
+def _loose(v: Value) -> bool:
+    """A weekday whose week is open ("Saturday"); "this Saturday", "this coming Monday" and
+    "next Friday" name their week (next: this one's or the one after)."""
+    return weekday_only(v) and not _QUALIFIED.match(v.text)
+
+
 def _same_date(a: Value, b: Value) -> bool:
-    if (weekday_only(a) or weekday_only(b)) and a.dates and b.dates:
+    if (_loose(a) or _loose(b)) and a.dates and b.dates:
         wa = a.weekday if a.weekday is not None else _weekday(a)
         wb = b.weekday if b.weekday is not None else _weekday(b)
         if wa is not None and wb is not None:

@@ -89,7 +89,7 @@ PER_ADVERB = {
 
 # -- money ---------------------------------------------------------------------------------
 CURRENCY_SIGNS = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
-CURRENCY_SIGNS |= {"a$": "AUD", "c$": "CAD", "fr.": "CHF"}
+CURRENCY_SIGNS |= {"a$": "AUD", "c$": "CAD", "fr.": "CHF", "rs.": "INR", "rs": "INR"}
 CURRENCY_WORDS = {
     "dollar": "USD",
     "dollars": "USD",
@@ -114,13 +114,16 @@ CURRENCY_WORDS = {
 }
 _CODES = "usd|eur|gbp|chf|dkk|sek|nok|jpy|inr|aud|cad|nzd|cny|pln|czk|huf"
 SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6}
-SCALE |= {"bn": 1e9, "billion": 1e9}
+SCALE |= {"bn": 1e9, "billion": 1e9, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "crore": 1e7}
 
-NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
-_SCALE_RE = r"(?:\s?(k|thousand|mn|m|million|bn|billion)\b)?"  # \b: "€189 makes" is €189
+# 1,234,567 or the Indian 12,34,567 ("₹4,50,000")
+NUM = r"\d+(?:(?:,\d{3})+|(?:,\d{2})+,\d{3})?(?:\.\d+)?"
+_SCALE_RE = (
+    r"(?:\s?(k|thousand|mn|m|million|bn|billion|lakhs?|lac|crore)\b)?"  # \b: "€189 makes" is €189
+)
 MONEY_RES = [
     re.compile(
-        rf"(?<![\w$€£¥₹])(us\$|a\$|c\$|[$€£¥₹])\s?({NUM}){_SCALE_RE}",
+        rf"(?<![\w$€£¥₹])(us\$|a\$|c\$|rs\.?(?=\s?\d)|[$€£¥₹])\s?({NUM}){_SCALE_RE}",
         re.I,
     ),
     re.compile(rf"\b({_CODES})\s?({NUM}){_SCALE_RE}", re.I),

@@ -288,7 +288,9 @@ def _dates(text: str, found: _Found, today: date | None, digits: bool = True) ->
         options: tuple[tuple[int | None, int | None, int | None], ...] = ()
         if today is not None:
             ahead = (weekday - today.weekday()) % 7
-            days = [ahead + 7] if (m.group(1) or "").lower() == "next" and ahead == 0 else [ahead]
+            days = [ahead]
+            if (m.group(1) or "").lower() == "next":  # this week's, or the one after
+                days = [ahead, ahead + 7] if ahead else [7]
             if ahead == 0 and not m.group(1):
                 days = [0, 7]
             if _NEXT_WEEK.match(text, m.end()):  # "Thursday of next week", "Friday next week"
