@@ -89,7 +89,11 @@ def check_sentence(
     )
     values = values_in(sentence, ground.today)
     numbers = [v.number for v in values if v.number]
-    numbers += [float(n) for n in _BARE_NUMBER.findall(text)]  # "ten more would be £25"
+    numbers += [  # "ten more would be £25"; not the digits of a value ("45 lakh rupees")
+        float(m.group(1))
+        for m in _BARE_NUMBER.finditer(text)
+        if not any(v.start <= m.start() < v.end for v in values)
+    ]
     if _PAIR.search(text):
         numbers.append(2.0)  # "£29 for the pair"
     found += _bare_numbers(text, values, own, ground)
