@@ -30,7 +30,10 @@ _INTRO = [
         rf"(?:\b(?i:my name is|i am|i'm|this is|it's|call me|you're speaking with|"
         rf"you are speaking with))\s+({_FULL})(?!'s)\b"
     ),
-    re.compile(rf"(?:^|[.!?,]\s*|\b(?i:hi|hello|hey)\b,?\s+)({_FULL}),?\s+(?i:speaking|here)\b"),
+    re.compile(
+        rf"(?:^|[.!?,;:\u2014\u2013]\s*|\s-\s+|\b(?i:hi|hello|hey)\b,?\s+)({_FULL}),?\s+"
+        r"(?i:speaking|here)\b"
+    ),
 ]
 _PLACE_WORDS = frozenset(
     [
@@ -456,7 +459,9 @@ def check_named(
                     "faithfulness",
                 )
             )
+    named_spans = []
     for m in _NAMED.finditer(text):
+        named_spans.append(m.span())
         named = m.group(2) or m.group(3) or m.group(4)
         tokens = name_tokens(named)
         if not tokens or tokens[0] in _NOT_NAMES:
@@ -491,7 +496,47 @@ def check_named(
                 "faithfulness",
             )
         )
+    out += _other_first_names(speaker, text, people, named_spans)
     return out
+
+
+def _other_first_names(
+    speaker: str, text: str, people: Sequence[Person], skip: list[tuple[int, int]]
+) -> list[PeopleFinding]:
+    """A full name with a known staff member's or fact person's surname and another first
+    name ("your dad's carer is Ruth Achebe" where the facts know Rosa Achebe). The customer's
+    surname is left alone: their family shares it."""
+    out = []
+    for m in _FULL_NAME.finditer(text):
+        if any(a <= m.start() < b for a, b in skip):
+            continue
+        first, last = (t.lower() for t in m.group(1).split())
+        if first in TITLES or first in _NOT_NAMES or any({first, last} <= p.tokens for p in people):
+            continue
+        if any(p.surname == last and not _not_customer(p, people) for p in people):
+            continue  # "my mother Mary Finch" beside the facts' Albert Finch
+        for p in people:
+            if p.surname == last and first not in p.tokens and _not_customer(p, people):
+                known = " ".join(t.title() for t in sorted(p.tokens))
+                out.append(
+                    PeopleFinding(
+                        "contradicted_name",
+                        f"names '{m.group(1)}', but the grounding knows {known}",
+                        m.group(1),
+                        True,
+                        "faithfulness",
+                    )
+                )
+                break
+    return out
+
+
+def _not_customer(person: Person, people: Sequence[Person]) -> bool:
+    """A person of the facts, or a speaker on the serving side."""
+    if person.speaker is None:
+        return True
+    others = [p.role for p in people if p.speaker not in (None, person.speaker)]
+    return not served(person.role or person.speaker, others)
 
 
 def role_heads(role: str) -> set[str]:
