@@ -34,7 +34,8 @@ _LIMITS = re.compile(
 _ASSERTS = re.compile(  # what a sentence that grants the opposite of a negated fact says
     r"\b(can|may|allowed|accepted|fine|ok|okay|applies|apply|charged|welcome|possible|"
     r"available|sure|yes|will|get|gets|included|covered|permitted|no problem|need to|needs to|"
-    r"have to|has to|required|must)\b|'ll\b",
+    r"have to|has to|required|must|still|any time|anytime|any reason|whatever|regardless|"
+    r"even without|whether or not)\b|'ll\b",
     re.I,
 )
 _CONDITION = re.compile(r"\b(?:if|unless|when|in case)\b[^,]*(?:,|$)", re.I)
@@ -63,6 +64,7 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
                 return best
     for part in _SENTENCE_CLAUSE.split(sentence):
         main = _CONDITION.sub("", part)  # "... on the doorstep if nobody answers"
+        main = _PERMITS.sub(" ", main)  # "a reservation doesn't stop you": a permission
         if is_question(part) or negative(main):
             continue  # it keeps the negation: no opposite asserted
         own = stems(part)
@@ -95,20 +97,51 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             for w in c.values
         ):
             continue  # its values come from a plain fact it speaks about as much
-        if _sibling(own, best, ground):
+        if _sibling(own, best, ground) and not _GRANTS.search(part):
             continue  # "bring your badge so we can reset it" of "not over the phone; they
             # require a visit with a badge": the fact's own alternative
+        if (
+            _ADVERBIAL.search(best.text)
+            and best.focus
+            and not own & best.focus
+            and not _priced(own, best)
+        ):
+            continue  # "vacuuming is included" of "included at no extra cost": the part the
+            # fact asserts, not the one it negates
         runner_up = scored[1][0] if len(scored) > 1 else 0
+        # a short answer ("Cash is grand, sure.") to a question about the same fact
+        asked = best_score >= 1 and bool(_asked_about(context) & best.stems & own)
         if (
             best.negative
-            and best_score >= 2
+            and (best_score >= 2 or (asked and _GRANTS.search(part)))
             and best_score >= 0.5 * len(best.stems)
             and (best_score > runner_up or scored[1][1].negative)
         ):
             return best
+        if _ANY.search(part) and best_score >= 1 and best_score > runner_up:
+            limit = next((c for c in ground.clauses if c.fact == best.fact and c.negative), None)
+            if limit is not None and not negative(main):
+                return limit  # "you can freeze from day one" of "... but not during the first 3
+                # months": a permission without the fact's limit
     return None
 
 
+def _asked_about(context: str) -> frozenset[str]:
+    """The words of the questions in the turn before."""
+    return frozenset().union(*(stems(q) for q in sentences(context) if is_question(q)))
+
+
+# a sentence that grants: what a negated fact's opposite sounds like
+_GRANTS = re.compile(
+    r"\b(?:welcome|fine|grand|alright|all right|allowed|permitted|accepted|okay|ok|"
+    r"no problem|go ahead|sure|of course|absolutely)\b",
+    re.I,
+)
+
+
+# a negation of a modifier, not of the predicate: "included at no extra cost", "cancelled
+# without penalty"
+_ADVERBIAL = re.compile(r"\b(?:at|with|for|of)\s+no\b|\bwithout\b", re.I)
 _FREE = re.compile(r"\b(?:free|no charge|no fee|waived|at no cost|complimentary)\b", re.I)
 
 
@@ -119,7 +152,17 @@ def _priced(own: frozenset[str], clause: Clause) -> int:
 
 
 _ANY = re.compile(
-    r"\b(?:any (?:day|time|age|one)|anytime|whenever|every day|all week|any day of)\b", re.I
+    r"\b(?:any (?:day|time|age|one|reason)|anytime|whenever|every day|all week|any day of|"
+    r"whatever|regardless|whether or not|even without|from day one|no matter)\b",
+    re.I,
+)
+# negations that grant rather than deny: "don't worry", "no need to", "doesn't stop you"
+_PERMITS = re.compile(
+    r"\b(?:don't|do not|never|not to) worry\b|\bno worries\b|\bno (?:need|problem|bother|rush)\b|"
+    r"\bnot a problem\b|\b(?:doesn't|does not|won't|will not) (?:stop|matter|prevent)\b|"
+    r"\bno matter\b|\bwhether or not\b|\beven without\b|\bshouldn't be a problem\b|"
+    r"\bnothing stops\b",
+    re.I,
 )
 
 
