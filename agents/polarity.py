@@ -19,7 +19,7 @@ from agents.value_compare import same
 from agents.values import values_in
 
 _SENTENCE_CLAUSE = re.compile(
-    r";\s*|,?\s+\b(?:but|while|although|whereas)\b\s+|,\s+and\s+|,\s+so\s+|"
+    r";\s*|,?\s+\b(?:but|while|although|whereas)\b\s+|,\s+and\s+|,\s+so\s+|,\s+otherwise\s+|"
     r",\s+(?=(?:no|not|without|never)\b)",
     re.I,
 )
@@ -65,9 +65,18 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
     for part in _SENTENCE_CLAUSE.split(sentence):
         main = _CONDITION.sub("", part)  # "... on the doorstep if nobody answers"
         main = _PERMITS.sub(" ", main)  # "a reservation doesn't stop you": a permission
-        if is_question(part) or negative(main):
-            continue  # it keeps the negation: no opposite asserted
+        if is_question(part):
+            continue
         own = stems(part)
+        if (
+            _ANY.search(part)
+            and not negative(_FREE.sub(" ", main))
+            and (universal := _universal(own, ground))
+        ):
+            return universal  # "cancel for free any time" of "free only up to 48 hours
+            # before": a permission without the fact's limit
+        if negative(main):
+            continue  # it keeps the negation: no opposite asserted
         if len(own) < 2:
             continue
         if focused := _focused(part, own, ground):
@@ -85,7 +94,7 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
         if not scored:
             continue
         best_score, best = scored[0]
-        if _LIMITS.search(part) and _LIMIT_FACT.search(best.text):
+        if _LIMITS.search(main) and _LIMIT_FACT.search(best.text) and not _ANY.search(part):
             continue  # "up to twice a month" restates "at most twice a month"
         if any(same(v, w) for v in values_in(part, ground.today) for w in best.values):
             continue  # "changes need to be in by Tuesday the 14th" restates "not after the 14th"
@@ -118,12 +127,30 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             and (best_score > runner_up or scored[1][1].negative)
         ):
             return best
-        if _ANY.search(part) and best_score >= 1 and best_score > runner_up:
-            limit = next((c for c in ground.clauses if c.fact == best.fact and c.negative), None)
-            if limit is not None and not negative(main):
-                return limit  # "you can freeze from day one" of "... but not during the first 3
-                # months": a permission without the fact's limit
     return None
+
+
+def _universal(own: frozenset[str], ground: Grounding) -> Clause | None:
+    """The limit of the fact a sentence with "any time", "for any reason", "from day one"
+    speaks about most, alone ("you can freeze from day one" of "... but not during the first
+    3 months"): a permission without the fact's limit."""
+    scored = sorted(
+        ((len(own & c.stems), c) for c in ground.clauses if not c.is_reference and c.stems),
+        key=lambda x: -x[0],
+    )
+    if not scored or scored[0][0] < 2:
+        return None  # "ask us any time": one shared word is no claim about a fact
+    best_score, best = scored[0]
+    if len(scored) > 1 and scored[1][0] >= best_score and scored[1][1].fact != best.fact:
+        return None
+    return next(
+        (
+            c
+            for c in ground.clauses
+            if c.fact == best.fact and (c.negative or _LIMIT_FACT.search(c.text))
+        ),
+        None,
+    )
 
 
 def _asked_about(context: str) -> frozenset[str]:
@@ -153,7 +180,8 @@ def _priced(own: frozenset[str], clause: Clause) -> int:
 
 _ANY = re.compile(
     r"\b(?:any (?:day|time|age|one|reason)|anytime|whenever|every day|all week|any day of|"
-    r"whatever|regardless|whether or not|even without|from day one|no matter)\b",
+    r"whatever|regardless|whether or not|even without|from day one|no matter|every single|"
+    r"right up until|straight after|straight away)\b",
     re.I,
 )
 # negations that grant rather than deny: "don't worry", "no need to", "doesn't stop you"
