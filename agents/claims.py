@@ -160,6 +160,13 @@ def check_sentence(
             and not _asked(context) & clause.stems
         ):
             aligned = False  # "I'm presenting on Thursday": the customer's own week
+        rated = [  # "€35 an hour" where one fact gives an hourly price
+            c
+            for c in candidates
+            if value.per and any(v.cls == value.cls and v.per == value.per for v in c.values)
+        ]
+        if not aligned and len(rated) == 1 and not value.cls.startswith("count:"):
+            clause, aligned = rated[0], True
         anchored = [c for c in candidates if _anchors(c, values, value)]
         if anchored and (not aligned or clause not in anchored):
             clause, aligned = anchored[0], True  # "March 4 at 10:30 am": the 10:30 fact
@@ -181,7 +188,7 @@ def check_sentence(
         if (
             aligned
             and clause is not None
-            and _within_bound(value, clause, _segment(text, value), negative(sentence))
+            and _within_bound(value, clause, _span_words(text, value), negative(sentence))
             and not any(c is not clause and own & c.stems for c in candidates)
         ):
             aligned = False  # "I did 6,000 miles" under "the first 10,000 miles": no conflict
@@ -277,6 +284,15 @@ def _keeps(value: Value, clause: Clause, text: str) -> bool:
         if (upper and y <= x) or (lower and y >= x):
             return True
     return False
+
+
+def _span_words(text: str, value: Value) -> str:
+    """A value's segment; for a date or time also the words just before it ("between 8 am
+    and 5 pm": the 5 pm is a range's end)."""
+    segment = _segment(text, value)
+    if value.cls in ("time", "date"):
+        return text[max(0, value.start - 30) : value.start] + " " + segment
+    return segment
 
 
 def _within_bound(value: Value, clause: Clause, segment: str, denied: bool = False) -> bool:

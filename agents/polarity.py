@@ -77,8 +77,8 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             # before": a permission without the fact's limit
         if negative(main):
             continue  # it keeps the negation: no opposite asserted
-        if len(own) < 2:
-            continue
+        if len(own) < 2 and not (_GRANTS.search(part) and own & _asked_about(context)):
+            continue  # too few words to speak of a fact, unless granting what was asked
         if focused := _focused(part, own, ground):
             return focused
         if not _ASSERTS.search(part):
@@ -134,14 +134,20 @@ def _universal(own: frozenset[str], ground: Grounding) -> Clause | None:
     """The limit of the fact a sentence with "any time", "for any reason", "from day one"
     speaks about most, alone ("you can freeze from day one" of "... but not during the first
     3 months"): a permission without the fact's limit."""
+    clauses = [c for c in ground.clauses if not c.is_reference and c.stems]
+    df: dict[str, int] = {}
+    for c in clauses:
+        for w in c.stems & own:
+            df[w] = df.get(w, 0) + 1
+    # shared words weighed by how few clauses hold them: "cancel" says more than "free"
     scored = sorted(
-        ((len(own & c.stems), c) for c in ground.clauses if not c.is_reference and c.stems),
-        key=lambda x: -x[0],
+        ((len(own & c.stems), sum(1 / df[w] for w in own & c.stems), c) for c in clauses),
+        key=lambda x: (-x[1], -x[0]),
     )
     if not scored or scored[0][0] < 2:
         return None  # "ask us any time": one shared word is no claim about a fact
-    best_score, best = scored[0]
-    if len(scored) > 1 and scored[1][0] >= best_score and scored[1][1].fact != best.fact:
+    _, weight, best = scored[0]
+    if len(scored) > 1 and scored[1][1] >= weight and scored[1][2].fact != best.fact:
         return None
     return next(
         (

@@ -201,6 +201,14 @@ TIME_RES = [
     re.compile(rf"\b(\d{{1,2}}):(\d{{2}})\s*(?:{_MERIDIEM}(?!\w)|{_PART_OF_DAY})?", re.I),
     re.compile(rf"\b(\d{{1,2}})\.(\d{{2}})\s*(?:{_MERIDIEM}(?!\w)|{_PART_OF_DAY})", re.I),
     re.compile(rf"\b(\d{{1,2}})()\s*(?:{_MERIDIEM}(?!\w)|o'clock|{_PART_OF_DAY})", re.I),
+    # "leaves at six", "open till 8": an hour after a word of time, either half of the day
+    re.compile(
+        r"(?<!up )(?<!down )(?<!rise )(?<!fell )\b(?:at|by|until|till|before|after|from)\s"
+        r"(\d{1,2})()()"
+        r"(?!\s*(?:[:.,/]?\d|%|-|(?!(?:and|or|to|tonight|today|tomorrow|on|then|so|but|sharp|"
+        r"please|if|at|in|the|latest|every|each|that|this|it|you|we|i)\b)[a-z]))",
+        re.I,
+    ),
 ]
 NOON = re.compile(r"\b(?:12\s+)?(noon|midday|midnight)\b", re.I)
 
@@ -273,7 +281,11 @@ ID_NOUNS = re.compile(
     re.I,
 )
 DERIVE_CUES = re.compile(
-    r"\b(so|that's|that is|which makes|makes|make|would be|would cost|in total|total|altogether|all in|means|comes to|"
+    r"\b(so|that's|that is|which makes|"
+    # "four lengths make 100 m", not "the drops make you drowsy"
+    r"makes?(?=\s+(?:it\s+|that\s+|for\s+|up\s+)?(?:\d|an?\b|one|two|three|four|five|six|seven|"
+    r"eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred))|"
+    r"would be|would cost|in total|total|altogether|all in|means|comes to|"
     r"works out|adds up|then)\b",
     re.I,
 )

@@ -366,6 +366,8 @@ def _times(text: str, found: _Found, digits: bool = True) -> None:
                 continue
             if index == 2 and not (meridiem or "o'clock" in m.group(0).lower()):
                 continue
+            if index == 3 and not 1 <= hour <= 12:
+                continue  # "at 14" is no spoken hour
             if meridiem == "p" and hour < 12:
                 hour += 12
             elif meridiem == "a" and hour == 12:
@@ -373,13 +375,14 @@ def _times(text: str, found: _Found, digits: bool = True) -> None:
             options = (hour * 60.0 + minute,)
             if not meridiem and 1 <= hour <= 12 and not m.group(1).startswith("0"):
                 options = (options[0], (hour % 12 + 12) * 60.0 + minute)  # either half of the day
+            start = m.start(1) if index == 3 else m.start()  # "at 6": the value is the 6
             found.add(
                 Value(
                     "time",
-                    m.group(0).strip(),
+                    text[start : m.end()].strip(),
                     options,
                     approx=_hedged(text, m.start()),
-                    start=m.start(),
+                    start=start,
                     end=m.end(),
                 )
             )

@@ -1,0 +1,113 @@
+"""The gate's rules as the fresh held-out rows of December taught them, one idea per test:
+the paraphrase that must pass beside the defect that must block. The facts are this file's
+own (a marina and its boat hire), not the rows': the idea is tested, not the row."""
+
+from __future__ import annotations
+
+from agents.checks import check_dialogue
+from agents.values import values_in
+
+MARINA = [
+    "Today is Thursday, 5 June 2025.",
+    "The harbour tour boat seats 12 people and costs €25 per hour; members get 4 free hours "
+    "of boat time per month.",
+    "The tour takes about 2 hours 30 minutes, including 1 rest stop of 20 minutes at Gull Island.",
+    "The fuel allowance is 40 km per day; each extra kilometre costs €0.50.",
+    "Life jackets must be worn at all times; the drops of sea-sickness medicine may cause "
+    "drowsiness for up to 4 hours.",
+    "The last boat out leaves at 4:30 pm, and the marina closes at 6:00 pm.",
+    "The marina office is open daily from 8:00 am to 7:00 pm.",
+    "A free safety briefing can be booked until 30 June 2025, on weekdays only.",
+    "The summer season starts on 1 July 2025.",
+    "The sailing course runs for 5 days, from Monday 16 to Friday 20 June 2025.",
+    "Skipper Rosa Achebe leads the sailing course; harbour master Tom Baines runs the office.",
+    "Deposits are not refundable; cash is not accepted.",
+    "Boat hire can be cancelled free of charge only up to 48 hours before departure.",
+    "Members can freeze their membership for up to 8 weeks a year, but not during their "
+    "first 3 months.",
+    "The private one-to-one lesson costs ₹4,50,000 for a block of 10 one-to-one sessions.",
+]
+PEOPLE = {
+    "customer": {"name": "Helen Finch", "role": "subscriber"},
+    "agent": {"name": "Dana Whitfield", "role": "customer care executive"},
+}
+
+
+def errors(*texts: str) -> list[str]:
+    turns = [{"speaker": ("customer", "agent")[i % 2], "text": t} for i, t in enumerate(texts)]
+    found = check_dialogue(turns, facts=MARINA, personas=PEOPLE)
+    return [f.check for f in found if f.severity == "error"]
+
+
+def test_the_counted_noun_is_the_noun_counted():
+    assert values_in("The boat seats 8 people and costs €25 per hour.")[0].cls == "count:person"
+    assert values_in("with 1 rest stop")[0].cls == values_in("with 2 rest stops")[0].cls
+    assert not errors("How many stops?", "Just the one rest stop, twenty minutes at Gull Island.")
+    assert errors("How many stops?", "There are two rest stops along the way.")
+
+
+def test_a_rate_a_few_words_on_and_per_another_period():
+    assert not errors("Free hours?", "Members get four free hours of boat time each month.")
+    assert errors("Free hours?", "Members get four free hours every week.")
+
+
+def test_the_fact_s_number_in_another_unit_is_a_wrong_unit():
+    assert not errors("Fuel?", "You have forty kilometres a day.")
+    assert errors("Fuel?", "You have forty miles a day.")
+    assert errors("Drowsy?", "The drops can make you drowsy for up to four days.")
+
+
+def test_a_value_swapped_within_one_fact():
+    assert not errors("Last boat?", "The last boat out leaves at half four.")
+    assert errors("Last boat?", "The last boat out leaves at six.")
+
+
+def test_a_date_chosen_inside_a_bound_and_a_bound_restated():
+    assert not errors(
+        "Can I book the safety briefing?",
+        "Yes. Would Monday the 16th suit you? Noted: Monday, 16 June, for the briefing.",
+    )
+    assert errors("When does the season begin?", "The season starts on 1 August.")
+
+
+def test_a_time_inside_a_fact_s_range_and_a_range_restated():
+    assert not errors("Office?", "Come by at half past eight and we'll sort it out.")
+    assert errors("Office hours?", "The office is open between 8 am and 5 pm.")
+
+
+def test_a_value_given_as_a_bound_the_fact_keeps():
+    assert not errors("How long?", "A little under three hours, with the stop.")
+    assert errors("How long?", "The tour takes about 4 hours.")
+
+
+def test_a_bare_weekday_does_not_say_which_week():
+    assert not errors("When is the course?", "Monday the 16th to Friday the 20th.")
+    assert errors("When is the course?", "It starts Monday the 23rd.")
+    assert errors("When is the course?", "It starts this coming Monday.")
+    assert not errors("When is the course?", "It starts a week from this Monday, on the 16th.")
+
+
+def test_kinds_of_lesson_are_no_counts_and_indian_money_is_money():
+    assert values_in("₹4,50,000")[0].amounts == (450000.0,)
+    assert values_in("forty-five lakh rupees")[0].amounts == (4500000.0,)
+    assert not errors("Price?", "Ten one-to-one sessions come to ₹4,50,000.")
+    assert errors("Price?", "Ten one-to-one sessions come to four lakh rupees.")
+
+
+def test_staff_whose_role_names_the_customer_are_staff():
+    # "customer care executive" is the serving side: its wrong values are not the customer's
+    assert errors("Price per hour?", "It's thirty-five euros an hour.")
+
+
+def test_a_full_name_with_a_known_surname_and_another_first_name():
+    assert not errors("Who leads the course?", "Rosa Achebe does.")
+    assert errors("Who leads the course?", "That's Ruth Achebe, our skipper.")
+    assert not errors("My mother Mary Finch might join me.", "Lovely, she's welcome.")
+
+
+def test_grants_and_universal_permissions_against_limits():
+    assert errors("Is cash alright?", "Cash is fine, sure.")
+    assert errors("Cancel?", "No worries, you can cancel for free any time, even the same day.")
+    assert errors("Freeze?", "Absolutely, you can freeze your membership from day one.")
+    assert not errors("Cancel?", "You can cancel for free up to 48 hours before you sail.")
+    assert not errors("Cash?", "I'm afraid we don't take cash, only cards.")
