@@ -480,17 +480,29 @@ def _fraction(m: re.Match[str]) -> str:
     return f"{share:.3f} {unit}"
 
 
+def _gated(rules: list[tuple[re.Pattern[str], Any, tuple[str, ...]]]) -> list[tuple[Any, ...]]:
+    """Each rule with its `when` words as one pattern: one C-speed test per rule and turn."""
+    return [
+        (pattern, repl, re.compile("|".join(map(re.escape, when))) if when else None)
+        for pattern, repl, when in rules
+    ]
+
+
+_BEFORE_GATED = _gated(_BEFORE)
+_AFTER_GATED = _gated(_AFTER)
+
+
 @lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     """Number words as digits, and spoken forms ("half past five", "a week") as plain ones."""
     text = text.replace("\u2019", "'").replace("\u00a0", " ")
     lower = text.lower()
-    for pattern, repl, when in _BEFORE:
-        if not when or any(w in lower for w in when):
+    for pattern, repl, when in _BEFORE_GATED:
+        if when is None or when.search(lower):
             text = pattern.sub(repl, text)
     text = alpha2digit(text, "en", threshold=0)
     lower = text.lower()
-    for pattern, repl, when in _AFTER:
-        if not when or any(w in lower for w in when):
+    for pattern, repl, when in _AFTER_GATED:
+        if when is None or when.search(lower):
             text = pattern.sub(repl, text)
     return text
