@@ -57,6 +57,11 @@ _REPORTED = re.compile(
     r"rumou?r|claimed|claims)\b",
     re.I,
 )
+_TOO = re.compile(
+    r"\s*(?:would be|would|is|'s|will be|are|was)?\s*(?:far |much |way )?too "
+    r"(?:late|early|long|short|far|much|many|soon|big|small|heavy|high|low|expensive)\b",
+    re.I,
+)
 _OFFSET = re.compile(
     r"\b(?:a|an|\d+)\s+(?:days?|weeks?|fortnights?|months?)\s+(?:from|after|before|on from)\s*$",
     re.I,
@@ -96,12 +101,15 @@ def check_sentence(
     ]
     if _PAIR.search(text):
         numbers.append(2.0)  # "£29 for the pair"
+    numbers += [_SHARES[m.group(1).lower()] for m in _SHARE.finditer(text)]  # "half a tank"
     found += _bare_numbers(text, values, own, ground)
     for value in values:
         if value.cls == "q:bare" and not _has_bare_counterpart(ground):
             continue
         if _DENIED.search(text[max(0, value.start - 16) : value.start]):
             continue  # "not the 13th": the value is ruled out, not stated
+        if _TOO.match(text, value.end):
+            continue  # "17:30 would be too late": a value named to be ruled out
         if value.cls == "date" and _OFFSET.search(text[max(0, value.start - 24) : value.start]):
             continue  # "a week from this Saturday": the anchor of a date, not the date
         if (
@@ -302,8 +310,9 @@ def _within_bound(value: Value, clause: Clause, segment: str, denied: bool = Fal
     couldn't swap them" of "only within 14 days")."""
     if value.cls in ("time", "date"):
         return _within_span(value, clause, segment, denied)
-    if _BOUND_WORDS.search(segment):
-        return False
+    at = segment.find(value.text)
+    if _BOUND_WORDS.search(segment[:at] if at >= 0 else segment):
+        return False  # the value's own bound ("up to 24 litres"), not a later one's
     text = normalise(clause.text)
     mine = [v for v in clause.values if v.cls == value.cls]
     if not mine:
@@ -337,10 +346,11 @@ _SPAN_WORDS = re.compile(
 _RANGE_JOIN = re.compile(r"^\s*(?:to|until|till|and|-|–)\s*$", re.I)
 
 
-def _when(value: Value, year: int | None) -> tuple[int, ...] | None:
-    """A date as (year, month, day), or a time as (minutes,), to compare with a bound."""
+def _when(value: Value, year: int | None, option: int = 0) -> tuple[int, ...] | None:
+    """A date as (year, month, day), or a time as (minutes,) (its `option`: "3:30" is 03:30
+    or 15:30), to compare with a bound."""
     if value.cls == "time":
-        return (int(value.amounts[0]),) if value.amounts else None
+        return (int(value.amounts[option]),) if len(value.amounts) > option else None
     for y, m, d in value.dates:
         if m and d and (y or year):
             return (y or year, m, d)  # type: ignore[return-value]
@@ -359,8 +369,13 @@ def _within_span(value: Value, clause: Clause, segment: str, denied: bool) -> bo
         return False
     if len(mine) == 2 and _RANGE_JOIN.match(text[mine[0].end : mine[1].start]):
         low, high = _when(mine[0], None), _when(mine[1], None)  # "open from 7 am to 9 pm"
-        x = _when(value, None)
-        return None not in (low, high, x) and low <= x <= high and not denied  # type: ignore[operator]
+        options = [_when(value, None, i) for i in range(max(1, len(value.amounts)))]
+        return (
+            low is not None
+            and high is not None
+            and any(x is not None and low <= x <= high for x in options)
+            and not denied
+        )
     for bound in mine:
         before = text[max(0, bound.start - 20) : bound.start]
         upper, lower = _UNTIL.search(before), _SINCE.search(before)
@@ -528,6 +543,9 @@ def _segment(text: str, value: Value) -> str:
     return text[start : min(after) if after else len(text)]
 
 
+_SHARE = re.compile(r"\b(half|halves|double|twice|triple|third|quarter)\b", re.I)
+_SHARES = {"half": 2.0, "halves": 2.0, "double": 2.0, "twice": 2.0, "triple": 3.0}
+_SHARES |= {"third": 3.0, "quarter": 4.0}
 _PAIR = re.compile(r"\b(pair|both|twins|the two of)\b", re.I)
 _BARE_NUMBER = re.compile(r"(?<![\d.,:/])\b(\d{1,3})\b(?![.,:/]\d)")
 

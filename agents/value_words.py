@@ -365,11 +365,12 @@ _BEFORE = [
 _AFTER = [
     (_SMALL_RE, lambda m: str(_SMALL[m.group(1).lower()]), ()),
     _rule(  # "a third of a litre", "two-thirds of an hour", "half a kilo"
-        r"\b(?:(?:a|one|1) (half|third|3rd|quarter|4th)|(2|3)[- ](thirds|3rds|quarters|4ths)|half) "
+        r"\b(?:(?:a|one|1) (half|third|3rd|quarter|4th|fifth|5th|tenth|10th)|"
+        r"(2|3)[- ](thirds|3rds|quarters|4ths)|half) "
         r"of an? "
         r"(hour|litre|liter|kilo|kilometre|kilometer|mile|metre|meter|pound|gallon|pint)\b",
         lambda m: _fraction(m),
-        when=("half", "third", "3rd", "quarter", "4th"),
+        when=("half", "third", "3rd", "quarter", "4th", "fifth", "5th", "tenth", "10th"),
     ),
     _rule(r"\ba (\d)", r"\1", 0, ("a ",)),  # "a 120 credits" (from "a hundred and twenty")
     _rule(r"\b(?:an|a|1) (hour|day|week|year) and a half\b", r"1.5 \1s", when=("half",)),
@@ -467,6 +468,7 @@ _MINUTES |= {"twenty": "20", "ten": "10", "45": "45", "30": "30", "15": "15"}
 
 def _fraction(m: re.Match[str]) -> str:
     parts = {"half": 0.5, "third": 1 / 3, "3rd": 1 / 3, "quarter": 0.25, "4th": 0.25}
+    parts |= {"fifth": 0.2, "5th": 0.2, "tenth": 0.1, "10th": 0.1}
     parts |= {"thirds": 1 / 3, "3rds": 1 / 3, "quarters": 0.25, "4ths": 0.25}
     if m.group(1):
         share = parts[m.group(1).lower()]

@@ -95,8 +95,16 @@ def _float(text: str) -> float:
     return float(text.replace(",", ""))
 
 
+_RANGE_END = re.compile(r"\b(?:somewhere )?between\s+[^,;]{1,30}?\s+and\s*$", re.I)
+
+
 def _hedged(text: str, start: int) -> bool:
-    return bool(HEDGES.search(text[max(0, start - 22) : start]))
+    """A hedge before the value, or the end of a hedged range ("somewhere between one week
+    and a week and a half")."""
+    before = text[max(0, start - 45) : start]
+    return bool(HEDGES.search(before[-22:])) or bool(
+        _RANGE_END.search(before) and "somewhere" in before.lower()
+    )
 
 
 def _rate_after(text: str, end: int) -> tuple[float, int]:
