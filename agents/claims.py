@@ -197,7 +197,10 @@ def check_sentence(
             aligned
             and clause is not None
             and _within_bound(value, clause, _span_words(text, value), negative(sentence))
-            and not any(c is not clause and own & c.stems for c in candidates)
+            and not any(
+                c is not clause and len(own & c.stems) >= len(own & clause.stems)
+                for c in candidates
+            )
         ):
             aligned = False  # "I did 6,000 miles" under "the first 10,000 miles": no conflict
         if (
@@ -374,8 +377,7 @@ def _within_span(value: Value, clause: Clause, segment: str, denied: bool) -> bo
             low is not None
             and high is not None
             and any(x is not None and low <= x <= high for x in options)
-            and not denied
-        )
+        )  # inside the range, whatever else the sentence denies ("I can't promise a minute")
     for bound in mine:
         before = text[max(0, bound.start - 20) : bound.start]
         upper, lower = _UNTIL.search(before), _SINCE.search(before)
