@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from agents.claims import ValueFinding, check_sentence
-from agents.grounding import grounding, sentences, stems
+from agents.grounding import grounding, is_question, sentences, stems
 from agents.people import (
     TITLES,
     PeopleFinding,
@@ -120,11 +120,12 @@ def _customers_may_err(
         role = str(personas.get(speaker, {}).get("role") or speaker)
         others = [str(p.get("role") or k) for k, p in personas.items() if k != speaker]
         nxt = turns[f.turn + 1]["text"] if f.turn + 1 < len(turns) else ""
+        own_turn = turns[f.turn]["text"] if 0 <= f.turn < len(turns) else ""
         if (
             f.check in _VALUE_CONTRADICTIONS
             and served(role, others)
             and not all(served(o, [role]) for o in others)
-            and not _AFFIRMS.match(nxt)
+            and not (_AFFIRMS.match(nxt) and _confirms(own_turn, f.evidence))
         ):
             f = f.model_copy(
                 update={
@@ -135,6 +136,17 @@ def _customers_may_err(
             )
         out.append(f)
     return out
+
+
+_CHECKING = stems("right correct true sure ok okay yes exactly")
+
+
+def _confirms(turn: str, evidence: str) -> bool:
+    """Whether a "yes" to this turn confirms the sentence with the value: it does when the
+    turn asks nothing else ("The deposit is £50, right?"), not when it asks another thing
+    ("A dozen bags left. So three more visits?" "Exactly.")."""
+    questions = [q for q in sentences(turn) if is_question(q) and q.strip() not in evidence]
+    return all(stems(q) <= _CHECKING for q in questions)
 
 
 @lru_cache(maxsize=256)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from agents.derive import scaled_to
 from agents.grounding import Clause, Grounding, is_question, negative, sentences, stems
 from agents.value_compare import same, weekday_only
-from agents.value_words import DERIVE_CUES, normalise
+from agents.value_words import DERIVE_CUES, UNIT_TABLE, normalise
 from agents.values import Value, values_in
 
 
@@ -115,9 +115,20 @@ def check_sentence(
         if (
             value.cls == "money"
             and "pound" in value.text.lower()
-            and any(m.number == value.number for m in ground.pool.get("q:mass", ()))
+            and (
+                any(m.number == value.number for m in ground.pool.get("q:mass", ()))
+                or (
+                    any(
+                        m.unit in ("lb", "lbs", "pound", "pounds")
+                        for m in ground.pool.get("q:mass", ())
+                    )
+                    and not any(m.unit == "GBP" for m in ground.pool.get("money", ()))
+                )
+            )
         ):
-            continue  # "about eighteen pounds" of a cake that weighs 18 pounds
+            # "about eighteen pounds" of a cake that weighs 18 pounds; "48 pounds, so still a
+            # medium" where the grounding weighs in lb and pays no sterling: a weight
+            value = _as_weight(value)
         if (wrong := _calendar(value, ground.today)) is not None:
             found.append(ValueFinding(True, value, wrong, sentence))
             continue
@@ -232,6 +243,16 @@ _UPPER = re.compile(
     r"no longer than)\s*$",
     re.I,
 )
+_UPPER_AFTER = re.compile(  # "4.5 cubic feet or smaller", "20 kg max"
+    r"\s*(?:or (?:less|smaller|fewer|under|below|lower|shorter|lighter)|max(?:imum)?|at most|"
+    r"tops)\b",
+    re.I,
+)
+_LOWER_AFTER = re.compile(
+    r"\s*(?:or (?:more|larger|bigger|over|above|higher|longer|heavier)|min(?:imum)?|at least|"
+    r"and (?:up|over|above))\b",
+    re.I,
+)
 _LOWER = re.compile(
     r"\b(?:at least|minimum(?: of)?|min|more than|over|above|no less than)\s*$", re.I
 )
@@ -322,7 +343,8 @@ def _within_bound(value: Value, clause: Clause, segment: str, denied: bool = Fal
         return False
     for bound in mine:
         before = text[max(0, bound.start - 25) : bound.start]
-        upper, lower = _UPPER.search(before), _LOWER.search(before)
+        upper = _UPPER.search(before) or _UPPER_AFTER.match(text, bound.end)
+        lower = _LOWER.search(before) or _LOWER_AFTER.match(text, bound.end)
         if not (upper or lower):
             return False  # a plain value of the same kind: compare as usual
         x, y = value.amounts[0], bound.amounts[0]
@@ -370,6 +392,16 @@ def _within_span(value: Value, clause: Clause, segment: str, denied: bool) -> bo
     mine = [v for v in clause.values if v.cls == value.cls]
     if not mine:
         return False
+    if (
+        value.cls == "date"
+        and len(mine) >= 2
+        and all(weekday_only(v) or v.weekday is not None for v in mine[:2])
+        and _RANGE_JOIN.match(text[mine[0].end : mine[1].start])
+        and value.weekday is not None
+    ):  # "open Tuesday to Sunday": any day of the week between them
+        first, last = mine[0].weekday, mine[1].weekday
+        span = [(first + i) % 7 for i in range((last - first) % 7 + 1)]  # type: ignore[operator]
+        return value.weekday in span
     if len(mine) == 2 and _RANGE_JOIN.match(text[mine[0].end : mine[1].start]):
         low, high = _when(mine[0], None), _when(mine[1], None)  # "open from 7 am to 9 pm"
         options = [_when(value, None, i) for i in range(max(1, len(value.amounts)))]
@@ -473,6 +505,21 @@ def _bare_numbers(
         if not any(same(stated, v) for v in numbers):
             out.append(ValueFinding(True, stated, best, text))
     return out
+
+
+def _as_weight(value: Value) -> Value:
+    """A "pounds" amount read as the weight it is."""
+    factor = UNIT_TABLE["lb"][1]
+    return Value(
+        "q:mass",
+        value.text,
+        tuple(a * factor for a in value.amounts),
+        unit="lb",
+        approx=value.approx,
+        start=value.start,
+        end=value.end,
+        number=value.number,
+    )
 
 
 def _other_unit(value: Value, ground: Grounding) -> Clause | None:

@@ -43,6 +43,8 @@ _units("mass", 453.59237, "lb", "lbs", "pound", "pounds")
 _units("mass", 28.349523, "oz", "ounce", "ounces")
 _units("mass", 1e6, "tonne", "tonnes", "ton", "tons")
 _units("volume", 1.0, "l", "litre", "litres", "liter", "liters")
+_units("volume", 28.3168, "cubic feet", "cubic foot", "cu ft", "cu. ft.", "ft³")
+_units("volume", 1000.0, "cubic metres", "cubic meters", "cubic metre", "cubic meter", "m³")
 _units("volume", 0.001, "ml", "millilitre", "millilitres", "milliliter", "milliliters")
 _units("volume", 0.568, "pint", "pints")  # the imperial pint; a US pint is 0.473 l
 _units("volume", 4.546, "gallon", "gallons")
@@ -215,8 +217,9 @@ NOON = re.compile(r"\b(?:12\s+)?(noon|midday|midnight)\b", re.I)
 HEDGES = re.compile(
     r"\b(about|around|roughly|approximately|approx\.?|nearly|almost|just under|just over|somewhere|"
     r"(?:somewhere )?between|give or take|"
-    r"a bit (?:over|under|more than|less than)|close to|some|over|under|more than|less than|"
-    r"up to|at least|at most|or so|ish|just before|just after|shortly before|shortly after)\s*$",
+    # a bound ("over 50 lb", "up to 4 hours") is no hedge: 48 lb is not "over 50 lb"
+    r"a bit (?:over|under|more than|less than)|close to|some|or so|ish|just before|just after|"
+    r"shortly before|shortly after)\s*$",
     re.I,
 )
 RATE = re.compile(
@@ -229,7 +232,8 @@ RATE = re.compile(
 )
 QUANTITY = re.compile(
     rf"(?<![\w.,])({NUM})(?!{_ORD}\b)\s?(?:-\s?)?"
-    r"((?:square|sq\.?)\s+(?:metres?|meters?|feet|foot|m|ft)|business days?|working days?|"
+    r"((?:square|sq\.?)\s+(?:metres?|meters?|feet|foot|m|ft)|cubic\s+(?:feet|foot|metres?|meters?)|"
+    r"cu\.? ?ft\.?|business days?|working days?|"
     r"degrees celsius|per cent|[a-zµμ°%²]+(?:/s)?)",
     re.I,
 )
