@@ -63,7 +63,9 @@ _TOO = re.compile(
     re.I,
 )
 _OFFSET = re.compile(
-    r"\b(?:a|an|\d+)\s+(?:days?|weeks?|fortnights?|months?)\s+(?:from|after|before|on from)\s*$",
+    r"\b(?:a|an|\d+)\s+(?:days?|weeks?|fortnights?|months?)\s+(?:from|after|before|on from)\s*$"
+    # "two weeks today", "a week tomorrow": today is the anchor
+    r"|\b(?:a|an|\d+)\s+(?:weeks?|fortnights?|days?)\s*$",
     re.I,
 )
 _DENIED = re.compile(
@@ -592,8 +594,14 @@ def _segment(text: str, value: Value) -> str:
     return text[start : min(after) if after else len(text)]
 
 
-_SHARE = re.compile(r"\b(half|halves|double|twice|triple|third|quarter)\b", re.I)
+_SHARE = re.compile(
+    r"\b(half|halves|double|twice|triple|third|quarter|each way|both ways|there and back|"
+    r"round trip|return trip)\b",
+    re.I,
+)
 _SHARES = {"half": 2.0, "halves": 2.0, "double": 2.0, "twice": 2.0, "triple": 3.0}
+_SHARES |= dict.fromkeys(("each way", "both ways", "there and back", "round trip"), 2.0)
+_SHARES |= {"return trip": 2.0}
 _SHARES |= {"third": 3.0, "quarter": 4.0}
 _PAIR = re.compile(r"\b(pair|both|twins|the two of)\b", re.I)
 _BARE_NUMBER = re.compile(r"(?<![\d.,:/])\b(\d{1,3})\b(?![.,:/]\d)")

@@ -79,6 +79,42 @@ _NAMED = re.compile(
     rf"taught|treated|taken)\s+(?i:by)\s+({_NAME_RE}\s+{_NAME_RE}))\b"
     r"(?!\s+(?i:of|at|street|road)\b)"
 )
+# a fact that opens with a first and last name, then a lower-case word ("Gareth Pryce gives")
+_FACT_OPENS_WITH_NAME = re.compile(rf"^\s*({_NAME_RE}\s+{_NAME_RE})\s+(?=[a-z])")
+_OPENERS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "our",
+        "your",
+        "their",
+        "my",
+        "his",
+        "her",
+        "its",
+        "each",
+        "every",
+        "all",
+        "any",
+        "some",
+        "no",
+        "one",
+        "today",
+        "tomorrow",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+)
 _ADDRESS = re.compile(
     rf"\b(?i:hi|hello|hey|dear|thanks|thank you|sorry|yes|okay|ok|good morning|good afternoon)"
     rf",?\s+({_TITLE_RE})\s+({_NAME_RE})\b"
@@ -368,6 +404,10 @@ def known_people(
             for m in _FULL_NAME.finditer(fact)
             if m.group(1).split()[-1].lower() not in _PLACE_WORDS
         ]
+        if (m := _FACT_OPENS_WITH_NAME.match(fact)) and not (
+            {w.lower() for w in m.group(1).split()} & (_PLACE_WORDS | _NOT_NAMES | _OPENERS)
+        ):
+            named.append(m.group(1))  # "Gareth Pryce gives the safety briefing"
         for name in named:
             tokens = name_tokens(name)
             if tokens and not any(set(tokens) <= p.tokens for p in people):

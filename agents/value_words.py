@@ -29,6 +29,10 @@ _units("length", 1000.0, "km", "kms", "kilometre", "kilometres", "kilometer", "k
 _units("length", 0.01, "cm", "centimetre", "centimetres", "centimeter", "centimeters")
 _units("length", 0.001, "mm", "millimetre", "millimetres", "millimeter", "millimeters")
 _units("length", 1609.344, "mile", "miles", "mi")
+# speeds: a length per hour ("4 mph" is "four miles an hour")
+SPEEDS = {"mph": 1609.344, "km/h": 1000.0, "kph": 1000.0, "kmh": 1000.0, "kmph": 1000.0}
+for _name, _factor in SPEEDS.items():
+    UNIT_TABLE[_name] = ("length", _factor)
 _units("length", 0.3048, "ft", "foot", "feet")
 _units("length", 0.0254, "inch", "inches")
 _units("length", 0.9144, "yard", "yards", "yd")
@@ -234,7 +238,7 @@ QUANTITY = re.compile(
     rf"(?<![\w.,])({NUM})(?!{_ORD}\b)\s?(?:-\s?)?"
     r"((?:square|sq\.?)\s+(?:metres?|meters?|feet|foot|m|ft)|cubic\s+(?:feet|foot|metres?|meters?)|"
     r"cu\.? ?ft\.?|business days?|working days?|"
-    r"degrees celsius|per cent|[a-zµμ°%²]+(?:/s)?)",
+    r"degrees celsius|per cent|km/h|[a-zµμ°%²]+(?:/s)?)",
     re.I,
 )
 ORDINAL_NOUN = re.compile(rf"\b(\d{{1,3}}){_ORD}\s+([a-z]+)", re.I)
@@ -242,6 +246,9 @@ COMPOUND_DURATION = re.compile(
     r"\b(\d+)\s*(?:hours?|hrs?|h)\s*(?:and\s+)?(\d+)\s*(?:minutes?|mins?)\b", re.I
 )
 NOUNS_NOT_COUNTED = {
+    "out",
+    "make",
+    "makes",
     "and",
     "or",
     "to",
@@ -349,7 +356,7 @@ _BEFORE = [
     _rule(r"\ba couple (?:of )?hundred\b", "about 200", when=("couple",)),
     _rule(r"\ba few hundred\b", "about 300", when=("few",)),
     _rule(
-        r"\b(\w+)-(dollar|euro|pound|minute|hour|day|week|month|year|kilo)s?\b",
+        r"\b(?!half-|full-)(\w+)-(dollar|euro|pound|minute|hour|day|week|month|year|kilo)s?\b",
         r"\1 \2s",
         when=("-",),
     ),
@@ -379,7 +386,7 @@ _AFTER = [
     _rule(r"\ba (\d)", r"\1", 0, ("a ",)),  # "a 120 credits" (from "a hundred and twenty")
     _rule(r"\b(?:an|a|1) (hour|day|week|year) and a half\b", r"1.5 \1s", when=("half",)),
     _rule(r"\b(\d+) (hours?|days?|weeks?|years?) and a half\b", r"\1.5 \2", 0, ("half",)),
-    _rule(r"\b(\d+) and a half\b", r"\1.5", 0, ("half",)),
+    _rule(r"\b(\d+) and a half\b(?!-)", r"\1.5", 0, ("half",)),  # not "£68 and a half-day"
     _rule(r"\b(\d+)[- ]years?[- ]olds?\b", r"\1 yo", 0, ("old",)),  # an age, not a duration
     _rule(r"\bhalf[- ]price\b", "50% off", when=("half",)),
     _rule(  # "7 to 10 days": both ends carry the unit

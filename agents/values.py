@@ -38,6 +38,7 @@ from agents.value_words import (
     RATE,
     RELATIVE,
     SCALE,
+    SPEEDS,
     TIME_RES,
     UNIT_TABLE,
     WEEKDAY,
@@ -436,6 +437,8 @@ def _quantities(text: str, found: _Found) -> None:
             if unit in NIGHTS:
                 dimension, factor = "nights", 1.0
             per, end = _rate_after(text, m.end())
+            if unit in SPEEDS:
+                per = 3600.0  # "4 mph": a length per hour
             found.add(
                 Value(
                     f"q:{dimension}",
@@ -482,6 +485,15 @@ def _quantities(text: str, found: _Found) -> None:
             )
         )
     counted = [v for v in found.values if v.cls.startswith("count:")]
+    for m in _IN_EVERY.finditer(text):  # "3 in 10 teams escape": 3 teams
+        whole = next((v for v in counted if v.start == m.start(2)), None)
+        if whole is not None and found.free(*m.span(1)):
+            number = _float(m.group(1))
+            found.add(
+                Value(
+                    whole.cls, m.group(1), (number,), start=m.start(1), end=m.end(1), number=number
+                )
+            )
     for m in _OF_THEM.finditer(text):  # "8 adult helpers and 5 have signed up": 5 helpers
         before = [v for v in counted if v.end <= m.start()]
         if before and found.free(*m.span(1)):
@@ -509,6 +521,7 @@ _RANGE_TO = re.compile(
 )
 _WEEKDAY_BEFORE = re.compile(rf"\b({'|'.join(WEEKDAYS)}),?\s*(?:the\s+)?$", re.I)
 _NEXT_WEEK = re.compile(r",?\s+(?:of\s+)?next\s+week\b", re.I)
+_IN_EVERY = re.compile(r"\b(\d+)\s+(?:in|out of)\s+(?:every\s+)?(\d+)\b", re.I)
 _OF_THEM = re.compile(
     r"\b(?:and|but|with|of whom|of which|so far)\s+(\d+)\s+(?=(?:have|has|are|were|is|was|will|of them)\b)",
     re.I,
