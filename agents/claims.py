@@ -219,7 +219,7 @@ def check_sentence(
         if (
             aligned
             and clause is not None
-            and _HYPOTHETICAL.search(text[: value.start])
+            and _hypothetical(text, value)
             and not _bound(clause, value)
         ):
             aligned = False  # "Say you go 80 km over": an example, not a claim about the fact
@@ -269,6 +269,19 @@ _BOUND_WORDS = re.compile(
 _HYPOTHETICAL = re.compile(
     r"\b(?:if|say|suppose|supposing|imagine|for example|for instance|let's say|e\.g\.)\b", re.I
 )
+
+
+_MODAL = re.compile(r"\b(?:would|could|might|'d)\b", re.I)
+
+
+def _hypothetical(text: str, value: Value) -> bool:
+    """An example, not a claim: "say you go 80 km over", "if you haven't used any, a 3-hour
+    meeting would leave you one free hour"; not "if you're without water for 12 hours, you'll
+    get £30" (the fact's own condition and what follows from it)."""
+    own = _segment(text[: value.end], value)
+    if _HYPOTHETICAL.search(own):
+        return True
+    return bool(_HYPOTHETICAL.search(text[: value.start]) and _MODAL.search(_segment(text, value)))
 
 
 def _bound(clause: Clause, value: Value) -> bool:

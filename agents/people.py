@@ -209,6 +209,9 @@ _BREAKS = re.compile(
     r"the scenario (?:i've|i have|i was|i've been) (?:been )?given|my (?:prompt|system prompt)\b|"
     r"the scenario (?:wants|says|asks|tells)|\bmeta question\b|\b(?:keep|stop|start) playing\b|"
     r"break(?:ing)? character\b|"
+    r"(?:supposed|meant|told|asked|instructed) to (?:play|act as|pretend)\b|"
+    r"\bin this (?:dialogue|conversation|role-?play|exercise|simulation|script)\b|"
+    r"\bmy (?:lines|script)\b|\bthe script\b|"
     r"out of character|stay(?:ing)? in character|"
     r"here(?:'s| is) (?:the |my |a |an )?[\w.' -]{0,40}?(?:reply|response|answer|message|"
     r"line|turn|dialogue)\s*:|^\s*\((?:note|ooc|narrator|stage)\b)",

@@ -51,7 +51,8 @@ _units("volume", 28.3168, "cubic feet", "cubic foot", "cu ft", "cu. ft.", "ft³"
 _units("volume", 1000.0, "cubic metres", "cubic meters", "cubic metre", "cubic meter", "m³")
 _units("volume", 0.001, "ml", "millilitre", "millilitres", "milliliter", "milliliters")
 _units("volume", 0.568, "pint", "pints")  # the imperial pint; a US pint is 0.473 l
-_units("volume", 4.546, "gallon", "gallons")
+_units("volume", 4.546, "gallon", "gallons", "imperial gallons", "uk gallons")
+_units("volume", 3.785, "us gallon", "us gallons")
 _units("pressure", 1.0, "bar")
 _units("pressure", 0.0689475729, "psi")
 _units("temperature_c", 1.0, "°c", "degrees celsius", "celsius")
@@ -74,6 +75,7 @@ _units("percent", 1.0, "%", "percent", "per cent", "pct")
 NIGHTS = {"night", "nights"}  # a count of nights is its own thing (hotel stays)
 
 PER = {  # "per day", "a week", "daily": a rate's period in seconds
+    "fortnight": 14 * _DAY,
     "hour": 3600.0,
     "hr": 3600.0,
     "day": _DAY,
@@ -88,6 +90,7 @@ PER_ADVERB = {
     "daily": _DAY,
     "nightly": _DAY,
     "weekly": 7 * _DAY,
+    "fortnightly": 14 * _DAY,
     "monthly": 365 / 12 * _DAY,
     "yearly": 365 * _DAY,
     "annually": 365 * _DAY,
@@ -119,6 +122,13 @@ CURRENCY_WORDS = {
     "rupees": "INR",
 }
 _CODES = "usd|eur|gbp|chf|dkk|sek|nok|jpy|inr|aud|cad|nzd|cny|pln|czk|huf"
+# "fourteen ninety-nine a month" (after number words became digits: "14 99"): 14.99 or 1,499
+SPOKEN_PRICE = re.compile(
+    r"(?<![\d.,:])([1-9]\d?) ([1-9]\d)(?![\d.,:])"
+    r"(?=\s+(?:in\s+)?(dollars?|bucks?|euros?|pounds?|quid|rupees?)\b"
+    r"|\s+(?:a|per|each|every)\s+(?:month|week|fortnight|year|day|night|session|visit)\b)",
+    re.I,
+)
 SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6}
 SCALE |= {"bn": 1e9, "billion": 1e9, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "crore": 1e7}
 
@@ -230,15 +240,16 @@ RATE = re.compile(
     r"^\s*(?:(?:per|each) (?!hour|hr|day|night|week|month|year)[a-z]+\s+|"  # "per item per day"
     # "50 pages free per week", "4 free hours of meeting-room time per month"
     r"(?:(?!(?:and|or|but|then|so|if|plus)\b)[a-z-]+\s+){1,3}(?=(?:per|each|every)\s))?"
-    r"(?:(?:per|a|an|each|every|/|in an?|in 1)\s*(hour|hr|day|night|week|month|year|annum)\b|"
-    r"(hourly|daily|nightly|weekly|monthly|yearly|annually)\b)",
+    r"(?:(?:per|a|an|each|every|/|in an?|in 1)\s*(hour|hr|day|night|week|fortnight|month|year|annum)\b|"
+    r"(hourly|daily|nightly|weekly|fortnightly|monthly|yearly|annually)\b)",
     re.I,
 )
 QUANTITY = re.compile(
     rf"(?<![\w.,])({NUM})(?!{_ORD}\b)\s?(?:-\s?)?"
     r"((?:square|sq\.?)\s+(?:metres?|meters?|feet|foot|m|ft)|cubic\s+(?:feet|foot|metres?|meters?)|"
     r"cu\.? ?ft\.?|business days?|working days?|"
-    r"degrees celsius|per cent|km/h|[a-zµμ°%²]+(?:/s)?)",
+    r"degrees celsius|per cent|km/h|us gallons?|uk gallons?|imperial gallons?|"
+    r"[a-zµμ°%²]+(?:/s)?)",
     re.I,
 )
 ORDINAL_NOUN = re.compile(rf"\b(\d{{1,3}}){_ORD}\s+([a-z]+)", re.I)
@@ -375,6 +386,16 @@ _BEFORE = [
 ]
 _AFTER = [
     (_SMALL_RE, lambda m: str(_SMALL[m.group(1).lower()]), ()),
+    _rule(  # "at six thirty", "6 45 pm": a spoken clock time
+        r"\b(at|by|from|until|till|around|about|before|after) (\d{1,2}) ([0-5]\d)\b(?![.,:]\d)"
+        r"|\b(\d{1,2}) ([0-5]\d)(?=\s*(?:am|pm|a\.m\.|p\.m\.)\b)",
+        lambda m: (
+            f"{m.group(1)} {m.group(2)}:{m.group(3)}"
+            if m.group(1)
+            else f"{m.group(4)}:{m.group(5)}"
+        ),
+        when=(" ",),
+    ),
     _rule(  # "a third of a litre", "two-thirds of an hour", "half a kilo"
         r"\b(?:(?:a|one|1) (half|third|3rd|quarter|4th|fifth|5th|tenth|10th)|"
         r"(2|3)[- ](thirds|3rds|quarters|4ths)|half) "

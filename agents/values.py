@@ -39,6 +39,7 @@ from agents.value_words import (
     RELATIVE,
     SCALE,
     SPEEDS,
+    SPOKEN_PRICE,
     TIME_RES,
     UNIT_TABLE,
     WEEKDAY,
@@ -135,6 +136,22 @@ def values_in(text: str, today: date | None = None) -> tuple[Value, ...]:
 
 
 def _money(text: str, found: _Found) -> None:
+    for m in SPOKEN_PRICE.finditer(text):  # "14 99 rupees": 14.99 or 1,499, as the facts say
+        whole, cents = int(m.group(1)), int(m.group(2))
+        word = (m.group(3) or "").lower()
+        per, end = _rate_after(text, m.end())
+        found.add(
+            Value(
+                "money",
+                m.group(0),
+                (whole + cents / 100, whole * 100.0 + cents),
+                unit=CURRENCY_WORDS.get(word, ""),
+                per=per,
+                start=m.start(),
+                end=end if per else m.end(),
+                number=whole * 100.0 + cents,
+            )
+        )
     for index, pattern in enumerate(MONEY_RES):
         for m in pattern.finditer(text):
             if not found.free(*m.span()):
@@ -176,7 +193,14 @@ def _money(text: str, found: _Found) -> None:
 
 
 def _mass_context(text: str) -> bool:
-    return bool(re.search(r"\b(kg|kilos?|weighs?|heavy|weight|lbs?)\b", text, re.I))
+    return bool(
+        re.search(
+            r"\b(kg|kilos?|kilograms?|grams?|weighs?|weighing|heavy|heavier|weight|lbs?|"
+            r"stone|ounces?|oz)\b",
+            text,
+            re.I,
+        )
+    )
 
 
 def _dates(text: str, found: _Found, today: date | None, digits: bool = True) -> None:
