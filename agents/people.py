@@ -37,6 +37,18 @@ _INTRO = [
 ]
 _PLACE_WORDS = frozenset(
     [
+        "lock",
+        "hall",
+        "station",
+        "centre",
+        "center",
+        "market",
+        "bridge",
+        "quay",
+        "wharf",
+        "church",
+        "hospital",
+        "school",
         "road",
         "street",
         "lane",
@@ -540,7 +552,44 @@ def check_named(
             )
         )
     out += _other_first_names(speaker, text, people, named_spans)
+    if not out:
+        out += _strangers_in_facts(text, people, person_facts, sentence_stems, named_spans)
     return out
+
+
+_ANY_FULL_NAME = re.compile(rf"(?=\b({_NAME_RE}\s+{_NAME_RE})\b)")  # overlapping: "Our Steve Marsh"
+
+
+def _strangers_in_facts(
+    text: str,
+    people: Sequence[Person],
+    person_facts: Sequence[tuple[frozenset[str], str]],
+    sentence_stems: frozenset[str],
+    skip: list[tuple[int, int]],
+) -> list[PeopleFinding]:
+    """A full name nobody knows, in a sentence that speaks of what a fact says someone else
+    does ("Our Steve Marsh takes every crew through the safety briefing" where the facts say
+    Gareth Pryce gives it): two of the fact's words besides the names."""
+    for m in _ANY_FULL_NAME.finditer(text):
+        if any(a <= m.start() < b for a, b in skip):
+            continue
+        tokens = [t.lower() for t in m.group(1).split()]
+        if tokens[0] in _NOT_NAMES | _OPENERS | TITLES or tokens[-1] in _PLACE_WORDS:
+            continue
+        if any(set(tokens) & p.tokens for p in people):
+            continue  # a known person, or one sharing a name (the other checks' business)
+        for fact_stems, fact in person_facts:
+            if len(fact_stems & sentence_stems) >= 2:
+                return [
+                    PeopleFinding(
+                        "contradicted_name",
+                        f"names '{m.group(1)}' where the facts name someone else: {fact}",
+                        m.group(1),
+                        True,
+                        "faithfulness",
+                    )
+                ]
+    return []
 
 
 def _other_first_names(
