@@ -111,3 +111,40 @@ def test_grants_and_universal_permissions_against_limits():
     assert errors("Freeze?", "Absolutely, you can freeze your membership from day one.")
     assert not errors("Cancel?", "You can cancel for free up to 48 hours before you sail.")
     assert not errors("Cash?", "I'm afraid we don't take cash, only cards.")
+
+
+def test_speeds_spoken_prices_and_spoken_clock_times():
+    speed = values_in("the limit is 4 mph")[0]
+    assert (speed.cls, speed.per) == ("q:length", 3600.0)
+    assert values_in("four miles an hour")[0].amounts == speed.amounts
+    price = values_in("Your plan is fourteen ninety-nine a month.")[0]
+    assert price.cls == "money" and set(price.amounts) == {14.99, 1499.0}
+    assert values_in("we open at six thirty")[0].amounts == (390.0, 1110.0)
+    assert not errors("Price?", "It's four hundred and fifty thousand rupees for the block.")
+
+
+def test_a_stranger_doing_what_a_fact_says_someone_else_does():
+    assert errors("Who leads the sailing course?", "Our Steve Marsh leads the sailing course.")
+    assert not errors("Who leads it?", "Rosa leads the sailing course, she's great.")
+
+
+def test_a_condition_s_consequence_is_a_claim_and_a_modal_makes_an_example():
+    assert errors("Freeze?", "If you ask, you can freeze it for up to 12 weeks a year.")
+    assert not errors(
+        "Boat time?", "If you had used three free hours, you would have one free hour left."
+    )
+
+
+def test_shares_each_way_and_parts_of_a_whole():
+    assert values_in("Only 3 in 10 teams escape")[0].cls == "count:team"
+    assert not errors("How far?", "Forty kilometres a day, so twenty there and back each way.")
+    assert not errors("How long?", "Two and a half hours, so half of five hours.")
+
+
+def test_breaking_the_frame_in_other_words():
+    turns = [
+        {"speaker": "customer", "text": "Since I'm supposed to play the customer, here goes."},
+        {"speaker": "agent", "text": "Go ahead."},
+    ]
+    found = check_dialogue(turns, facts=MARINA, personas=PEOPLE)
+    assert any(f.check == "persona_break" for f in found)
