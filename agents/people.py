@@ -270,7 +270,13 @@ _STAFF_LINES = re.compile(
     r"\b(?:i can|i'll|let me) (?:add|book|put|set up|arrange|send|issue|process|apply)\b"
     r"[^.?!]{0,40}\bfor you\b|\bwe (?:no longer|don't|do not|can't|cannot) (?:accept|take|offer|allow)\b|"
     r"\blet me (?:just )?check (?:the|our|your) \w+(?: \w+)? for you\b|\bi can (?:lend|issue|give|offer) you\b|"
-    r"\bcheck our (?:records|system|list|files)\b",
+    r"\bcheck our (?:records|system|list|files)\b|"
+    r"\bthank you for (?:calling|choosing|contacting)\b|"
+    r"\bshall i (?:book|put|pencil|add|reserve|take|note|send|set)\b[^.?!]{0,50}\bfor you\b|"
+    r"\bi(?:'ll| will)? need (?:to take |to see )?(?:a |your )(?:deposit|card|payment|details)\b|"
+    r"\bcan i (?:grab|take|have|get) your (?:card|details|name|number|email|payment)\b|"
+    r"\b(?:is|are) (?:free|included) with us\b|\bthat's my job\b|"
+    r"\bfrom each of your (?:passengers|guests|party|group)\b|\bcome (?:and )?find me and i'll\b",
     re.I,
 )
 # what only the served side says; a member of staff who says it speaks as the customer
@@ -280,7 +286,12 @@ _CUSTOMER_LINES = re.compile(
     r"company|people) (?:take|move|fix|do|help)|do i need to (?:book|pay|bring)|"
     r"(?:while i've got you|actually)[:,]?\s+(?:my|i'd like|i need|can you|could you)|"
     r"(?:i was|i'm) (?:actually |really )?hoping you could (?:tell|help)|i was wondering if there's|"
-    r"i've been waiting (?:on|for) (?:this|my)|can i pay (?:to|for|extra))",
+    r"i've been waiting (?:on|for) (?:this|my)|can i pay (?:to|for|extra)|"
+    r"(?:can|could) (?:we|i) (?:rent|hire|borrow|buy) (?:one|it|them|some )?\s*from you|"
+    r"put (?:it|them|that|those) on my (?:card|visa|mastercard|account|tab)|\bset me back\b|"
+    r"what (?:would|will|does) (?:that|it|this) cost me|\bfor me and (?:my|four|three|two|\d)|"
+    r"before i come (?:to you|in)\b|\bi'll bring (?:my|the) \w+ in\b|"
+    r"i'd like to (?:buy|purchase) (?:another|a|an|some|two|three|\d))",
     re.I,
 )
 
