@@ -71,7 +71,10 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
         if (
             _ANY.search(part)
             and not negative(_FREE.sub(" ", main))
-            and (universal := _universal(own, ground))
+            and (
+                universal := _universal(own, ground)
+                or (_universal(own | stems(sentence), ground) if len(sentence) < 140 else None)
+            )
         ):
             return universal  # "cancel for free any time" of "free only up to 48 hours
             # before": a permission without the fact's limit
@@ -130,6 +133,14 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
     return None
 
 
+# what a fact's limit sounds like, for a universal permission to deny
+_RESTRICTED = re.compile(
+    r"\b(only|at most|up to|maximum|no more than|unless|except|within|less than|at least|"
+    r"in advance|notice)\b",
+    re.I,
+)
+
+
 def _universal(own: frozenset[str], ground: Grounding) -> Clause | None:
     """The limit of the fact a sentence with "any time", "for any reason", "from day one"
     speaks about most, alone ("you can freeze from day one" of "... but not during the first
@@ -153,7 +164,7 @@ def _universal(own: frozenset[str], ground: Grounding) -> Clause | None:
         (
             c
             for c in ground.clauses
-            if c.fact == best.fact and (c.negative or _LIMIT_FACT.search(c.text))
+            if c.fact == best.fact and (c.negative or _RESTRICTED.search(c.text))
         ),
         None,
     )
@@ -175,7 +186,12 @@ _GRANTS = re.compile(
 # a negation of a modifier, not of the predicate: "included at no extra cost", "cancelled
 # without penalty"
 _ADVERBIAL = re.compile(r"\b(?:at|with|for|of)\s+no\b|\bwithout\b", re.I)
-_FREE = re.compile(r"\b(?:free|no charge|no fee|waived|at no cost|complimentary)\b", re.I)
+_FREE = re.compile(
+    r"\b(?:free|no charge|no fee|waived|at no cost|complimentary|(?:won't|will not|don't|do not) "
+    r"(?:have to )?pay(?: anything| a (?:penny|thing|cent))?|pay nothing|nothing to pay|"
+    r"(?:won't|will not) be charged)\b",
+    re.I,
+)
 
 
 def _priced(own: frozenset[str], clause: Clause) -> int:
@@ -186,13 +202,14 @@ def _priced(own: frozenset[str], clause: Clause) -> int:
 
 _ANY = re.compile(
     r"\b(?:any (?:day|time|age|one|reason)|anytime|whenever|every day|all week|any day of|"
-    r"whatever|regardless|whether or not|even without|from day one|no matter|every single|"
+    r"whatever|regardless|whether or not|(?:even|also|still) without|from day one|no matter|"
     r"right up until|straight after|straight away)\b",
     re.I,
 )
 # negations that grant rather than deny: "don't worry", "no need to", "doesn't stop you"
 _PERMITS = re.compile(
-    r"\b(?:don't|do not|never|not to) worry\b|\bno worries\b|\bno (?:need|problem|bother|rush)\b|"
+    r"\b(?:don't|do not|never|not to) (?:worry|stress|panic|fret)\b|\bno worries\b|"
+    r"\bno (?:need|problem|bother|rush)\b|\b(?:even|also|still) without\b|"
     r"\bnot a problem\b|\b(?:doesn't|does not|won't|will not) (?:stop|matter|prevent)\b|"
     r"\bno matter\b|\bwhether or not\b|\beven without\b|\bshouldn't be a problem\b|"
     r"\bnothing stops\b",
