@@ -3,6 +3,8 @@
 The page needs no network: plots are SVG drawn here, the sample browser is a little inline
 JavaScript over compact JSON embedded in the page. Samples are shown 50 to a page and their
 attempts are built only when one is opened, so a run of 10,000 samples stays responsive.
+This module reads the run and assembles the page; `report_plots.py` draws the plots and
+`report_browser.py` holds the sample browser (its compact samples, markup, script and CSS).
 """
 
 from __future__ import annotations
@@ -21,15 +23,19 @@ from typing import Any
 import networkx as nx
 
 from agents.base import RoleDefinitionError
-from agents.tools import call_lines
 from graphs.visualize import PAGE_CSS, GraphNotes, graph_section, sample_graph
 from rolegraph.errors import RolegraphError
+from rolegraph.outputs.report_browser import BROWSER_JS, REPORT_CSS, SAMPLE_BROWSER, compact_sample
+from rolegraph.outputs.report_plots import (
+    BAR,
+    STATUS_COLORS,
+    column_chart,
+    exchange_svg,
+    status_bars,
+)
 from rolegraph.outputs.rundir import RunDir, open_run
 from rolegraph.outputs.seed_eval import seed_html, seed_report
-from rolegraph.outputs.tool_records import record_turns
 
-STATUS_COLORS = {"accepted": "#3f9b4f", "rejected": "#d0493f", "failed": "#8a8a8a"}
-BAR = "#6b5bd2"
 PROBLEMS_SHOWN = 200  # rejected/failed rows listed as a table; the browser pages through all
 esc = html.escape
 
@@ -96,154 +102,6 @@ class RunStats:
             self.exchanges[speakers[a], speakers[b]] += 1
 
 
-# ---------------------------------------------------------------- compact samples
-
-
-VERDICT_KEYS = {"decision": "d", "model_decision": "md", "overall": "o", "scores": "sc"}
-VERDICT_KEYS |= {"rationale": "ra", "evidence": "ev", "flagged_turns": "fl"}
-
-
-def _verdict(v: dict[str, Any] | None) -> dict[str, Any]:
-    if not v:
-        return {}
-    out = {short: v.get(key) for key, short in VERDICT_KEYS.items()}
-    out["ck"] = [
-        [c.get("check"), c.get("turn"), c.get("criterion"), c.get("message"), c.get("evidence")]
-        for c in v.get("checks") or []
-    ]
-    if v.get("model_scores") and v.get("model_scores") != v.get("scores"):
-        out["ms"] = v["model_scores"]
-    return out
-
-
-def _speaker_of(message: dict[str, Any], record: dict[str, Any], speakers: list[str]) -> str:
-    """Which scenario speaker said a chat message (exports keep only user/assistant)."""
-    if message.get("name"):
-        return str(message["name"])
-    personas = record.get("personas") or {}
-    system = next((m["content"] for m in record.get("messages", []) if m["role"] == "system"), "")
-    trained = next(
-        (s for s, p in personas.items() if f"You are {p.get('name')}," in system),
-        speakers[1] if len(speakers) > 1 else message["role"],
-    )
-    if message["role"] == "assistant":
-        return trained
-    others = [s for s in personas if s != trained]
-    return others[0] if len(others) == 1 else message["role"]
-
-
-def compact_sample(record: dict[str, Any], speakers: list[str]) -> dict[str, Any]:
-    """The little the browser needs of one record; speakers become indexes into `speakers`."""
-
-    def index(name: str) -> int:
-        if name not in speakers:
-            speakers.append(name)
-        return speakers.index(name)
-
-    attempts = record.get("attempts") or []
-    partial = record.get("turns") if isinstance(record.get("turns"), list) else None
-    if partial is not None:  # a failed sample keeps the turns it had when it failed
-        attempts = [{"turns": partial, "verdict": None}]
-    elif not attempts and record.get("messages"):  # accepted at once: its dialogue is the draft
-        turns = record_turns(record, lambda m: _speaker_of(m, record, speakers))
-        attempts = [{"turns": turns, "verdict": record.get("verdict")}]
-    usage = record.get("usage") or {}
-    sample = {
-        "id": str(record.get("sample_id", "?")),
-        "s": record.get("status"),
-        "p": {k: v.get("name", "?") for k, v in (record.get("personas") or {}).items()},
-        "c": record.get("conditions") or {},
-        "r": record.get("revisions") or 0,
-        "n": len(partial) if partial is not None else record.get("turns") or 0,
-        "o": (record.get("verdict") or {}).get("overall"),
-        "t": sum(int(u.get("total_tokens", 0)) for u in usage.values()),
-        "stop": record.get("stop_reason"),
-        "a": [
-            {
-                "turns": [
-                    [index(t["speaker"]), t["text"], *([call_lines(t)] if t.get("calls") else [])]
-                    for t in a.get("turns") or []
-                ],
-                "v": _verdict(a.get("verdict")),
-            }
-            for a in attempts
-        ],
-    }
-    why = record.get("reasons") or ([record["error"]] if record.get("error") else [])
-    if why:
-        sample["why"] = why
-    return sample
-
-
-# ---------------------------------------------------------------- SVG plots
-
-
-def _svg(width: float, height: float, body: list[str], label: str) -> str:
-    return (
-        f'<svg class="plot" role="img" aria-label="{esc(label)}" width="{width:.0f}" '
-        f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" font-size="11" '
-        f'font-family="sans-serif">{"".join(body)}</svg>'
-    )
-
-
-def column_chart(title: str, counts: dict[str, int], xlabel: str) -> str:
-    """Vertical bars, one per category (a histogram when the categories are bins)."""
-    width, height, left, bottom = max(220, 34 * len(counts) + 60), 190, 40, 40
-    top = max(counts.values(), default=0) or 1
-    step = (width - left - 10) / max(1, len(counts))
-    body = [f'<text x="{left}" y="14" font-weight="600" font-size="12">{esc(title)}</text>']
-    body.append(
-        f'<line x1="{left}" y1="{height - bottom}" x2="{width - 8}" y2="{height - bottom}" stroke="#999"/>'
-    )
-    for tick in (0, top):
-        y = height - bottom - (height - bottom - 30) * tick / top
-        body.append(
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" fill="#666">{tick}</text>'
-        )
-    for i, (name, count) in enumerate(counts.items()):
-        h = (height - bottom - 30) * count / top
-        x = left + i * step + 3
-        body.append(
-            f'<rect class="bar" x="{x:.1f}" y="{height - bottom - h:.1f}" width="{step - 6:.1f}" '
-            f'height="{h:.1f}" fill="{BAR}"><title>{esc(name)}: {count}</title></rect>'
-            f'<text x="{x + (step - 6) / 2:.1f}" y="{height - bottom + 14}" text-anchor="middle" '
-            f'fill="#444">{esc(name)}</text>'
-        )
-    body.append(
-        f'<text x="{(left + width) / 2:.0f}" y="{height - 6}" text-anchor="middle" fill="#666">{esc(xlabel)}</text>'
-    )
-    return _svg(width, height, body, title)
-
-
-def status_bars(
-    title: str, groups: dict[str, Counter[str]], colors: dict[str, str] = STATUS_COLORS
-) -> str:
-    """Horizontal bars, one per value, split by status, with the acceptance rate at the end."""
-    names = sorted(groups, key=lambda n: -sum(groups[n].values()))
-    label_w = min(260, max((len(n) for n in names), default=4) * 6.5 + 10)
-    width, row, bar_w = label_w + 360, 20, 260
-    height = 24 + row * len(names) + 6
-    top = max((sum(c.values()) for c in groups.values()), default=0) or 1
-    body = [f'<text x="0" y="14" font-weight="600" font-size="12">{esc(title)}</text>']
-    for i, name in enumerate(names):
-        y, x = 24 + i * row, label_w
-        shown = name if len(name) <= 40 else name[:39] + "…"
-        body.append(f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{esc(shown)}</text>')
-        total = sum(groups[name].values())
-        for status, color in colors.items():
-            w = bar_w * groups[name][status] / top
-            if w:
-                body.append(
-                    f'<rect class="bar" x="{x:.1f}" y="{y + 2}" width="{w:.1f}" height="{row - 5}" '
-                    f'fill="{color}"><title>{esc(name)}: {groups[name][status]} {status}</title></rect>'
-                )
-                x += w
-        rate = f"{groups[name]['accepted'] / total:.0%} of " if "accepted" in colors else ""
-        note = f"{rate}{total:,}"
-        body.append(f'<text x="{x + 6:.1f}" y="{y + 13}" fill="#444">{note}</text>')
-    return _svg(width, height, body, title)
-
-
 def _every(counts: Counter[int]) -> dict[str, int]:
     """Counts for every whole number from the smallest seen to the largest, gaps as zero."""
     return {str(k): counts[k] for k in range(min(counts, default=0), max(counts, default=-1) + 1)}
@@ -268,39 +126,6 @@ def exchange_graph(stats: RunStats) -> nx.DiGraph:
     for (a, b), count in stats.exchanges.items():
         graph.add_edge(a, b, weight=count)
     return graph
-
-
-def exchange_svg(graph: nx.DiGraph) -> str:
-    """The who-spoke-to-whom graph on a circle, line width by how often."""
-    size, radius = 360, 120
-    turn = [2 * math.pi * i / graph.number_of_nodes() - math.pi / 2 for i in range(len(graph))]
-    at = {
-        n: (size / 2 + radius * math.cos(a), size / 2 + radius * math.sin(a))
-        for n, a in zip(graph.nodes, turn, strict=True)
-    }
-    top = max((d["weight"] for *_, d in graph.edges(data=True)), default=1)
-    body = [
-        '<defs><marker id="rg-ex" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="10" '
-        'markerHeight="10" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#777"/></marker></defs>'
-    ]
-    for a, b, d in graph.edges(data=True):
-        (x1, y1), (x2, y2) = at[a], at[b]
-        length = math.hypot(x2 - x1, y2 - y1) or 1
-        nx_, ny = (y2 - y1) / length * 10, (x1 - x2) / length * 10  # offset: a→b and b→a apart
-        sx, sy = x1 + (x2 - x1) * 30 / length + nx_, y1 + (y2 - y1) * 30 / length + ny
-        ex, ey = x2 - (x2 - x1) * 34 / length + nx_, y2 - (y2 - y1) * 34 / length + ny
-        body.append(
-            f'<g><title>{esc(a)} → {esc(b)}: {d["weight"]}</title><line x1="{sx:.1f}" y1="{sy:.1f}" '
-            f'x2="{ex:.1f}" y2="{ey:.1f}" stroke="#777" stroke-width="{1 + 4 * d["weight"] / top:.1f}" '
-            f'marker-end="url(#rg-ex)"/><text x="{(sx + ex) / 2 + nx_:.1f}" '
-            f'y="{(sy + ey) / 2 + ny:.1f}" fill="#333">{d["weight"]}</text></g>'
-        )
-    for n, (x, y) in at.items():
-        body.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="28" fill="#f2f0ff" stroke="{BAR}"/>'
-            f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-weight="600">{esc(n)}</text>'
-        )
-    return _svg(size, size, body, "who spoke after whom")
 
 
 # ---------------------------------------------------------------- the page
@@ -504,104 +329,3 @@ def build_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     target = Path(out) if out else run.path / "report.html"
     target.write_text(page, encoding="utf-8")
     return target
-
-
-REPORT_CSS = """
-section,#rg-detail{scroll-margin-top:44px}
-nav{position:sticky;top:0;background:#fff;padding:6px 0;border-bottom:1px solid #ddd;z-index:2}
-.cards{display:flex;gap:12px;margin:8px 0}.card{border-radius:8px;padding:8px 16px;color:#fff;min-width:90px}
-.card b{display:block;font-size:22px}.card.accepted{background:#3f9b4f}.card.rejected{background:#d0493f}.card.failed{background:#8a8a8a}
-.plots{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}.plot{background:#fafafa;border:1px solid #eee;border-radius:6px;padding:4px}
-.muted{color:#777}.legend .dot{display:inline-block;width:10px;height:10px;border-radius:5px;margin:0 4px 0 10px}
-.controls{display:flex;gap:10px;align-items:center;margin:8px 0}#rg-list tr{cursor:pointer}#rg-list tr:hover{background:#f2f0ff}
-#rg-list tr.open{background:#e6e2ff}.badge{border-radius:4px;padding:0 6px;color:#fff;font-size:12px}
-.badge.accepted{background:#3f9b4f}.badge.rejected{background:#d0493f}.badge.failed{background:#8a8a8a}
-#rg-detail{border:1px solid #ddd;border-radius:8px;padding:10px 16px;margin-top:12px}#rg-detail:empty{display:none}
-.attempt{border-left:4px solid #ccc;padding:4px 12px;margin:10px 0}.attempt.accept{border-color:#3f9b4f}
-.attempt.reject{border-color:#d0493f}.attempt.revise{border-color:#e0a030}
-.turn .call{font:12px monospace;color:#555;margin-left:8px}.turn{margin:3px 0}.turn .who{font-weight:600;margin-right:6px}.turn.flagged{background:#fff4e0}
-del{background:#fde2e1;text-decoration:line-through}ins{background:#e3f5e1;text-decoration:none}
-.why{color:#a33}
-"""
-
-SAMPLE_BROWSER = """
-<div class="controls"><label>status <select id="rg-status"><option value="all">all</option>
-<option>accepted</option><option>rejected</option><option>failed</option></select></label>
-<label>search <input id="rg-search" placeholder="sample id, persona, condition, text"></label>
-<button id="rg-prev">◀ previous</button><span id="rg-page"></span><button id="rg-next">next ▶</button></div>
-<table><thead><tr><th>sample</th><th>status</th><th>personas</th><th>conditions</th>
-<th>revisions</th><th>turns</th><th>score</th><th>tokens</th></tr></thead><tbody id="rg-list"></tbody></table>
-<div id="rg-detail"></div>
-"""
-
-BROWSER_JS = r"""
-(function(){
-const D = JSON.parse(document.getElementById('rg-data').textContent);
-const S = D.samples, SP = D.speakers, PER = 50;
-let view = S, page = 0;
-const $ = id => document.getElementById(id);
-function h(tag, props, ...kids){ const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props || {})) { if (k === 'cls') e.className = v; else e.setAttribute(k, v); }
-  for (const k of kids.flat()) e.append(k instanceof Node ? k : document.createTextNode(String(k ?? '')));
-  return e; }
-const kv = o => Object.entries(o || {}).map(([k, v]) => k + ': ' + v).join('; ');
-const hay = s => s._q || (s._q = (s.id + ' ' + kv(s.p) + ' ' + kv(s.c) + ' ' +
-  s.a.map(a => a.turns.map(t => t[1]).join(' ')).join(' ') + ' ' + (s.why || []).join(' ')).toLowerCase());
-function filter(){ const st = $('rg-status').value, q = $('rg-search').value.trim().toLowerCase();
-  view = S.filter(s => (st === 'all' || s.s === st) && (!q || hay(s).includes(q))); page = 0; draw(); }
-function draw(){ const pages = Math.max(1, Math.ceil(view.length / PER)); page = Math.min(page, pages - 1);
-  $('rg-page').textContent = ' page ' + (page + 1) + ' of ' + pages + ' (' + view.length + ' samples) ';
-  $('rg-list').replaceChildren(...view.slice(page * PER, page * PER + PER).map(s => {
-    const tr = h('tr', {'data-id': s.id}, h('td', {}, s.id), h('td', {}, h('span', {cls: 'badge ' + s.s}, s.s)),
-      h('td', {}, kv(s.p)), h('td', {}, kv(s.c)), h('td', {}, s.r), h('td', {}, s.n),
-      h('td', {}, s.o == null ? '' : (+s.o).toFixed(2)), h('td', {}, s.t));
-    tr.addEventListener('click', () => show(s)); return tr; })); }
-function words(a, b){ // word-level diff by longest common subsequence
-  const x = a.split(/(\s+)/), y = b.split(/(\s+)/), n = x.length, m = y.length;
-  const L = Array.from({length: n + 1}, () => new Uint16Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--)
-    L[i][j] = x[i] === y[j] ? L[i + 1][j + 1] + 1 : Math.max(L[i + 1][j], L[i][j + 1]);
-  const ops = []; let i = 0, j = 0;
-  const put = (op, w) => { const last = ops[ops.length - 1]; if (last && last[0] === op) last[1] += w; else ops.push([op, w]); };
-  while (i < n || j < m) {
-    if (i < n && j < m && x[i] === y[j]) { put('', x[i]); i++; j++; }
-    else if (j < m && (i >= n || L[i][j + 1] >= L[i + 1][j])) put('ins', y[j++]);
-    else put('del', x[i++]); }
-  return ops.map(([op, w]) => op ? h(op, {}, w) : w); }
-function verdict(v){ if (!v || !v.d) return h('p', {cls: 'muted'}, 'no verdict');
-  const crit = Object.keys(v.sc || {});
-  const scores = h('table', {cls: 'scores'}, h('tr', {}, h('th', {}, 'criterion'), h('th', {}, 'score'), h('th', {}, 'model said')),
-    crit.map(c => h('tr', {}, h('td', {}, c), h('td', {}, v.sc[c]), h('td', {}, v.ms ? v.ms[c] : v.sc[c]))));
-  const checks = (v.ck || []).length ? h('table', {cls: 'checks'},
-    h('tr', {}, ['check', 'turn', 'criterion', 'message', 'evidence'].map(x => h('th', {}, x))),
-    v.ck.map(c => h('tr', {}, c.map(x => h('td', {}, x))))) : h('p', {cls: 'muted'}, 'no check fired');
-  return h('div', {cls: 'verdict'},
-    h('p', {}, h('b', {}, 'decision: ' + v.d), ' (model said ' + v.md + ') · overall ' + v.o),
-    h('p', {}, 'rationale: ', v.ra), (v.ev || []).length ? h('ul', {}, v.ev.map(e => h('li', {}, '“' + e + '”'))) : '',
-    scores, h('h4', {}, 'checks'), checks); }
-function show(s){ document.querySelectorAll('#rg-list tr.open').forEach(r => r.classList.remove('open'));
-  const row = document.querySelector('#rg-list tr[data-id="' + s.id + '"]'); if (row) row.classList.add('open');
-  const parts = [h('h3', {}, 'Sample ' + s.id + ' · ' + s.s),
-    h('p', {}, kv(s.p), ' · ', kv(s.c), ' · stop: ' + (s.stop || '-') + ' · tokens: ' + s.t)];
-  if (s.why) parts.push(h('p', {cls: 'why'}, 'reasons: ' + s.why.join('; ')));
-  s.a.forEach((a, k) => { const prev = k ? s.a[k - 1].turns : null, fl = new Set(a.v.fl || []);
-    const turns = a.turns.map((t, i) => { const old = prev && prev[i] ? prev[i][1] : null;
-      const text = old !== null && old !== t[1] ? words(old, t[1]) : [t[1]];
-      const calls = (t[2] || []).map(c => h('div', {cls: 'call'}, c.trim()));
-      return h('div', {cls: 'turn' + (fl.has(i) ? ' flagged' : '')}, ...calls, h('span', {cls: 'who'}, (SP[t[0]] ?? t[0]) + ':'), ...text); });
-    parts.push(h('div', {cls: 'attempt ' + (a.v.d || '')}, h('h4', {}, a.v.d ? 'Attempt ' + (k + 1) + (k ? ' (revision ' + k + ', changes marked)' : ' (draft)') : 'Turns before it failed'),
-      turns, verdict(a.v))); });
-  if (!s.a.length) parts.push(h('p', {cls: 'muted'}, 'no attempt: the sample failed before the critic'));
-  $('rg-detail').replaceChildren(...parts); }
-function open(id){ const i = S.findIndex(s => s.id === id); if (i < 0) return;
-  $('rg-status').value = 'all'; $('rg-search').value = ''; view = S; page = Math.floor(i / PER); draw(); show(S[i]);
-  $('rg-detail').scrollIntoView(); }
-$('rg-status').addEventListener('change', filter);
-$('rg-search').addEventListener('input', filter);
-$('rg-prev').addEventListener('click', () => { if (page > 0) { page--; draw(); } });
-$('rg-next').addEventListener('click', () => { if ((page + 1) * PER < view.length) { page++; draw(); } });
-window.addEventListener('hashchange', () => { const m = location.hash.match(/^#sample-(.+)$/); if (m) open(decodeURIComponent(m[1])); });
-draw();
-const m = location.hash.match(/^#sample-(.+)$/); if (m) open(decodeURIComponent(m[1]));
-})();
-"""

@@ -1,34 +1,23 @@
-"""OpenAI-compatible mock chat-completions server for tests and throughput benchmarks.
+"""The mock server itself: its configuration, counters, the HTTP handling and every reply.
 
 A small asyncio HTTP/1.1 keep-alive handler (no thread per request) serving
 `POST /v1/chat/completions` and `GET /v1/models` on 127.0.0.1, with per-call latency,
 injected faults (5xx, 429 with Retry-After, hangs, malformed structured output) and
 capability switches that mimic servers lacking json_schema, json_object, tools or
-`max_completion_tokens`.
-
-    async with MockServer(MockConfig(latency_ms=50)) as base_url:
-        client = openai.AsyncOpenAI(base_url=base_url, api_key="mock")
-
-    python -m bench.mock_server --port 8000 --latency-ms 100 --rate-429 0.1
+`max_completion_tokens`. Import it from `bench.mock_server`.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import concurrent.futures
 import contextlib
-import dataclasses
 import inspect
 import itertools
 import json
 import random
-import signal
-import sys
-import threading
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -523,107 +512,3 @@ def agent_tool_call(req: dict[str, Any], n: int) -> dict[str, Any] | None:
             "total_tokens": prompt + completion,
         },
     }
-
-
-# --- running it outside an event loop -------------------------------------------------------
-
-
-def _threaded(config: MockConfig | None, host: str, port: int) -> tuple[MockServer, Callable]:
-    server, loop = MockServer(config, host=host, port=port), asyncio.new_event_loop()
-    ready: concurrent.futures.Future[str] = concurrent.futures.Future()
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            ready.set_result(loop.run_until_complete(server.start()))
-            loop.run_forever()
-        except BaseException as exc:
-            if not ready.done():
-                ready.set_exception(exc)
-        finally:
-            loop.close()
-
-    thread = threading.Thread(target=run, name="mock-server", daemon=True)
-    thread.start()
-    ready.result(timeout=10)
-    stopped = threading.Event()
-
-    def stop() -> None:
-        if not stopped.is_set():
-            stopped.set()
-            asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=10)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout=10)
-
-    return server, stop
-
-
-def run_in_thread(
-    config: MockConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
-) -> tuple[str, Callable[[], None]]:
-    """Start a server on its own event-loop thread for sync code; returns (base_url, stop)."""
-    server, stop = _threaded(config, host, port)
-    return server.base_url, stop
-
-
-@contextlib.contextmanager
-def serve_in_thread(
-    config: MockConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
-) -> Iterator[MockServer]:
-    """Like run_in_thread, as a context manager yielding the server (base_url, stats)."""
-    server, stop = _threaded(config, host, port)
-    try:
-        yield server
-    finally:
-        stop()
-
-
-# --- CLI ------------------------------------------------------------------------------------
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bench.mock_server", description=__doc__)
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind")
-    parser.add_argument("--port", type=int, default=0, help="port to bind (0 picks a free one)")
-    parser.add_argument("--stats-json", help="on exit, write counts and answers per second here")
-    for f in dataclasses.fields(MockConfig):
-        flag, help_text = "--" + f.name.replace("_", "-"), f.metadata.get("help", "")
-        help_text += " (default: %(default)s)"
-        if isinstance(f.default, bool):
-            action = argparse.BooleanOptionalAction
-            parser.add_argument(flag, action=action, default=f.default, help=help_text)
-        elif f.name != "responder":
-            kind = int if f.name == "seed" else type(f.default)
-            parser.add_argument(flag, type=kind, default=f.default, help=help_text)
-    return parser
-
-
-async def _serve(config: MockConfig, host: str, port: int, stats_json: str | None = None) -> None:
-    done = asyncio.Event()
-    with contextlib.suppress(NotImplementedError):
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, done.set)
-    server = MockServer(config, host=host, port=port)
-    async with server as url:
-        print(url, flush=True)
-        try:
-            await done.wait()
-        finally:
-            counts = dict(server.stats.status_counts)
-            print(f"served {server.stats.requests_total} requests {counts}", file=sys.stderr)
-            if stats_json:
-                with open(stats_json, "w", encoding="utf-8") as handle:
-                    json.dump(server.stats.summary(), handle)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Serve a mock server from the command line until Ctrl-C or SIGTERM."""
-    args = _parser().parse_args(argv)
-    names = [f.name for f in dataclasses.fields(MockConfig) if f.name != "responder"]
-    config = MockConfig(**{name: getattr(args, name) for name in names})
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(config, args.host, args.port, args.stats_json))
-
-
-if __name__ == "__main__":
-    main()
