@@ -20,16 +20,10 @@ from typing import Any
 
 from agents.claims import ValueFinding, check_sentence
 from agents.grounding import grounding, is_question, sentences, stems
-from agents.people import (
-    TITLES,
-    PeopleFinding,
-    check_intro,
-    check_named,
-    check_persona,
-    known_people,
-    served,
-)
+from agents.people import TITLES, check_intro, check_named, known_people
+from agents.persona import check_persona
 from agents.polarity import check_polarity
+from agents.roles import PeopleFinding, served
 from agents.state import CheckFinding, Turn
 from agents.values import Value
 

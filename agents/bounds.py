@@ -1,0 +1,213 @@
+"""A value held against a fact that gives only a bound or a range of its kind.
+
+"Up to 24 litres", "the first 10,000 miles", "can be booked until 30 October", "open from
+7 am to 9 pm", "4.5 cubic feet or smaller": a value that keeps to the bound (or falls in the
+range) is no conflict, one said as a bound of its own must agree, and an example ("say you
+go 80 km over") is no claim at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agents.grounding import Clause
+from agents.value_compare import weekday_only
+from agents.value_words import normalise
+from agents.values import Value
+
+_SEGMENT = re.compile(r"[,;:]\s+|\s+(?:and|but|so|then|which|while)\s+", re.I)
+
+
+def segment_of(text: str, value: Value) -> str:
+    """The part of a sentence a value sits in ("..., and Ravi inspected on the 9th")."""
+    cuts = [0, *(m.end() for m in _SEGMENT.finditer(text) if m.end() <= value.start)]
+    start = max(cuts)
+    after = [m.start() for m in _SEGMENT.finditer(text) if m.start() >= value.end]
+    return text[start : min(after) if after else len(text)]
+
+
+_UPPER = re.compile(
+    r"\b(?:up to|at most|maximum(?: of)?|max|no more than|not more than|under|less than|"
+    r"below|within|(?:the )?(?:first|1st)|limit of|cap of|capped at|limited to|restricted to|"
+    r"no longer than)\s*$",
+    re.I,
+)
+_UPPER_AFTER = re.compile(  # "4.5 cubic feet or smaller", "20 kg max"
+    r"\s*(?:or (?:less|smaller|fewer|under|below|lower|shorter|lighter)|max(?:imum)?|at most|"
+    r"tops)\b",
+    re.I,
+)
+_LOWER_AFTER = re.compile(
+    r"\s*(?:or (?:more|larger|bigger|over|above|higher|longer|heavier)|min(?:imum)?|at least|"
+    r"and (?:up|over|above))\b",
+    re.I,
+)
+_LOWER = re.compile(
+    r"\b(?:at least|minimum(?: of)?|min|more than|over|above|no less than)\s*$", re.I
+)
+_BOUND_WORDS = re.compile(
+    r"\b(?:up to|at most|max|maximum|no more than|under|less than|within|first|at least|"
+    r"minimum|more than|over|limit|limited|restricted|cap|capped|tops? out|no later than|"
+    r"latest|earliest)\b",
+    re.I,
+)
+
+
+HYPOTHETICAL = re.compile(
+    r"\b(?:if|say|suppose|supposing|imagine|for example|for instance|let's say|e\.g\.)\b", re.I
+)
+
+
+_MODAL = re.compile(r"\b(?:would|could|might|'d)\b", re.I)
+
+
+def hypothetical(text: str, value: Value) -> bool:
+    """An example, not a claim: "say you go 80 km over", "if you haven't used any, a 3-hour
+    meeting would leave you one free hour"; not "if you're without water for 12 hours, you'll
+    get £30" (the fact's own condition and what follows from it)."""
+    own = segment_of(text[: value.end], value)
+    if HYPOTHETICAL.search(own):
+        return True
+    return bool(HYPOTHETICAL.search(text[: value.start]) and _MODAL.search(segment_of(text, value)))
+
+
+def states_bound(clause: Clause, value: Value) -> bool:
+    """True when the clause states a bound (at least, up to, within...) for the value's kind."""
+    text = normalise(clause.text)
+    for mine in clause.values:
+        if mine.cls == value.cls:
+            before = text[max(0, mine.start - 25) : mine.start]
+            if _UPPER.search(before) or _LOWER.search(before):
+                return True
+    return False
+
+
+def keeps(value: Value, clause: Clause, text: str) -> bool:
+    """True when the sentence gives the value as a bound ("under half an hour", "more than
+    2,000 homes") that the clause's own plain value of its kind keeps to."""
+    if value.cls in ("time", "date") or not value.amounts:
+        return False
+    before = text[max(0, value.start - 25) : value.start]
+    upper, lower = _UPPER.search(before), _LOWER.search(before)
+    if not (upper or lower):
+        return False
+    fact = normalise(clause.text)
+    for mine in clause.values:
+        if mine.cls != value.cls or not mine.amounts:
+            continue
+        ahead = fact[max(0, mine.start - 25) : mine.start]
+        if _UPPER.search(ahead) or _LOWER.search(ahead):
+            continue  # a bound against a bound: compared as usual
+        x, y = value.amounts[0], mine.amounts[0]
+        if value.per and mine.per:
+            x, y = x / value.per, y / mine.per
+        if (upper and y <= x) or (lower and y >= x):
+            return True
+    return False
+
+
+def span_words(text: str, value: Value) -> str:
+    """A value's segment; for a date or time also the words just before it ("between 8 am
+    and 5 pm": the 5 pm is a range's end)."""
+    segment = segment_of(text, value)
+    if value.cls in ("time", "date"):
+        return text[max(0, value.start - 30) : value.start] + " " + segment
+    return segment
+
+
+def within_bound(value: Value, clause: Clause, segment: str, denied: bool = False) -> bool:
+    """True when the clause gives only a bound for the value's kind ("the first 10,000 miles",
+    "up to 24 litres") and the value keeps to it without restating a bound itself; in a
+    sentence that denies (`denied`), a value beyond the bound keeps to it ("after a month we
+    couldn't swap them" of "only within 14 days")."""
+    if value.cls in ("time", "date"):
+        return _within_span(value, clause, segment, denied)
+    at = segment.find(value.text)
+    if _BOUND_WORDS.search(segment[:at] if at >= 0 else segment):
+        return False  # the value's own bound ("up to 24 litres"), not a later one's
+    text = normalise(clause.text)
+    mine = [v for v in clause.values if v.cls == value.cls]
+    if not mine:
+        return False
+    for bound in mine:
+        before = text[max(0, bound.start - 25) : bound.start]
+        upper = _UPPER.search(before) or _UPPER_AFTER.match(text, bound.end)
+        lower = _LOWER.search(before) or _LOWER_AFTER.match(text, bound.end)
+        if not (upper or lower):
+            return False  # a plain value of the same kind: compare as usual
+        x, y = value.amounts[0], bound.amounts[0]
+        if value.per and bound.per:
+            x, y = x / value.per, y / bound.per
+        outside = bool((upper and x > y) or (lower and x < y))
+        if outside != denied:
+            return False
+    return True
+
+
+_UNTIL = re.compile(r"\b(?:until|till|by|before|no later than|up to|up until)\s*(?:the\s+)?$", re.I)
+_SINCE = re.compile(
+    r"\b(?:from|after|since|starting|not before|no earlier than)\s*(?:the\s+)?$", re.I
+)
+_SPAN_WORDS = re.compile(
+    r"\b(?:until|till|by|before|no later than|up to|from|after|since|starting|deadline|"
+    r"latest|earliest|last day|starts?|begins?|ends?|finish(?:es)?|due|expires?|valid|"
+    r"between|opens?|closes?)\b",
+    re.I,
+)
+
+
+_RANGE_JOIN = re.compile(r"^\s*(?:to|until|till|and|-|–)\s*$", re.I)
+
+
+def _when(value: Value, year: int | None, option: int = 0) -> tuple[int, ...] | None:
+    """A date as (year, month, day), or a time as (minutes,) (its `option`: "3:30" is 03:30
+    or 15:30), to compare with a bound."""
+    if value.cls == "time":
+        return (int(value.amounts[option]),) if len(value.amounts) > option else None
+    for y, m, d in value.dates:
+        if m and d and (y or year):
+            return (y or year, m, d)  # type: ignore[return-value]
+    return None
+
+
+def _within_span(value: Value, clause: Clause, segment: str, denied: bool) -> bool:
+    """True when the clause gives a date or time only as a bound ("can be booked until 30
+    October", "register before 17:00") and the value, said without a bound word of its own,
+    falls inside it ("Monday, 20 October, for the follow-up"): a choice within the fact."""
+    if _SPAN_WORDS.search(segment):
+        return False  # "due by the 20th": it restates the bound, and must agree
+    text = normalise(clause.text)
+    mine = [v for v in clause.values if v.cls == value.cls]
+    if not mine:
+        return False
+    if (
+        value.cls == "date"
+        and len(mine) >= 2
+        and all(weekday_only(v) or v.weekday is not None for v in mine[:2])
+        and _RANGE_JOIN.match(text[mine[0].end : mine[1].start])
+        and value.weekday is not None
+    ):  # "open Tuesday to Sunday": any day of the week between them
+        first, last = mine[0].weekday, mine[1].weekday
+        span = [(first + i) % 7 for i in range((last - first) % 7 + 1)]  # type: ignore[operator]
+        return value.weekday in span
+    if len(mine) == 2 and _RANGE_JOIN.match(text[mine[0].end : mine[1].start]):
+        low, high = _when(mine[0], None), _when(mine[1], None)  # "open from 7 am to 9 pm"
+        options = [_when(value, None, i) for i in range(max(1, len(value.amounts)))]
+        return (
+            low is not None
+            and high is not None
+            and any(x is not None and low <= x <= high for x in options)
+        )  # inside the range, whatever else the sentence denies ("I can't promise a minute")
+    for bound in mine:
+        before = text[max(0, bound.start - 20) : bound.start]
+        upper, lower = _UNTIL.search(before), _SINCE.search(before)
+        if not (upper or lower):
+            return False
+        year = next((y for y, _, _ in bound.dates if y), None)
+        x, y = _when(value, year), _when(bound, year)
+        if x is None or y is None:
+            return False
+        outside = bool((upper and x > y) or (lower and x < y))
+        if outside != denied:
+            return False
+    return True

@@ -1,0 +1,130 @@
+"""Staying in character: persona breaks in their common forms ("I'm just a chatbot", "Here is
+the pharmacist's reply:", "I'm only playing the landlord", "since I'm supposed to play the
+bride in this dialogue") and role flips in plain prose ("As the receptionist, I can book you
+in" said by the patient; a clerk who says "put them on my Visa")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from agents.people import name_tokens
+from agents.roles import PeopleFinding, served
+
+_BREAKS = re.compile(
+    r"\b(?:as an ai\b|an ai (?:language )?model|(?:a |the )?(?:large )?language model|"
+    r"i(?:'m| am) (?:just |only |simply |merely )?(?:an? )?(?:ai|a\.i\.|chat ?bot|bot|"
+    r"virtual assistant|ai assistant|computer program|program|machine)\b|"
+    r"as a (?:chat ?bot|virtual assistant)|openai|i cannot role-?play|i can't role-?play|"
+    r"i(?:'m| am) (?:just |only |simply )?(?:playing|pretending|role-?playing)\b|"
+    r"playing the (?:role|part) of|(?:this|the) role-?play\b|(?:my|this) character\b|"
+    r"the scenario (?:i've|i have|i was|i've been) (?:been )?given|my (?:prompt|system prompt)\b|"
+    r"the scenario (?:wants|says|asks|tells)|\bmeta question\b|\b(?:keep|stop|start) playing\b|"
+    r"break(?:ing)? character\b|"
+    r"(?:supposed|meant|told|asked|instructed) to (?:play|act as|pretend)\b|"
+    r"\bin this (?:dialogue|conversation|role-?play|exercise|simulation|script)\b|"
+    r"\bmy (?:lines|script)\b|\bthe script\b|"
+    r"out of character|stay(?:ing)? in character|"
+    r"here(?:'s| is) (?:the |my |a |an )?[\w.' -]{0,40}?(?:reply|response|answer|message|"
+    r"line|turn|dialogue)\s*:|^\s*\((?:note|ooc|narrator|stage)\b)",
+    re.I | re.M,
+)
+_AS_ROLE = r"(?:\bas\s+(?:the|your|a|an)\s+((?:[a-z]+\s+){{0,2}}?)({roles})\s*(?:,|i\b|i'll|i'd|we\b)|\bi(?:'m| am)\s+(?:the|your)\s+((?:[a-z]+\s+){{0,2}}?)({roles})\b(?!\s+(?:said|told|asked|mentioned)))"
+
+
+_STAFF_LINES = re.compile(
+    r"\b(?:is there )?anything else (?:i|we) can (?:help|do for) you with|"
+    r"how (?:can|may) (?:i|we) help(?: you)?\b|i'll check (?:this|that|it) out to you|"
+    r"i'll put you down\b|let me (?:pull up|check|look up) your (?:account|booking|order|file|"
+    r"reservation|record)|i can see (?:that )?your (?:order|booking|account|file|reservation)|"
+    r"i've checked our (?:list|system|records)|our (?:system|records) show|"
+    r"\b(?:i can|i'll|let me) (?:add|book|put|set up|arrange|send|issue|process|apply)\b"
+    r"[^.?!]{0,40}\bfor you\b|\bwe (?:no longer|don't|do not|can't|cannot) (?:accept|take|offer|allow)\b|"
+    r"\blet me (?:just )?check (?:the|our|your) \w+(?: \w+)? for you\b|\bi can (?:lend|issue|give|offer) you\b|"
+    r"\bcheck our (?:records|system|list|files)\b|"
+    r"\bthank you for (?:calling|choosing|contacting)\b|"
+    r"\bshall i (?:book|put|pencil|add|reserve|take|note|send|set)\b[^.?!]{0,50}\bfor you\b|"
+    r"\bi(?:'ll| will)? need (?:to take |to see )?(?:a |your )(?:deposit|card|payment|details)\b|"
+    r"\bcan i (?:grab|take|have|get) your (?:card|details|name|number|email|payment)\b|"
+    r"\b(?:is|are) (?:free|included) with us\b|\bthat's my job\b|"
+    r"\bfrom each of your (?:passengers|guests|party|group)\b|\bcome (?:and )?find me and i'll\b",
+    re.I,
+)
+# what only the served side says; a member of staff who says it speaks as the customer
+_CUSTOMER_LINES = re.compile(
+    r"\b(?:i'd like to (?:book|order|check on|ask about) my|my own (?:move|booking|order|"
+    r"car|account|appointment|claim|trip)|are you sending me|can your (?:team|crew|staff|"
+    r"company|people) (?:take|move|fix|do|help)|do i need to (?:book|pay|bring)|"
+    r"(?:while i've got you|actually)[:,]?\s+(?:my|i'd like|i need|can you|could you)|"
+    r"(?:i was|i'm) (?:actually |really )?hoping you could (?:tell|help)|i was wondering if there's|"
+    r"i've been waiting (?:on|for) (?:this|my)|can i pay (?:to|for|extra)|"
+    r"(?:can|could) (?:we|i) (?:rent|hire|borrow|buy) (?:one|it|them|some )?\s*from you|"
+    r"put (?:it|them|that|those) on my (?:card|visa|mastercard|account|tab)|\bset me back\b|"
+    r"what (?:would|will|does) (?:that|it|this) cost me|\bfor me and (?:my|four|three|two|\d)|"
+    r"before i come (?:to you|in)\b|\bi'll bring (?:my|the) \w+ in\b|"
+    r"i'd like to (?:buy|purchase) (?:another|a|an|some|two|three|\d))",
+    re.I,
+)
+
+
+def role_heads(role: str) -> set[str]:
+    """The words a role is called by: 'airline agent' -> {'agent', 'airline agent'}."""
+    role = role.lower().strip()
+    words = role.split()
+    return {role, words[-1]} if words else set()
+
+
+def check_persona(
+    speaker: str, text: str, personas: Mapping[str, Mapping[str, Any]], labels: set[str]
+) -> list[PeopleFinding]:
+    """Stepping out of character, and speaking as the other side."""
+    out = []
+    if hit := _BREAKS.search(text):
+        out.append(
+            PeopleFinding(
+                "persona_break", f"{speaker} steps out of character", hit.group(0).strip(), True
+            )
+        )
+    own_roles = role_heads(str(personas.get(speaker, {}).get("role") or speaker))
+    own_roles |= {speaker.lower()}
+    other_roles = set()
+    for other, persona in personas.items():
+        if other != speaker:
+            other_roles |= role_heads(str(persona.get("role") or other)) | {other.lower()}
+    other_roles -= own_roles
+    if other_roles:
+        roles = "|".join(sorted((re.escape(r) for r in other_roles), key=len, reverse=True))
+        if m := re.search(_AS_ROLE.format(roles=roles), text, re.I):
+            out.append(
+                PeopleFinding(
+                    "role_swap",
+                    f"{speaker} speaks as the {m.group(2) or m.group(4)}",
+                    m.group(0).strip(" ,"),
+                    True,
+                )
+            )
+    role = str(personas.get(speaker, {}).get("role") or speaker)
+    others = [str(p.get("role") or k) for k, p in personas.items() if k != speaker]
+    if served(role, others) and not all(served(o, [role]) for o in others):
+        lines, side = _STAFF_LINES, "serving side"
+    elif not served(role, others) and any(served(o, [role]) for o in others):
+        lines, side = _CUSTOMER_LINES, "customer"
+    else:
+        lines, side = None, ""
+    if lines is not None and (m := lines.search(text)):
+        out.append(PeopleFinding("role_swap", f"{speaker} speaks as the {side}", m.group(0), True))
+    own = {speaker.lower(), *name_tokens(str(personas.get(speaker, {}).get("name") or ""))[:1]}
+    for line in text.splitlines():
+        label = line.split(":", 1)[0].strip().lower() if ":" in line else ""
+        if label and label in labels and label not in own:
+            out.append(
+                PeopleFinding(
+                    "role_swap",
+                    f"{speaker} writes a line for '{line.split(':', 1)[0].strip()}'",
+                    line[:120],
+                    True,
+                )
+            )
+            break
+    return out

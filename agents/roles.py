@@ -1,0 +1,132 @@
+"""Who serves whom: the customer's side and the serving side, told by their role words
+("patient", "caller", "taxpayer" beside a "tax adviser"; "customer care executive" serves),
+and the finding the people checks report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PeopleFinding:
+    check: str  # role_swap, contradicted_name, unsupported_name, persona_break
+    message: str
+    evidence: str
+    blocking: bool
+    criterion: str = "persona"
+
+
+CUSTOMER_ROLES = frozenset(
+    [
+        "customer",
+        "patient",
+        "passenger",
+        "member",
+        "parent",
+        "caller",
+        "guest",
+        "client",
+        "tenant",
+        "resident",
+        "student",
+        "applicant",
+        "claimant",
+        "traveller",
+        "traveler",
+        "buyer",
+        "shopper",
+        "user",
+        "visitor",
+        "borrower",
+        "pupil",
+        "policyholder",
+        "renter",
+        "homeowner",
+    ]
+)
+# what only the serving side says; a customer who says it has taken the other side's lines
+STAFF_ROLES = frozenset(
+    [
+        "agent",
+        "adviser",
+        "advisor",
+        "receptionist",
+        "officer",
+        "clerk",
+        "assistant",
+        "technician",
+        "coordinator",
+        "manager",
+        "librarian",
+        "pharmacist",
+        "nurse",
+        "doctor",
+        "dispatcher",
+        "associate",
+        "analyst",
+        "representative",
+        "rep",
+        "specialist",
+        "consultant",
+        "operator",
+        "attendant",
+        "staff",
+        "desk",
+        "support",
+        "service",
+        "engineer",
+        "teller",
+        "banker",
+        "host",
+        "hostess",
+        "waiter",
+        "server",
+        "ranger",
+        "guide",
+        "instructor",
+        "teacher",
+        "secretary",
+        "planner",
+        "optometrist",
+        "dentist",
+        "hygienist",
+        "mechanic",
+        "handler",
+        "underwriter",
+        "broker",
+        "landlord",
+        "executive",
+        "groomer",
+        "carer",
+        "installer",
+        "tutor",
+        "locksmith",
+        "plumber",
+        "electrician",
+        "stylist",
+        "therapist",
+        "physiotherapist",
+        "caterer",
+        "cashier",
+        "concierge",
+    ]
+)
+
+
+def role_words(role: str) -> set[str]:
+    return set(re.findall(r"[a-z]+", role.lower()))
+
+
+def served(role: str, others: Sequence[str] = ()) -> bool:
+    """The customer's side: a customer's role word ("patient", "caller"), or a role that is no
+    staff's when the other side's is ("taxpayer" talking with a "tax adviser")."""
+    if role_words(role) & STAFF_ROLES:
+        return False  # "customer service officer", "customer adviser": staff
+    words = re.findall(r"[a-z]+", role.lower())
+    if words and words[-1] not in CUSTOMER_ROLES and set(words[:-1]) & CUSTOMER_ROLES:
+        return False  # "customer care executive", "client success lead": the customer qualifies
+    if role_words(role) & CUSTOMER_ROLES:
+        return True
+    return any(role_words(o) & STAFF_ROLES for o in others)
