@@ -156,7 +156,20 @@ _SPAN_WORDS = re.compile(
 )
 
 
-_RANGE_JOIN = re.compile(r"^\s*(?:to|until|till|and|-|–)\s*$", re.I)
+_RANGE_JOIN = re.compile(r"^\s*(?:to|until|till|through|-|–)\s*$", re.I)
+_BETWEEN_AND = re.compile(r"^\s*and\s*$", re.I)
+
+
+def _is_range(text: str, first: Value, second: Value) -> bool:
+    """Two values a range joins: "from 7 am to 9 pm", "14:00–16:00", "between 9 and 12" (not
+    "at 8 am and 6 pm", two times)."""
+    between = text[first.end : second.start]
+    if _RANGE_JOIN.match(between):
+        return True
+    return (
+        bool(_BETWEEN_AND.match(between))
+        and "between" in text[max(0, first.start - 12) : first.start].lower()
+    )
 
 
 def _when(value: Value, year: int | None, option: int = 0) -> tuple[int, ...] | None:
@@ -184,13 +197,13 @@ def _within_span(value: Value, clause: Clause, segment: str, denied: bool) -> bo
         value.cls == "date"
         and len(mine) >= 2
         and all(weekday_only(v) or v.weekday is not None for v in mine[:2])
-        and _RANGE_JOIN.match(text[mine[0].end : mine[1].start])
+        and _is_range(text, mine[0], mine[1])
         and value.weekday is not None
     ):  # "open Tuesday to Sunday": any day of the week between them
         first, last = mine[0].weekday, mine[1].weekday
         span = [(first + i) % 7 for i in range((last - first) % 7 + 1)]  # type: ignore[operator]
         return value.weekday in span
-    if len(mine) == 2 and _RANGE_JOIN.match(text[mine[0].end : mine[1].start]):
+    if len(mine) == 2 and _is_range(text, mine[0], mine[1]):
         low, high = _when(mine[0], None), _when(mine[1], None)  # "open from 7 am to 9 pm"
         options = [_when(value, None, i) for i in range(max(1, len(value.amounts)))]
         return (

@@ -410,9 +410,15 @@ def _asked(context: str) -> frozenset[str]:
 
 
 def _anchors(clause: Clause, values: tuple[Value, ...], value: Value) -> bool:
-    """True when another value of the sentence is one this clause states (values travel together)."""
+    """True when another value of the sentence is one this clause states (values travel
+    together): of another kind ("March 4 at 10:30 am": the 10:30 fact), or of the same kind
+    when the clause pairs two of them ("doors open at 9 am and we go until 6 pm" of "from
+    9:00 am to 4:00 pm": the 6 pm is the other end)."""
+    pair = [v for v in clause.values if v.cls == value.cls]
     return any(
-        other is not value and other.cls != value.cls and same(other, mine)
+        other is not value
+        and same(other, mine)
+        and (other.cls != value.cls or (len(pair) == 2 and mine in pair))
         for other in values
         for mine in clause.values
     )
