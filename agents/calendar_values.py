@@ -22,6 +22,11 @@ from agents.value_words import (
     normalise,
 )
 
+_COUNTED_PAIR = re.compile(
+    r"\s+(?:and|or|to)\s+\d+\s+(?!(?:am|pm|a\.m|p\.m|o'clock|in|this|tonight|today|tomorrow)\b)"
+    r"[a-z]{3,}",
+    re.I,
+)
 _RANGE_TO = re.compile(
     rf"^\s*(?:to|until|till|through|-|–|and)\s+(?:(?:{'|'.join(WEEKDAYS)}),?\s+)?(?:the\s+)?$", re.I
 )
@@ -212,7 +217,7 @@ def find_times(text: str, found: Found, digits: bool = True) -> None:
             )
     for index, pattern in enumerate(TIME_RES if digits else ()):
         for m in pattern.finditer(text):
-            if not found.free(*m.span()):
+            if not found.free(*(m.span(1) if index >= 3 else m.span())):
                 continue
             hour, minute = int(m.group(1)), int(m.group(2) or 0)
             meridiem = (m.group(3) or "").lower()[:1]
@@ -225,8 +230,10 @@ def find_times(text: str, found: Found, digits: bool = True) -> None:
                 continue
             if index == 2 and not (meridiem or "o'clock" in m.group(0).lower()):
                 continue
-            if index == 3 and not 1 <= hour <= 12:
+            if index >= 3 and not 1 <= hour <= 12:
                 continue  # "at 14" is no spoken hour
+            if index >= 3 and _COUNTED_PAIR.match(text, m.end()):
+                continue  # "between 2 and 3 people": a count, not an hour
             if meridiem == "p" and hour < 12:
                 hour += 12
             elif meridiem == "a" and hour == 12:
@@ -234,7 +241,7 @@ def find_times(text: str, found: Found, digits: bool = True) -> None:
             options = (hour * 60.0 + minute,)
             if not meridiem and 1 <= hour <= 12 and not m.group(1).startswith("0"):
                 options = (options[0], (hour % 12 + 12) * 60.0 + minute)  # either half of the day
-            start = m.start(1) if index == 3 else m.start()  # "at 6": the value is the 6
+            start = m.start(1) if index >= 3 else m.start()  # "at 6": the value is the 6
             found.add(
                 Value(
                     "time",

@@ -199,7 +199,10 @@ def check_sentence(
             clause, aligned = rated[0], True
         anchored = [c for c in candidates if _anchors(c, values, value)]
         if anchored and (not aligned or clause not in anchored):
-            clause, aligned = anchored[0], True  # "March 4 at 10:30 am": the 10:30 fact
+            held = max(_held(c, values, value) for c in ground.clauses if not c.is_reference)
+            best = max(anchored, key=lambda c: _held(c, values, value))
+            if _held(best, values, value) >= held:  # "Saturday between ten and two" belongs
+                clause, aligned = best, True  # to the Saturday hours, not "by 2 pm today"
         # one step of arithmetic from the grounding or from what was said; without a cue
         # ("so", "in total") not where the sentence restates a fact that gives another value
         # ("The rent is €2,400" of "the rent is €1,200; the deposit is two months' rent")
@@ -407,6 +410,15 @@ def _calendar(value: Value, today: date | None) -> Clause | None:
 def _asked(context: str) -> frozenset[str]:
     """What the questions of the turn before ask about."""
     return frozenset().union(*(stems(s) for s in sentences(context) if is_question(s)))
+
+
+def _held(clause: Clause, values: tuple[Value, ...], value: Value) -> int:
+    """How many of the sentence's other values this clause states."""
+    return sum(
+        1
+        for other in values
+        if other is not value and any(same(other, mine) for mine in clause.values)
+    )
 
 
 def _anchors(clause: Clause, values: tuple[Value, ...], value: Value) -> bool:

@@ -219,8 +219,15 @@ TIME_RES = [
     re.compile(rf"\b(\d{{1,2}})()\s*(?:{_MERIDIEM}(?!\w)|o'clock|{_PART_OF_DAY})", re.I),
     # "leaves at six", "open till 8": an hour after a word of time, either half of the day
     re.compile(
-        r"(?<!up )(?<!down )(?<!rise )(?<!fell )\b(?:at|by|until|till|before|after|from)\s"
+        r"(?<!up )(?<!down )(?<!rise )(?<!fell )\b(?:at|by|until|till|before|after|from|between)\s"
         r"(\d{1,2})()()"
+        r"(?!\s*(?:[:.,/]?\d|%|-|(?!(?:and|or|to|tonight|today|tomorrow|on|then|so|but|sharp|"
+        r"please|if|at|in|the|latest|every|each|that|this|it|you|we|i)\b)[a-z]))",
+        re.I,
+    ),
+    # the end of a spoken range: "from 9 to 5", "between nine and twelve"
+    re.compile(
+        r"\b(?:from|between)\s\d{1,2}(?::\d{2})?\s(?:am\s|pm\s)?(?:to|and|until|till)\s(\d{1,2})()()"
         r"(?!\s*(?:[:.,/]?\d|%|-|(?!(?:and|or|to|tonight|today|tomorrow|on|then|so|but|sharp|"
         r"please|if|at|in|the|latest|every|each|that|this|it|you|we|i)\b)[a-z]))",
         re.I,
@@ -257,6 +264,10 @@ COMPOUND_DURATION = re.compile(
     r"\b(\d+)\s*(?:hours?|hrs?|h)\s*(?:and\s+)?(\d+)\s*(?:minutes?|mins?)\b", re.I
 )
 NOUNS_NOT_COUNTED = {
+    "today",
+    "tomorrow",
+    "tonight",
+    "yesterday",
     "out",
     "make",
     "makes",
