@@ -22,6 +22,9 @@ from agents.value_words import (
     normalise,
 )
 
+_EVERY = re.compile(
+    r"\b(?:every|each|always (?:a|on)|any)(?:\s+(?:other|second|third|2nd|3rd))?\s*$", re.I
+)
 _COUNTED_PAIR = re.compile(
     r"\s+(?:and|or|to)\s+\d+\s+(?!(?:am|pm|a\.m|p\.m|o'clock|in|this|tonight|today|tomorrow)\b)"
     r"[a-z]{3,}",
@@ -146,6 +149,8 @@ def find_dates(text: str, found: Found, today: date | None, digits: bool = True)
     for m in WEEKDAY.finditer(text):
         if m.group(3) or not found.free(*m.span()):
             continue  # "on Saturdays" is a habit, not a date
+        if _EVERY.search(text[max(0, m.start() - 20) : m.start()]):
+            continue  # "every second Wednesday", "always a Wednesday": a habit too
         if any(abs(m.end() - s) <= 3 or abs(m.start() - e) <= 3 for s, e in found.taken):
             continue  # "Sunday, 22 June": the date says it all
         weekday = WEEKDAYS.index(m.group(2).lower())

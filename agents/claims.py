@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from agents.bounds import (
@@ -140,7 +140,7 @@ def check_sentence(
             # "about eighteen pounds" of a cake that weighs 18 pounds; "48 pounds, so still a
             # medium" where the grounding weighs in lb and pays no sterling: a weight
             value = _as_weight(value)
-        if (wrong := _calendar(value, ground.today)) is not None:
+        if (wrong := _calendar(value, ground.today) or _apposed(value, values, text)) is not None:
             found.append(ValueFinding(True, value, wrong, sentence))
             continue
         pool = ground.pool.get(value.cls, ())
@@ -382,6 +382,53 @@ def _other_unit(value: Value, ground: Grounding) -> Clause | None:
     return None
 
 
+def _apposed(value: Value, values: tuple[Value, ...], text: str) -> Clause | None:
+    """A relative date and the date put beside it that disagree ("Tomorrow, Friday the 24th"
+    when tomorrow is the 23rd): the calendar contradicts one of them."""
+    if value.cls != "date" or not value.relative or weekday_only(value) or not value.dates:
+        return None
+    after = next(
+        (
+            v
+            for v in values
+            if v.cls == "date"
+            and v is not value
+            and 0 <= v.start - value.end <= 16
+            and _APPOSE.match(text[value.end : v.start])
+        ),
+        None,
+    )
+    if after is None or not after.dates or weekday_only(after):
+        return None
+    (y, m, d), real = value.dates[0], None
+    for oy, om, od in after.dates:
+        if (oy in (None, y)) and (om in (None, m)) and od in (None, d):
+            return None
+        real = real or (oy, om, od)
+    fact = f"the calendar: '{value.text}' is {d} {date(y, m, d):%B %Y}"  # type: ignore[arg-type]
+    return Clause(fact, fact, frozenset(), (), False, False)
+
+
+_APPOSE = re.compile(
+    r"^\s*(?:,|—|–|-|:)?\s*(?:on\s+|that's\s+|so\s+)?"
+    r"(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+)?$",
+    re.I,
+)
+
+
+def _years_ahead(month: int | None, day: int | None, today: date | None) -> list[int]:
+    """The year a date without one means: the next time it comes (a fortnight back still
+    counts as this year's), or this and next year when that cannot be told."""
+    if today is None:
+        return []
+    if month and day:
+        with contextlib.suppress(ValueError):
+            if date(today.year, month, day) >= today - timedelta(days=14):
+                return [today.year]
+            return [today.year + 1]
+    return [today.year, today.year + 1]
+
+
 def _calendar(value: Value, today: date | None) -> Clause | None:
     """The calendar itself, when a date is given with a weekday it does not fall on
     ("Wednesday 24 November" in 2025, a Monday); the year is the stated one, or this or
@@ -390,7 +437,7 @@ def _calendar(value: Value, today: date | None) -> Clause | None:
         return None
     days = []
     for y, m, d in value.dates:
-        years = [y] if y else ([today.year, today.year + 1] if today else [])
+        years = [y] if y else _years_ahead(m, d, today)
         months = [(None, m)] if m else []
         if not m and today is not None:  # "Sunday the 14th": this month or the next
             ahead = date(today.year + today.month // 12, today.month % 12 + 1, 1)
