@@ -58,6 +58,9 @@ HYPOTHETICAL = re.compile(
 )
 
 
+_WOULD_COST = re.compile(
+    r"^[^,.;]{0,25}?\b(?:would|'d)\s+(?:be|cost|come to|set you back|add up to|run you)\b", re.I
+)
 _MODAL = re.compile(r"\b(?:would|could|might|'d)\b", re.I)
 
 
@@ -68,6 +71,8 @@ def hypothetical(text: str, value: Value) -> bool:
     own = segment_of(text[: value.end], value)
     if HYPOTHETICAL.search(own):
         return True
+    if _WOULD_COST.search(text[value.end : value.end + 40]):
+        return True  # "a two-hour pitch would be €50": the example a price is worked on
     return bool(HYPOTHETICAL.search(text[: value.start]) and _MODAL.search(segment_of(text, value)))
 
 

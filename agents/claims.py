@@ -207,11 +207,12 @@ def check_sentence(
         # ("so", "in total") not where the sentence restates a fact that gives another value
         # ("The rent is €2,400" of "the rent is €1,200; the deposit is two months' rent")
         restates = aligned and clause is not None and bool(own & clause.stems)
-        shows_fact = any(
-            other is not value and any(same(other, g) for g in ground.pool.get(other.cls, ()))
-            for other in values
+        shown = frozenset(  # the facts whose values the sentence states besides this one
+            c.stems
+            for c in ground.clauses
+            if any(other is not value and same(other, x) for other in values for x in c.values)
         )
-        if _derived(value, ground, numbers, own | ctx, derives, said, restates, shows_fact):
+        if _derived(value, ground, numbers, own | ctx, derives, said, restates, shown):
             said.setdefault(value.cls, []).append(value)
             continue
         if any(same(value, g) for g in ground.reference) and (
@@ -496,6 +497,9 @@ _PAIR = re.compile(r"\b(pair|both|twins|the two of)\b", re.I)
 _BARE_NUMBER = re.compile(r"(?<![\d.,:/])\b(\d{1,3})\b(?![.,:/]\d)")
 
 
+_GENERIC = frozenset({"cost"})  # fee, price, charge: every money fact's word
+
+
 def _derived(
     value: Value,
     ground: Grounding,
@@ -504,7 +508,7 @@ def _derived(
     cued: bool,
     said: dict[str, list[Value]],
     restates: bool = False,
-    shows_fact: bool = False,
+    shown_facts: frozenset[frozenset[str]] = frozenset(),
 ) -> bool:
     """One step of arithmetic from the grounding, or from a number the sentence itself gives.
 
@@ -518,10 +522,18 @@ def _derived(
     for d in ground.derived.get(value.cls, ()):
         if not same(value, d.value):
             continue
-        if (cued and (shows_fact or any(b & about for b in d.basis))) or (
-            all(b & about for b in d.basis)
-            and (not restates or any(o in shown for o in d.operands))
-        ):
+        # with a cue: the sentence states a fact's value, or speaks of one operand and shows
+        # or speaks of the other ("30 June + 30 days' notice" is no "till the 30th of July")
+        spoken = [bool((b - _GENERIC) & about) for b in d.basis]
+        if (
+            cued
+            and (
+                bool(shown_facts & set(d.basis))  # it states an operand's fact ("1.5 hours each,
+                # so you'd be finished at 7:45" of "90 minutes, starting at 6:15")
+                or (any(spoken) and (all(spoken) or any(o in shown for o in d.operands)))
+                or (any(spoken) and len(d.basis) == 1)
+            )
+        ) or (all(spoken) and (not restates or any(o in shown for o in d.operands))):
             return True
     if value.cls == "money":  # "15% off the £114 just said: £96.90"
         rates = [
