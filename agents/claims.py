@@ -500,6 +500,17 @@ _BARE_NUMBER = re.compile(r"(?<![\d.,:/])\b(\d{1,3})\b(?![.,:/]\d)")
 _GENERIC = frozenset({"cost"})  # fee, price, charge: every money fact's word
 
 
+def _one_topic(basis: tuple[frozenset[str], ...], spoken: list[bool]) -> bool:
+    """True when the operands the sentence does not speak of share two words (or all of theirs)
+    with those it does ("the rent is €1,200; the deposit is two months' rent": "So the deposit
+    is €2,400")."""
+    heard = frozenset().union(*(b - _GENERIC for b, s in zip(basis, spoken, strict=True) if s))
+    return all(
+        s or len((b - _GENERIC) & heard) >= min(2, len(b - _GENERIC))
+        for b, s in zip(basis, spoken, strict=True)
+    )
+
+
 def _derived(
     value: Value,
     ground: Grounding,
@@ -531,7 +542,7 @@ def _derived(
                 bool(shown_facts & set(d.basis))  # it states an operand's fact ("1.5 hours each,
                 # so you'd be finished at 7:45" of "90 minutes, starting at 6:15")
                 or (any(spoken) and (all(spoken) or any(o in shown for o in d.operands)))
-                or (any(spoken) and len(d.basis) == 1)
+                or (any(spoken) and _one_topic(d.basis, spoken))
             )
         ) or (all(spoken) and (not restates or any(o in shown for o in d.operands))):
             return True
