@@ -63,7 +63,7 @@ def align(
 
 _REPORTED = re.compile(
     r"\b(said|says|told me|tells me|heard|i thought|i was told|supposedly|apparently|i read|"
-    r"rumou?r|claimed|claims)\b",
+    r"rumou?r|claim(?:ed|s) (?:that|to|it|he|she|they|you|we|i)\b)\b",
     re.I,
 )
 _TOO = re.compile(
@@ -100,8 +100,8 @@ def check_sentence(
     own = stems(text)
     ctx = stems(context)
     # a cue in the sentence, or in the question it confirms ("So 211 all told?" "Yes, £211")
-    derives = bool(DERIVE_CUES.search(sentence)) or bool(
-        "?" in context and DERIVE_CUES.search(context)
+    derives = bool(DERIVE_CUES.search(sentence)) or any(
+        is_question(q) and DERIVE_CUES.search(q) for q in sentences(context)
     )
     values = values_in(sentence, ground.today)
     numbers = [v.number for v in values if v.number]
@@ -535,7 +535,7 @@ def _derived(
             continue
         # with a cue: the sentence states a fact's value, or speaks of one operand and shows
         # or speaks of the other ("30 June + 30 days' notice" is no "till the 30th of July")
-        spoken = [bool((b - _GENERIC) & about) for b in d.basis]
+        spoken = [not b or bool((b - _GENERIC) & about) for b in d.basis]  # today needs no words
         if (
             cued
             and (
@@ -544,7 +544,12 @@ def _derived(
                 or (any(spoken) and (all(spoken) or any(o in shown for o in d.operands)))
                 or (any(spoken) and _one_topic(d.basis, spoken))
             )
-        ) or (all(spoken) and (not restates or any(o in shown for o in d.operands))):
+        ) or (
+            all(spoken)
+            # a sentence that restates the fact shows an operand, unless the step is the
+            # calendar's ("until 2 am the next morning": Monday the 12th)
+            and (not restates or any(o in shown for o in d.operands) or not all(d.basis))
+        ):
             return True
     if value.cls == "money":  # "15% off the £114 just said: £96.90"
         rates = [
