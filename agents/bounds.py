@@ -19,11 +19,16 @@ _SEGMENT = re.compile(r"[,;:]\s+|\s+(?:and|but|so|then|which|while)\s+", re.I)
 
 
 def segment_of(text: str, value: Value) -> str:
-    """The part of a sentence a value sits in ("..., and Ravi inspected on the 9th")."""
-    cuts = [0, *(m.end() for m in _SEGMENT.finditer(text) if m.end() <= value.start)]
+    """The part of a sentence a value sits in ("..., and Ravi inspected on the 9th"); the
+    "and" of "between 15:00 and 17:30" joins a range and cuts nothing."""
+    joints = [m for m in _SEGMENT.finditer(text) if not _RANGE_AND.search(text[: m.start()])]
+    cuts = [0, *(m.end() for m in joints if m.end() <= value.start)]
     start = max(cuts)
-    after = [m.start() for m in _SEGMENT.finditer(text) if m.start() >= value.end]
+    after = [m.start() for m in joints if m.start() >= value.end]
     return text[start : min(after) if after else len(text)]
+
+
+_RANGE_AND = re.compile(r"\bbetween\s+\S+(?:\s+(?:am|pm))?$", re.I)
 
 
 _UPPER = re.compile(

@@ -25,6 +25,10 @@ from agents.value_words import (
 _EVERY = re.compile(
     r"\b(?:every|each|always (?:a|on)|any)(?:\s+(?:other|second|third|2nd|3rd))?\s*$", re.I
 )
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_DAY_SPAN = re.compile(rf"\b(?:{_DAYS})\s+(?:to|through|thru|till|until|-|–)\s*$", re.I)
+_DAY_SPAN_AFTER = re.compile(rf"\s*(?:to|through|thru|till|-|–)\s+(?:{_DAYS})\b", re.I)
+_EVENING = re.compile(r"\b(?:tonight|this evening|in the evening|at night|tomorrow night)\b", re.I)
 _COUNTED_PAIR = re.compile(
     r"\s+(?:and|or|to)\s+\d+\s+(?!(?:am|pm|a\.m|p\.m|o'clock|in|this|tonight|today|tomorrow)\b)"
     r"[a-z]{3,}",
@@ -151,6 +155,10 @@ def find_dates(text: str, found: Found, today: date | None, digits: bool = True)
             continue  # "on Saturdays" is a habit, not a date
         if _EVERY.search(text[max(0, m.start() - 20) : m.start()]):
             continue  # "every second Wednesday", "always a Wednesday": a habit too
+        if _DAY_SPAN.search(text[max(0, m.start() - 24) : m.start()]) or _DAY_SPAN_AFTER.match(
+            text, m.end()
+        ):
+            continue  # "Monday through Friday": the days of a week, not a date
         if any(abs(m.end() - s) <= 3 or abs(m.start() - e) <= 3 for s, e in found.taken):
             continue  # "Sunday, 22 June": the date says it all
         weekday = WEEKDAYS.index(m.group(2).lower())
@@ -246,6 +254,9 @@ def find_times(text: str, found: Found, digits: bool = True) -> None:
             options = (hour * 60.0 + minute,)
             if not meridiem and 1 <= hour <= 12 and not m.group(1).startswith("0"):
                 options = (options[0], (hour % 12 + 12) * 60.0 + minute)  # either half of the day
+                near = text[max(0, m.start() - 30) : m.end() + 20]
+                if index >= 3 and hour != 12 and _EVENING.search(near):
+                    options = (options[1],)  # "tonight we're open until eight": 20:00
             start = m.start(1) if index >= 3 else m.start()  # "at 6": the value is the 6
             found.add(
                 Value(

@@ -77,7 +77,9 @@ def check_dialogue(
                         evidence=sentence[:160],
                     )
                 )
-            people_found = check_named(speaker, sentence, people, person_facts, stems(sentence))
+            people_found = check_named(
+                speaker, sentence, people, person_facts, stems(sentence), fact_words
+            )
             findings += [_people_finding(index, f) for f in people_found]
         findings += [
             _people_finding(index, f) for f in check_intro(speaker, text, people, fact_words)

@@ -110,18 +110,19 @@ def derive(
         for cls in count_classes:  # "1 capsule 3 times a day for 7 days": 21 capsules
             add(cls, Value(cls, f"{x:g} x {y:g}", (x * y,)), x_about, y_about, of=(x, y))
     times = pool.get("time", ())
-    durations = [(v.amounts[0] / 60, about) for v, about in pool.get("q:duration", ())]
+    durations = [(v.amounts[0] / 60, v.number, about) for v, about in pool.get("q:duration", ())]
     for value, about in times:
-        for minutes, m_about in durations:
+        for minutes, number, m_about in durations:
             if minutes <= 1440:
                 for sign in (1, -1):
                     shifted = tuple((t + sign * minutes) % 1440 for t in value.amounts)
-                    add("time", Value("time", value.text, shifted), about, m_about)
+                    shift = (minutes, *((number,) if number is not None else ()))
+                    add("time", Value("time", value.text, shifted), about, m_about, of=shift)
     for (a, a_about), (b, b_about) in combinations(times, 2):  # 06:30 to 4 pm: 9.5 hours
         for minutes in {abs(x - y) for x in a.amounts for y in b.amounts}:
             span = Value("q:duration", f"{a.text} to {b.text}", (minutes * 60,))
             add("q:duration", span, a_about, b_about)
-    shifts = {(round(m / 1440), about) for m, about in durations}
+    shifts = {(round(m / 1440), about) for m, _, about in durations}
     shifts = {(d, about) for d, about in shifts if 0 < d <= 366}
     if next_day:  # "until 2 am the next morning"
         shifts.add((1, frozenset()))

@@ -327,6 +327,7 @@ def check_named(
     people: Sequence[Person],
     person_facts: Sequence[tuple[frozenset[str], str]],
     sentence_stems: frozenset[str],
+    fact_words: set[str] | frozenset[str] = frozenset(),
 ) -> list[PeopleFinding]:
     """People named with a title or role word that the grounding does not know as such."""
     out = []
@@ -357,6 +358,8 @@ def check_named(
             continue
         if any(_fits(tokens, p) for p in people):
             continue
+        if set(tokens) <= fact_words and not any(set(tokens) & p.tokens for p in people):
+            continue  # "a Labrador called Biscuit": the facts' own Biscuit, no person
         partial = next((p for p in people if set(tokens) & p.tokens), None)
         evidence = m.group(0)
         if partial is not None:

@@ -124,11 +124,16 @@ CURRENCY_WORDS = {
 _CODES = "usd|eur|gbp|chf|dkk|sek|nok|jpy|inr|aud|cad|nzd|cny|pln|czk|huf"
 # "fourteen ninety-nine a month" (after number words became digits: "14 99"): 14.99 or 1,499
 SPOKEN_PRICE = re.compile(
-    r"(?<![\d.,:])([1-9]\d?) ([1-9]\d)(?![\d.,:])"
+    r"(?<![\d.,:])([1-9]\d?) ([1-9]\d)(?![\d,:]|\.\d)"
     r"(?=\s+(?:in\s+)?(dollars?|bucks?|euros?|pounds?|quid|rupees?)\b"
     r"|\s+(?:a|per|each|every)\s+(?:month|week|fortnight|year|day|night|session|visit)\b)",
     re.I,
 )
+# the same pair said as a price in a sentence that names money elsewhere: "the inspection is
+# ninety-five dollars, and the plan is thirteen fifty"
+SPOKEN_PAIR = re.compile(r"(?<![\d.,:])([1-9]\d?) ([1-9]\d)(?![\d,:]|\.\d)")
+PRICE_VERB = re.compile(r"\b(?:is|are|was|costs?|for|comes to|total|price|fee|pay)\s+$", re.I)
+MONEY_WORD = re.compile(r"[$€£₹¥]|\b(?:dollars?|bucks?|euros?|pounds?|quid|rupees?|cents?)\b", re.I)
 SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6}
 SCALE |= {"bn": 1e9, "billion": 1e9, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "crore": 1e7}
 
@@ -264,6 +269,8 @@ COMPOUND_DURATION = re.compile(
     r"\b(\d+)\s*(?:hours?|hrs?|h)\s*(?:and\s+)?(\d+)\s*(?:minutes?|mins?)\b", re.I
 )
 NOUNS_NOT_COUNTED = {
+    "through",
+    "thru",
     "today",
     "tomorrow",
     "tonight",
@@ -306,6 +313,12 @@ NOUNS_NOT_COUNTED = {
     "were",
     "will",
 }
+# "seats 11 through 14", "rooms 4 to 6": numbers that name things, as a range of names
+ID_RANGE = re.compile(
+    r"\b(?:seats|rooms|rows|gates|lines|platforms|units|lockers|tables|beds|pitches|plots|"
+    r"numbers|lanes|bays)\s+(\d+)\s*(?:to|through|thru|-|–|and)\s*\d+",
+    re.I,
+)
 ID_NOUNS = re.compile(
     r"(?:line|room|counter|desk|gate|terminal|platform|level|floor|number|no\.?|parcel|order|"
     r"flight|ticket|case|ref|reference|seat|house|apartment|flat|suite|bus|route|step|page|"

@@ -22,15 +22,19 @@ from agents.value_words import (
     CURRENCY_SIGNS,
     CURRENCY_WORDS,
     ID_NOUNS,
+    ID_RANGE,
     MONEY_RES,
+    MONEY_WORD,
     MONTHS,
     NIGHTS,
     NOUNS_NOT_COUNTED,
     NUM,
     ORDINAL_NOUN,
+    PRICE_VERB,
     QUANTITY,
     SCALE,
     SPEEDS,
+    SPOKEN_PAIR,
     SPOKEN_PRICE,
     UNIT_TABLE,
     normalise,
@@ -72,6 +76,22 @@ def _money(text: str, found: Found) -> None:
                 number=whole * 100.0 + cents,
             )
         )
+    if MONEY_WORD.search(text):
+        for m in SPOKEN_PAIR.finditer(text):
+            if found.free(*m.span()) and PRICE_VERB.search(
+                text[max(0, m.start() - 12) : m.start()]
+            ):
+                whole, cents = int(m.group(1)), int(m.group(2))
+                found.add(
+                    Value(
+                        "money",
+                        m.group(0),
+                        (whole + cents / 100, whole * 100.0 + cents),
+                        start=m.start(),
+                        end=m.end(),
+                        number=whole * 100.0 + cents,
+                    )
+                )
     for index, pattern in enumerate(MONEY_RES):
         for m in pattern.finditer(text):
             if not found.free(*m.span()):
@@ -188,6 +208,8 @@ def _quantities(text: str, found: Found) -> None:
             continue
         if ID_NOUNS.search(text[max(0, m.start() - 12) : m.start()]):
             continue  # "line 2", "room 12": names of things, not amounts
+        if any(r.start(1) == m.start() for r in ID_RANGE.finditer(text)):
+            continue  # "seats 11 through 14": names too
         head = (_HEAD_ONE if number == 1 else _HEAD).match(text, m.end())  # "40 packing boxes":
         end = m.end()  # boxes are counted; "1 rest stop", as "2 rest stops", counts stops
         if (
