@@ -39,6 +39,13 @@ _ASSERTS = re.compile(  # what a sentence that grants the opposite of a negated 
     re.I,
 )
 _CONDITION = re.compile(r"\b(?:if|unless|when|in case)\b[^,]*(?:,|$)", re.I)
+_HEARSAY = re.compile(
+    r"\b(?:said|says|told me|told us|swore|swears|reckons?|reckoned|insisted|i heard|"
+    r"i thought|apparently|supposedly|claimed that)\b",
+    re.I,
+)
+_INCLUDED = re.compile(r"\b(?:included|free|complimentary|covered|at no (?:extra )?cost)\b", re.I)
+_CHARGED = re.compile(r"\b(?:extra|charged?|fee|pay|costs?|surcharge|not included)\b", re.I)
 _YES = re.compile(
     r"^\s*(?:yes|yep|yeah|sure|of course|certainly|absolutely|definitely|that's fine)\b", re.I
 )
@@ -51,8 +58,8 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
     the positive, about what a negated fact rules out ("can the courier leave it with my
     neighbour?" of "does not leave parcels with neighbours"), the yes asserts the opposite.
     """
-    if is_question(sentence):
-        return None
+    if is_question(sentence) or _HEARSAY.search(sentence):
+        return None  # "he swore we'd have paid a fee": what someone else claimed
     if _YES.match(sentence) and not negative(_CONDITION.sub("", sentence)):
         questions = [q for q in sentences(context) if is_question(q)]
         for question in questions:
@@ -109,6 +116,8 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             for w in c.values
         ):
             continue  # its values come from a plain fact it speaks about as much
+        if _FREE.search(best.text) and _INCLUDED.search(part) and not _CHARGED.search(part):
+            continue  # "giving medication is included" of "no extra charge for medication"
         if _sibling(own, best, ground) and not _GRANTS.search(part):
             continue  # "bring your badge so we can reset it" of "not over the phone; they
             # require a visit with a badge": the fact's own alternative
@@ -187,7 +196,8 @@ _GRANTS = re.compile(
 # without penalty"
 _ADVERBIAL = re.compile(r"\b(?:at|with|for|of)\s+no\b|\bwithout\b", re.I)
 _FREE = re.compile(
-    r"\b(?:free|no charge|no fee|waived|at no cost|complimentary|(?:won't|will not|don't|do not) "
+    r"\b(?:free|no (?:extra |additional )?(?:charge|fee|cost)|waived|at no (?:extra )?cost|"
+    r"complimentary|(?:won't|will not|don't|do not) "
     r"(?:have to )?pay(?: anything| a (?:penny|thing|cent))?|pay nothing|nothing to pay|"
     r"(?:won't|will not) be charged)\b",
     re.I,
