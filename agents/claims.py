@@ -71,6 +71,9 @@ _TOO = re.compile(
     r"(?:late|early|long|short|far|much|many|soon|big|small|heavy|high|low|expensive)\b",
     re.I,
 )
+_GLOSS = re.compile(
+    r"\b(?:just|shortly|a bit|a little|not long) (?:after|before|over|under|past)\s*$", re.I
+)
 _OFFSET = re.compile(
     r"\b(?:a|an|\d+)\s+(?:days?|weeks?|fortnights?|months?)\s+(?:from|after|before|on from)\s*$"
     # "two weeks today", "a week tomorrow": today is the anchor
@@ -140,6 +143,13 @@ def check_sentence(
             # "about eighteen pounds" of a cake that weighs 18 pounds; "48 pounds, so still a
             # medium" where the grounding weighs in lb and pays no sterling: a weight
             value = _as_weight(value)
+        if _GLOSS.search(text[max(0, value.start - 20) : value.start]) and any(
+            other is not value
+            and other.cls == value.cls
+            and any(same(other, g) for g in ground.pool.get(value.cls, ()))
+            for other in values
+        ):
+            continue  # "12:30, so just after noon": a gloss on the fact's own value
         if (wrong := _calendar(value, ground.today) or _apposed(value, values, text)) is not None:
             found.append(ValueFinding(True, value, wrong, sentence))
             continue
@@ -182,6 +192,9 @@ def check_sentence(
             or bool(own & clause.stems)
             or bool(_asked(context) & clause.stems)
         )
+        if not aligned and (answered := _answers(value, context, candidates)) is not None:
+            clause, aligned = answered, True  # "When does the show start?" "Curtain goes up
+            # at eight": the one time fact the question speaks of
         if (
             aligned
             and clause is not None
@@ -452,6 +465,29 @@ def _calendar(value: Value, today: date | None) -> Clause | None:
     real = days[0]
     fact = f"the calendar: {real.day} {real:%B %Y} is a {real:%A}"
     return Clause(fact, fact, frozenset(), (), False, False)
+
+
+_ASKS = {
+    "time": re.compile(r"\b(?:when|what time|how early|how late|till when|until when)\b", re.I),
+    "date": re.compile(r"\b(?:when|what day|which day|what date)\b", re.I),
+    "money": re.compile(
+        r"\b(?:how much|what(?:'s| is| does) (?:it|that|the \w+) cost|price|"
+        r"what do (?:i|we) owe|the damage)\b",
+        re.I,
+    ),
+}
+
+
+def _answers(value: Value, context: str, candidates: list[Clause]) -> Clause | None:
+    """The one fact of the value's kind that the question before asks about ("When does the
+    show start?" of "The performance starts at 7:30 pm"): a short answer speaks of it."""
+    asks = _ASKS.get(value.cls)
+    questions = [q for q in sentences(context) if is_question(q)]
+    if asks is None or not any(asks.search(q) for q in questions):
+        return None
+    asked = frozenset().union(*(stems(q) for q in questions))
+    spoken = [c for c in candidates if c.stems & asked]
+    return spoken[0] if len(spoken) == 1 else None
 
 
 @lru_cache(maxsize=1024)

@@ -482,6 +482,12 @@ _AFTER = [
         r"\1 \2:30",
         when=("half",),
     ),
+    _rule(  # "Half eleven in the morning.", "It's half six": the same, opening a clause
+        r"(?:(?<=^)|(?<=[.!?,;:] )|(?<=it's )|(?<=it is )|(?<=[Ii]t's ))[Hh]alf (1[0-2]|[1-9])\b"
+        r"(?=\s*(?:in the|tonight|this|[.,!?;]|$|am\b|pm\b|o'clock))",
+        r"\1:30",
+        when=("half",),
+    ),
     _rule(  # "ten past eight"
         r"\b([1-5]?\d) past (1[0-2]|[1-9])\b",
         lambda m: f"{m.group(2)}:{int(m.group(1)):02d}",
