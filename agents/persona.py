@@ -30,7 +30,36 @@ _BREAKS = re.compile(
     r"line|turn|dialogue)\s*:|^\s*\((?:note|ooc|narrator|stage)\b)",
     re.I | re.M,
 )
-_AS_ROLE = r"(?:\bas\s+(?:the|your|a|an)\s+((?:[a-z]+\s+){{0,2}}?)({roles})\s*(?:,|i\b|i'll|i'd|we\b)|\bi(?:'m| am)\s+(?:the|your)\s+((?:[a-z]+\s+){{0,2}}?)({roles})\b(?!\s+(?:said|told|asked|mentioned)))"
+# "as the receptionist, I ...", "I'm the front desk receptionist": up to four words, whose
+# first k end in the other side's role (one static pattern: no regex per pair of roles)
+_AS_ROLE = re.compile(
+    r"\bas\s+(?:the|your|a|an)\s+((?:[a-z]+\s+){0,3}[a-z]+)"
+    r"|\bi(?:'m| am)\s+(?:the|your)\s+((?:[a-z]+\s+){0,3}[a-z]+)",
+    re.I,
+)
+_AS_ROLE_AFTER = re.compile(r"\s*(?:,|i\b|i'll|i'd|we\b)", re.I)
+_NOT_SELF = re.compile(r"\s+(?:said|told|asked|mentioned)\b", re.I)
+
+
+def _speaks_as(text: str, roles: set[str]) -> tuple[str, str] | None:
+    """The other side's role a speaker claims ("As the receptionist, I can book you in"),
+    and the words that claim it."""
+    for m in _AS_ROLE.finditer(text):
+        words = (m.group(1) or m.group(2)).lower().split()
+        start = m.start(1) if m.group(1) else m.start(2)
+        for k in range(1, len(words) + 1):
+            phrase = " ".join(words[:k])
+            role = next((r for r in roles if phrase == r or phrase.endswith(" " + r)), None)
+            if role is None:
+                continue
+            end = start + len(" ".join((m.group(1) or m.group(2)).split()[:k]))
+            rest = text[end:]
+            if m.group(1) and not _AS_ROLE_AFTER.match(rest):
+                continue
+            if m.group(2) and (_NOT_SELF.match(rest) or (rest[:1].isalpha())):
+                continue
+            return role, text[m.start() : end]
+    return None
 
 
 _STAFF_LINES = re.compile(
@@ -93,17 +122,11 @@ def check_persona(
         if other != speaker:
             other_roles |= role_heads(str(persona.get("role") or other)) | {other.lower()}
     other_roles -= own_roles
-    if other_roles:
-        roles = "|".join(sorted((re.escape(r) for r in other_roles), key=len, reverse=True))
-        if m := re.search(_AS_ROLE.format(roles=roles), text, re.I):
-            out.append(
-                PeopleFinding(
-                    "role_swap",
-                    f"{speaker} speaks as the {m.group(2) or m.group(4)}",
-                    m.group(0).strip(" ,"),
-                    True,
-                )
-            )
+    if other_roles and (claimed := _speaks_as(text, other_roles)):
+        role, words = claimed
+        out.append(
+            PeopleFinding("role_swap", f"{speaker} speaks as the {role}", words.strip(" ,"), True)
+        )
     role = str(personas.get(speaker, {}).get("role") or speaker)
     others = [str(p.get("role") or k) for k, p in personas.items() if k != speaker]
     if served(role, others) and not all(served(o, [role]) for o in others):
