@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -115,16 +116,25 @@ STAFF_ROLES = frozenset(
 )
 
 
-def role_words(role: str) -> set[str]:
-    return set(re.findall(r"[a-z]+", role.lower()))
+@lru_cache(maxsize=512)
+def role_words(role: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(role.lower()))
+
+
+_WORD = re.compile(r"[a-z]+")
 
 
 def served(role: str, others: Sequence[str] = ()) -> bool:
     """The customer's side: a customer's role word ("patient", "caller"), or a role that is no
     staff's when the other side's is ("taxpayer" talking with a "tax adviser")."""
+    return _served(role, tuple(others))
+
+
+@lru_cache(maxsize=1024)
+def _served(role: str, others: tuple[str, ...]) -> bool:
     if role_words(role) & STAFF_ROLES:
         return False  # "customer service officer", "customer adviser": staff
-    words = re.findall(r"[a-z]+", role.lower())
+    words = _WORD.findall(role.lower())
     if words and words[-1] not in CUSTOMER_ROLES and set(words[:-1]) & CUSTOMER_ROLES:
         return False  # "customer care executive", "client success lead": the customer qualifies
     if role_words(role) & CUSTOMER_ROLES:

@@ -49,7 +49,7 @@ def values_in(text: str, today: date | None = None) -> tuple[Value, ...]:
     """
     text = normalise(text)
     found = Found()
-    digits = any(ch.isdigit() for ch in text)
+    digits = bool(_DIGIT.search(text))
     if digits:  # no digit (after number words became digits): only words can state a value
         _money(text, found)
     find_dates(text, found, today, digits)
@@ -255,7 +255,7 @@ def _quantities(text: str, found: Found) -> None:
                     number=to_float(m.group(1)),
                 )
             )
-    for m in re.finditer(rf"(?<![\w.,:/$€£-])({NUM})(?![\w.,:/%])", text):
+    for m in _LONE_NUMBER.finditer(text):
         number = to_float(m.group(1))
         if not found.free(*m.span()) or ("." not in m.group(1) and number < 1000):
             continue  # bare small integers ("between 9 and 12", "give me 2") are small talk
@@ -264,6 +264,8 @@ def _quantities(text: str, found: Found) -> None:
         _bare(text, m, number, hedged(text, m.start()), found)
 
 
+_DIGIT = re.compile(r"\d")
+_LONE_NUMBER = re.compile(rf"(?<![\w.,:/$€£-])({NUM})(?![\w.,:/%])")
 _IN_EVERY = re.compile(r"\b(\d+)\s+(?:in|out of)\s+(?:every\s+)?(\d+)\b", re.I)
 _OF_THEM = re.compile(
     r"\b(?:and|but|with|of whom|of which|so far)\s+(\d+)\s+(?=(?:have|has|are|were|is|was|will|of them)\b)",
