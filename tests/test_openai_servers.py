@@ -30,9 +30,13 @@ class Verdict(BaseModel):
     reason: str
 
 
-async def _structured(config: MockConfig, name: str, **model: object):
+async def _structured(config: MockConfig, name: str, learned: str = "", **model: object):
     server = MockServer(config)
     url = await server.start()
+    if learned:  # what an earlier server behind the same URL was found to accept
+        from rolegraph.models.wire import LEARNED
+
+        LEARNED[("structured", url.rstrip("/"), name)] = learned
     chat = OpenAICompatChat(model=name, base_url=url, **model)  # type: ignore[arg-type]
     try:
         first = await chat.astructured(Verdict, [HumanMessage(content="Judge this.")])
@@ -66,18 +70,9 @@ async def test_each_servers_structured_output_is_found_once(quirks, method, refu
 async def test_a_learned_method_the_server_now_refuses_is_found_again():
     """Another server behind the same URL (a restart with other flags): the remembered
     json_schema is refused once, the methods are tried again and the new answer kept."""
-    from rolegraph.models.wire import LEARNED
-
-    server = MockServer(MockConfig(quirks="llama-cpp", model="mock-model"))
-    url = await server.start()
-    LEARNED[("structured", url.rstrip("/"), "mock-model")] = "json_schema"
-    chat = OpenAICompatChat(model="mock-model", base_url=url)
-    try:
-        first = await chat.astructured(Verdict, [HumanMessage(content="Judge this.")])
-        second = await chat.astructured(Verdict, [HumanMessage(content="And this.")])
-    finally:
-        await chat.aclose()
-        await server.stop()
+    chat, server, first, second = await _structured(
+        MockConfig(quirks="llama-cpp", model="mock-model"), "mock-model", learned="json_schema"
+    )
     assert isinstance(first["parsed"], Verdict) and isinstance(second["parsed"], Verdict)
     assert chat.structured_method == "function_calling"
     # the stale json_schema refused once (llama-cpp-python answers a 500 naming response_format:
