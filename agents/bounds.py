@@ -98,7 +98,8 @@ def keeps(value: Value, clause: Clause, text: str) -> bool:
     if value.cls in ("time", "date") or not value.amounts:
         return False
     before = text[max(0, value.start - 25) : value.start]
-    upper, lower = _UPPER.search(before), _LOWER.search(before)
+    upper = bool(_UPPER.search(before))
+    lower = not upper and bool(_LOWER.search(before))  # "no more than" is an upper bound
     if not (upper or lower):
         return False
     fact = normalise(clause.text)
@@ -106,11 +107,17 @@ def keeps(value: Value, clause: Clause, text: str) -> bool:
         if mine.cls != value.cls or not mine.amounts:
             continue
         ahead = fact[max(0, mine.start - 25) : mine.start]
-        if _UPPER.search(ahead) or _LOWER.search(ahead):
-            continue  # a bound against a bound: compared as usual
+        fact_upper = bool(_UPPER.search(ahead))
+        fact_lower = not fact_upper and bool(_LOWER.search(ahead))
         x, y = value.amounts[0], mine.amounts[0]
         if value.per and mine.per:
             x, y = x / value.per, y / mine.per
+        if fact_upper or fact_lower:
+            # a bound against a bound of the other side agrees when they overlap ("more than a
+            # day" of "up to 30 hours"); of the same side it is compared as usual
+            if (lower and fact_upper and x < y) or (upper and fact_lower and x > y):
+                return True
+            continue
         if (upper and y <= x) or (lower and y >= x):
             return True
     return False

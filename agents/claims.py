@@ -225,7 +225,8 @@ def check_sentence(
             for c in ground.clauses
             if any(other is not value and same(other, x) for other in values for x in c.values)
         )
-        if _derived(value, ground, numbers, own | ctx, derives, said, restates, shown):
+        extras = tuple(float(m.group(1) or m.group(2)) for m in _EXTRA.finditer(text))
+        if _derived(value, ground, numbers, own | ctx, derives, said, restates, shown, extras):
             said.setdefault(value.cls, []).append(value)
             continue
         if any(same(value, g) for g in ground.reference) and (
@@ -533,6 +534,11 @@ _PAIR = re.compile(r"\b(pair|both|twins|the two of)\b", re.I)
 _BARE_NUMBER = re.compile(r"(?<![\d.,:/])\b(\d{1,3})\b(?![.,:/]\d)")
 
 
+_EXTRA = re.compile(
+    r"\b(\d+)\s+(?:\w+\s+)?(?:beyond|extra|more|additional|on top|over|fewer|less)\b"
+    r"|\b(?:plus|another|an extra|and)\s+(\d+)\s+(?:extra|more)\b",
+    re.I,
+)
 _GENERIC = frozenset({"cost"})  # fee, price, charge: every money fact's word
 
 
@@ -556,6 +562,7 @@ def _derived(
     said: dict[str, list[Value]],
     restates: bool = False,
     shown_facts: frozenset[frozenset[str]] = frozenset(),
+    extras: tuple[float, ...] = (),
 ) -> bool:
     """One step of arithmetic from the grounding, or from a number the sentence itself gives.
 
@@ -617,6 +624,19 @@ def _derived(
                 approx=value.approx,
             )
             if any(same(scaled, g) for g in ground.pool.get(value.cls, ())):
+                return True
+    if cued and value.cls.startswith("count:") and value.number is not None:
+        # "twenty images would mean five beyond the fifteen included": a fact's count and a
+        # number the sentence itself gives as extra, added or taken away
+        for n in set(extras):
+            if (
+                n
+                and n != value.number
+                and any(
+                    g.number is not None and value.number in (g.number + n, g.number - n)
+                    for g in ground.pool.get(value.cls, ())
+                )
+            ):
                 return True
     return False  # (a sentence that restates a fact shows its operands only in itself)
 

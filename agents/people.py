@@ -95,7 +95,27 @@ _NAMED = re.compile(
 _FACT_OPENS_WITH_NAME = re.compile(rf"^\s*({_NAME_RE}\s+{_NAME_RE})\s+(?=[a-z])")
 # words that open a fact without being a first name (weekdays and "today" are in _NOT_NAMES)
 _OPENERS = frozenset(
-    ["the", "a", "an", "this", "that", "these", "those", "our", "your", "their", "my", "his", "her", "its", "each", "every", "all", "any", "some"]
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "our",
+        "your",
+        "their",
+        "my",
+        "his",
+        "her",
+        "its",
+        "each",
+        "every",
+        "all",
+        "any",
+        "some",
+    ]
 )
 _ADDRESS = re.compile(
     rf"\b(?i:hi|hello|hey|dear|thanks|thank you|sorry|yes|okay|ok|good morning|good afternoon)"

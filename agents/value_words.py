@@ -331,7 +331,8 @@ DERIVE_CUES = re.compile(
     # "four lengths make 100 m", not "the drops make you drowsy"
     r"makes?(?=\s+(?:it\s+|that\s+|for\s+|up\s+)?(?:\d|an?\b|one|two|three|four|five|six|seven|"
     r"eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred))|"
-    r"would be|would cost|in total|total|altogether|all in|means|comes to|"
+    r"would be|would cost|in total|total|altogether|all in|in all|means|would mean|comes to|"
+    r"bringing|brings|leaves|on top|"
     r"works out|adds up|then)\b",
     re.I,
 )
@@ -399,6 +400,12 @@ _BEFORE = [
         r"(?<![\w.])(\d+(?:\.\d+)?)\s?k\b(?!m)",
         lambda m: f"{float(m.group(1)) * 1000:,.0f}",
         when=("k",),
+    ),
+    _rule(  # "a dollar fifty", "a pound twenty": one and some cents
+        r"\ba (dollar|buck|euro|pound|quid) (?=(?:ten|twenty|thirty|forty|fifty|sixty|seventy|"
+        r"eighty|ninety|fifteen|twenty-five|seventy-five|\d{2})\b)",
+        r"one \1s ",
+        when=("a dollar", "a buck", "a euro", "a pound", "a quid"),
     ),
     (_A_MOMENT, r"\1 moment", ("sec",)),  # "give me a second" is no ordinal
     (_PRONOUN_ONE, "\\1 o\u2060ne", ("one",)),  # "the one who answers" counts nothing

@@ -148,3 +148,14 @@ def test_breaking_the_frame_in_other_words():
     ]
     found = check_dialogue(turns, facts=MARINA, personas=PEOPLE)
     assert any(f.check == "persona_break" for f in found)
+
+
+def test_bounds_that_overlap_agree_and_staff_arithmetic_with_its_operands():
+    # "more than" against the fact's "up to": they overlap; "up to" against "up to": compared
+    assert not errors("How long do they last?", "The drowsiness lasts more than an hour.")
+    assert errors("How long do they last?", "The drowsiness lasts up to six hours.")
+    assert values_in("so a dollar fifty on top")[0].amounts == (1.5,)
+    assert not errors(
+        "Twenty people?", "Twenty would mean eight more beyond the 12 people it seats."
+    )
+    assert errors("How many?", "So it seats 20 people.")
