@@ -195,8 +195,8 @@ def _when(value: Value, year: int | None, option: int = 0) -> tuple[int, ...] | 
     if value.cls == "time":
         return (int(value.amounts[option]),) if len(value.amounts) > option else None
     for y, m, d in value.dates:
-        if m and d and (y or year):
-            return (y or year, m, d)  # type: ignore[return-value]
+        if m and d:
+            return (y or year or 0, m, d)  # no year on either side: month and day compare
     return None
 
 
@@ -237,6 +237,8 @@ def _within_span(value: Value, clause: Clause, segment: str, denied: bool) -> bo
         x, y = _when(value, year), _when(bound, year)
         if x is None or y is None:
             return False
+        if len(x) == 3 and 0 in (x[0], y[0]):
+            x, y = x[1:], y[1:]  # a year on one side only: month and day compare
         outside = bool((upper and x > y) or (lower and x < y))
         if outside != denied:
             return False

@@ -253,6 +253,12 @@ def check_sentence(
         if aligned and clause is not None and keeps(value, clause, text):
             said.setdefault(value.cls, []).append(value)
             continue  # "a little under half an hour" of "about 25 minutes": a true bound
+        if aligned and clause is not None and value.cls.startswith("nth:"):
+            noun = stems(value.cls[4:])
+            part = stems(segment_of(text, value)) - noun
+            if part and not part & (clause.stems - noun) and not _asked(context) & clause.stems:
+                aligned = False  # "at the first lesson" names a lesson; "refundable until the
+                # third lesson" of "not after the second" speaks of the rule
         if (
             not aligned
             and not value.approx

@@ -105,6 +105,14 @@ def derive(
                         n_about,
                         of=(*_of(value), n),
                     )
+    for value, about in pool.get("q:workdays", ()):  # "ten working days, so about two weeks"
+        weeks = (value.number or 0) / 5
+        add(
+            "q:duration",
+            Value("q:duration", value.text, (weeks * 7 * 86400.0,), approx=True),
+            about,
+            of=_of(value),
+        )
     count_classes = [cls for cls in pool if cls.startswith("count:")]
     for (x, x_about), (y, y_about) in combinations(sorted(numbers, key=lambda n: n[0]), 2):
         for cls in count_classes:  # "1 capsule 3 times a day for 7 days": 21 capsules

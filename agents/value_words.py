@@ -252,7 +252,8 @@ RATE = re.compile(
     r"^\s*(?:(?:per|each) (?!hour|hr|day|night|week|month|year)[a-z]+\s+|"  # "per item per day"
     # "50 pages free per week", "4 free hours of meeting-room time per month"
     r"(?:(?!(?:and|or|but|then|so|if|plus)\b)[a-z-]+\s+){1,3}(?=(?:per|each|every)\s))?"
-    r"(?:(?:per|a|an|each|every|/|in an?|in 1)\s*(hour|hr|day|night|week|fortnight|month|year|annum)\b|"
+    r"(?:(?:per|a|an|each|every|/|in an?|in 1|over an?|across an?)\s*"
+    r"(hour|hr|day|night|week|fortnight|month|year|annum)\b|"
     r"(hourly|daily|nightly|weekly|fortnightly|monthly|yearly|annually)\b)",
     re.I,
 )

@@ -159,3 +159,20 @@ def test_bounds_that_overlap_agree_and_staff_arithmetic_with_its_operands():
         "Twenty people?", "Twenty would mean eight more beyond the 12 people it seats."
     )
     assert errors("How many?", "So it seats 20 people.")
+
+
+def test_a_date_inside_a_bound_that_gives_no_year_and_ordinals_that_name_things():
+    facts = [
+        "Today is Monday, 3 March 2025.",
+        "Clients who book before 5 April get 10% off the fee.",
+        "Fees are not refundable after the second lesson.",
+    ]
+
+    def blocked(text: str) -> bool:
+        turns = [{"speaker": "agent", "text": text}]
+        found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+        return any(f.severity == "error" for f in found)
+
+    assert not blocked("10am fri 4/4 booked, so you get the discount.")
+    assert not blocked("I'll meet you at the first lesson.")
+    assert blocked("Fees are refundable until the third lesson.")
