@@ -117,6 +117,13 @@ _OPENERS = frozenset(
         "some",
     ]
 )
+_DEMONYM = re.compile(
+    r"^(?:british|english|scottish|irish|welsh|american|canadian|australian|aussie|kiwi|indian|"
+    r"chinese|japanese|korean|french|german|spanish|italian|dutch|polish|swedish|danish|"
+    r"norwegian|finnish|greek|turkish|mexican|brazilian|nigerian|kenyan|pakistani|filipino|"
+    r"vietnamese|thai|russian|ukrainian|portuguese|swiss|austrian|belgian|european|african|"
+    r"asian|local)$"
+)
 _ADDRESS = re.compile(
     rf"\b(?i:hi|hello|hey|dear|thanks|thank you|sorry|yes|okay|ok|good morning|good afternoon)"
     rf",?\s+({_TITLE_RE})\s+({_NAME_RE})\b"
@@ -272,6 +279,10 @@ def check_intro(
             tokens = name_tokens(claimed)
             if not tokens or tokens[0] in _NOT_NAMES or tokens[0].endswith("ing"):
                 continue  # "Getting here is fine": a verb, not a name
+            if len(tokens) == 1 and (
+                _DEMONYM.search(tokens[0]) or tokens[0].rstrip("s") in _NOT_NAMES
+            ):
+                continue  # "I'm British", "it's Tuesdays": who or when, not a name
             weak = m.group(0).lower().lstrip(" ,.").startswith(("this is", "it's"))
             if weak and any(p.speaker is None and _fits(tokens, p) for p in people):
                 continue  # "This Saturday it's Dr. Okafor": someone the facts name, not oneself

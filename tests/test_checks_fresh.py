@@ -176,3 +176,17 @@ def test_a_date_inside_a_bound_that_gives_no_year_and_ordinals_that_name_things(
     assert not blocked("10am fri 4/4 booked, so you get the discount.")
     assert not blocked("I'll meet you at the first lesson.")
     assert blocked("Fees are refundable until the third lesson.")
+
+
+def test_an_introduction_names_a_person_not_a_nationality_or_a_habit():
+    turns = [
+        {"speaker": "customer", "text": "Hi, I'm British, so forgive my spelling."},
+        {"speaker": "agent", "text": "No problem. It's Tuesdays we open late."},
+    ]
+    assert not any(
+        f.severity == "error" for f in check_dialogue(turns, facts=MARINA, personas=PEOPLE)
+    )
+    turns = [{"speaker": "agent", "text": "Hi, I'm Brian, how can I help?"}]
+    assert any(
+        f.check == "contradicted_name" for f in check_dialogue(turns, facts=MARINA, personas=PEOPLE)
+    )
