@@ -7,12 +7,11 @@ unsupported (see agents.grounding for the two kinds of finding).
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
 from functools import lru_cache
 
+from agents.arithmetic import derived, operands
 from agents.bounds import (
     HYPOTHETICAL,
     hypothetical,
@@ -22,7 +21,7 @@ from agents.bounds import (
     states_bound,
     within_bound,
 )
-from agents.derive import scaled_to
+from agents.calendar_claims import apposed, calendar_conflict, dated, pinned
 from agents.grounding import Clause, Grounding, is_question, negative, sentences, stems
 from agents.value_compare import same, weekday_only
 from agents.value_words import DERIVE_CUES, UNIT_TABLE, normalise
@@ -107,15 +106,7 @@ def check_sentence(
         is_question(q) and DERIVE_CUES.search(q) for q in sentences(context)
     )
     values = values_in(sentence, ground.today)
-    numbers = [v.number for v in values if v.number]
-    numbers += [  # "ten more would be £25"; not the digits of a value ("45 lakh rupees")
-        float(m.group(1))
-        for m in _BARE_NUMBER.finditer(text)
-        if not any(v.start <= m.start() < v.end for v in values)
-    ]
-    if _PAIR.search(text):
-        numbers.append(2.0)  # "£29 for the pair"
-    numbers += [_SHARES[m.group(1).lower()] for m in _SHARE.finditer(text)]  # "half a tank"
+    numbers, extras = operands(text, values)
     found += _bare_numbers(text, values, own, ground)
     for value in values:
         if value.cls == "q:bare" and not _has_bare_counterpart(ground):
@@ -150,12 +141,14 @@ def check_sentence(
             for other in values
         ):
             continue  # "12:30, so just after noon": a gloss on the fact's own value
-        if (wrong := _calendar(value, ground.today) or _apposed(value, values, text)) is not None:
+        if (
+            wrong := calendar_conflict(value, ground.today) or apposed(value, values, text)
+        ) is not None:
             found.append(ValueFinding(True, value, wrong, sentence))
             continue
         pool = ground.pool.get(value.cls, ())
-        if value.cls == "date" and _dated(value):  # a bare weekday does not say which week
-            pool = [g for g in pool if not weekday_only(g) or not _pinned(g, ground)]
+        if value.cls == "date" and dated(value):  # a bare weekday does not say which week
+            pool = [g for g in pool if not weekday_only(g) or not pinned(g, ground)]
             earlier = [g for g in said.get("date", ()) if not weekday_only(g)]
         else:
             earlier = said.get(value.cls, [])
@@ -225,8 +218,7 @@ def check_sentence(
             for c in ground.clauses
             if any(other is not value and same(other, x) for other in values for x in c.values)
         )
-        extras = tuple(float(m.group(1) or m.group(2)) for m in _EXTRA.finditer(text))
-        if _derived(value, ground, numbers, own | ctx, derives, said, restates, shown, extras):
+        if derived(value, ground, numbers, own | ctx, derives, said, restates, shown, extras):
             said.setdefault(value.cls, []).append(value)
             continue
         if any(same(value, g) for g in ground.reference) and (
@@ -270,20 +262,6 @@ def check_sentence(
             said.setdefault(value.cls, []).append(value)
         found.append(ValueFinding(aligned, value, clause if aligned else None, sentence))
     return found
-
-
-def _dated(value: Value) -> bool:
-    """A date with its day of the month ("the 27th of September", "Saturday the 22nd")."""
-    return not weekday_only(value) and any(d for _, _, d in value.dates)
-
-
-def _pinned(weekday: Value, ground: Grounding) -> bool:
-    """True when the fact that names this weekday also gives a date with a day: "on Saturday,
-    20 September" pins the Saturday, "every Saturday" does not."""
-    for clause in ground.clauses:
-        if any(v is weekday for v in clause.values):
-            return any(v.cls == "date" and _dated(v) for v in clause.values)
-    return False
 
 
 def _swapped(value: Value, text: str, ground: Grounding) -> Clause | None:
@@ -403,77 +381,6 @@ def _other_unit(value: Value, ground: Grounding) -> Clause | None:
     return None
 
 
-def _apposed(value: Value, values: tuple[Value, ...], text: str) -> Clause | None:
-    """A relative date and the date put beside it that disagree ("Tomorrow, Friday the 24th"
-    when tomorrow is the 23rd): the calendar contradicts one of them."""
-    if value.cls != "date" or not value.relative or weekday_only(value) or not value.dates:
-        return None
-    after = next(
-        (
-            v
-            for v in values
-            if v.cls == "date"
-            and v is not value
-            and 0 <= v.start - value.end <= 16
-            and _APPOSE.match(text[value.end : v.start])
-        ),
-        None,
-    )
-    if after is None or not after.dates or weekday_only(after):
-        return None
-    (y, m, d), real = value.dates[0], None
-    for oy, om, od in after.dates:
-        if (oy in (None, y)) and (om in (None, m)) and od in (None, d):
-            return None
-        real = real or (oy, om, od)
-    fact = f"the calendar: '{value.text}' is {d} {date(y, m, d):%B %Y}"  # type: ignore[arg-type]
-    return Clause(fact, fact, frozenset(), (), False, False)
-
-
-_APPOSE = re.compile(
-    r"^\s*(?:,|—|–|-|:)?\s*(?:on\s+|that's\s+|so\s+)?"
-    r"(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+)?$",
-    re.I,
-)
-
-
-def _years_ahead(month: int | None, day: int | None, today: date | None) -> list[int]:
-    """The year a date without one means: the next time it comes (a fortnight back still
-    counts as this year's), or this and next year when that cannot be told."""
-    if today is None:
-        return []
-    if month and day:
-        with contextlib.suppress(ValueError):
-            if date(today.year, month, day) >= today - timedelta(days=14):
-                return [today.year]
-            return [today.year + 1]
-    return [today.year, today.year + 1]
-
-
-def _calendar(value: Value, today: date | None) -> Clause | None:
-    """The calendar itself, when a date is given with a weekday it does not fall on
-    ("Wednesday 24 November" in 2025, a Monday); the year is the stated one, or this or
-    next year when the grounding dates today."""
-    if value.cls != "date" or value.weekday is None or value.relative or not value.dates:
-        return None
-    days = []
-    for y, m, d in value.dates:
-        years = [y] if y else _years_ahead(m, d, today)
-        months = [(None, m)] if m else []
-        if not m and today is not None:  # "Sunday the 14th": this month or the next
-            ahead = date(today.year + today.month // 12, today.month % 12 + 1, 1)
-            months = [(today.year, today.month), (ahead.year, ahead.month)]
-        for year_of_month, month in months:
-            for year in [year_of_month] if year_of_month else years:
-                with contextlib.suppress(ValueError, TypeError):
-                    days.append(date(year, month, d))  # type: ignore[arg-type]
-    if not days or any(day.weekday() == value.weekday for day in days):
-        return None
-    real = days[0]
-    fact = f"the calendar: {real.day} {real:%B %Y} is a {real:%A}"
-    return Clause(fact, fact, frozenset(), (), False, False)
-
-
 _ASKS = {
     "time": re.compile(r"\b(?:when|what time|how early|how late|till when|until when)\b", re.I),
     "date": re.compile(r"\b(?:when|what day|which day|what date)\b", re.I),
@@ -525,126 +432,6 @@ def _anchors(clause: Clause, values: tuple[Value, ...], value: Value) -> bool:
         for other in values
         for mine in clause.values
     )
-
-
-_SHARE = re.compile(
-    r"\b(half|halves|double|twice|triple|third|quarter|each way|both ways|there and back|"
-    r"round trip|return trip)\b",
-    re.I,
-)
-_SHARES = {"half": 2.0, "halves": 2.0, "double": 2.0, "twice": 2.0, "triple": 3.0}
-_SHARES |= dict.fromkeys(("each way", "both ways", "there and back", "round trip"), 2.0)
-_SHARES |= {"return trip": 2.0}
-_SHARES |= {"third": 3.0, "quarter": 4.0}
-_PAIR = re.compile(r"\b(pair|both|twins|the two of)\b", re.I)
-_BARE_NUMBER = re.compile(r"(?<![\d.,:/])\b(\d{1,3})\b(?![.,:/]\d)")
-
-
-_EXTRA = re.compile(
-    r"\b(\d+)\s+(?:\w+\s+)?(?:beyond|extra|more|additional|on top|over|fewer|less)\b"
-    r"|\b(?:plus|another|an extra|and)\s+(\d+)\s+(?:extra|more)\b",
-    re.I,
-)
-_GENERIC = frozenset({"cost"})  # fee, price, charge: every money fact's word
-
-
-def _one_topic(basis: tuple[frozenset[str], ...], spoken: list[bool]) -> bool:
-    """True when the operands the sentence does not speak of share two words (or all of theirs)
-    with those it does ("the rent is €1,200; the deposit is two months' rent": "So the deposit
-    is €2,400")."""
-    heard = frozenset().union(*(b - _GENERIC for b, s in zip(basis, spoken, strict=True) if s))
-    return all(
-        s or len((b - _GENERIC) & heard) >= min(2, len(b - _GENERIC))
-        for b, s in zip(basis, spoken, strict=True)
-    )
-
-
-def _derived(
-    value: Value,
-    ground: Grounding,
-    numbers: list[float],
-    about: frozenset[str],
-    cued: bool,
-    said: dict[str, list[Value]],
-    restates: bool = False,
-    shown_facts: frozenset[frozenset[str]] = frozenset(),
-    extras: tuple[float, ...] = (),
-) -> bool:
-    """One step of arithmetic from the grounding, or from a number the sentence itself gives.
-
-    With a cue ("so", "that makes", "in total") a derivation from what the sentence or the
-    turn before speaks about, or from a sentence that states a fact's value, will do; without one, the
-    sentence (or the turn before it) must speak about what every operand is about, and a
-    sentence that restates a fact giving another value must show an operand ("114 pounds
-    for the three bags, 38 quid each"; not "The rent is €2,400" of a €1,200 rent).
-    """
-    shown = {n for n in numbers if n != value.number}
-    for d in ground.derived.get(value.cls, ()):
-        if not same(value, d.value):
-            continue
-        # with a cue: the sentence states a fact's value, or speaks of one operand and shows
-        # or speaks of the other ("30 June + 30 days' notice" is no "till the 30th of July")
-        spoken = [not b or bool((b - _GENERIC) & about) for b in d.basis]  # today needs no words
-        if (
-            cued
-            and (
-                bool(shown_facts & set(d.basis))  # it states an operand's fact ("1.5 hours each,
-                # so you'd be finished at 7:45" of "90 minutes, starting at 6:15")
-                or (any(spoken) and (all(spoken) or any(o in shown for o in d.operands)))
-                or (any(spoken) and _one_topic(d.basis, spoken))
-            )
-        ) or (
-            all(spoken)
-            # a sentence that restates the fact shows an operand, unless the step is the
-            # calendar's ("until 2 am the next morning": Monday the 12th)
-            and (not restates or any(o in shown for o in d.operands) or not all(d.basis))
-        ):
-            return True
-    if value.cls == "money":  # "15% off the £114 just said: £96.90"
-        rates = [
-            1 + f * p.amounts[0] / 100 for p in ground.pool.get("q:percent", ()) for f in (-1, 1)
-        ]
-        stated = [m.amounts[0] for m in ground.pool.get("money", ())]
-        for earlier in said.get("money", ()):
-            steps = [earlier.amounts[0] * r for r in rates]
-            steps += [earlier.amounts[0] * n for n in shown]
-            others = stated + [m.amounts[0] for m in said.get("money", ()) if m is not earlier]
-            steps += [earlier.amounts[0] + m for m in others]  # "£60 for the second, £180 both"
-            steps += [abs(earlier.amounts[0] - m) for m in others]
-            if any(same(value, scaled_to(earlier, x)) for x in steps):
-                return True
-    if cued:  # "so 24 for your house": a number said earlier in the dialogue scales a fact
-        numbers = numbers + [v.number for vs in said.values() for v in vs if v.number]
-    if value.cls in ("time", "date") or value.per:
-        return False  # a clock time, a date or a rate is never a multiple of anything
-    for n in set(numbers):
-        if not n or n == value.number or n <= 1:
-            continue
-        for factor in (1 / n, n):  # "four lengths make 100 m" of a 25 m pool; "a dozen 2-litre
-            scaled = Value(  # bottles" for 24 litres
-                value.cls,
-                value.text,
-                tuple(a * factor for a in value.amounts),
-                unit=value.unit,
-                per=value.per,
-                approx=value.approx,
-            )
-            if any(same(scaled, g) for g in ground.pool.get(value.cls, ())):
-                return True
-    if cued and value.cls.startswith("count:") and value.number is not None:
-        # "twenty images would mean five beyond the fifteen included": a fact's count and a
-        # number the sentence itself gives as extra, added or taken away
-        for n in set(extras):
-            if (
-                n
-                and n != value.number
-                and any(
-                    g.number is not None and value.number in (g.number + n, g.number - n)
-                    for g in ground.pool.get(value.cls, ())
-                )
-            ):
-                return True
-    return False  # (a sentence that restates a fact shows its operands only in itself)
 
 
 def _has_bare_counterpart(ground: Grounding) -> bool:

@@ -106,10 +106,16 @@ class NativeTools:
 
         refused = self.tool_calling_refused()
         if refused is not None:
-            raise NotImplementedError(refused)
+            raise ToolCallingRefused(refused)
         offered = [self.offered_tool(convert_to_openai_tool(t)) for t in tools]
         bind = self.bind  # type: ignore[attr-defined]  # BaseChatModel's, next in the MRO
         return bind(tools=offered, tool_choice=tool_choice or "auto", **kwargs)  # type: ignore[no-any-return]
+
+
+class ToolCallingRefused(NotImplementedError):
+    """This model has no native tool calling. LangChain's own `bind_tools` raises
+    NotImplementedError for such models, so callers (agents.tool_speaker) catch that and fall
+    back to tool calls asked for as JSON in the prompt: a refusal, not an unfinished method."""
 
 
 class LeanChatModel(BaseChatModel):

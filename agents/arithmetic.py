@@ -1,0 +1,148 @@
+"""Whether a value is one step of arithmetic from the grounding, or from what the sentence
+and the dialogue have said: 2 × €1,200, "half a tank" of 50 litres, 15% off the £114 just
+said, "twenty would mean five beyond the fifteen included"."""
+
+from __future__ import annotations
+
+import re
+
+from agents.derive import scaled_to
+from agents.grounding import Grounding
+from agents.value_compare import same
+from agents.values import Value
+
+
+def operands(text: str, values: tuple[Value, ...]) -> tuple[list[float], tuple[float, ...]]:
+    """The numbers a (normalised) sentence gives to compute with, and those it gives as extra
+    ("five beyond the fifteen included")."""
+    numbers = [v.number for v in values if v.number]
+    numbers += [  # "ten more would be £25"; not the digits of a value ("45 lakh rupees")
+        float(m.group(1))
+        for m in _BARE_NUMBER.finditer(text)
+        if not any(v.start <= m.start() < v.end for v in values)
+    ]
+    if _PAIR.search(text):
+        numbers.append(2.0)  # "£29 for the pair"
+    numbers += [_SHARES[m.group(1).lower()] for m in _SHARE.finditer(text)]  # "half a tank"
+    extras = tuple(float(m.group(1) or m.group(2)) for m in _EXTRA.finditer(text))
+    return numbers, extras
+
+
+_SHARE = re.compile(
+    r"\b(half|halves|double|twice|triple|third|quarter|each way|both ways|there and back|"
+    r"round trip|return trip)\b",
+    re.I,
+)
+_SHARES = {"half": 2.0, "halves": 2.0, "double": 2.0, "twice": 2.0, "triple": 3.0}
+_SHARES |= dict.fromkeys(("each way", "both ways", "there and back", "round trip"), 2.0)
+_SHARES |= {"return trip": 2.0}
+_SHARES |= {"third": 3.0, "quarter": 4.0}
+_PAIR = re.compile(r"\b(pair|both|twins|the two of)\b", re.I)
+_BARE_NUMBER = re.compile(r"(?<![\d.,:/])\b(\d{1,3})\b(?![.,:/]\d)")
+
+
+_EXTRA = re.compile(
+    r"\b(\d+)\s+(?:\w+\s+)?(?:beyond|extra|more|additional|on top|over|fewer|less)\b"
+    r"|\b(?:plus|another|an extra|and)\s+(\d+)\s+(?:extra|more)\b",
+    re.I,
+)
+_GENERIC = frozenset({"cost"})  # fee, price, charge: every money fact's word
+
+
+def _one_topic(basis: tuple[frozenset[str], ...], spoken: list[bool]) -> bool:
+    """True when the operands the sentence does not speak of share two words (or all of theirs)
+    with those it does ("the rent is €1,200; the deposit is two months' rent": "So the deposit
+    is €2,400")."""
+    heard = frozenset().union(*(b - _GENERIC for b, s in zip(basis, spoken, strict=True) if s))
+    return all(
+        s or len((b - _GENERIC) & heard) >= min(2, len(b - _GENERIC))
+        for b, s in zip(basis, spoken, strict=True)
+    )
+
+
+def derived(
+    value: Value,
+    ground: Grounding,
+    numbers: list[float],
+    about: frozenset[str],
+    cued: bool,
+    said: dict[str, list[Value]],
+    restates: bool = False,
+    shown_facts: frozenset[frozenset[str]] = frozenset(),
+    extras: tuple[float, ...] = (),
+) -> bool:
+    """One step of arithmetic from the grounding, or from a number the sentence itself gives.
+
+    With a cue ("so", "that makes", "in total") a derivation from what the sentence or the
+    turn before speaks about, or from a sentence that states a fact's value, will do; without one, the
+    sentence (or the turn before it) must speak about what every operand is about, and a
+    sentence that restates a fact giving another value must show an operand ("114 pounds
+    for the three bags, 38 quid each"; not "The rent is €2,400" of a €1,200 rent).
+    """
+    shown = {n for n in numbers if n != value.number}
+    for d in ground.derived.get(value.cls, ()):
+        if not same(value, d.value):
+            continue
+        # with a cue: the sentence states a fact's value, or speaks of one operand and shows
+        # or speaks of the other ("30 June + 30 days' notice" is no "till the 30th of July")
+        spoken = [not b or bool((b - _GENERIC) & about) for b in d.basis]  # today needs no words
+        if (
+            cued
+            and (
+                bool(shown_facts & set(d.basis))  # it states an operand's fact ("1.5 hours each,
+                # so you'd be finished at 7:45" of "90 minutes, starting at 6:15")
+                or (any(spoken) and (all(spoken) or any(o in shown for o in d.operands)))
+                or (any(spoken) and _one_topic(d.basis, spoken))
+            )
+        ) or (
+            all(spoken)
+            # a sentence that restates the fact shows an operand, unless the step is the
+            # calendar's ("until 2 am the next morning": Monday the 12th)
+            and (not restates or any(o in shown for o in d.operands) or not all(d.basis))
+        ):
+            return True
+    if value.cls == "money":  # "15% off the £114 just said: £96.90"
+        rates = [
+            1 + f * p.amounts[0] / 100 for p in ground.pool.get("q:percent", ()) for f in (-1, 1)
+        ]
+        stated = [m.amounts[0] for m in ground.pool.get("money", ())]
+        for earlier in said.get("money", ()):
+            steps = [earlier.amounts[0] * r for r in rates]
+            steps += [earlier.amounts[0] * n for n in shown]
+            others = stated + [m.amounts[0] for m in said.get("money", ()) if m is not earlier]
+            steps += [earlier.amounts[0] + m for m in others]  # "£60 for the second, £180 both"
+            steps += [abs(earlier.amounts[0] - m) for m in others]
+            if any(same(value, scaled_to(earlier, x)) for x in steps):
+                return True
+    if cued:  # "so 24 for your house": a number said earlier in the dialogue scales a fact
+        numbers = numbers + [v.number for vs in said.values() for v in vs if v.number]
+    if value.cls in ("time", "date") or value.per:
+        return False  # a clock time, a date or a rate is never a multiple of anything
+    for n in set(numbers):
+        if not n or n == value.number or n <= 1:
+            continue
+        for factor in (1 / n, n):  # "four lengths make 100 m" of a 25 m pool; "a dozen 2-litre
+            scaled = Value(  # bottles" for 24 litres
+                value.cls,
+                value.text,
+                tuple(a * factor for a in value.amounts),
+                unit=value.unit,
+                per=value.per,
+                approx=value.approx,
+            )
+            if any(same(scaled, g) for g in ground.pool.get(value.cls, ())):
+                return True
+    if cued and value.cls.startswith("count:") and value.number is not None:
+        # "twenty images would mean five beyond the fifteen included": a fact's count and a
+        # number the sentence itself gives as extra, added or taken away
+        for n in set(extras):
+            if (
+                n
+                and n != value.number
+                and any(
+                    g.number is not None and value.number in (g.number + n, g.number - n)
+                    for g in ground.pool.get(value.cls, ())
+                )
+            ):
+                return True
+    return False  # (a sentence that restates a fact shows its operands only in itself)
