@@ -26,11 +26,6 @@ _SENTENCE = re.compile(
     r"(?<!\bProf\.)(?<!\bapprox\.)(?<=[.!?;])\s+|\s+(?=\()|(?<=\))\s+"
 )
 _CLAUSE = re.compile(r";\s*|,?\s+\bbut\b\s+|,?\s+\bwhile\b\s+|,?\s+\balthough\b\s+", re.I)
-_AND_NOT = re.compile(  # "must be signed for and cannot be left outside": the negated half
-    r"\s+and\s+((?:cannot|can't|does not|doesn't|do not|don't|is not|isn't|are not|aren't|"
-    r"will not|won't|must not|never|not)\b.*)$",
-    re.I,
-)
 _NEXT_DAY = re.compile(r"\b(?:next|following) (?:day|morning)\b|\bovernight\b", re.I)
 _WORD = re.compile(r"[a-z]+")
 _STOP_WORDS = """
