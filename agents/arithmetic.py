@@ -9,6 +9,7 @@ import re
 from agents.derive import scaled_to
 from agents.grounding import Grounding
 from agents.value_compare import same
+from agents.value_words import SPEEDS
 from agents.values import Value
 
 
@@ -146,3 +147,36 @@ def derived(
             ):
                 return True
     return False  # (a sentence that restates a fact shows its operands only in itself)
+
+
+_CONSTANTS = frozenset({7.0, 12.0, 24.0, 52.0, 60.0, 365.0})
+
+
+def chained(
+    value: Value, ground: Grounding, said: dict[str, list[Value]], numbers: list[float]
+) -> bool:
+    """A figure worked out aloud over several steps, each on a figure the dialogue has already
+    worked out: "seventy a go, so four would be two hundred and eighty; ten percent off brings
+    it to sixty-three a clean, so £252 for the year". A fact's own figure is one step away or
+    none ("derived"); a figure next to it is what a wrong restatement looks like."""
+    if value.cls in ("time", "date") or value.cls.startswith("nth:") or not value.amounts:
+        return False
+    facts = {g.amounts[0] for g in ground.pool.get(value.cls, ()) if g.amounts}
+    worked = {s.amounts[0] for s in said.get(value.cls, ()) if s.amounts} - facts
+    if value.cls == "money":
+        worked |= {s.number for s in said.get("#", ()) if s.number} - facts
+    if value.cls == "q:duration":  # "just over thirteen hours" from 7:15 to 20:30
+        clock = [g.amounts[0] for g in ground.pool.get("time", ()) if g.amounts]
+        worked |= {abs(a - b) * 60 for a in clock for b in clock if a != b}
+    factors = set(numbers) | {v.number for vs in said.values() for v in vs if v.number}
+    factors -= {0.0, value.number}
+    rates = [1 + f * p.amounts[0] / 100 for p in ground.pool.get("q:percent", ()) for f in (-1, 1)]
+    steps = set(worked)
+    for a in worked:
+        steps |= {a * r for r in rates}
+        steps |= {a * n for n in factors} | {a / n for n in factors}
+        steps |= {a + b for b in worked | facts if b != a} | {abs(a - b) for b in worked | facts}
+    for g in ground.pool.get(value.cls, ()):  # "twenty minutes a day" is 140 over a week
+        if g.per and g.amounts and g.unit not in SPEEDS:  # "4 mph" over two hours is no length
+            steps |= {g.amounts[0] * n for n in _CONSTANTS | factors}
+    return any(same(value, scaled_to(value, x)) for x in steps if x)

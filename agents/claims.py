@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from agents.arithmetic import derived, operands
+from agents.arithmetic import chained, derived, operands
 from agents.bounds import (
     HYPOTHETICAL,
     hypothetical,
@@ -221,6 +221,9 @@ def check_sentence(
         if derived(value, ground, numbers, own | ctx, derives, said, restates, shown, extras):
             said.setdefault(value.cls, []).append(value)
             continue
+        if derives and aligned and chained(value, ground, said, numbers):
+            said.setdefault(value.cls, []).append(value)
+            continue
         if any(same(value, g) for g in ground.reference) and (
             not aligned or clause is None or not segment & clause.stems
         ):
@@ -261,6 +264,11 @@ def check_sentence(
         if not aligned:  # "I did about 6,000 miles": the dialogue now knows it
             said.setdefault(value.cls, []).append(value)
         found.append(ValueFinding(aligned, value, clause if aligned else None, sentence))
+    said.setdefault("#", []).extend(  # "two hundred and eighty", "sixty-three a clean"
+        Value("#", str(n), (n,), number=n)
+        for n in numbers
+        if n > 2 and not any(v.number == n for v in values)
+    )
     return found
 
 

@@ -190,3 +190,48 @@ def test_an_introduction_names_a_person_not_a_nationality_or_a_habit():
     assert any(
         f.check == "contradicted_name" for f in check_dialogue(turns, facts=MARINA, personas=PEOPLE)
     )
+
+
+def test_a_figure_worked_out_over_several_said_steps():
+    facts = [
+        "Today is Monday, 2 June 2025.",
+        "A full clean of a two-storey house costs £80 per visit.",
+        "Customers who book 5 cleans a year get 20% off each clean.",
+    ]
+
+    def found(answer: str) -> list[str]:
+        turns = [
+            {"speaker": "customer", "text": "What would five full cleans a year come to?"},
+            {"speaker": "agent", "text": answer},
+        ]
+        return [
+            f.check
+            for f in check_dialogue(turns, facts=facts, personas=PEOPLE)
+            if f.severity == "error"
+        ]
+
+    steps = (
+        "Eighty a visit, so five would be four hundred; twenty percent off each brings it to "
+        "sixty-four a clean, so {} for the year."
+    )
+    assert not found(steps.format("£320"))
+    assert found(steps.format("£340")) == ["contradicted_money"]
+
+
+def test_a_day_s_rate_over_a_week_and_a_stretch_between_two_clock_times():
+    assert not errors("Fuel for a week?", "Forty kilometres a day, so 280 km over the week.")
+    assert not errors(
+        "How long is the office open?",
+        "So that's twelve hours, 8 to 7... well, eleven hours all told.",
+    )
+    assert errors("Fuel?", "You have forty miles a day.")
+
+
+def test_a_speed_is_not_a_length():
+    facts = ["The lake loop is 8 km each way.", "The speed limit is 4 mph."]
+    turns = [
+        {"speaker": "customer", "text": "How far is it?"},
+        {"speaker": "agent", "text": "It's eight miles each way, so about two hours there."},
+    ]
+    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+    assert [f.check for f in found if f.severity == "error"] == ["contradicted_unit"]
