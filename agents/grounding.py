@@ -71,7 +71,7 @@ _SYNONYMS = {
 _UNIT_WORDS = frozenset(w for name in UNIT_TABLE for w in name.split()) - {"second", "pound"}
 _NEGATION = re.compile(
     r"\b(no|not|never|none|nobody|nothing|cannot|without|avoid|only|unless|except|free|waived|"
-    r"blocked|unavailable|impossible|prohibited|forbidden|neither|nor|refuse[sd]?|can't|won't|"
+    r"blocked|unavailable|impossible|prohibited|forbidden|neither|nor|refuse[sd]?|zero|nil|can't|won't|"
     r"don't|doesn't|didn't|isn't|aren't|wasn't|weren't|shouldn't|mustn't|couldn't|wouldn't|"
     r"nope|nah|non-\w+|\w+n't)\b",
     re.I,
@@ -95,9 +95,11 @@ _PHRASES = re.compile(
 )
 
 
+_CARE = re.compile(r"\btak(?:e|es|ing|en)\s+care\s+of\b", re.I)  # "takes care of water damage"
 _NEGATOR = re.compile(
     r"\b(?:not|no|never|cannot|can't|won't|don't|doesn't|isn't|aren't|mustn't|shouldn't|"
-    r"no longer)\s+(?:be\s+|been\s+|allowed to\s+|able to\s+)?((?:[\w-]+\s+){0,2}[\w-]+)|\bnon-(\w+)",
+    r"no longer)\s+(?:be\s+|been\s+|allowed to\s+|able to\s+)?((?:[\w-]+\s+){0,2}[\w-]+)|\bnon-(\w+)|"
+    r"\bneither\s+(?:[\w-]+\s+){0,2}?(?:is|are|will be|can be)\s+([\w-]+)",  # "neither fee is refundable"
     re.I,
 )
 
@@ -108,14 +110,21 @@ def _focus(part: str) -> frozenset[str]:
     m = _NEGATOR.search(_IDIOMS.sub(" ", part.replace("\u2019", "'")))
     if not m:
         return frozenset()
-    words = (m.group(1) or m.group(2) or "").replace("-free", " free")
+    words = next((g for g in m.groups() if g), "").replace("-free", " free")
     return stems(words)
+
+
+def negated_part(part: str) -> str:
+    """The clause from its negator on ("a 6-month warranty, which does not cover water damage":
+    "not cover water damage"); the whole clause without one ("only within 30 days")."""
+    m = _NEGATOR.search(part.replace("\u2019", "'"))
+    return part[m.start() :] if m else part
 
 
 def predicate(part: str) -> str:
     """The first word a clause negates, as a stem ("not refundable": "refun")."""
     m = _NEGATOR.search(_IDIOMS.sub(" ", part.replace("\u2019", "'")))
-    words = (m.group(1) or m.group(2) or "") if m else ""
+    words = next((g for g in m.groups() if g), "") if m else ""
     for word in words.replace("-free", " free").split():
         if found := stems(word):
             return next(iter(found))
@@ -126,6 +135,7 @@ def stems(text: str) -> frozenset[str]:
     """The words that say what a sentence is about, reduced to comparable stems."""
     out = set()
     text = _PHRASES.sub(" refund ", text) if "back" in text else text
+    text = _CARE.sub(" cover ", text) if "care" in text else text
     for word in _WORD.findall(text.lower()):
         if len(word) < 3 or word in _STOP or word in _UNIT_WORDS or word in MONTHS:
             continue

@@ -10,6 +10,7 @@ from agents.grounding import (
     Clause,
     Grounding,
     is_question,
+    negated_part,
     negative,
     predicate,
     sentences,
@@ -19,7 +20,8 @@ from agents.value_compare import same
 from agents.values import values_in
 
 _SENTENCE_CLAUSE = re.compile(
-    r";\s*|,?\s+\b(?:but|while|although|whereas)\b\s+|,\s+and\s+|,\s+so\s+|,\s+otherwise\s+|"
+    r";\s*|\s+[\u2014\u2013-]\s+|,?\s+\b(?:but|while|although|whereas)\b\s+|,\s+and\s+|,\s+so\s+|"
+    r",\s+otherwise\s+|"
     r",\s+(?=(?:no|not|without|never)\b)",
     re.I,
 )
@@ -71,12 +73,15 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
                 return best
     for part in _SENTENCE_CLAUSE.split(sentence):
         main = _CONDITION.sub("", part)  # "... on the doorstep if nobody answers"
+        if len(main.split()) < 2:
+            main = part  # "when a card's reported lost the replacement costs you zero": no comma
         main = _PERMITS.sub(" ", main)  # "a reservation doesn't stop you": a permission
         if is_question(part):
             continue
         own = stems(part)
         if (
-            _ANY.search(part)
+            (wide := _ANY.search(part))
+            and wide.group(0).lower() not in " ".join(c.fact.lower() for c in ground.clauses)
             and not negative(_FREE.sub(" ", main))
             and (
                 universal := _universal(own, ground)
@@ -91,6 +96,10 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             continue  # too few words to speak of a fact, unless granting what was asked
         if focused := _focused(part, own, ground):
             return focused
+        if (_ASSERTS.search(part) or _WOULD.search(part)) and (
+            sole := _sole_predicate(part, own, ground)
+        ) is not None:
+            return sole  # "we'll refund the eighty-five bucks" of "bookings are not refundable"
         if not _ASSERTS.search(part):
             continue
         scored = sorted(
@@ -213,7 +222,9 @@ def _priced(own: frozenset[str], clause: Clause) -> int:
 _ANY = re.compile(
     r"\b(?:any (?:day|time|age|one|reason)|anytime|whenever|every day|all week|any day of|"
     r"whatever|regardless|whether or not|(?:even|also|still) without|from day one|no matter|"
-    r"right up until|straight after|straight away)\b",
+    r"right up until|right up to|straight after|straight away|no (?:time )?limit|unlimited|"
+    r"as (?:long|late|often|many) as you (?:like|want|need)|even (?:on )?(?:that|the same) "
+    r"(?:morning|day|evening)|even on the day|last minute)\b",
     re.I,
 )
 # negations that grant rather than deny: "don't worry", "no need to", "doesn't stop you"
@@ -222,7 +233,7 @@ _PERMITS = re.compile(
     r"\bno (?:need|problem|bother|rush)\b|\b(?:even|also|still) without\b|"
     r"\bnot a problem\b|\b(?:doesn't|does not|won't|will not) (?:stop|matter|prevent)\b|"
     r"\bno matter\b|\bwhether or not\b|\beven without\b|\bshouldn't be a problem\b|"
-    r"\bnothing stops\b",
+    r"\bnothing stops\b|\bno (?:time )?limit\b",
     re.I,
 )
 
@@ -252,21 +263,28 @@ def _focused(part: str, own: frozenset[str], ground: Grounding) -> Clause | None
     limits = _LIMITS.search(part) and _LIMIT_FACT.search(best.text)
     if limits and not _ANY.search(part):
         return None  # "up to twice a month" restates "at most twice a month"
-    if any(same(v, w) for v in values_in(part, ground.today) for w in best.values):
-        return None  # it states the negated fact's own value: it restates it
+    negated = values_in(negated_part(best.text), ground.today)
+    if any(same(v, w) for v in values_in(part, ground.today) for w in negated):
+        return None  # it states the negated part's own value: it restates it ("changes
+        # need to be in by the 14th" of "not after the 14th"; not "the six-month warranty")
     if _sibling(own, best, ground):
         return None
     return best
 
 
-def _sibling(own: frozenset[str], clause: Clause, ground: Grounding) -> bool:
-    """True when the sentence also speaks of a plain clause of the same fact (its alternative)."""
+def _sibling(own: frozenset[str], clause: Clause, ground: Grounding, after: bool = False) -> bool:
+    """True when the sentence also speaks of a plain clause of the same fact (its alternative;
+    with `after`, only one that follows it: "not refundable, but can be transferred", not "the
+    entry fee is €40 ...; neither fee is refundable")."""
+    clauses = ground.clauses
+    if after:
+        clauses = clauses[clauses.index(clause) + 1 :]
     return any(
         c.fact == clause.fact
         and c is not clause
         and not c.negative
         and (own - {"cost"}) & (c.stems - clause.stems)  # a cost is what "free" denies
-        for c in ground.clauses
+        for c in clauses
     )
 
 
@@ -282,4 +300,34 @@ def _strongest(own: frozenset[str], ground: Grounding) -> Clause | None:
     runner_up = scored[1][0] if len(scored) > 1 else 0
     if best_score >= 2 and best_score >= 0.5 * len(best.stems) and best_score > runner_up:
         return best
+    return None
+
+
+_WOULD = re.compile(r"\b(?:would|'d)\b", re.I)
+_CONDITIONAL = re.compile(r"\b(?:if|provided|as long as|at least|unless|except)\b", re.I)
+
+
+def _sole_predicate(part: str, own: frozenset[str], ground: Grounding) -> Clause | None:
+    """The plainly negated fact ("not refundable", no limit or condition) whose negated word the
+    sentence asserts, when no other fact has that word: "refund" can only speak of it."""
+    for c in ground.clauses:
+        if (
+            c.is_reference
+            or not c.negative
+            or _LIMIT_FACT.search(c.text)
+            or _CONDITIONAL.search(c.text)
+            or _ADVERBIAL.search(c.text)
+        ):
+            continue
+        word = predicate(c.text)
+        if (
+            word
+            and word != "cost"
+            and word in own
+            and word in {w[:5] for w in re.findall(r"[a-z]+", part.lower())}  # said, not
+            # "get it back" (of a locker's coin)
+            and not any(word in o.stems for o in ground.clauses if o is not c)
+            and not _sibling(own, c, ground, after=True)
+        ):
+            return c
     return None

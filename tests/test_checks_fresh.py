@@ -235,3 +235,42 @@ def test_a_speed_is_not_a_length():
     ]
     found = check_dialogue(turns, facts=facts, personas=PEOPLE)
     assert [f.check for f in found if f.severity == "error"] == ["contradicted_unit"]
+
+
+def _polarity(facts: list[str], answer: str, question: str = "Quick question.") -> list[str]:
+    turns = [{"speaker": "customer", "text": question}, {"speaker": "agent", "text": answer}]
+    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+    return [f.check for f in found if f.severity == "error"]
+
+
+def test_a_negated_fact_granted_in_other_words():
+    facts = [
+        "Today is Monday, 2 June 2025.",
+        "The frame has a 2-year guarantee, which does not cover accidental damage.",
+        "The entry fee is €40 and the kit fee is €15; neither fee is refundable.",
+        "Bags can be left at the desk free of charge, but only until 6 pm.",
+        "The monthly pass includes unlimited rides.",
+    ]
+    granted = [
+        "The two-year guarantee takes care of accidental damage as well.",
+        "If you drop out, the €40 entry fee would be refunded — it's only the kit fee we keep.",
+        "Your bags can stay at the desk as long as you like — there's no time limit.",
+    ]
+    for answer in granted:
+        assert _polarity(facts, answer) == ["contradicted_polarity"], answer
+    kept = [
+        "The two-year guarantee doesn't take care of accidental damage, I'm afraid.",
+        "Neither fee comes back to you, sorry.",
+        "You can leave them at the desk for free until six.",
+        "The pass gives you unlimited rides.",
+    ]
+    for answer in kept:
+        assert _polarity(facts, answer) == [], answer
+    lessons = [
+        "Today is Monday, 2 June 2025.",
+        "Lessons are not refundable, but a lesson can be moved to another week.",
+        "Each lesson costs £30.",
+    ]
+    assert _polarity(lessons, "If you can't come, just ring us and we'll refund you in full.")
+    assert not _polarity(lessons, "We can't refund a lesson, but we can move it to another week.")
+    assert not _polarity(lessons, "You can move it to another week if you ring us.")
