@@ -77,7 +77,13 @@ _STAFF_LINES = re.compile(
     r"\bi(?:'ll| will)? need (?:to take |to see )?(?:a |your )(?:deposit|card|payment|details)\b|"
     r"\bcan i (?:grab|take|have|get) your (?:card|details|name|number|email|payment)\b|"
     r"\b(?:is|are) (?:free|included) with us\b|\bthat's my job\b|"
-    r"\bfrom each of your (?:passengers|guests|party|group)\b|\bcome (?:and )?find me and i'll\b",
+    r"\bfrom each of your (?:passengers|guests|party|group)\b|\bcome (?:and )?find me and i'll\b|"
+    # the business's own people and places, or the customer's booking confirmed back to them
+    r"\bour (?:technicians?|depot|store|shop|workshop|team|crew|office|clinic|staff|installers?|"
+    r"engineers?|warehouse|showroom|stylists?|fitters?|sweeps?|drivers?|nurses?)\b|"
+    r"\b(?:let me|i'll|i can|i will) (?:just )?(?:confirm|read back|run through|go over) your "
+    r"(?:order|booking|appointment|reservation|details)\b|"
+    r"\bfor your (?:booking|order|appointment|reservation),",
     re.I,
 )
 # what only the served side says; a member of staff who says it speaks as the customer
@@ -92,7 +98,13 @@ _CUSTOMER_LINES = re.compile(
     r"put (?:it|them|that|those) on my (?:card|visa|mastercard|account|tab)|\bset me back\b|"
     r"what (?:would|will|does) (?:that|it|this) cost me|\bfor me and (?:my|four|three|two|\d)|"
     r"before i come (?:to you|in)\b|\bi'll bring (?:my|the) \w+ in\b|"
-    r"i'd like to (?:buy|purchase) (?:another|a|an|some|two|three|\d))",
+    r"i'd like to (?:buy|purchase) (?:another|a|an|some|two|three|\d)|"
+    # what the one served asks or owns: what they owe, what it costs them, their own party
+    r"how much (?:do|would|will|should) (?:i|we) (?:still )?(?:owe|pay|be charged)|"
+    r"\b(?:charge|cost) me\b[^.!]*\?|\bwill your (?:\w+ ){0,2}(?:blokes|guys|crew|team|staff|"
+    r"people|lads|workers|technicians?|installers?|cleaners?)\b|"
+    r"\bmy (?:two |three |four )?(?:mates|friends|partner|wife|husband|mum|dad|kids) and i\b|"
+    r"\bi'd like to (?:book|order|hire|reserve) (?:a|an|some|two|three|\d)\b)",
     re.I,
 )
 

@@ -274,3 +274,32 @@ def test_a_negated_fact_granted_in_other_words():
     assert _polarity(lessons, "If you can't come, just ring us and we'll refund you in full.")
     assert not _polarity(lessons, "We can't refund a lesson, but we can move it to another week.")
     assert not _polarity(lessons, "You can move it to another week if you ring us.")
+
+
+def test_a_role_flip_in_plain_prose():
+    # the customer talks as the business; the member of staff talks as the one served
+    as_staff = [
+        "So for your booking, the harbour tour leaves at half four.",
+        "Our office is open till seven, so pop in whenever suits you.",
+        "Let me just confirm your booking: the tour boat on Saturday.",
+    ]
+    as_customer = [
+        "Sorry, how much do I still owe on the deposit?",
+        "Will your crew be careful with my own little dinghy?",
+        "My two mates and I want to come too, is that all right?",
+        "I'd like to book a private lesson for next week, what would that cost me?",
+    ]
+    for line in as_staff:
+        assert "role_swap" in _said_by("customer", line), line
+    for line in as_customer:
+        assert "role_swap" in _said_by("agent", line), line
+    assert "role_swap" not in _said_by("customer", "Our boat is the blue one by the slipway.")
+    assert "role_swap" not in _said_by("agent", "Our skipper Rosa will meet you on the pontoon.")
+    assert "role_swap" not in _said_by("customer", "How much do I owe for the tour?")
+
+
+def _said_by(speaker: str, line: str) -> list[str]:
+    opener = {"customer": "Hello, it's about the tour.", "agent": "Hello, marina office."}
+    first = "agent" if speaker == "customer" else "customer"
+    turns = [{"speaker": first, "text": opener[first]}, {"speaker": speaker, "text": line}]
+    return [f.check for f in check_dialogue(turns, facts=MARINA, personas=PEOPLE)]
