@@ -123,12 +123,19 @@ def keeps(value: Value, clause: Clause, text: str) -> bool:
     return False
 
 
-def span_words(text: str, value: Value) -> str:
-    """A value's segment; for a date or time also the words just before it ("between 8 am
-    and 5 pm": the 5 pm is a range's end)."""
+def span_words(text: str, value: Value, values: tuple[Value, ...] = ()) -> str:
+    """A value's segment; for a date or time also the words just before it, back to the value
+    before it ("between 8 am and 5 pm": the 5 pm is a range's end; "open until 8, so 18:30 is
+    fine": the "until" is the 8's)."""
     segment = segment_of(text, value)
     if value.cls in ("time", "date"):
-        return text[max(0, value.start - 30) : value.start] + " " + segment
+        start = max([value.start - 30, *(v.end for v in values if v.end <= value.start)])
+        gap = text[start : value.start]
+        if _RANGE_JOIN.match(gap) or _BETWEEN_AND.match(gap):
+            start = value.start - 30  # "between nine and eleven": the range's own words
+        elif start > value.start - 30:
+            segment = segment[segment.find(value.text) :] if value.text in segment else segment
+        return text[max(0, start) : value.start] + " " + segment
     return segment
 
 

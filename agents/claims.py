@@ -231,7 +231,7 @@ def check_sentence(
         if (
             aligned
             and clause is not None
-            and within_bound(value, clause, span_words(text, value), negative(sentence))
+            and within_bound(value, clause, span_words(text, value, values), negative(sentence))
             and not any(
                 c is not clause and len(own & c.stems) >= len(own & clause.stems)
                 for c in candidates

@@ -104,7 +104,7 @@ _NEGATOR = re.compile(
 )
 
 
-def _focus(part: str) -> frozenset[str]:
+def negated_words(part: str) -> frozenset[str]:
     """What a clause negates: the words right after its negator ("not refundable", "cannot be
     left on the doorstep", "is not nut-free", "non-refundable"); empty without a negator."""
     m = _NEGATOR.search(_IDIOMS.sub(" ", part.replace("\u2019", "'")))
@@ -125,8 +125,8 @@ def predicate(part: str) -> str:
     """The first word a clause negates, as a stem ("not refundable": "refun")."""
     m = _NEGATOR.search(_IDIOMS.sub(" ", part.replace("\u2019", "'")))
     words = next((g for g in m.groups() if g), "") if m else ""
-    for word in words.replace("-free", " free").split():
-        if found := stems(word):
+    for word in _WORD.findall(words.replace("-free", " free").lower()):
+        if found := stems(word):  # one word, one stem: in the text's order ("boil-water")
             return next(iter(found))
     return ""
 
@@ -213,7 +213,7 @@ def grounding(facts: tuple[str, ...], others: tuple[str, ...] = ()) -> Grounding
                         values=values_in(part, today),
                         negative=negative(part),
                         is_reference=reference,
-                        focus=_focus(part),
+                        focus=negated_words(part),
                     )
                 )
     pool: dict[str, list[Value]] = {}

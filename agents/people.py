@@ -412,8 +412,8 @@ def _strangers_in_facts(
         if any(a <= m.start() < b for a, b in skip):
             continue
         tokens = [t.lower() for t in m.group(1).split()]
-        if tokens[0] in _NOT_NAMES | _OPENERS | TITLES or tokens[-1] in _PLACE_WORDS:
-            continue
+        if tokens[0] in _NOT_NAMES | _OPENERS | TITLES or tokens[-1] in _PLACE_WORDS | TITLES:
+            continue  # "Put Mr. Haas down": a verb before a title is no first name
         if any(set(tokens) & p.tokens for p in people):
             continue  # a known person, or one sharing a name (the other checks' business)
         for fact_stems, fact in person_facts:
@@ -441,7 +441,11 @@ def _other_first_names(
         if any(a <= m.start() < b for a, b in skip):
             continue
         first, last = (t.lower() for t in m.group(1).split())
-        if first in TITLES or first in _NOT_NAMES or any({first, last} <= p.tokens for p in people):
+        if (
+            {first, last} & TITLES
+            or first in _NOT_NAMES
+            or any({first, last} <= p.tokens for p in people)
+        ):
             continue
         if any(p.surname == last and not _not_customer(p, people) for p in people):
             continue  # "my mother Mary Finch" beside the facts' Albert Finch

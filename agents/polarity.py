@@ -11,6 +11,7 @@ from agents.grounding import (
     Grounding,
     is_question,
     negated_part,
+    negated_words,
     negative,
     predicate,
     sentences,
@@ -72,10 +73,10 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             if best is not None and best.negative and not _LIMIT_FACT.search(best.text):
                 return best
     for part in _SENTENCE_CLAUSE.split(sentence):
-        main = _CONDITION.sub("", part)  # "... on the doorstep if nobody answers"
-        if len(main.split()) < 2:
-            main = part  # "when a card's reported lost the replacement costs you zero": no comma
-        main = _PERMITS.sub(" ", main)  # "a reservation doesn't stop you": a permission
+        bare = _CONDITION.sub("", part)  # "... on the doorstep if nobody answers"
+        if len(bare.split()) < 2:
+            bare = part  # "when a card's reported lost the replacement costs you zero": no comma
+        main = _PERMITS.sub(" ", bare)  # "a reservation doesn't stop you": a permission
         if is_question(part):
             continue
         own = stems(part)
@@ -96,9 +97,11 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             continue  # too few words to speak of a fact, unless granting what was asked
         if focused := _focused(part, own, ground):
             return focused
-        if (_ASSERTS.search(part) or _WOULD.search(part)) and (
-            sole := _sole_predicate(part, own, ground)
-        ) is not None:
+        if (
+            (_ASSERTS.search(part) or _WOULD.search(part))
+            and not negative(bare)
+            and (sole := _sole_predicate(part, own, ground)) is not None
+        ):
             return sole  # "we'll refund the eighty-five bucks" of "bookings are not refundable"
         if not _ASSERTS.search(part):
             continue
@@ -146,6 +149,7 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             and (best_score >= 2 or (asked and _GRANTS.search(part)))
             and best_score >= 0.5 * len(best.stems)
             and (best_score > runner_up or scored[1][1].negative)
+            and not negated_words(bare) & best.focus  # "no need to boil": it negates it too
         ):
             return best
     return None
@@ -252,8 +256,8 @@ def _focused(part: str, own: frozenset[str], ground: Grounding) -> Clause | None
         key = (shared, focus)
         if focus >= 1 and shared >= 2 and key > best_key:
             best, best_key = c, key
-    if best is None:
-        return None
+    if best is None or negated_words(part) & best.focus:
+        return None  # "no need to boil the water" of "no boil-water notice": it negates it too
     others = max(
         (len(own & c.stems) for c in ground.clauses if c is not best and not c.is_reference),
         default=0,

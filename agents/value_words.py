@@ -207,7 +207,10 @@ DAY_ONLY = re.compile(
 # "from Monday 16 to Friday 20 February": a weekday and a bare day of the month
 WEEKDAY_DAY = re.compile(
     rf"\b({_WEEKDAY_RE}),?\s+(\d{{1,2}})\b"
-    r"(?!\s*(?::|\.\d|%|(?!(?:to|and|or|until|till|through|at|in|for|from)\b)[a-z]))",
+    r"(?!\s*(?::|\.\d|%|(?!(?:to|and|or|until|till|through|at|in|for|from)\b)[a-z]))"
+    # "Saturday, 9 till 8", "Sunday 10 to 4 pm": opening hours, not the 9th
+    r"(?!\s+(?:till|til|until)\s+\d)"
+    r"(?!\s+(?:to|-)\s+\d{1,2}(?::\d\d)?\s*(?:am\b|pm\b|a\.m\.|p\.m\.|o'clock|in the|[.,;!?]|$))",
     re.I,
 )
 WEEKDAY = re.compile(rf"\b(?:(this|next|coming|this coming)\s+)?({_WEEKDAY_RE})(s)?\b", re.I)
@@ -492,9 +495,33 @@ _AFTER = [
     ),
     _rule(  # "Half eleven in the morning.", "It's half six": the same, opening a clause
         r"(?:(?<=^)|(?<=[.!?,;:] )|(?<=it's )|(?<=it is )|(?<=[Ii]t's ))[Hh]alf (1[0-2]|[1-9])\b"
-        r"(?=\s*(?:in the|tonight|this|[.,!?;]|$|am\b|pm\b|o'clock))",
+        r"(?=\s*(?:in the|at night|tonight|tomorrow|today|this|[.,!?;]|$|am\b|pm\b|o'clock))",
         r"\1:30",
         when=("half",),
+    ),
+    _rule(  # "half past midnight", "quarter past noon", "ten past midnight"
+        r"\b(half|(?:a )?quarter|[1-5]?\d) past (midnight|noon|midday)\b",
+        lambda m: (
+            f"{'0' if m.group(2) == 'midnight' else '12'}:"
+            f"{ {'half': 30}.get(m.group(1), 15 if 'quarter' in m.group(1) else None) or int(m.group(1)):02d}"
+        ),
+        when=("past",),
+    ),
+    _rule(  # "a minute to midnight", "five minutes to noon"
+        r"\b(a|one|[1-5]?\d) minutes? (?:to|before) (midnight|noon|midday)\b",
+        lambda m: (
+            f"{23 if m.group(2) == 'midnight' else 11}:"
+            f"{60 - (1 if m.group(1) in ('a', 'one') else int(m.group(1))):02d}"
+        ),
+        when=("minute",),
+    ),
+    _rule(  # "twenty to four", "at ten to six" (not "open ten to six", a range)
+        r"\b(?:(20|25)|(?<=at |by )(?:(5|10))|(\d{1,2}) minutes) (?:to|till|til) (1[0-2]|[1-9])\b"
+        r"(?!:|\.\d| ?%| (?:hours?|days?|weeks?|people|minutes?)\b)",
+        lambda m: (
+            f"{(int(m.group(4)) - 1) % 12 or 12}:{60 - int(m.group(1) or m.group(2) or m.group(3)):02d}"
+        ),
+        when=(" to ", " till ", " til "),
     ),
     _rule(  # "ten past eight"
         r"\b([1-5]?\d) past (1[0-2]|[1-9])\b",

@@ -303,3 +303,40 @@ def _said_by(speaker: str, line: str) -> list[str]:
     first = "agent" if speaker == "customer" else "customer"
     turns = [{"speaker": first, "text": opener[first]}, {"speaker": speaker, "text": line}]
     return [f.check for f in check_dialogue(turns, facts=MARINA, personas=PEOPLE)]
+
+
+def test_clock_times_as_people_say_them():
+    said = {
+        "back through the barrier by half past midnight": 30,
+        "the bus runs until a minute to midnight": 23 * 60 + 59,
+        "see you at twenty to four": 3 * 60 + 40,
+        "we'll be there at ten to six": 5 * 60 + 50,
+        "Half ten at night, then.": 22 * 60 + 30,
+        "it's 5 minutes to 9": 8 * 60 + 55,
+    }
+    for text, minutes in said.items():
+        times = [v for v in values_in(text) if v.cls == "time"]
+        assert len(times) == 1 and minutes in times[0].amounts, (text, times)
+    assert [v.cls for v in values_in("We're open ten to six.")] != ["time"]  # a range, kept
+    # "Saturday, nine till eight" is opening hours, not the ninth
+    assert "date" not in {v.cls for v in values_in("Monday to Saturday, nine till eight.")}
+    assert next(v.text for v in values_in("Monday 16 to Friday 20 June")) == "Monday 16"
+
+
+def test_a_time_inside_the_fact_s_window_after_another_value_s_bound():
+    assert not errors("Can I come at 5.30?", "The office is open until seven, so 5:30 pm is fine.")
+    assert errors("When do you open?", "We open at 9 am and close at 6 pm.")
+
+
+def test_a_title_is_not_a_first_name_and_the_gate_does_not_depend_on_hashing():
+    facts = [*MARINA, "There is no boil-water notice for the marina taps."]
+    turns = [
+        {"speaker": "customer", "text": "Who runs the course?"},
+        {
+            "speaker": "agent",
+            "text": "Put Ms. Achebe down as your skipper. No need to boil "
+            "the tap water, it's fine.",
+        },
+    ]
+    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+    assert [f.check for f in found if f.severity == "error"] == []
