@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from agents.derive import scaled_to
-from agents.grounding import Grounding
+from agents.grounding import Clause, Grounding
 from agents.value_compare import same
 from agents.value_words import SPEEDS
 from agents.values import Value
@@ -180,3 +180,39 @@ def chained(
         if g.per and g.amounts and g.unit not in SPEEDS:  # "4 mph" over two hours is no length
             steps |= {g.amounts[0] * n for n in _CONSTANTS | factors}
     return any(same(value, scaled_to(value, x)) for x in steps if x)
+
+
+_CONVERTS = re.compile(  # "23 kilos per case, which is about 35 pounds"; "1.5 km (about a mile)"
+    r"^(?:\s+(?:per|a|an|each)\s+\w+)?\s*(?:,\s*(?:which is|which's|that's|that is|i\.e\.|or)|\(|"
+    r"\s+or)\s*(?:about|roughly|around|approximately|just over|just under|nearly|almost)?\s*$",
+    re.I,
+)
+
+
+def misconverted(value: Value, values: tuple[Value, ...], text: str) -> Clause | None:
+    """A quantity put beside the one before it as its conversion, that is not ("twenty-three
+    kilos, which is about thirty-five pounds"): the arithmetic contradicts it."""
+    if not value.cls.startswith("q:") or value.cls == "q:percent" or not value.amounts:
+        return None
+    before = next(
+        (
+            v
+            for v in values
+            if v.cls == value.cls
+            and v.end <= value.start
+            and v.unit != value.unit
+            and v.amounts
+            and 0 <= value.start - v.end <= 30
+            and _CONVERTS.match(text[v.end : value.start])
+        ),
+        None,
+    )
+    if before is None or bool(before.per) != bool(value.per):
+        return None
+    hedged = Value(
+        value.cls, value.text, value.amounts, unit=value.unit, per=value.per, approx=True
+    )
+    if same(hedged, before):
+        return None
+    fact = f"the conversion: {before.text} is not {value.text}"
+    return Clause(fact, fact, frozenset(), (), False, False)

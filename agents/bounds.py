@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from agents.grounding import Clause
-from agents.value_compare import weekday_only
+from agents.value_compare import same, weekday_only
 from agents.value_words import normalise
 from agents.values import Value
 
@@ -103,6 +103,14 @@ def keeps(value: Value, clause: Clause, text: str) -> bool:
     if not (upper or lower):
         return False
     fact = normalise(clause.text)
+    if any(
+        m.cls == value.cls
+        and m.number == value.number
+        and m.unit != value.unit
+        and not same(m, value)
+        for m in clause.values
+    ):
+        return False  # "within 25 miles" of "within 25 km": the fact's number in another unit
     for mine in clause.values:
         if mine.cls != value.cls or not mine.amounts:
             continue

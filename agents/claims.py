@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from agents.arithmetic import chained, derived, operands
+from agents.arithmetic import chained, derived, misconverted, operands
 from agents.bounds import (
     HYPOTHETICAL,
     hypothetical,
@@ -142,7 +142,9 @@ def check_sentence(
         ):
             continue  # "12:30, so just after noon": a gloss on the fact's own value
         if (
-            wrong := calendar_conflict(value, ground.today) or apposed(value, values, text)
+            wrong := calendar_conflict(value, ground.today)
+            or apposed(value, values, text)
+            or misconverted(value, values, text)
         ) is not None:
             found.append(ValueFinding(True, value, wrong, sentence))
             continue

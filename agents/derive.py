@@ -42,6 +42,13 @@ def derive(
         for v, about in values
         if v.number is not None and 1 < v.number <= 1000
     }
+    counted = {  # what a quantity may be multiplied by: counts, not other quantities
+        (v.number, about)  # ("every 10 minutes" is not 20 because a grace period is 2 hours)
+        for cls, values in pool.items()
+        if not cls.startswith("q:")
+        for v, about in values
+        if v.number is not None and 1 < v.number <= 1000
+    }
     out: dict[str, list[Derived]] = {}
 
     def add(cls: str, value: Value, *basis: frozenset[str], of: tuple[float, ...] = ()) -> None:
@@ -96,7 +103,7 @@ def derive(
                         of=_of(a, b),
                     )
         for value, about in values:
-            for n, n_about in numbers:
+            for n, n_about in counted:
                 if n != value.number:
                     add(
                         cls,

@@ -340,3 +340,28 @@ def test_a_title_is_not_a_first_name_and_the_gate_does_not_depend_on_hashing():
     ]
     found = check_dialogue(turns, facts=facts, personas=PEOPLE)
     assert [f.check for f in found if f.severity == "error"] == []
+
+
+def _answer(facts: list[str], answer: str) -> list[str]:
+    turns = [{"speaker": "customer", "text": "A quick one."}, {"speaker": "agent", "text": answer}]
+    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+    return [f.check for f in found if f.severity == "error"]
+
+
+def test_a_fact_s_bound_in_another_unit_and_a_quantity_times_another_quantity():
+    facts = [
+        "Today is Monday, 2 June 2025.",
+        "There is no delivery charge within 25 km of the shop, and your house is 18 km away.",
+        "The shuttle runs every 10 minutes; parking is free for the first 2 hours.",
+    ]
+    assert not _answer(facts, "No delivery charge within twenty-five kilometres, and you're 18.")
+    assert _answer(facts, "No delivery charge within twenty-five miles, so you're fine.")
+    assert not _answer(facts, "The shuttle comes every ten minutes.")
+    assert _answer(facts, "The shuttle comes every twenty minutes.")  # not 10 x "2 hours"
+
+
+def test_a_conversion_put_beside_the_fact_s_quantity():
+    facts = ["Today is Monday, 2 June 2025.", "Each suitcase may weigh up to 23 kg."]
+    assert not _answer(facts, "Up to twenty-three kilos a case, which is about fifty pounds.")
+    assert not _answer(facts, "Up to 23 kg (roughly 50 lb) per case.")
+    assert _answer(facts, "Up to twenty-three kilos a case, which is about thirty-five pounds.")
