@@ -176,6 +176,25 @@ def chained(
         steps |= {a * r for r in rates}
         steps |= {a * n for n in factors} | {a / n for n in factors}
         steps |= {a + b for b in worked | facts if b != a} | {abs(a - b) for b in worked | facts}
+    if value.cls == "money":  # "a kilo and a half at $48 a kilo"; 45 minutes at $32 an hour
+        weights = [q.amounts[0] for q in said.get("q:mass", ()) if q.amounts]
+        scales = {w / unit for w in weights for unit in (1000.0, 453.59237)}  # in kg, in lb
+        spans = [
+            d.amounts[0]
+            for d in (*said.get("q:duration", ()), *ground.pool.get("q:duration", ()))
+            if d.amounts
+        ]
+        for a in facts | worked:
+            steps |= {a * k for k in scales}
+        for rate in (*ground.pool.get("money", ()), *said.get("money", ())):
+            if rate.per and rate.amounts:
+                steps |= {rate.amounts[0] / rate.per * d for d in spans}
+                steps |= {
+                    (rate.amounts[0] + b) / rate.per * d
+                    for d in spans
+                    for b in facts
+                    if b < rate.amounts[0]
+                }  # "$4 an hour more" at the weekend
     for g in ground.pool.get(value.cls, ()):  # "twenty minutes a day" is 140 over a week
         if g.per and g.amounts and g.unit not in SPEEDS:  # "4 mph" over two hours is no length
             steps |= {g.amounts[0] * n for n in _CONSTANTS | factors}

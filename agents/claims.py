@@ -65,6 +65,11 @@ _REPORTED = re.compile(
     r"rumou?r|claim(?:ed|s) (?:that|to|it|he|she|they|you|we|i)\b)\b",
     re.I,
 )
+_OWN_WORDS = re.compile(  # "as I said, it's $50", "give or take what the scale says": no hearsay
+    r"\b(?:as|like) (?:i|we)(?:'ve| have)? (?:said|mentioned)\b|"
+    r"\bwhat (?:the|your|our|it|its) \w+ says\b",
+    re.I,
+)
 _TOO = re.compile(
     r"\s*(?:would be|would|is|'s|will be|are|was)?\s*(?:far |much |way )?too "
     r"(?:late|early|long|short|far|much|many|soon|big|small|heavy|high|low|expensive)\b",
@@ -95,7 +100,7 @@ def check_sentence(
     """Compare every value of one sentence with the grounding; `said` holds values already
     established earlier in the dialogue (supported, derived, or unsupported but
     uncontradicted, such as what a customer says of themself), and grows."""
-    if is_question(sentence) or _REPORTED.search(sentence):
+    if is_question(sentence) or _REPORTED.search(_OWN_WORDS.sub(" ", sentence)):
         return []  # a question asks; "my neighbour said the 13th" reports, it does not claim
     found = []
     text = normalise(sentence)
@@ -105,6 +110,8 @@ def check_sentence(
     derives = bool(DERIVE_CUES.search(sentence)) or any(
         is_question(q) and DERIVE_CUES.search(q) for q in sentences(context)
     )
+    if is_question(context) and not derives:  # "So each visit would be... twenty-four dollars?"
+        derives = bool(DERIVE_CUES.search(" ".join(sentences(context)[-2:])))
     values = values_in(sentence, ground.today)
     numbers, extras = operands(text, values)
     found += _bare_numbers(text, values, own, ground)
@@ -140,6 +147,7 @@ def check_sentence(
             and any(same(other, g) for g in ground.pool.get(value.cls, ()))
             for other in values
         ):
+            said.setdefault(value.cls, []).append(value)
             continue  # "12:30, so just after noon": a gloss on the fact's own value
         if (
             wrong := calendar_conflict(value, ground.today)

@@ -441,6 +441,12 @@ _AFTER = [
     ),
     _rule(r"\ba (\d)", r"\1", 0, ("a ",)),  # "a 120 credits" (from "a hundred and twenty")
     _rule(r"\b(?:an|a|1) (hour|day|week|year) and a half\b", r"1.5 \1s", when=("half",)),
+    _rule(  # "a kilo and a half", "a pound and a half": 1.5 of the unit
+        r"\b(?:an|a|1|one) (kilo|pound|litre|liter|mile|metre|meter|gallon|pint|kilometre|"
+        r"kilometer) and a half\b",
+        r"1.5 \1s",
+        when=("half",),
+    ),
     _rule(r"\b(\d+) (hours?|days?|weeks?|years?) and a half\b", r"\1.5 \2", 0, ("half",)),
     _rule(r"\b(\d+) and a half\b(?!-)", r"\1.5", 0, ("half",)),  # not "£68 and a half-day"
     _rule(r"\b(\d+)[- ]years?[- ]olds?\b", r"\1 yo", 0, ("old",)),  # an age, not a duration

@@ -365,3 +365,32 @@ def test_a_conversion_put_beside_the_fact_s_quantity():
     assert not _answer(facts, "Up to twenty-three kilos a case, which is about fifty pounds.")
     assert not _answer(facts, "Up to 23 kg (roughly 50 lb) per case.")
     assert _answer(facts, "Up to twenty-three kilos a case, which is about thirty-five pounds.")
+
+
+def test_prices_worked_out_for_the_quantity_and_the_time_asked():
+    facts = [
+        "Today is Friday, 7 November 2025.",
+        "Striploin steak is $48 per kg.",
+        "Care costs $32 per hour on weekdays, and weekend visits cost $4 per hour more.",
+        "Each visit lasts 45 minutes.",
+    ]
+    assert not _answer(
+        facts, "A kilo and a half of striploin at $48 a kilo is seventy-two dollars."
+    )
+    assert _answer(facts, "A kilo and a half of striploin at $48 a kilo is eighty-two dollars.")
+    assert not _answer(
+        facts, "Two steaks of about 300 grams, so roughly $28.80, give or take what the scale says."
+    )
+    turns = [
+        {"speaker": "customer", "text": "So a 45-minute weekend visit would be... twenty-seven?"},
+        {"speaker": "agent", "text": "Exactly, $27 at the weekend."},
+    ]
+    assert not [
+        f for f in check_dialogue(turns, facts=facts, personas=PEOPLE) if f.severity == "error"
+    ]
+
+
+def test_as_i_said_is_no_hearsay():
+    facts = ["Today is Friday, 7 November 2025.", "Striploin steak is $48 per kg."]
+    assert _answer(facts, "As I said, striploin is $58 a kilo.")
+    assert not _answer(facts, "My neighbour said striploin was $58 a kilo somewhere else.")
