@@ -117,11 +117,16 @@ def _customers_may_err(
         others = [str(p.get("role") or k) for k, p in personas.items() if k != speaker]
         nxt = turns[f.turn + 1]["text"] if f.turn + 1 < len(turns) else ""
         own_turn = turns[f.turn]["text"] if 0 <= f.turn < len(turns) else ""
+        confirmed = (
+            bool(_AFFIRMS.match(nxt))
+            if f.check == "contradicted_polarity"  # "the last shop charged me for a polish"
+            else _AFFIRMS.match(nxt) and _confirms(own_turn, f.evidence)
+        )
         if (
-            f.check in _VALUE_CONTRADICTIONS
+            f.check in (*_VALUE_CONTRADICTIONS, "contradicted_polarity")
             and served(role, others)
             and not all(served(o, [role]) for o in others)
-            and not (_AFFIRMS.match(nxt) and _confirms(own_turn, f.evidence))
+            and not confirmed
         ):
             f = f.model_copy(
                 update={

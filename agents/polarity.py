@@ -88,7 +88,7 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
                 universal := _universal(own, ground)
                 or (_universal(own | stems(sentence), ground) if len(sentence) < 140 else None)
             )
-        ):
+        ) and not _keeps_limit(part, universal, ground):
             return universal  # "cancel for free any time" of "free only up to 48 hours
             # before": a permission without the fact's limit
         if negative(main):
@@ -182,14 +182,10 @@ def _universal(own: frozenset[str], ground: Grounding) -> Clause | None:
     _, weight, best = scored[0]
     if len(scored) > 1 and scored[1][1] >= weight and scored[1][2].fact != best.fact:
         return None
-    return next(
-        (
-            c
-            for c in ground.clauses
-            if c.fact == best.fact and (c.negative or _RESTRICTED.search(c.text))
-        ),
-        None,
-    )
+    same_fact = [c for c in ground.clauses if c.fact == best.fact]
+    return next((c for c in same_fact if c.negative), None) or next(
+        (c for c in same_fact if _RESTRICTED.search(c.text)), None
+    )  # the negated clause first: "whether or not" denies "not if reserved", not "up to 2"
 
 
 def _asked_about(context: str) -> frozenset[str]:
@@ -335,3 +331,9 @@ def _sole_predicate(part: str, own: frozenset[str], ground: Grounding) -> Clause
         ):
             return c
     return None
+
+
+def _keeps_limit(part: str, clause: Clause, ground: Grounding) -> bool:
+    """True when the sentence states the limit's own value ("any time before 18:00" of "open
+    from 10 am to 6 pm"): it keeps the limit while it says "any"."""
+    return any(same(v, w) for v in values_in(part, ground.today) for w in clause.values)

@@ -394,3 +394,29 @@ def test_as_i_said_is_no_hearsay():
     facts = ["Today is Friday, 7 November 2025.", "Striploin steak is $48 per kg."]
     assert _answer(facts, "As I said, striploin is $58 a kilo.")
     assert not _answer(facts, "My neighbour said striploin was $58 a kilo somewhere else.")
+
+
+def test_limits_kept_while_saying_any_and_the_customer_s_own_story():
+    facts = [
+        "Today is Friday, 7 November 2025.",
+        "The chapel is open for viewing from 10 am to 6 pm every day except Sunday.",
+        "Care workers can remind clients to take tablets, but they cannot give injections.",
+        "There is no charge for polishing after a resole.",
+        "Loans can be renewed up to 2 times, but not if another member has reserved the item.",
+    ]
+    assert not _answer(facts, "Come whenever suits, any time before 18:00 would be fine.")
+    assert not _answer(facts, "I'm afraid injections are outside what they can give.")
+    assert _answer(facts, "They can give injections too, if the nurse is busy.")
+    assert _answer(facts, "You can renew it up to two times, whether or not someone reserved it.")
+    story = [
+        {
+            "speaker": "customer",
+            "text": "Last time, in another shop, the man charged me for a polish after the resole.",
+        },
+        {"speaker": "agent", "text": "Not here: polishing after a resole costs nothing."},
+    ]
+    found = check_dialogue(story, facts=facts, personas=PEOPLE)
+    assert not [f for f in found if f.severity == "error"]
+    confirmed = [story[0], {"speaker": "agent", "text": "Yes, that's right, we do the same."}]
+    found = check_dialogue(confirmed, facts=facts, personas=PEOPLE)
+    assert [f.check for f in found if f.severity == "error"] == ["contradicted_polarity"]
