@@ -70,6 +70,11 @@ _OWN_WORDS = re.compile(  # "as I said, it's $50", "give or take what the scale 
     r"\bwhat (?:the|your|our|it|its) \w+ says\b",
     re.I,
 )
+_RETRACTED = re.compile(  # "forty — no, sorry, fifty", "eighteen, I mean sixteen"
+    r"\s*[-\u2014\u2013,.]+\s*(?:(?:no|naw|nah|wait)\s*(?=[,\u2014\u2013-]|\s+sorry)|sorry\b|"
+    r"i mean\b|correction\b|scratch that\b|my mistake\b|hang on\b)",
+    re.I,
+)
 _TOO = re.compile(
     r"\s*(?:would be|would|is|'s|will be|are|was)?\s*(?:far |much |way )?too "
     r"(?:late|early|long|short|far|much|many|soon|big|small|heavy|high|low|expensive)\b",
@@ -120,6 +125,8 @@ def check_sentence(
             continue
         if _DENIED.search(text[max(0, value.start - 16) : value.start]):
             continue  # "not the 13th": the value is ruled out, not stated
+        if _RETRACTED.match(text, value.end):
+            continue  # "forty — no, sorry, fifty": the speaker takes it back
         if _TOO.match(text, value.end):
             continue  # "17:30 would be too late": a value named to be ruled out
         if value.cls == "date" and _OFFSET.search(text[max(0, value.start - 24) : value.start]):
@@ -189,7 +196,10 @@ def check_sentence(
         # question about it ("I'm away Wednesday for work" is not about the hold date the
         # turn before spoke of; "You can call us until 10 pm" answers "Until when is the
         # hotline open?")
-        aligned = score >= (0.5 if not own else 1.0) and (
+        asked = (  # "whats the deposit thing" "A hundred and eighty dollars to hold your slot"
+            value.cls == "money" and clause is not None and bool(_asked(context) & clause.stems)
+        )
+        aligned = (score >= (0.5 if not own else 1.0) or (asked and score >= 0.5)) and (
             len(own) <= 1
             or clause is None
             or bool(own & clause.stems)
@@ -383,7 +393,8 @@ def _other_unit(value: Value, ground: Grounding) -> Clause | None:
     """The fact that states this very number of the same dimension in another unit or per
     another period ("250 miles" of "250 km", "4 days" of "up to 4 hours", "100 GB every week"
     of "100 GB each month"): a wrong unit, not a new quantity."""
-    if not value.cls.startswith("q:") or value.number is None or value.number < 2:
+    money = value.cls == "money" and bool(value.unit)  # "eighty-five dollars" of "€85"
+    if not (value.cls.startswith("q:") or money) or value.number is None or value.number < 2:
         return None
     for clause in ground.clauses:
         if clause.is_reference:
@@ -393,6 +404,7 @@ def _other_unit(value: Value, ground: Grounding) -> Clause | None:
                 mine.cls == value.cls
                 and mine.number == value.number
                 and (mine.unit != value.unit or (mine.per and value.per and mine.per != value.per))
+                and (mine.unit or not money)
                 and not same(mine, value)
             ):
                 return clause
@@ -414,7 +426,7 @@ def _answers(value: Value, context: str, candidates: list[Clause]) -> Clause | N
     """The one fact of the value's kind that the question before asks about ("When does the
     show start?" of "The performance starts at 7:30 pm"): a short answer speaks of it."""
     asks = _ASKS.get(value.cls)
-    questions = [q for q in sentences(context) if is_question(q)]
+    questions = [q for q in sentences(context) if asking(q)]
     if asks is None or not any(asks.search(q) for q in questions):
         return None
     asked = frozenset().union(*(stems(q) for q in questions))
@@ -422,10 +434,23 @@ def _answers(value: Value, context: str, candidates: list[Clause]) -> Clause | N
     return spoken[0] if len(spoken) == 1 else None
 
 
+_ASKING = re.compile(  # "how much are the 501s", "whats the deposit thing": asked, no "?"
+    r"^\W*(?:(?:hey|hi|ok|okay|and|so|um|oh)\W+)?(?:how (?:much|many|long|far|early|late)|what(?:'s|s| is| are| time| day)?|when|"
+    r"which|where|who|is (?:it|there|that)|are (?:you|there|they)|do (?:you|i|we)|does|"
+    r"can (?:i|we|you)|could (?:i|we|you)|will (?:it|you|i))\b",
+    re.I,
+)
+
+
+def asking(sentence: str) -> bool:
+    """A question, with or without its question mark (chat windows drop it)."""
+    return is_question(sentence) or (bool(_ASKING.match(sentence)) and len(sentence.split()) <= 14)
+
+
 @lru_cache(maxsize=1024)
 def _asked(context: str) -> frozenset[str]:
     """What the questions of the turn before ask about."""
-    return frozenset().union(*(stems(s) for s in sentences(context) if is_question(s)))
+    return frozenset().union(*(stems(s) for s in sentences(context) if asking(s)))
 
 
 def _held(clause: Clause, values: tuple[Value, ...], value: Value) -> int:

@@ -546,6 +546,11 @@ _AFTER = [
         when=("h",),
     ),
     _rule(r"\b(\d+)h(\d{2})\b", r"\1 hours \2 minutes", 0, ("h",)),  # "1h40"
+    _rule(  # "thirteen pound five pence", "3 dollars and 5 cents": £13.05
+        r"\b(\d+) (pounds?|quid|euros?|dollars?|bucks) (?:and )?(\d{1,2}) (?:pence|p|cents?)\b",
+        lambda m: f"{m.group(1)}.{int(m.group(3)):02d} {m.group(2)}",
+        when=("pence", "cent", " p"),
+    ),
     _rule(  # "fourteen pounds fifty", "3 dollars 20": the smaller unit after the larger
         r"\b(\d+) (pounds?|quid|euros?|dollars?|bucks|francs?) (?:and )?(\d{2})(?: (?:cents?|pence|p))?\b"
         r"(?![.,]?\d|\s*(?:%|kg|g|lbs?|oz|ml|l|km|m|minutes?|hours?|days?|people|percent)\b)",

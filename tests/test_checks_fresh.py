@@ -420,3 +420,23 @@ def test_limits_kept_while_saying_any_and_the_customer_s_own_story():
     confirmed = [story[0], {"speaker": "agent", "text": "Yes, that's right, we do the same."}]
     found = check_dialogue(confirmed, facts=facts, personas=PEOPLE)
     assert [f.check for f in found if f.severity == "error"] == ["contradicted_polarity"]
+
+
+def test_money_asked_without_a_question_mark_in_its_own_currency():
+    facts = [
+        "Today is Friday, 7 November 2025.",
+        "A €80 deposit is required to book, and the jacket costs €240.",
+        "Same-day delivery costs £14.50 per parcel; account customers get 10% off.",
+    ]
+
+    def said(question: str, answer: str) -> list[str]:
+        turns = [{"speaker": "customer", "text": question}, {"speaker": "agent", "text": answer}]
+        found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+        return [f.check for f in found if f.severity == "error"]
+
+    assert said("hey whats the deposit thing", "A hundred and eighty euros to hold your slot.")
+    assert not said("hey whats the deposit thing", "Eighty euros to hold your slot.")
+    assert said("how much is the jacket", "That one's two hundred and forty dollars.")
+    assert not said("Per parcel?", "Ten per cent off, so thirteen pound five pence a parcel.")
+    assert not said("Per parcel?", "Fifteen — no, sorry, fourteen fifty a parcel.")
+    assert said("Per parcel?", "£14.50 — no, sorry, £15.50 a parcel.")
