@@ -71,6 +71,7 @@ def derived(
     restates: bool = False,
     shown_facts: frozenset[frozenset[str]] = frozenset(),
     extras: tuple[float, ...] = (),
+    kin: frozenset[float] = frozenset(),
 ) -> bool:
     """One step of arithmetic from the grounding, or from a number the sentence itself gives.
 
@@ -120,8 +121,8 @@ def derived(
     if value.cls in ("time", "date") or value.per:
         return False  # a clock time, a date or a rate is never a multiple of anything
     for n in set(numbers):
-        if not n or n == value.number or n <= 1:
-            continue
+        if not n or n == value.number or n <= 1 or n in kin:
+            continue  # (not "two weeks' notice" making a six-month term three months)
         for factor in (1 / n, n):  # "four lengths make 100 m" of a 25 m pool; "a dozen 2-litre
             scaled = Value(  # bottles" for 24 litres
                 value.cls,
@@ -176,6 +177,20 @@ def chained(
         steps |= {a * r for r in rates}
         steps |= {a * n for n in factors} | {a / n for n in factors}
         steps |= {a + b for b in worked | facts if b != a} | {abs(a - b) for b in worked | facts}
+    if value.cls == "q:duration":  # "ten visits at twice a week: about five weeks"
+        counts = [
+            c
+            for cls, vs in (*said.items(), *ground.pool.items())
+            if cls.startswith("count:")
+            for c in vs
+            if c.amounts
+        ]
+        steps |= {
+            c.amounts[0] / r.amounts[0] * r.per
+            for c in counts
+            for r in counts
+            if r.per and not c.per and r.amounts[0]
+        }
     if value.cls == "money":  # "a kilo and a half at $48 a kilo"; 45 minutes at $32 an hour
         weights = [q.amounts[0] for q in said.get("q:mass", ()) if q.amounts]
         scales = {w / unit for w in weights for unit in (1000.0, 453.59237)}  # in kg, in lb

@@ -50,6 +50,11 @@ _LOWER_AFTER = re.compile(
 _LOWER = re.compile(
     r"\b(?:at least|minimum(?: of)?|min|more than|over|above|no less than)\s*$", re.I
 )
+_BOUND_AFTER = re.compile(
+    r"\s*(?:or (?:more|fewer|less|over|under|above|below)|plus|minimum|maximum|max|at most|"
+    r"at least|or longer|or later|or earlier|tops)\b",
+    re.I,
+)
 _BOUND_WORDS = re.compile(
     r"\b(?:up to|at most|max|maximum|no more than|under|less than|within|first|at least|"
     r"minimum|more than|over|limit|limited|restricted|cap|capped|tops? out|no later than|"
@@ -157,6 +162,8 @@ def within_bound(value: Value, clause: Clause, segment: str, denied: bool = Fals
     at = segment.find(value.text)
     if _BOUND_WORDS.search(segment[:at] if at >= 0 else segment):
         return False  # the value's own bound ("up to 24 litres"), not a later one's
+    if at >= 0 and _BOUND_AFTER.match(segment, at + len(value.text)):
+        return False  # "25 parcels or more": a bound of its own, to compare with the fact's
     text = normalise(clause.text)
     mine = [v for v in clause.values if v.cls == value.cls]
     if not mine:

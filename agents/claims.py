@@ -70,6 +70,7 @@ _OWN_WORDS = re.compile(  # "as I said, it's $50", "give or take what the scale 
     r"\bwhat (?:the|your|our|it|its) \w+ says\b",
     re.I,
 )
+_COUNTERFACTUAL = re.compile(r"\b(?:would|could|might)(?: not|n't)? have\b|\bif\b", re.I)
 _RETRACTED = re.compile(  # "forty — no, sorry, fifty", "eighteen, I mean sixteen"
     r"\s*[-\u2014\u2013,.]+\s*(?:(?:no|naw|nah|wait)\s*(?=[,\u2014\u2013-]|\s+sorry)|sorry\b|"
     r"i mean\b|correction\b|scratch that\b|my mistake\b|hang on\b)",
@@ -169,13 +170,21 @@ def check_sentence(
             earlier = [g for g in said.get("date", ()) if not weekday_only(g)]
         else:
             earlier = said.get(value.cls, [])
-        if any(same(value, g) for g in pool) or any(same(value, g) for g in earlier):
-            in_pool = any(same(value, g) for g in pool)
+        heard = [  # said, but by nothing the facts give: the customer's own plan or quote
+            id(v) for v in said.get("?", ()) if v.cls not in ("date", "time")
+        ]  # (a date or time they name is their plan, which the staff may repeat)
+        known = [g for g in earlier if id(g) not in heard]
+        in_pool = any(same(value, g) for g in pool)
+        if in_pool or any(same(value, g) for g in known):
             if in_pool and (swapped := _swapped(value, text, ground)) is not None:
                 found.append(ValueFinding(True, value, swapped, sentence))
                 continue
             said.setdefault(value.cls, []).append(value)
             continue
+        repeated = any(same(value, g) for g in earlier)  # "probably two days" "...is two days"
+        echoed = repeated and (  # "Five hours, okay."; "a 70 km tow would have gone past it"
+            len(own) < 2 or bool(_COUNTERFACTUAL.search(text))
+        )
         candidates = [
             c
             for c in ground.clauses
@@ -238,10 +247,17 @@ def check_sentence(
             for c in ground.clauses
             if any(other is not value and same(other, x) for other in values for x in c.values)
         )
-        if derived(value, ground, numbers, own | ctx, derives, said, restates, shown, extras):
+        kin = (
+            frozenset(  # the numbers of the sentence's other quantities of this kind
+                v.number for v in values if v is not value and v.cls == value.cls and v.number
+            )
+            if value.cls.startswith("q:")
+            else frozenset()
+        )
+        if derived(value, ground, numbers, own | ctx, derives, said, restates, shown, extras, kin):
             said.setdefault(value.cls, []).append(value)
             continue
-        if derives and aligned and chained(value, ground, said, numbers):
+        if (derives or value.approx) and aligned and chained(value, ground, said, numbers):
             said.setdefault(value.cls, []).append(value)
             continue
         if any(same(value, g) for g in ground.reference) and (
@@ -281,8 +297,14 @@ def check_sentence(
             and (other_unit := _other_unit(value, ground)) is not None
         ):
             clause, aligned = other_unit, True  # "250 miles a day" of "250 km per day"
+        if echoed:
+            said.setdefault(value.cls, []).append(value)
+            continue  # a value the dialogue has heard, echoed back: reported where first said
         if not aligned:  # "I did about 6,000 miles": the dialogue now knows it
             said.setdefault(value.cls, []).append(value)
+            said.setdefault("?", []).append(value)
+            if repeated:
+                continue  # already reported where it was first said
         found.append(ValueFinding(aligned, value, clause if aligned else None, sentence))
     said.setdefault("#", []).extend(  # "two hundred and eighty", "sixty-three a clean"
         Value("#", str(n), (n,), number=n)

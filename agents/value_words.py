@@ -493,6 +493,16 @@ _AFTER = [
         lambda m: f"{m.group(1)} {m.group(2)}:{_MINUTES[m.group(3).lower().replace(' ', '-')]}",
         when=("thirty", "fifteen", "forty", "fifty", "twenty", "ten", "-45", "-30", "-15"),
     ),
+    _rule(  # "between nine-thirty and eleven-thirty": a clock time, whatever comes before
+        r"\b(1[0-2]|[1-9])-(thirty|fifteen|forty-five)\b(?!\s*(?:minutes?|hours?|years?|days?|%))",
+        lambda m: f"{m.group(1)}:{_MINUTES[m.group(2).lower()]}",
+        when=("-thirty", "-fifteen", "-forty"),
+    ),
+    _rule(  # "25 or more parcels": the count, then its bound
+        r"\b(\d+) (or more|or fewer|or less|or so|plus) ([a-z]{3,}s)\b",
+        r"\1 \3 \2",
+        when=(" or more", " or fewer", " or less", " or so", " plus "),
+    ),
     _rule(  # "back by half four" (British): 4:30
         r"\b(by|at|from|until|till|before|after|around|about|and|to|or) half (\d{1,2})\b"
         r"(?![.,:]\d|\s*(?:hours?|days?|%))",

@@ -440,3 +440,33 @@ def test_money_asked_without_a_question_mark_in_its_own_currency():
     assert not said("Per parcel?", "Ten per cent off, so thirteen pound five pence a parcel.")
     assert not said("Per parcel?", "Fifteen — no, sorry, fourteen fifty a parcel.")
     assert said("Per parcel?", "£14.50 — no, sorry, £15.50 a parcel.")
+
+
+def test_a_customer_s_figure_repeated_by_staff_against_a_fact():
+    facts = [
+        "Today is Friday, 14 March 2025.",
+        "The minimum hire period is 3 days, at $95 per day.",
+        "A 10-visit card costs $180 and expires 4 months after purchase.",
+        "There is a 3-month minimum term; after that, 14 days' notice cancels the plan.",
+        "Business accounts get 10% off in months with 20 or more parcels.",
+    ]
+
+    def said(question: str, answer: str) -> list[str]:
+        turns = [{"speaker": "customer", "text": question}, {"speaker": "agent", "text": answer}]
+        found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+        return [f.check for f in found if f.severity == "error"]
+
+    quote = "Probably two days. The other firm wants three."
+    assert said(quote, "Our minimum hire is two days, at $95 a day.")
+    assert not said(quote, "Our minimum hire is three days, at $95 a day.")
+    assert not said("Two days, you said?", "Two days, okay.")  # an echo is no claim
+    assert said("Commitment?", "There's a six-month minimum, then two weeks' notice.")
+    assert not said("Commitment?", "There's a three-month minimum, then two weeks' notice.")
+    assert said("Discount?", "Ten per cent off in months with twenty-five or more parcels.")
+    assert not said("Visits?", "At twice a week you'd use ten visits in about five weeks.")
+
+
+def test_hyphenated_half_hours_are_clock_times():
+    times = [v for v in values_in("Between nine-thirty and eleven-thirty.") if v.cls == "time"]
+    assert [t.amounts[0] for t in times] == [570.0, 690.0]
+    assert [v.cls for v in values_in("a 30-minute talk")] == ["q:duration"]
