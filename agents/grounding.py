@@ -131,6 +131,7 @@ def predicate(part: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=8192)
 def stems(text: str) -> frozenset[str]:
     """The words that say what a sentence is about, reduced to comparable stems."""
     out = set()
