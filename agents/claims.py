@@ -24,7 +24,7 @@ from agents.bounds import (
 from agents.calendar_claims import apposed, calendar_conflict, dated, pinned
 from agents.grounding import Clause, Grounding, is_question, negative, sentences, stems
 from agents.value_compare import same, weekday_only
-from agents.value_words import DERIVE_CUES, UNIT_TABLE, normalise
+from agents.value_words import DERIVE_CUES, UNIT_TABLE, WEEKDAYS, normalise
 from agents.values import Value, values_in
 
 
@@ -176,7 +176,8 @@ def check_sentence(
         known = [g for g in earlier if id(g) not in heard]
         in_pool = any(same(value, g) for g in pool)
         if in_pool or any(same(value, g) for g in known):
-            if in_pool and (swapped := _swapped(value, text, ground)) is not None:
+            swapped = _swapped(value, text, ground, values) if in_pool else None
+            if swapped is not None:
                 found.append(ValueFinding(True, value, swapped, sentence))
                 continue
             said.setdefault(value.cls, []).append(value)
@@ -314,7 +315,9 @@ def check_sentence(
     return found
 
 
-def _swapped(value: Value, text: str, ground: Grounding) -> Clause | None:
+def _swapped(
+    value: Value, text: str, ground: Grounding, others: tuple[Value, ...] = ()
+) -> Clause | None:
     """The fact a value belongs to another thing of ("the last entry is at 5:30" where 5:30 is
     closing time and the last entry is at 4:30): the words around the value speak about a
     clause that states another value of its kind, and not about any clause that states it."""
@@ -345,7 +348,30 @@ def _swapped(value: Value, text: str, ground: Grounding) -> Clause | None:
         (score >= 2 and score >= 0.5 * len(words)) or (score >= 1 and score == len(words))
     ):  # most of the rival's words, or all of a rival part's ("the last entry")
         return rival
+    if holders == 0 and others:  # "Wednesday nights with Eilidh — she starts at half seven"
+        whole = stems(text)  # of "Eilidh leads the session every Wednesday at 6:30 pm", where
+        held = [c for c in ground.clauses if any(same(value, v) for v in c.values)]  # 7:30
+        if not any(whole & c.stems for c in held):  # is the last entry's
+            days = _weekdays(text)
+            anchored = [
+                c
+                for _, _, c in rivals
+                if len(whole & c.stems) >= 2
+                and (
+                    any(same(o, v) for o in others for v in c.values if o.cls != value.cls)
+                    or bool(days & _weekdays(c.text))  # "every Wednesday", "Wednesday nights"
+                )
+                and not any(  # its own value is said too ("... by 3 pm tomorrow")
+                    same(o, v) for o in others for v in c.values if o.cls == value.cls
+                )
+            ]
+            if len(anchored) == 1:
+                return anchored[0]
     return None
+
+
+def _weekdays(text: str) -> frozenset[str]:
+    return frozenset(w for w in WEEKDAYS if w in text.lower())
 
 
 _BARE_CLAIM = re.compile(

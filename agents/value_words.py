@@ -56,6 +56,7 @@ _units("volume", 3.785, "us gallon", "us gallons")
 _units("pressure", 1.0, "bar")
 _units("pressure", 0.0689475729, "psi")
 _units("temperature_c", 1.0, "°c", "degrees celsius", "celsius")
+_units("temperature_c", 1.0, "°f", "degrees fahrenheit", "fahrenheit")  # offset in values_in
 _units("data", 1.0, "mb", "megabyte", "megabytes")
 _units("data", 1000.0, "gb", "gigabyte", "gigabytes", "gig", "gigs")
 _units("data", 1e6, "tb", "terabyte", "terabytes")
@@ -229,7 +230,7 @@ TIME_RES = [
     re.compile(
         r"(?<!up )(?<!down )(?<!rise )(?<!fell )\b(?:at|by|until|till|before|after|from|between)\s"
         r"(\d{1,2})()()"
-        r"(?!\s*(?:[:.,/]?\d|%|-|(?!(?:and|or|to|tonight|today|tomorrow|on|then|so|but|sharp|"
+        r"(?!\s*(?:[:.,/]?\d|%|°|-|(?!(?:and|or|to|tonight|today|tomorrow|on|then|so|but|sharp|"
         r"please|if|at|in|the|latest|every|each|that|this|it|you|we|i)\b)[a-z]))",
         re.I,
     ),
@@ -264,7 +265,7 @@ QUANTITY = re.compile(
     rf"(?<![\w.,])({NUM})(?!{_ORD}\b)\s?(?:-\s?)?"
     r"((?:square|sq\.?)\s+(?:metres?|meters?|feet|foot|m|ft)|cubic\s+(?:feet|foot|metres?|meters?)|"
     r"cu\.? ?ft\.?|business days?|working days?|"
-    r"degrees celsius|per cent|km/h|us gallons?|uk gallons?|imperial gallons?|"
+    r"degrees celsius|degrees fahrenheit|per cent|km/h|us gallons?|uk gallons?|imperial gallons?|"
     r"[a-zµμ°%²]+(?:/s)?)",
     re.I,
 )

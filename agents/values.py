@@ -41,6 +41,9 @@ from agents.value_words import (
 )
 
 
+FAHRENHEIT = frozenset({"°f", "fahrenheit", "degrees fahrenheit"})  # compared in Celsius
+
+
 @lru_cache(maxsize=8192)
 def values_in(text: str, today: date | None = None) -> tuple[Value, ...]:
     """Every money amount, time, date, quantity and counted thing stated in `text`.
@@ -176,6 +179,12 @@ def _quantities(text: str, found: Found) -> None:
         number, word = to_float(m.group(1)), m.group(2)
         unit = re.sub(r"\s+", " ", word.lower().replace("sq.", "sq"))
         hedge = hedged(text, m.start())
+        if unit == "s" and (
+            m.group(0)[len(m.group(1)) :].startswith("s")
+            and m.start() > 0
+            and (text[m.start() - 1] == "-" or number >= 1000)
+        ):
+            continue  # "under-16s", "the 1990s": an age group, a decade
         if unit in UNIT_TABLE and not (
             unit in ("m", "l", "s", "h", "g", "mi") and _letter_after(text, m.end())
         ):
@@ -185,11 +194,14 @@ def _quantities(text: str, found: Found) -> None:
             per, end = rate_after(text, m.end())
             if unit in SPEEDS:
                 per = 3600.0  # "4 mph": a length per hour
+            amount = number * factor
+            if unit in FAHRENHEIT:  # an offset, not a factor: compared in Celsius
+                dimension, amount = "temperature_c", (number - 32) * 5 / 9
             found.add(
                 Value(
                     f"q:{dimension}",
                     m.group(0),
-                    (number * factor,),
+                    (amount,),
                     unit=unit,
                     per=per,
                     approx=hedge,

@@ -470,3 +470,27 @@ def test_hyphenated_half_hours_are_clock_times():
     times = [v for v in values_in("Between nine-thirty and eleven-thirty.") if v.cls == "time"]
     assert [t.amounts[0] for t in times] == [570.0, 690.0]
     assert [v.cls for v in values_in("a 30-minute talk")] == ["q:duration"]
+
+
+def test_a_time_that_is_another_fact_s_told_by_the_weekday_and_people_named():
+    facts = [
+        "Today is Friday, 14 November 2025.",
+        "Opening hours are 7:00 am to 9:30 pm, with last entry at 7:30 pm.",
+        "Host Eilidh Drummond leads the guided session every Wednesday at 6:30 pm.",
+    ]
+    assert _answer(facts, "That's Wednesday nights with Eilidh Drummond — she starts at 7:30.")
+    assert not _answer(facts, "That's Wednesday nights with Eilidh Drummond — she starts at 6:30.")
+    assert not _answer(facts, "Last entry is half seven, and we close at half nine.")
+
+
+def test_temperatures_in_both_scales_and_what_is_no_duration():
+    facts = [
+        "Today is Friday, 14 November 2025.",
+        "The sauna is heated to 85 °C.",
+        "The cold plunge pool is kept at 6 °C.",
+        "Under-16s are not admitted.",
+    ]
+    assert not _answer(facts, "It sits at eighty-five Celsius, about 185 Fahrenheit.")
+    assert _answer(facts, "It sits at eighty-five Celsius, about 160 Fahrenheit.")
+    assert [v.cls for v in values_in(facts[2])] == ["q:temperature_c"]
+    assert values_in(facts[3]) == ()
