@@ -40,7 +40,6 @@ from agents.value_words import (
     normalise,
 )
 
-
 FAHRENHEIT = frozenset({"°f", "fahrenheit", "degrees fahrenheit"})  # compared in Celsius
 
 
