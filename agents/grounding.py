@@ -73,7 +73,8 @@ _NEGATION = re.compile(
     r"\b(no|not|never|none|nobody|nothing|cannot|without|avoid|only|unless|except|free|waived|"
     r"blocked|unavailable|impossible|prohibited|forbidden|neither|nor|refuse[sd]?|zero|nil|can't|won't|"
     r"don't|doesn't|didn't|isn't|aren't|wasn't|weren't|shouldn't|mustn't|couldn't|wouldn't|"
-    r"nope|nah|non-\w+|\w+n't|outside (?:what|of what|the scope|our remit|their remit))\b",
+    r"nope|nah|nae|naw|nowt|non-\w+|\w+n't|excludes?|excluded|excluding|"
+    r"outside (?:what|of what|the scope|our remit|their remit))\b",
     re.I,
 )
 _DOUBLE = re.compile(

@@ -28,7 +28,8 @@ _FULL = rf"(?:{_TITLE_RE}\s+)?{_NAME_RE}(?:\s+{_NAME_RE})?"
 _INTRO = [
     re.compile(
         rf"(?:\b(?i:my name is|i am|i'm|this is|it's|call me|you're speaking with|"
-        rf"you are speaking with))\s+({_FULL})(?!'s)\b"
+        rf"you are speaking with|you're through to|you've reached|you have reached|"
+        rf"you're talking to|you're chatting with))\s+({_FULL})(?!'s)\b"
     ),
     re.compile(
         rf"(?:^|[.!?,;:\u2014\u2013]\s*|\s-\s+|\b(?i:hi|hello|hey)\b,?\s+)({_FULL}),?\s+"

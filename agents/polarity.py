@@ -80,6 +80,8 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
         if is_question(part):
             continue
         own = stems(part)
+        if waived := _waived(part, sentence, ground):
+            return waived  # "no need to bring the car in" of "only if the car is brought in"
         if (
             (wide := _ANY.search(part))
             and wide.group(0).lower() not in " ".join(c.fact.lower() for c in ground.clauses)
@@ -223,6 +225,7 @@ _ANY = re.compile(
     r"\b(?:any (?:day|time|age|one|reason)|anytime|whenever|every day|all week|any day of|"
     r"whatever|regardless|whether or not|(?:even|also|still) without|from day one|no matter|"
     r"right up until|right up to|straight after|straight away|no (?:time )?limit|unlimited|"
+    r"even if you|even when you|even the day before|even on the day|"
     r"as (?:long|late|often|many) as you (?:like|want|need)|even (?:on )?(?:that|the same) "
     r"(?:morning|day|evening)|even on the day|last minute)\b",
     re.I,
@@ -254,6 +257,8 @@ def _focused(part: str, own: frozenset[str], ground: Grounding) -> Clause | None
             best, best_key = c, key
     if best is None or negated_words(part) & best.focus:
         return None  # "no need to boil the water" of "no boil-water notice": it negates it too
+    if "cost" in best.focus and "cost" not in own and not _priced(own, best):
+        return None  # "cancel whenever you like" of "no cancellation fee": the fee is denied
     others = max(
         (len(own & c.stems) for c in ground.clauses if c is not best and not c.is_reference),
         default=0,
@@ -303,6 +308,30 @@ def _strongest(own: frozenset[str], ground: Grounding) -> Clause | None:
     return None
 
 
+_POLICY_VERBS = frozenset(  # what a rule grants or denies, as stems
+    {
+        "refun",
+        "inclu",
+        "allow",
+        "accep",
+        "permi",
+        "retur",
+        "excha",
+        "trans",
+        "deliv",
+        "valid",
+        "avail",
+        "guara",
+        "admit",
+        "suita",
+        "recyc",
+        "resch",
+        "extend",
+        "exten",
+        "renew",
+        "waive",
+    }
+)
 _WOULD = re.compile(r"\b(?:would|'d)\b", re.I)
 _CONDITIONAL = re.compile(r"\b(?:if|provided|as long as|at least|unless|except)\b", re.I)
 
@@ -321,8 +350,7 @@ def _sole_predicate(part: str, own: frozenset[str], ground: Grounding) -> Clause
             continue
         word = predicate(c.text)
         if (
-            word
-            and word != "cost"
+            word in _POLICY_VERBS  # "refund", not "work" ("I'll come after work")
             and word in own
             and word in {w[:5] for w in re.findall(r"[a-z]+", part.lower())}  # said, not
             # "get it back" (of a locker's coin)
@@ -337,3 +365,34 @@ def _keeps_limit(part: str, clause: Clause, ground: Grounding) -> bool:
     """True when the sentence states the limit's own value ("any time before 18:00" of "open
     from 10 am to 6 pm"): it keeps the limit while it says "any"."""
     return any(same(v, w) for v in values_in(part, ground.today) for w in clause.values)
+
+
+_REQUIRES = re.compile(
+    r"\b(?:only if|only when|must|needs? to|required|have to|has to|provided)\b([^,.;:!?]{0,60})",
+    re.I,
+)
+_NO_NEED = re.compile(
+    r"\b(?:no need to|(?:don't|do not|doesn't|does not|won't|will not) (?:need|have) to|"
+    r"not necessary to|no requirement to)\s*([^,.;:!?\u2014]{0,40})",
+    re.I,
+)
+
+
+def _waived(part: str, sentence: str, ground: Grounding) -> Clause | None:
+    """The condition a fact requires, waived: "no need to bring the car in" of "can be done
+    only if the car is brought to the shop", "you don't have to book" of "must be booked"."""
+    waiver = _NO_NEED.search(part)
+    if waiver is None:
+        return None
+    at = sentence.find(waiver.group(0))
+    if negative(sentence[:at] + " " + sentence[at + len(waiver.group(0)) :]):
+        return None  # "under-eights aren't allowed in without an adult": it keeps the rule
+    own, waived = stems(sentence), stems(waiver.group(1))
+    for c in ground.clauses:
+        need = _REQUIRES.search(c.text)
+        if c.is_reference or need is None:
+            continue
+        condition = stems(need.group(1))
+        if waived & condition and (own - waived) & (c.stems - condition):
+            return c
+    return None

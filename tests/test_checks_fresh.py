@@ -494,3 +494,42 @@ def test_temperatures_in_both_scales_and_what_is_no_duration():
     assert _answer(facts, "It sits at eighty-five Celsius, about 160 Fahrenheit.")
     assert [v.cls for v in values_in(facts[2])] == ["q:temperature_c"]
     assert values_in(facts[3]) == ()
+
+
+def test_a_staff_member_s_other_name_in_how_they_answer_the_phone():
+    turns = [
+        {"speaker": "customer", "text": "Hello? Is this the marina?"},
+        {"speaker": "agent", "text": "It is, you're through to Craig at the front desk."},
+    ]
+    found = check_dialogue(turns, facts=MARINA, personas=PEOPLE)
+    assert "contradicted_name" in [f.check for f in found]
+    turns[1]["text"] = "It is, you're through to Dana at the front desk."
+    found = check_dialogue(turns, facts=MARINA, personas=PEOPLE)
+    assert not [f for f in found if f.severity == "error"]
+
+
+def test_negations_in_dialect_and_exclusion_and_a_denied_fee():
+    facts = [
+        "Today is Friday, 14 November 2025.",
+        "Up to 3 broken strings are replaced at no extra cost; each further string costs £12.",
+        "Flood damage is not covered under the Standard plan.",
+        "After 3 months the plan can be cancelled with 14 days' notice and no cancellation fee.",
+        "Keys that do not work are recut free of charge.",
+    ]
+    assert not _answer(facts, "She'll replace up to three at nae extra cost.")
+    assert not _answer(facts, "The Standard plan excludes flood damage.")
+    assert _answer(facts, "The Standard plan takes care of flood damage too.")
+    assert not _answer(facts, "After that you can cancel whenever you like with two weeks' notice.")
+    assert _answer(facts, "After that you can cancel whenever you like, but there's a £20 fee.")
+    assert not _answer(facts, "I'll come in on the 16th after work, then.")
+
+
+def test_a_required_condition_waived():
+    facts = [
+        "Today is Friday, 14 November 2025.",
+        "Programming a key fob takes 45 minutes and can be done only if the car is brought in.",
+        "Children under 8 must have an adult with them in the water.",
+    ]
+    assert _answer(facts, "We can programme the fob here, no need to bring the car in.")
+    assert not _answer(facts, "We can programme the fob, but you'll need to bring the car in.")
+    assert not _answer(facts, "Under-eights aren't allowed in the water without an adult.")
