@@ -83,7 +83,14 @@ _STAFF_LINES = re.compile(
     r"engineers?|warehouse|showroom|stylists?|fitters?|sweeps?|drivers?|nurses?)\b|"
     r"\b(?:let me|i'll|i can|i will) (?:just )?(?:confirm|read back|run through|go over) your "
     r"(?:order|booking|appointment|reservation|details)\b|"
-    r"\bfor your (?:booking|order|appointment|reservation),",
+    r"\bfor your (?:booking|order|appointment|reservation),|"
+    r"\bthank you for (?:shopping|booking|visiting|banking|flying|staying|ordering) with us\b|"
+    r"\bour (?:head |senior |lead |own )?(?:butcher|carer|tuner|tailor|florist|baker|groomer|"
+    r"sweep|roofer|fitter|cleaner|barista|chef|receptionist|team|specialists?)s?\b(?= \w+ will| will)|"
+    r"\b(?:let me|i'll|i will) (?:just )?(?:check|run you through|look) (?:that |it |this )?for you\b|"
+    r"\bwould you like me to (?:hold|book|reserve|put|pop|set|send|order|wrap)\b|"
+    r"\bwe'll be \w+ing your\b|\b(?:for|in) your (?:own )?records\b|"
+    r"\bour sessions run\b|\bwhen your (?:son|daughter|child|mum|dad|mother|father) comes in\b",
     re.I,
 )
 # what only the served side says; a member of staff who says it speaks as the customer
@@ -104,7 +111,11 @@ _CUSTOMER_LINES = re.compile(
     r"\b(?:charge|cost) me\b[^.!]*\?|\bwill your (?:\w+ ){0,2}(?:blokes|guys|crew|team|staff|"
     r"people|lads|workers|technicians?|installers?|cleaners?)\b|"
     r"\bmy (?:two |three |four )?(?:mates|friends|partner|wife|husband|mum|dad|kids) and i\b|"
-    r"\bi'd like to (?:book|order|hire|reserve) (?:a|an|some|two|three|\d)\b)",
+    r"\bi'd like to (?:book|order|hire|reserve) (?:a|an|some|two|three|\d)\b|"
+    r"\b(?:i need|i want|i'd like) to (?:order|book|buy|hire)\b[^.!?]{0,40}\bfor my own\b|"
+    r"\bone for me and one for my\b|\b(?:do|can|will) (?:i|we) (?:both )?get the \w+ (?:price|rate|"
+    r"discount)\b|\bmy (?:dad|mum|mom|father|mother|husband|wife)'s funeral\b|"
+    r"\bi'll take (?:two|three|\d) (?:places|spots|seats|tickets)\b)",
     re.I,
 )
 

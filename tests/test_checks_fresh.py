@@ -533,3 +533,26 @@ def test_a_required_condition_waived():
     assert _answer(facts, "We can programme the fob here, no need to bring the car in.")
     assert not _answer(facts, "We can programme the fob, but you'll need to bring the car in.")
     assert not _answer(facts, "Under-eights aren't allowed in the water without an adult.")
+
+
+def test_role_flips_in_more_of_their_forms():
+    as_staff = [
+        "Thank you for shopping with us today!",
+        "Our head butcher Marco will trim anything you buy.",
+        "Let me just check for you: yes, we have it in a medium.",
+        "Would you like me to hold it at the till?",
+        "For your own records: the review is after six weeks.",
+    ]
+    as_customer = [
+        "While I have you, I need to order two cases of butter for my own restaurant.",
+        "Great, I'll take two places then, one for me and one for my mate.",
+        "My dad's funeral is on Friday and I can't find the deposit.",
+    ]
+    for line in as_staff:
+        assert "role_swap" in _said_by("customer", line), line
+    for line in as_customer:
+        assert "role_swap" in _said_by("agent", line), line
+    assert "role_swap" not in _said_by("agent", "Would you like me to hold it at the till?")
+    assert "role_swap" not in _said_by(
+        "customer", "I'll take two places, one for me and one for my mate."
+    )
