@@ -261,6 +261,10 @@ def check_sentence(
         if (derives or value.approx) and aligned and chained(value, ground, said, numbers):
             said.setdefault(value.cls, []).append(value)
             continue
+
+        def span(value: Value = value) -> str:
+            return span_words(text, value, values)
+
         if any(same(value, g) for g in ground.reference) and (
             not aligned or clause is None or not segment & clause.stems
         ):
@@ -268,9 +272,12 @@ def check_sentence(
         if (
             aligned
             and clause is not None
-            and within_bound(value, clause, span_words(text, value, values), negative(sentence))
-            and not any(
-                c is not clause and len(own & c.stems) >= len(own & clause.stems)
+            and within_bound(value, clause, span(), negative(sentence))
+            and not any(  # a rival clause it may speak of, unless it keeps to that one too
+                c is not clause
+                and len(own & c.stems) >= len(own & clause.stems)
+                and not within_bound(value, c, span(), negative(sentence))
+                and not _same_values(c, clause, value.cls)  # "beyond the included 25 feet"
                 for c in candidates
             )
         ):
@@ -368,6 +375,12 @@ def _swapped(
             if len(anchored) == 1:
                 return anchored[0]
     return None
+
+
+def _same_values(a: Clause, b: Clause, cls: str) -> bool:
+    """True when two clauses state the same values of a class (both give "25 feet")."""
+    mine = [v for v in a.values if v.cls == cls]
+    return bool(mine) and all(any(same(v, w) for w in b.values) for v in mine)
 
 
 def _weekdays(text: str) -> frozenset[str]:

@@ -516,12 +516,9 @@ _AFTER = [
         r"\1:30",
         when=("half",),
     ),
-    _rule(  # "half past midnight", "quarter past noon", "ten past midnight"
-        r"\b(half|(?:a )?quarter|[1-5]?\d) past (midnight|noon|midday)\b",
-        lambda m: (
-            f"{'0' if m.group(2) == 'midnight' else '12'}:"
-            f"{ {'half': 30}.get(m.group(1), 15 if 'quarter' in m.group(1) else None) or int(m.group(1)):02d}"
-        ),
+    _rule(  # "half past midnight", "quarter past noon", "one minute past midnight"
+        r"\b(half|(?:a )?quarter|an?|one|[1-5]?\d)(?: minutes?)? past (midnight|noon|midday)\b",
+        lambda m: f"{'0' if m.group(2).lower() == 'midnight' else '12'}:{_past(m.group(1)):02d}",
         when=("past",),
     ),
     _rule(  # "a minute to midnight", "five minutes to noon"
@@ -583,6 +580,12 @@ _AFTER = [
 
 _MINUTES = {"thirty": "30", "fifteen": "15", "forty-five": "45", "forty": "40", "fifty": "50"}
 _MINUTES |= {"twenty": "20", "ten": "10", "45": "45", "30": "30", "15": "15"}
+
+
+def _past(words: str) -> int:
+    """The minutes of "half", "a quarter", "a (minute)", "10" past midnight or noon."""
+    ones = {"half": 30, "a": 1, "an": 1, "one": 1}
+    return ones.get(words.lower(), 15 if "quarter" in words.lower() else None) or int(words)
 
 
 def _fraction(m: re.Match[str]) -> str:

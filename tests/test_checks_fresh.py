@@ -556,3 +556,15 @@ def test_role_flips_in_more_of_their_forms():
     assert "role_swap" not in _said_by(
         "customer", "I'll take two places, one for me and one for my mate."
     )
+
+
+def test_a_value_inside_a_bound_that_two_facts_repeat_and_a_minute_past_midnight():
+    facts = [
+        "Today is Friday, 14 November 2025.",
+        "The installation includes up to 25 feet of wiring.",
+        "Wiring beyond the included 25 feet costs $18 per extra foot.",
+        "Coverage starts at 12:01 am on Saturday, 15 November 2025.",
+    ]
+    assert not _answer(facts, "Seven meters is about twenty-three feet, so you're within it.")
+    assert not _answer(facts, "You're covered from one minute past midnight on the 15th.")
+    assert _answer(facts, "You're covered from one minute past noon on the 15th.")
