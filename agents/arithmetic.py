@@ -219,7 +219,9 @@ def chained(
 _CONVERTS = re.compile(  # "23 kilos per case, which is about 35 pounds"; "1.5 km (about a mile)"
     r"^(?:\s+(?:per|a|an|each)\s+\w+)?\s*(?:(?:,\s*(?:which is|which's|that's|that is|i\.e\.|or)|\(|"
     r"\s+or)\s*(?:about|roughly|around|approximately|just over|just under|nearly|almost)?|"
-    r",\s*(?:about|roughly|around|approximately|just over|just under|nearly|almost))\s*$",
+    r",\s*(?:about|roughly|around|approximately|just over|just under|nearly|almost)|"
+    r"\s+(?:is|are|equals|makes)(?:\s+(?:about|roughly|around|approximately|just over|"
+    r"just under|nearly|almost|a little over|a little under))?)\s*$",
     re.I,
 )
 

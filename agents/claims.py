@@ -300,9 +300,8 @@ def check_sentence(
                 # third lesson" of "not after the second" speaks of the rule
         if (
             not aligned
-            and not value.approx
             and not HYPOTHETICAL.search(text[: value.start])
-            and (other_unit := _other_unit(value, ground)) is not None
+            and (other_unit := _other_unit(value, ground, value.approx)) is not None
         ):
             clause, aligned = other_unit, True  # "250 miles a day" of "250 km per day"
         if echoed:
@@ -450,7 +449,7 @@ def _as_weight(value: Value) -> Value:
     )
 
 
-def _other_unit(value: Value, ground: Grounding) -> Clause | None:
+def _other_unit(value: Value, ground: Grounding, hedged: bool = False) -> Clause | None:
     """The fact that states this very number of the same dimension in another unit or per
     another period ("250 miles" of "250 km", "4 days" of "up to 4 hours", "100 GB every week"
     of "100 GB each month"): a wrong unit, not a new quantity."""
@@ -464,7 +463,10 @@ def _other_unit(value: Value, ground: Grounding) -> Clause | None:
             if (
                 mine.cls == value.cls
                 and mine.number == value.number
-                and (mine.unit != value.unit or (mine.per and value.per and mine.per != value.per))
+                and (
+                    (mine.unit != value.unit and not hedged)  # "about 6,000 miles": their own
+                    or (mine.per and value.per and mine.per != value.per)  # "a week" of "a day"
+                )
                 and (mine.unit or not money)
                 and not same(mine, value)
             ):
@@ -475,6 +477,8 @@ def _other_unit(value: Value, ground: Grounding) -> Clause | None:
 _ASKS = {
     "time": re.compile(r"\b(?:when|what time|how early|how late|till when|until when)\b", re.I),
     "date": re.compile(r"\b(?:when|what day|which day|what date)\b", re.I),
+    "q:duration": re.compile(r"\b(?:how long|how many (?:days|weeks|hours|minutes))\b", re.I),
+    "q:workdays": re.compile(r"\b(?:how long|how many (?:days|working days))\b", re.I),
     "money": re.compile(
         r"\b(?:how much|what(?:'s| is| does) (?:it|that|the \w+) cost|price|"
         r"what do (?:i|we) owe|the damage)\b",

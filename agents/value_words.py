@@ -450,6 +450,8 @@ _AFTER = [
     ),
     _rule(r"\b(\d+) (hours?|days?|weeks?|years?) and a half\b", r"\1.5 \2", 0, ("half",)),
     _rule(r"\b(\d+) and a half\b(?!-)", r"\1.5", 0, ("half",)),  # not "£68 and a half-day"
+    _rule(r"\b(\d+) and a quarter\b(?!-)", r"\1.25", 0, ("quarter",)),  # "two and a quarter"
+    _rule(r"\b(\d+) and three[- ]quarters\b(?!-)", r"\1.75", 0, ("quarter",)),
     _rule(r"\b(\d+)[- ]years?[- ]olds?\b", r"\1 yo", 0, ("old",)),  # an age, not a duration
     _rule(r"\bhalf[- ]price\b", "50% off", when=("half",)),
     _rule(  # "7 to 10 days": both ends carry the unit

@@ -568,3 +568,18 @@ def test_a_value_inside_a_bound_that_two_facts_repeat_and_a_minute_past_midnight
     assert not _answer(facts, "Seven meters is about twenty-three feet, so you're within it.")
     assert not _answer(facts, "You're covered from one minute past midnight on the 15th.")
     assert _answer(facts, "You're covered from one minute past noon on the 15th.")
+
+
+def test_past_forms_rates_per_period_and_conversions_with_is():
+    facts = [
+        "Today is Friday, 14 November 2025.",
+        "Ordered books are held behind the counter for 14 days after they arrive.",
+        "The watch loses about 4 minutes a day.",
+        "Jumbo shrimp cost $14.50 per lb; lobsters weigh about 1.25 lb each.",
+    ]
+    assert _answer(facts, "We'll hold the book for you for ten days after it arrives.")
+    assert not _answer(facts, "We'll hold the book for you for fourteen days after it arrives.")
+    assert _answer(facts, "It's losing about four minutes a week at the moment.")
+    assert _answer(facts, "Sure, 500 grams is about two pounds of shrimp.")
+    assert not _answer(facts, "Sure, 500 grams is about a pound of shrimp.")
+    assert _answer(facts, "The lobsters are about two and a quarter pounds each.")
