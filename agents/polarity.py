@@ -83,14 +83,18 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
         if waived := _waived(part, sentence, ground):
             return waived  # "no need to bring the car in" of "only if the car is brought in"
         if (
-            (wide := _ANY.search(part))
-            and wide.group(0).lower() not in " ".join(c.fact.lower() for c in ground.clauses)
-            and not negative(_FREE.sub(" ", main))
-            and (
-                universal := _universal(own, ground)
-                or (_universal(own | stems(sentence), ground) if len(sentence) < 140 else None)
+            (
+                (wide := _ANY.search(part))
+                and wide.group(0).lower() not in " ".join(c.fact.lower() for c in ground.clauses)
+                and not negative(_FREE.sub(" ", main))
+                and (
+                    universal := _universal(own, ground)
+                    or (_universal(own | stems(sentence), ground) if len(sentence) < 140 else None)
+                )
             )
-        ) and not _keeps_limit(part, universal, ground):
+            and not _keeps_limit(part, universal, ground)
+            and not _CONCEDES.search(universal.fact)  # "even if no tax is owed": no limit
+        ):
             return universal  # "cancel for free any time" of "free only up to 48 hours
             # before": a permission without the fact's limit
         if negative(main):
@@ -221,11 +225,14 @@ def _priced(own: frozenset[str], clause: Clause) -> int:
     return int("cost" in own and "cost" not in clause.stems and bool(_FREE.search(clause.text)))
 
 
+_CONCEDES = re.compile(
+    r"\b(?:even if|even when|regardless|whether or not|in all cases|always|any time)\b", re.I
+)
 _ANY = re.compile(
     r"\b(?:any (?:day|time|age|one|reason)|anytime|whenever|every day|all week|any day of|"
     r"whatever|regardless|whether or not|(?:even|also|still) without|from day one|no matter|"
     r"right up until|right up to|straight after|straight away|no (?:time )?limit|unlimited|"
-    r"even if you|even when you|even the day before|even on the day|"
+    r"even if you|even when you|even the day before|even on the day|\w+ or not|"
     r"as (?:long|late|often|many) as you (?:like|want|need)|even (?:on )?(?:that|the same) "
     r"(?:morning|day|evening)|even on the day|last minute)\b",
     re.I,
@@ -236,7 +243,7 @@ _PERMITS = re.compile(
     r"\bno (?:need|problem|bother|rush)\b|\b(?:even|also|still) without\b|"
     r"\bnot a problem\b|\b(?:doesn't|does not|won't|will not) (?:stop|matter|prevent)\b|"
     r"\bno matter\b|\bwhether or not\b|\beven without\b|\bshouldn't be a problem\b|"
-    r"\bnothing stops\b|\bno (?:time )?limit\b",
+    r"\bnothing stops\b|\bno (?:time )?limit\b|\b\w+ or not\b",
     re.I,
 )
 
@@ -348,16 +355,16 @@ def _sole_predicate(part: str, own: frozenset[str], ground: Grounding) -> Clause
             or _ADVERBIAL.search(c.text)
         ):
             continue
-        word = predicate(c.text)
-        if (
-            word in _POLICY_VERBS  # "refund", not "work" ("I'll come after work")
-            and word in own
-            and word in {w[:5] for w in re.findall(r"[a-z]+", part.lower())}  # said, not
-            # "get it back" (of a locker's coin)
-            and not any(word in o.stems for o in ground.clauses if o is not c)
-            and not _sibling(own, c, ground, after=True)
-        ):
-            return c
+        said = {w[:5] for w in re.findall(r"[a-z]+", part.lower())}  # not "get it back" (of
+        for word in {predicate(c.text)} | (c.focus & _POLICY_VERBS):  # a locker's coin)
+            if (
+                word in _POLICY_VERBS  # "refund", not "work" ("I'll come after work")
+                and word in own
+                and word in said
+                and not any(word in o.stems for o in ground.clauses if o is not c)
+                and not _sibling(own, c, ground, after=True)
+            ):
+                return c  # ("cannot be returned or exchanged": "we'll exchange it")
     return None
 
 

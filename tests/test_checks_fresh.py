@@ -583,3 +583,14 @@ def test_past_forms_rates_per_period_and_conversions_with_is():
     assert _answer(facts, "Sure, 500 grams is about two pounds of shrimp.")
     assert not _answer(facts, "Sure, 500 grams is about a pound of shrimp.")
     assert _answer(facts, "The lobsters are about two and a quarter pounds each.")
+
+
+def test_each_policy_verb_a_fact_denies_and_prescription_or_not():
+    facts = [
+        "Today is Friday, 14 November 2025.",
+        "Eggs cannot be returned or exchanged once they have left the shop.",
+        "Staff cannot give any medication that has not been prescribed.",
+    ]
+    assert _answer(facts, "Just bring the box back and we'll exchange it, no problem.")
+    assert not _answer(facts, "I'm afraid we can't exchange eggs once they've left the shop.")
+    assert _answer(facts, "We'll give him his tablets whenever he needs them, prescription or not.")
