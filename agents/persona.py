@@ -90,7 +90,14 @@ _STAFF_LINES = re.compile(
     r"\b(?:let me|i'll|i will) (?:just )?(?:check|run you through|look) (?:that |it |this )?for you\b|"
     r"\bwould you like me to (?:hold|book|reserve|put|pop|set|send|order|wrap)\b|"
     r"\bwe'll be \w+ing your\b|\b(?:for|in) your (?:own )?records\b|"
-    r"\bour sessions run\b|\bwhen your (?:son|daughter|child|mum|dad|mother|father) comes in\b",
+    r"\bour sessions run\b|\bwhen your (?:son|daughter|child|mum|dad|mother|father) comes in\b|"
+    # the speaker acting on the listener's things, as the business does
+    r"\b(?:i|we)(?:'ll| will| can| am going to| are going to)(?: be| just)? (?:confirm|add|charg|"
+    r"book|issu|process|refund|credit|fit|fix|repair|deliver|reserv|pull|servic|clean|install|"
+    r"prepar|programm|adjust|tun|resol|alter|shorten)\w* [^.?!]{0,40}\byour\b|"
+    r"\bi can confirm (?:that )?your\b|\bthanks? (?:you )?for holding\b|"
+    r"\byou can collect (?:it|them) from me\b|\bour (?:crane|van|truck|yard|warehouse|lift|"
+    r"workshop|kitchen|studio|clinic|surgery|salon)(?:'s| is| was| can)\b",
     re.I,
 )
 # what only the served side says; a member of staff who says it speaks as the customer
@@ -115,7 +122,11 @@ _CUSTOMER_LINES = re.compile(
     r"\b(?:i need|i want|i'd like) to (?:order|book|buy|hire)\b[^.!?]{0,40}\bfor my own\b|"
     r"\bone for me and one for my\b|\b(?:do|can|will) (?:i|we) (?:both )?get the \w+ (?:price|rate|"
     r"discount)\b|\bmy (?:dad|mum|mom|father|mother|husband|wife)'s funeral\b|"
-    r"\bi'll take (?:two|three|\d) (?:places|spots|seats|tickets)\b)",
+    r"\bi'll take (?:two|three|\d) (?:places|spots|seats|tickets)\b|"
+    # the speaker's own wants and plans, as the one served speaks
+    r"\bi'd like to (?:upgrade|change|cancel|move|swap|add|bring|book|order) my\b|"
+    r"\b(?:so )?i'll bring my\b|\bshould i (?:come|arrive|bring|pay)\b|"
+    r"\bmy (?:\w+ )?tickets? to (?:seated|vip|standing)\b)",
     re.I,
 )
 

@@ -594,3 +594,23 @@ def test_each_policy_verb_a_fact_denies_and_prescription_or_not():
     assert _answer(facts, "Just bring the box back and we'll exchange it, no problem.")
     assert not _answer(facts, "I'm afraid we can't exchange eggs once they've left the shop.")
     assert _answer(facts, "We'll give him his tablets whenever he needs them, prescription or not.")
+
+
+def test_role_flips_where_the_speaker_acts_on_the_listener_s_things():
+    as_staff = [
+        "Thanks for holding. I can confirm your sailing lesson is on Friday.",
+        "So I'll service the outboard and fit a new prop on your boat by Friday.",
+        "We will be adding the deposit to your account, as we only take cards.",
+        "Our crane's rated to twelve tonnes, so she's no bother.",
+    ]
+    as_customer = [
+        "While I'm on, I'd like to upgrade my two tickets to seated ones.",
+        "Okay, so I'll bring my passport. Should I come ten minutes early?",
+    ]
+    for line in as_staff:
+        assert "role_swap" in _said_by("customer", line), line
+    for line in as_customer:
+        assert "role_swap" in _said_by("agent", line), line
+    for line in (*as_staff[:3], "Our crane's rated to twelve tonnes."):
+        assert "role_swap" not in _said_by("agent", line), line
+    assert "role_swap" not in _said_by("customer", "I'll bring my passport, should I come early?")
