@@ -233,6 +233,10 @@ def check_sentence(
         ]
         if not aligned and len(rated) == 1 and not value.cls.startswith("count:"):
             clause, aligned = rated[0], True
+        if not aligned:  # "That's $1,469, with 32 GB of RAM and the 1 TB SSD": the laptop's
+            kin = [c for c in candidates if _fact_held(c, ground, values, value) >= 2]  # fact
+            if len(kin) == 1:
+                clause, aligned = kin[0], True
         anchored = [c for c in candidates if _anchors(c, values, value)]
         if anchored and (not aligned or clause not in anchored):
             held = max(_held(c, values, value) for c in ground.clauses if not c.is_reference)
@@ -341,8 +345,9 @@ def _swapped(
                 part = stems(segment_of(fact, v))
                 if same(value, v):
                     holders = max(holders, len(near & part))
-                elif part:
-                    rivals.append((len(near & part), part, c))
+                elif part and not any(same(o, v) for o in others if o is not value):
+                    rivals.append((len(near & part), part, c))  # (its own value unsaid: not
+                    # "€189 including the €14.50 for express shipping")
         elif any(same(value, v) for v in mine):
             holders = max(holders, len(near & c.stems))
         else:
@@ -539,6 +544,16 @@ def _anchors(clause: Clause, values: tuple[Value, ...], value: Value) -> bool:
         and (other.cls != value.cls or (len(pair) == 2 and mine in pair))
         for other in values
         for mine in clause.values
+    )
+
+
+def _fact_held(clause: Clause, ground: Grounding, values: tuple[Value, ...], value: Value) -> int:
+    """How many of the sentence's values of other kinds the clause's whole fact states."""
+    mine = [v for c in ground.clauses if c.fact == clause.fact for v in c.values]
+    return sum(
+        1
+        for other in values
+        if other is not value and other.cls != value.cls and any(same(other, m) for m in mine)
     )
 
 

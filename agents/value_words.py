@@ -449,7 +449,12 @@ _AFTER = [
         when=("half",),
     ),
     _rule(r"\b(\d+) (hours?|days?|weeks?|years?) and a half\b", r"\1.5 \2", 0, ("half",)),
-    _rule(r"\b(\d+) and a half\b(?!-)", r"\1.5", 0, ("half",)),  # not "£68 and a half-day"
+    _rule(  # not "£68 and a half-day", "£32 and a half day costs £20"
+        r"\b(\d+) and a half\b(?!-| (?:days?|hours?|terms?|price|board|dozen|sessions?)\b)",
+        r"\1.5",
+        0,
+        ("half",),
+    ),
     _rule(r"\b(\d+) and a quarter\b(?!-)", r"\1.25", 0, ("quarter",)),  # "two and a quarter"
     _rule(r"\b(\d+) and three[- ]quarters\b(?!-)", r"\1.75", 0, ("quarter",)),
     _rule(r"\b(\d+)[- ]years?[- ]olds?\b", r"\1 yo", 0, ("old",)),  # an age, not a duration

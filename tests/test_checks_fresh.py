@@ -614,3 +614,16 @@ def test_role_flips_where_the_speaker_acts_on_the_listener_s_things():
     for line in (*as_staff[:3], "Our crane's rated to twelve tonnes."):
         assert "role_swap" not in _said_by("agent", line), line
     assert "role_swap" not in _said_by("customer", "I'll bring my passport, should I come early?")
+
+
+def test_a_value_anchored_by_its_fact_s_other_values_and_a_half_day():
+    facts = [
+        "Today is Friday, 21 November 2025.",
+        "The laptop costs $1,649; it has 32 GB of RAM and a 1 TB SSD.",
+        "The order total is €189.00, which includes €14.50 for express shipping.",
+        "A full day costs £32 and a half day costs £20.",
+    ]
+    assert _answer(facts, "That's $1,469, with 32 GB of RAM and the 1 TB SSD.")
+    assert not _answer(facts, "That's $1,649, with 32 GB of RAM and the 1 TB SSD.")
+    assert not _answer(facts, "Yes, €189 including the €14.50 for express shipping.")
+    assert [v.amounts[0] for v in values_in(facts[3]) if v.cls == "money"] == [32.0, 20.0]
