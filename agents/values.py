@@ -40,6 +40,12 @@ from agents.value_words import (
     normalise,
 )
 
+_PRICED_BARE = re.compile(
+    r"\b(?:deposit|fee|price|cost|rate|charge|balance|premium|fine|penalty|excess|deductible)"
+    r"(?:'s| is| was| will be| would be| comes to| of)\s+(\d{2,5}(?:\.\d{2})?)\b"
+    r"(?![.,]?\d|\s*(?:%|per cent|percent|[a-z]{2,}\b(?<!and)(?<!so)(?<!due)(?<!for)))",
+    re.I,
+)
 FAHRENHEIT = frozenset({"°f", "fahrenheit", "degrees fahrenheit"})  # compared in Celsius
 
 
@@ -94,6 +100,12 @@ def _money(text: str, found: Found) -> None:
                         number=whole * 100.0 + cents,
                     )
                 )
+    for m in _PRICED_BARE.finditer(text):  # "the deposit's 250, due by the twentieth"
+        if found.free(m.start(1), m.end(1)):
+            amount = to_float(m.group(1))
+            found.add(
+                Value("money", m.group(1), (amount,), start=m.start(1), end=m.end(1), number=amount)
+            )
     for index, pattern in enumerate(MONEY_RES):
         for m in pattern.finditer(text):
             if not found.free(*m.span()):

@@ -627,3 +627,10 @@ def test_a_value_anchored_by_its_fact_s_other_values_and_a_half_day():
     assert not _answer(facts, "That's $1,649, with 32 GB of RAM and the 1 TB SSD.")
     assert not _answer(facts, "Yes, €189 including the €14.50 for express shipping.")
     assert [v.amounts[0] for v in values_in(facts[3]) if v.cls == "money"] == [32.0, 20.0]
+
+
+def test_a_bare_amount_after_a_money_noun():
+    facts = ["Today is Friday, 21 November 2025.", "A £200 deposit is due by 20 October 2025."]
+    assert _answer(facts, "The deposit's two hundred and fifty, due by the twentieth.")
+    assert not _answer(facts, "The deposit's two hundred, due by the twentieth.")
+    assert [v.cls for v in values_in("The fee is 30 minutes of your time.")] == ["q:duration"]
