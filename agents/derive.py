@@ -159,11 +159,12 @@ def derive(
         for d, d_about in shifts
         for sign in (1, -1)
     ]
-    if today is not None:
-        days += [
-            (_add_workdays(today, int(v.number or 0)), (about,), _of(v))
-            for v, about in pool.get("q:workdays", ())
-        ]
+    days += [  # "dispatched on the 25th, delivered within 2 working days": by the 27th
+        (_add_workdays(base, int(v.number or 0)), (*basis, about), _of(v))
+        for base, basis in bases
+        for v, about in pool.get("q:workdays", ())
+        if v.number and v.number <= 60 and (not basis or basis == (about,))  # today, or its own
+    ]  # fact's date (not the artwork deadline + the delivery time)
     for day, basis, of in days:  # the shift in days, hours or weeks, as a sentence may show it
         when = Value(
             "date", str(day), dates=((day.year, day.month, day.day),), weekday=day.weekday()

@@ -70,7 +70,12 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             if negative(asked):
                 continue
             best = _strongest(stems(question), ground)
-            if best is not None and best.negative and not _LIMIT_FACT.search(best.text):
+            if (
+                best is not None
+                and best.negative
+                and not _LIMIT_FACT.search(best.text)
+                and not _keeps_limit(sentence, best, ground)  # "Yes, Monday the 20th": a date
+            ):
                 return best
     for part in _SENTENCE_CLAUSE.split(sentence):
         bare = _CONDITION.sub("", part)  # "... on the doorstep if nobody answers"

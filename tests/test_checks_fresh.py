@@ -634,3 +634,28 @@ def test_a_bare_amount_after_a_money_noun():
     assert _answer(facts, "The deposit's two hundred and fifty, due by the twentieth.")
     assert not _answer(facts, "The deposit's two hundred, due by the twentieth.")
     assert [v.cls for v in values_in("The fee is 30 minutes of your time.")] == ["q:duration"]
+
+
+def test_a_date_from_its_own_fact_s_working_days_and_the_rest_of_a_day():
+    facts = [
+        "Today is Friday, 21 November 2025.",
+        "Artwork changes are accepted until Monday, 24 November 2025.",
+        "The order is dispatched on Tuesday, 25 November 2025 and delivered within 2 working days.",
+        "The aligners must be worn for at least 22 hours a day.",
+    ]
+    assert not _answer(facts, "Dispatch is the 25th, so you should have it by Thursday the 27th.")
+    assert _answer(facts, "It's dispatched on Wednesday the 26th, so you'll have it by Friday.")
+    assert not _answer(
+        facts, "At least 22 hours a day, so they're out for about two hours at most."
+    )
+    yes = [
+        {"speaker": "customer", "text": "And the deposit is due by the 24th?"},
+        {"speaker": "agent", "text": "Yes, Monday the 24th, exactly."},
+    ]
+    facts2 = [
+        *facts[:1],
+        "A £200 deposit is due by Monday, 24 November 2025 and is not refundable.",
+    ]
+    assert not [
+        f for f in check_dialogue(yes, facts=facts2, personas=PEOPLE) if f.severity == "error"
+    ]
