@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 from agents.grounding import Clause
+from agents.spoken import normalise
 from agents.value_compare import same, weekday_only
-from agents.value_words import normalise
 from agents.values import Value
 
 _SEGMENT = re.compile(r"[,;:]\s+|\s+(?:and|but|so|then|which|while)\s+", re.I)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from agents.spoken import normalise
 from agents.value_type import Found, Value, hedged
 from agents.value_words import (
     DATE_RES,
@@ -19,7 +20,6 @@ from agents.value_words import (
     WEEKDAY,
     WEEKDAY_DAY,
     WEEKDAYS,
-    normalise,
 )
 
 _EVERY = re.compile(

@@ -23,8 +23,9 @@ from agents.bounds import (
 )
 from agents.calendar_claims import apposed, calendar_conflict, dated, pinned
 from agents.grounding import Clause, Grounding, is_question, negative, sentences, stems
+from agents.spoken import normalise
 from agents.value_compare import same, weekday_only
-from agents.value_words import DERIVE_CUES, UNIT_TABLE, WEEKDAYS, normalise
+from agents.value_words import DERIVE_CUES, UNIT_TABLE, WEEKDAYS
 from agents.values import Value, values_in
 
 

@@ -16,6 +16,7 @@ from datetime import date
 from functools import lru_cache
 
 from agents.calendar_values import find_dates, find_times, reference_date
+from agents.spoken import normalise
 from agents.value_type import Found, Value, hedged, rate_after, to_float
 from agents.value_words import (
     COMPOUND_DURATION,
@@ -37,7 +38,6 @@ from agents.value_words import (
     SPOKEN_PAIR,
     SPOKEN_PRICE,
     UNIT_TABLE,
-    normalise,
 )
 
 _PRICED_BARE = re.compile(

@@ -1,0 +1,308 @@
+"""Spoken forms rewritten as plain ones, before values are read: number words as digits
+(through `text2num`, a Rust extension: about 3 µs per sentence), "half past five" as "5:30",
+"a week" as "1 week", "thirteen pound five pence" as "13.05 pound". `normalise` is the one
+entry point; `agents.value_words` holds the words the values themselves are said in.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from text_to_num import alpha2digit
+
+_SMALL = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+_A_MOMENT = re.compile(
+    r"\b((?:give me|wait|hold on|hold|just|for|in|take) (?:a|one|just a)) (?:second|sec)\b"
+    r"(?!\s+(?:bag|time|one|card|opinion|floor|visit|bill|payment)s?\b)",
+    re.I,
+)
+_PRONOUN_ONE = re.compile(
+    r"\b(the|this|that|which|no|every|any|each|another|last|next|other|little|right|wrong|"
+    r"only|same|a) one\b(?!\s+(?:of|or|and)\s+\d)",
+    re.I,
+)
+_SMALL_RE = re.compile(
+    r"\b(" + "|".join(_SMALL) + r")(?=[\s-]+(?:[a-z]+\b))",
+    re.I,
+)
+
+
+def _rule(
+    pattern: str, repl: Any, flags: int = re.I, when: tuple[str, ...] = ()
+) -> tuple[re.Pattern[str], Any, tuple[str, ...]]:
+    """A rewrite, tried only when the text holds one of `when` (cheap: most turns hold none)."""
+    return re.compile(pattern, flags), repl, when
+
+
+_UNITS_OF_TIME = ("hour", "day", "week", "month", "year", "night")
+# spoken forms to plain ones, in order; before text2num: hyphens, thousands, pronoun "one"
+_NUMBER_WORD = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundred|thousand|and|a)"
+)
+_BEFORE = [
+    _rule(  # "a five-hundred-twelve-gig drive", "a hundred-and-fifty-gallon tank": one number
+        rf"\b(?=[a-z-]*(?:hundred|thousand))(?:{_NUMBER_WORD}-)+{_NUMBER_WORD}\b-?",
+        lambda m: m.group(0).replace("-", " "),
+        when=("hundred-", "thousand-", "-hundred", "-thousand"),
+    ),
+    _rule(r"\ba couple (?:of )?hundred\b", "about 200", when=("couple",)),
+    _rule(r"\ba few hundred\b", "about 300", when=("few",)),
+    _rule(
+        r"\b(?!half-|full-)(\w+)-(dollar|euro|pound|minute|hour|day|week|month|year|kilo)s?\b",
+        r"\1 \2s",
+        when=("-",),
+    ),
+    _rule(  # "2.4k homes", "$2.5k": thousands
+        r"(?<![\w.])(\d+(?:\.\d+)?)\s?k\b(?!m)",
+        lambda m: f"{float(m.group(1)) * 1000:,.0f}",
+        when=("k",),
+    ),
+    _rule(  # "a dollar fifty", "a pound twenty": one and some cents
+        r"\ba (dollar|buck|euro|pound|quid) (?=(?:ten|twenty|thirty|forty|fifty|sixty|seventy|"
+        r"eighty|ninety|fifteen|twenty-five|seventy-five|\d{2})\b)",
+        r"one \1s ",
+        when=("a dollar", "a buck", "a euro", "a pound", "a quid"),
+    ),
+    (_A_MOMENT, r"\1 moment", ("sec",)),  # "give me a second" is no ordinal
+    (_PRONOUN_ONE, "\\1 o\u2060ne", ("one",)),  # "the one who answers" counts nothing
+    _rule(  # "10 one-to-one sessions", "a one-off fee": kinds of thing, not counts
+        r"\bone-(?:to|on)-one\b|\bone-(?=(?:off|way|stop|time|shot|size)\b)",
+        lambda m: "private" if m.group(0).endswith("one") else "single-",
+        when=("one-",),
+    ),
+]
+_AFTER = [
+    (_SMALL_RE, lambda m: str(_SMALL[m.group(1).lower()]), ()),
+    _rule(  # "at six thirty", "6 45 pm": a spoken clock time
+        r"\b(at|by|from|until|till|around|about|before|after) (\d{1,2}) ([0-5]\d)\b(?![.,:]\d)"
+        r"|\b(\d{1,2}) ([0-5]\d)(?=\s*(?:am|pm|a\.m\.|p\.m\.)\b)",
+        lambda m: (
+            f"{m.group(1)} {m.group(2)}:{m.group(3)}"
+            if m.group(1)
+            else f"{m.group(4)}:{m.group(5)}"
+        ),
+        when=(" ",),
+    ),
+    _rule(  # "a third of a litre", "two-thirds of an hour", "half a kilo"
+        r"\b(?:(?:a|one|1) (half|third|3rd|quarter|4th|fifth|5th|tenth|10th)|"
+        r"(2|3)[- ](thirds|3rds|quarters|4ths)|half) "
+        r"of an? "
+        r"(hour|litre|liter|kilo|kilometre|kilometer|mile|metre|meter|pound|gallon|pint)\b",
+        lambda m: _fraction(m),
+        when=("half", "third", "3rd", "quarter", "4th", "fifth", "5th", "tenth", "10th"),
+    ),
+    _rule(r"\ba (\d)", r"\1", 0, ("a ",)),  # "a 120 credits" (from "a hundred and twenty")
+    _rule(r"\b(?:an|a|1) (hour|day|week|year) and a half\b", r"1.5 \1s", when=("half",)),
+    _rule(  # "a kilo and a half", "a pound and a half": 1.5 of the unit
+        r"\b(?:an|a|1|one) (kilo|pound|litre|liter|mile|metre|meter|gallon|pint|kilometre|"
+        r"kilometer) and a half\b",
+        r"1.5 \1s",
+        when=("half",),
+    ),
+    _rule(r"\b(\d+) (hours?|days?|weeks?|years?) and a half\b", r"\1.5 \2", 0, ("half",)),
+    _rule(  # not "£68 and a half-day", "£32 and a half day costs £20"
+        r"\b(\d+) and a half\b(?!-| (?:days?|hours?|terms?|price|board|dozen|sessions?)\b)",
+        r"\1.5",
+        0,
+        ("half",),
+    ),
+    _rule(r"\b(\d+) and a quarter\b(?!-)", r"\1.25", 0, ("quarter",)),  # "two and a quarter"
+    _rule(r"\b(\d+) and three[- ]quarters\b(?!-)", r"\1.75", 0, ("quarter",)),
+    _rule(r"\b(\d+)[- ]years?[- ]olds?\b", r"\1 yo", 0, ("old",)),  # an age, not a duration
+    _rule(r"\bhalf[- ]price\b", "50% off", when=("half",)),
+    _rule(  # "7 to 10 days": both ends carry the unit
+        r"\b(\d+(?:\.\d+)?)\s*(?:to|-|–|or)\s*(\d+(?:\.\d+)?)\s+(minutes?|hours?|days?|weeks?|"
+        r"months?|years?|working days|business days|km|kilometres?|miles?|metres?|kg|litres?)\b",
+        r"\1 \3 to \2 \3",
+        0,
+        (" to ", "-", "–", " or "),
+    ),
+    _rule(
+        r"\bhalf an? (litre|liter|kilo|mile|metre|meter|pint|gallon)\b", r"0.5 \1", when=("half",)
+    ),
+    _rule(r"\bhalf a dozen\b", "6", when=("dozen",)),
+    _rule(r"\b(\d+) dozen\b", lambda m: str(int(m.group(1)) * 12), 0, ("dozen",)),
+    _rule(r"\ba dozen\b", "12", when=("dozen",)),
+    _rule(r"\btwice\b", "2 times", when=("twice",)),
+    _rule(r"\bthrice\b", "3 times", when=("thrice",)),
+    _rule(
+        r"\bonce (?=(?:a|an|per|every|each) (?:day|week|month|year|night)\b)",
+        "1 times ",
+        when=("once",),
+    ),
+    _rule(r"\b(?:3|three)[\s-]quarters of an? hour\b", "45 minutes", when=("quarter",)),
+    _rule(r"\b(?:a|1|one) quarter of an? hour\b", "15 minutes", when=("quarter",)),
+    _rule(
+        r"\bhalf an? (hour|day)\b",
+        lambda m: "30 minutes" if m.group(1) == "hour" else "12 hours",
+        when=("half",),
+    ),
+    _rule(
+        r"\b(for|within|in|after|about|around|roughly|nearly|almost|over|than|under|takes?|"
+        r"lasts?|of|^)\s*(?:an|a|one) (hour|day|week|month|year|night|mile|kilometre|kilometer|"
+        r"kilo|litre|liter|metre|meter)\b",
+        r"\1 1 \2",
+        when=(*_UNITS_OF_TIME, "mile", "kilo", "litre", "liter", "metre", "meter"),
+    ),
+    _rule(r"\b(?:an|a|one) (hour|day|week|month|year)(?= or \d)", r"1 \1", 0, (" or ",)),
+    _rule(r"\bhalf past (\d{1,2})\b", r"\1:30", when=("past",)),
+    _rule(  # "from ten-thirty", "at four-thirty", "by two-fifteen"
+        r"\b(at|from|by|until|till|before|after|around|about|is|be) (\d{1,2})[- ](thirty|fifteen|"
+        r"forty[- ]five|forty|fifty|twenty|ten|45|30|15)\b",
+        lambda m: f"{m.group(1)} {m.group(2)}:{_MINUTES[m.group(3).lower().replace(' ', '-')]}",
+        when=("thirty", "fifteen", "forty", "fifty", "twenty", "ten", "-45", "-30", "-15"),
+    ),
+    _rule(  # "between nine-thirty and eleven-thirty": a clock time, whatever comes before
+        r"\b(1[0-2]|[1-9])-(thirty|fifteen|forty-five)\b(?!\s*(?:minutes?|hours?|years?|days?|%))",
+        lambda m: f"{m.group(1)}:{_MINUTES[m.group(2).lower()]}",
+        when=("-thirty", "-fifteen", "-forty"),
+    ),
+    _rule(  # "25 or more parcels": the count, then its bound
+        r"\b(\d+) (or more|or fewer|or less|or so|plus) ([a-z]{3,}s)\b",
+        r"\1 \3 \2",
+        when=(" or more", " or fewer", " or less", " or so", " plus "),
+    ),
+    _rule(  # "back by half four" (British): 4:30
+        r"\b(by|at|from|until|till|before|after|around|about|and|to|or) half (\d{1,2})\b"
+        r"(?![.,:]\d|\s*(?:hours?|days?|%))",
+        r"\1 \2:30",
+        when=("half",),
+    ),
+    _rule(  # "Half eleven in the morning.", "It's half six": the same, opening a clause
+        r"(?:(?<=^)|(?<=[.!?,;:] )|(?<=it's )|(?<=it is )|(?<=[Ii]t's ))[Hh]alf (1[0-2]|[1-9])\b"
+        r"(?=\s*(?:in the|at night|tonight|tomorrow|today|this|[.,!?;]|$|am\b|pm\b|o'clock))",
+        r"\1:30",
+        when=("half",),
+    ),
+    _rule(  # "half past midnight", "quarter past noon", "one minute past midnight"
+        r"\b(half|(?:a )?quarter|an?|one|[1-5]?\d)(?: minutes?)? past (midnight|noon|midday)\b",
+        lambda m: f"{'0' if m.group(2).lower() == 'midnight' else '12'}:{_past(m.group(1)):02d}",
+        when=("past",),
+    ),
+    _rule(  # "a minute to midnight", "five minutes to noon"
+        r"\b(a|one|[1-5]?\d) minutes? (?:to|before) (midnight|noon|midday)\b",
+        lambda m: (
+            f"{23 if m.group(2) == 'midnight' else 11}:"
+            f"{60 - (1 if m.group(1) in ('a', 'one') else int(m.group(1))):02d}"
+        ),
+        when=("minute",),
+    ),
+    _rule(  # "twenty to four", "at ten to six" (not "open ten to six", a range)
+        r"\b(?:(20|25)|(?<=at |by )(?:(5|10))|(\d{1,2}) minutes) (?:to|till|til) (1[0-2]|[1-9])\b"
+        r"(?!:|\.\d| ?%| (?:hours?|days?|weeks?|people|minutes?)\b)",
+        lambda m: (
+            f"{(int(m.group(4)) - 1) % 12 or 12}:{60 - int(m.group(1) or m.group(2) or m.group(3)):02d}"
+        ),
+        when=(" to ", " till ", " til "),
+    ),
+    _rule(  # "ten past eight"
+        r"\b([1-5]?\d) past (1[0-2]|[1-9])\b",
+        lambda m: f"{m.group(2)}:{int(m.group(1)):02d}",
+        when=("past",),
+    ),
+    _rule(r"\b(?:a )?quarter past (\d{1,2})\b", r"\1:15", when=("quarter",)),
+    _rule(
+        r"\b(?:a )?quarter (?:to|till|til|of) (\d{1,2})\b",
+        lambda m: f"{(int(m.group(1)) - 1) % 12 or 12}:45",
+        when=("quarter",),
+    ),
+    _rule(  # "at 14h", "by 9h30": a time, not a duration
+        r"\b(at|by|from|until|till|before|after) (\d{1,2})h(?:(\d{2}))?\b",
+        lambda m: f"{m.group(1)} {m.group(2)}:{m.group(3) or '00'}",
+        when=("h",),
+    ),
+    _rule(r"\b(\d+)h(\d{2})\b", r"\1 hours \2 minutes", 0, ("h",)),  # "1h40"
+    _rule(  # "thirteen pound five pence", "3 dollars and 5 cents": £13.05
+        r"\b(\d+) (pounds?|quid|euros?|dollars?|bucks) (?:and )?(\d{1,2}) (?:pence|p|cents?)\b",
+        lambda m: f"{m.group(1)}.{int(m.group(3)):02d} {m.group(2)}",
+        when=("pence", "cent", " p"),
+    ),
+    _rule(  # "fourteen pounds fifty", "3 dollars 20": the smaller unit after the larger
+        r"\b(\d+) (pounds?|quid|euros?|dollars?|bucks|francs?) (?:and )?(\d{2})(?: (?:cents?|pence|p))?\b"
+        r"(?![.,]?\d|\s*(?:%|kg|g|lbs?|oz|ml|l|km|m|minutes?|hours?|days?|people|percent)\b)",
+        r"\1.\3 \2",
+        when=("pound", "quid", "euro", "dollar", "buck", "franc"),
+    ),
+    _rule(  # "one metre eighty-five": 1.85 m
+        r"\b(\d) (metres?|meters?|m) (\d{2})\b(?![.,]?\d|\s*(?:%|[a-z]))",
+        r"\1.\3 \2",
+        when=("m",),
+    ),
+    _rule(  # "six foot two": feet and inches
+        r"\b(\d) (?:foot|feet|ft) (\d{1,2})(?: inch(?:es)?)?\b(?![.,]?\d|\s*(?:%|cm|mm|m\b))",
+        lambda m: f"{int(m.group(1)) + int(m.group(2)) / 12:.4f} feet",
+        when=("foot", "feet", "ft"),
+    ),
+]
+
+
+_MINUTES = {"thirty": "30", "fifteen": "15", "forty-five": "45", "forty": "40", "fifty": "50"}
+_MINUTES |= {"twenty": "20", "ten": "10", "45": "45", "30": "30", "15": "15"}
+
+
+def _past(words: str) -> int:
+    """The minutes of "half", "a quarter", "a (minute)", "10" past midnight or noon."""
+    ones = {"half": 30, "a": 1, "an": 1, "one": 1}
+    return ones.get(words.lower(), 15 if "quarter" in words.lower() else None) or int(words)
+
+
+def _fraction(m: re.Match[str]) -> str:
+    parts = {"half": 0.5, "third": 1 / 3, "3rd": 1 / 3, "quarter": 0.25, "4th": 0.25}
+    parts |= {"fifth": 0.2, "5th": 0.2, "tenth": 0.1, "10th": 0.1}
+    parts |= {"thirds": 1 / 3, "3rds": 1 / 3, "quarters": 0.25, "4ths": 0.25}
+    if m.group(1):
+        share = parts[m.group(1).lower()]
+    elif m.group(2):
+        share = int(m.group(2)) * parts[m.group(3).lower()]
+    else:
+        share = 0.5
+    unit = m.group(4)
+    if unit == "hour":
+        return f"{round(share * 60)} minutes"
+    return f"{share:.3f} {unit}"
+
+
+def _gated(rules: list[tuple[re.Pattern[str], Any, tuple[str, ...]]]) -> list[tuple[Any, ...]]:
+    """Each rule with its `when` words as one pattern: one C-speed test per rule and turn."""
+    return [
+        (pattern, repl, re.compile("|".join(map(re.escape, when))) if when else None)
+        for pattern, repl, when in rules
+    ]
+
+
+_BEFORE_GATED = _gated(_BEFORE)
+_AFTER_GATED = _gated(_AFTER)
+
+
+@lru_cache(maxsize=8192)
+def normalise(text: str) -> str:
+    """Number words as digits, and spoken forms ("half past five", "a week") as plain ones."""
+    text = text.replace("\u2019", "'").replace("\u00a0", " ")
+    lower = text.lower()
+    for pattern, repl, when in _BEFORE_GATED:
+        if when is None or when.search(lower):
+            text = pattern.sub(repl, text)
+    text = alpha2digit(text, "en", threshold=0)
+    lower = text.lower()
+    for pattern, repl, when in _AFTER_GATED:
+        if when is None or when.search(lower):
+            text = pattern.sub(repl, text)
+    return text
