@@ -97,7 +97,15 @@ _STAFF_LINES = re.compile(
     r"prepar|programm|adjust|tun|resol|alter|shorten)\w* [^.?!]{0,40}\byour\b|"
     r"\bi can confirm (?:that )?your\b|\bthanks? (?:you )?for holding\b|"
     r"\byou can collect (?:it|them) from me\b|\bour (?:crane|van|truck|yard|warehouse|lift|"
-    r"workshop|kitchen|studio|clinic|surgery|salon)(?:'s| is| was| can)\b",
+    r"workshop|kitchen|studio|clinic|surgery|salon)(?:'s| is| was| can)\b|"
+    # the listener's own things, as the business speaks of them ("for your dress we'll take
+    # the hem up"), and the business's part claimed ("as your cleaning contractor")
+    r"\b(?:for|on|at|to|from|with|into) your (?:own )?(?:dress|suit|trousers|gown|car|vehicle|"
+    r"phone|laptop|first (?:fitting|visit|lesson|appointment|session)|premises|home|house|"
+    r"garden|property|boat|bike|pet|dog|horse|test|claim|order|reservation|appointment)\b|"
+    r"\bas your (?:\w+ )?(?:contractor|provider|supplier|cleaners?|agent|consultant|adviser|"
+    r"advisor|planner|team|installer|carer|tutor|instructor|coordinator)\b|"
+    r"\bi'll need (?:half|the (?:deposit|balance|payment)|\w+ of that) from you\b",
     re.I,
 )
 # what only the served side says; a member of staff who says it speaks as the customer
@@ -126,7 +134,10 @@ _CUSTOMER_LINES = re.compile(
     # the speaker's own wants and plans, as the one served speaks
     r"\bi'd like to (?:upgrade|change|cancel|move|swap|add|bring|book|order) my\b|"
     r"\b(?:so )?i'll bring my\b|\bshould i (?:come|arrive|bring|pay)\b|"
-    r"\bmy (?:\w+ )?tickets? to (?:seated|vip|standing)\b)",
+    r"\bmy (?:\w+ )?tickets? to (?:seated|vip|standing)\b|"
+    # wanting to join what the business sells, as the one served does
+    r"\b(?:i want to|i'd love to|i'm hoping to|i would like to|i'd like to|i wanna) "
+    r"(?:join|sign up|enrol|enroll|register|book myself|book me)\b|\bfor it myself\b)",
     re.I,
 )
 

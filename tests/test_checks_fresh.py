@@ -659,3 +659,22 @@ def test_a_date_from_its_own_fact_s_working_days_and_the_rest_of_a_day():
     assert not [
         f for f in check_dialogue(yes, facts=facts2, personas=PEOPLE) if f.severity == "error"
     ]
+
+
+def test_role_flips_through_the_listener_s_things_and_wanting_to_join():
+    as_staff = [
+        "So, for your boat we'll change the oil and fit a new impeller.",
+        "As your sailing instructor, I'll meet you at the pontoon.",
+        "The course is £300, and I'll need half of that from you as a deposit.",
+    ]
+    as_customer = [
+        "Actually, I'd love to sign up for it myself. Is there space?",
+        "I'm hoping to book myself a place on the sailing course too.",
+    ]
+    for line in as_staff:
+        assert "role_swap" in _said_by("customer", line), line
+    for line in as_customer:
+        assert "role_swap" in _said_by("agent", line), line
+    for line in as_staff:
+        assert "role_swap" not in _said_by("agent", line), line
+    assert "role_swap" not in _said_by("customer", "I'd love to sign up for the sailing course.")
