@@ -180,7 +180,11 @@ def check_persona(
         lines, side = _CUSTOMER_LINES, "customer"
     else:
         lines, side = None, ""
-    if lines is not None and (m := lines.search(text)):
+    if (
+        lines is not None
+        and (m := lines.search(text))
+        and not any(f.check == "role_swap" for f in out)  # one flip, reported once
+    ):
         out.append(PeopleFinding("role_swap", f"{speaker} speaks as the {side}", m.group(0), True))
     own = {speaker.lower(), *name_tokens(str(personas.get(speaker, {}).get("name") or ""))[:1]}
     for line in text.splitlines():
