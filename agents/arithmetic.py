@@ -164,14 +164,15 @@ def chained(
         return False
     facts = {g.amounts[0] for g in ground.pool.get(value.cls, ()) if g.amounts}
     worked = {s.amounts[0] for s in said.get(value.cls, ()) if s.amounts} - facts
-    if value.cls == "money":
-        worked |= {s.number for s in said.get("#", ()) if s.number} - facts
+    if value.cls == "money":  # bare figures said before, or in this sentence ("fifteen per
+        worked |= {s.number for s in said.get("#", ()) if s.number} - facts  # cent of forty")
     if value.cls == "q:duration":  # "just over thirteen hours" from 7:15 to 20:30
         clock = [g.amounts[0] for g in ground.pool.get("time", ()) if g.amounts]
         worked |= {abs(a - b) * 60 for a in clock for b in clock if a != b}
     factors = set(numbers) | {v.number for vs in said.values() for v in vs if v.number}
     factors -= {0.0, value.number}
     rates = [1 + f * p.amounts[0] / 100 for p in ground.pool.get("q:percent", ()) for f in (-1, 1)]
+    rates += [p.amounts[0] / 100 for p in ground.pool.get("q:percent", ())]  # "15% of forty"
     steps = set(worked)
     for a in worked:
         steps |= {a * r for r in rates}

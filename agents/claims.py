@@ -71,6 +71,11 @@ _OWN_WORDS = re.compile(  # "as I said, it's $50", "give or take what the scale 
     r"\bwhat (?:the|your|our|it|its) \w+ says\b",
     re.I,
 )
+_OFFSET_AFTER = re.compile(
+    r"\s+(?:from|after|before|on from)\s+(?:yesterday|today|tomorrow|(?:this|next|last) "
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b",
+    re.I,
+)
 _COUNTERFACTUAL = re.compile(r"\b(?:would|could|might)(?: not|n't)? have\b|\bif\b", re.I)
 _RETRACTED = re.compile(  # "forty — no, sorry, fifty", "eighteen, I mean sixteen"
     r"\s*[-\u2014\u2013,.]+\s*(?:(?:no|naw|nah|wait)\s*(?=[,\u2014\u2013-]|\s+sorry)|sorry\b|"
@@ -131,6 +136,8 @@ def check_sentence(
             continue  # "forty — no, sorry, fifty": the speaker takes it back
         if _TOO.match(text, value.end):
             continue  # "17:30 would be too late": a value named to be ruled out
+        if value.cls == "q:duration" and _OFFSET_AFTER.match(text, value.end):
+            continue  # "six weeks from yesterday — Friday the 18th": the date is the claim
         if value.cls == "date" and _OFFSET.search(text[max(0, value.start - 24) : value.start]):
             continue  # "a week from this Saturday": the anchor of a date, not the date
         if (

@@ -89,7 +89,8 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             return waived  # "no need to bring the car in" of "only if the car is brought in"
         if (
             (
-                (wide := _ANY.search(part))
+                not _REGRET.search(sentence)  # "it stays with us whatever happens, I'm afraid"
+                and (wide := _ANY.search(part))
                 and wide.group(0).lower() not in " ".join(c.fact.lower() for c in ground.clauses)
                 and not negative(_FREE.sub(" ", main))
                 and (
@@ -230,6 +231,7 @@ def _priced(own: frozenset[str], clause: Clause) -> int:
     return int("cost" in own and "cost" not in clause.stems and bool(_FREE.search(clause.text)))
 
 
+_REGRET = re.compile(r"\b(?:i'm afraid|i am afraid|unfortunately|sadly|sorry)\b", re.I)
 _CONCEDES = re.compile(
     r"\b(?:even if|even when|regardless|whether or not|in all cases|always|any time)\b", re.I
 )

@@ -194,6 +194,7 @@ DATE_RES = [
 ]
 DAY_ONLY = re.compile(
     rf"\bthe\s+(\d{{1,2}}){_ORD}\b(?!\s+(?:of\s+)?(?:{_MONTH_RE})\b)(?!\s+\d)"  # "the 1st 10,000"
+    rf"(?!\s+and\s+(?:the\s+)?\d{{1,2}}{_ORD}\s+[a-z]+s\b)"  # "the 2nd and 3rd floors"
     r"(?!\s+(?!(?:at|on|in|of|and|or|to|by|from|until|till|is|was|for|then|so|but|would|will|"
     r"works?|suits?|instead|please|too|as|if|when|with)\b)[a-z]{2,})",
     re.I,
@@ -242,7 +243,8 @@ HEDGES = re.compile(
     r"(?:somewhere )?between|give or take|"
     # a bound ("over 50 lb", "up to 4 hours") is no hedge: 48 lb is not "over 50 lb"
     r"a bit (?:over|under|more than|less than)|close to|some|or so|ish|just before|just after|"
-    r"shortly before|shortly after)\s*$",
+    r"shortly before|shortly after|just short of|a little short of|just shy of|a touch over|"
+    r"a touch under)\s*$",
     re.I,
 )
 RATE = re.compile(

@@ -678,3 +678,23 @@ def test_role_flips_through_the_listener_s_things_and_wanting_to_join():
     for line in as_staff:
         assert "role_swap" not in _said_by("agent", line), line
     assert "role_swap" not in _said_by("customer", "I'd love to sign up for the sailing course.")
+
+
+def test_offsets_floors_hedges_and_regret():
+    facts = [
+        "Today is Saturday, 7 June 2025.",
+        "The final fitting is on Friday, 18 July 2025.",
+        "Dresses must be collected within 14 days of the final fitting.",
+        "Reserved spaces are on levels 2 and 3; refunds are given only before the 15th.",
+        "The train will be shortened by 40 cm.",
+        "A 50% deposit is payable at the first fitting and is not refundable.",
+    ]
+    assert not _answer(
+        facts, "Your final fitting is six weeks from yesterday, Friday the 18th of July."
+    )
+    assert not _answer(facts, "The reserved spaces are on the second and third floors only.")
+    assert not _answer(
+        facts, "The train comes up by forty centimetres, just short of sixteen inches."
+    )
+    assert not _answer(facts, "The deposit stays with us whatever happens, I'm afraid.")
+    assert _answer(facts, "You can get a refund on the deposit whatever happens.")
