@@ -213,6 +213,21 @@ _AFTER = [
         ),
         when=(" to ", " till ", " til "),
     ),
+    _rule(  # "seven to ten in the evening": the part of day is both ends' (not "9 to 5 pm")
+        r"\b(1[0-2]|[1-9]) (to|till|until|and|-) (1[0-2]|[1-9]) (in the (?:morning|afternoon|"
+        r"evening)|at night|tonight|am\b|pm\b|a\.m\.|p\.m\.)",
+        lambda m: (
+            f"{m.group(1)} {m.group(4)} {m.group(2)} {m.group(3)} {m.group(4)}"
+            if int(m.group(1)) < int(m.group(3)) < 12 or m.group(3) == "12"
+            else m.group(0)
+        ),
+        when=("morning", "afternoon", "evening", "night", "am", "pm", "a.m", "p.m"),
+    ),
+    _rule(  # "£2.5 million", "three and a half thousand" (after text2num: "2.5 1000000")
+        r"(?<![\d,.])(\d+(?:\.\d+)?) (1000|1000000|1000000000)\b(?![\d,.])",
+        lambda m: f"{float(m.group(1)) * int(m.group(2)):,.0f}",
+        when=(" 1000",),
+    ),
     _rule(  # "ten past eight"
         r"\b([1-5]?\d) past (1[0-2]|[1-9])\b",
         lambda m: f"{m.group(2)}:{int(m.group(1)):02d}",

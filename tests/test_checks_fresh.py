@@ -698,3 +698,14 @@ def test_offsets_floors_hedges_and_regret():
     )
     assert not _answer(facts, "The deposit stays with us whatever happens, I'm afraid.")
     assert _answer(facts, "You can get a refund on the deposit whatever happens.")
+
+
+def test_scales_after_a_decimal_and_a_part_of_day_for_both_ends():
+    money = [v for v in values_in("The bond is £2.5 million.") if v.cls == "money"]
+    assert [v.amounts[0] for v in money] == [2_500_000.0]
+    money = [v for v in values_in("That's three and a half thousand dollars.") if v.cls == "money"]
+    assert [v.amounts[0] for v in money] == [3500.0]
+    times = [v.amounts for v in values_in("The window is seven to ten in the evening.")]
+    assert times == [(1140.0,), (1320.0,)]
+    times = [v for v in values_in("We're open from 9 to 5 pm.") if v.cls == "time"]
+    assert 540.0 in times[0].amounts  # nine in the morning, not at night
