@@ -224,7 +224,7 @@ _AFTER = [
         when=("morning", "afternoon", "evening", "night", "am", "pm", "a.m", "p.m"),
     ),
     _rule(  # "£2.5 million", "three and a half thousand" (after text2num: "2.5 1000000")
-        r"(?<![\d,.])(\d+(?:\.\d+)?) (1000|1000000|1000000000)\b(?![\d,.])",
+        r"(?<![\d,.])(\d+(?:\.\d+)?) (1000|1000000|1000000000)\b(?![\d,]|\.\d)",
         lambda m: f"{float(m.group(1)) * int(m.group(2)):,.0f}",
         when=(" 1000",),
     ),
