@@ -9,7 +9,6 @@ import re
 from agents.derive import scaled_to
 from agents.grounding import Clause, Grounding
 from agents.value_compare import same
-from agents.value_words import SPEEDS
 from agents.values import Value
 
 
@@ -218,7 +217,7 @@ def chained(
                     if b < rate.amounts[0]
                 }  # "$4 an hour more" at the weekend
     for g in ground.pool.get(value.cls, ()):  # "twenty minutes a day" is 140 over a week
-        if g.per and g.amounts and g.unit not in SPEEDS:  # "4 mph" over two hours is no length
+        if g.per and g.amounts:
             steps |= {g.amounts[0] * n for n in _CONSTANTS | factors}
     return any(same(value, scaled_to(value, x)) for x in steps if x)
 

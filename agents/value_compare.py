@@ -31,8 +31,6 @@ def same(a: Value, b: Value) -> bool:
         )
     ):
         return False  # "$3,780" may be Australian dollars; "€" is no dollar
-    if a.cls.startswith("q:length") and bool(a.per) != bool(b.per):
-        return False  # "4 mph" is a speed, not four miles
     for x in a.amounts:
         for y in b.amounts:
             if a.per and b.per:

@@ -22,10 +22,10 @@ _units("length", 1000.0, "km", "kms", "kilometre", "kilometres", "kilometer", "k
 _units("length", 0.01, "cm", "centimetre", "centimetres", "centimeter", "centimeters")
 _units("length", 0.001, "mm", "millimetre", "millimetres", "millimeter", "millimeters")
 _units("length", 1609.344, "mile", "miles", "mi")
-# speeds: a length per hour ("4 mph" is "four miles an hour")
+# speeds, in metres an hour ("4 mph" is "four miles an hour"; "6 km per hour" is one too)
 SPEEDS = {"mph": 1609.344, "km/h": 1000.0, "kph": 1000.0, "kmh": 1000.0, "kmph": 1000.0}
 for _name, _factor in SPEEDS.items():
-    UNIT_TABLE[_name] = ("length", _factor)
+    UNIT_TABLE[_name] = ("speed", _factor)
 _units("length", 0.3048, "ft", "foot", "feet")
 _units("length", 0.0254, "inch", "inches")
 _units("length", 0.9144, "yard", "yards", "yd")

@@ -34,7 +34,6 @@ from agents.value_words import (
     PRICE_VERB,
     QUANTITY,
     SCALE,
-    SPEEDS,
     SPOKEN_PAIR,
     SPOKEN_PRICE,
     UNIT_TABLE,
@@ -203,8 +202,8 @@ def _quantities(text: str, found: Found) -> None:
             if unit in NIGHTS:
                 dimension, factor = "nights", 1.0
             per, end = rate_after(text, m.end())
-            if unit in SPEEDS:
-                per = 3600.0  # "4 mph": a length per hour
+            if dimension == "length" and per == 3600.0:
+                dimension, per = "speed", 0.0  # "6 km per hour" is the speed "6 km/h"
             amount = number * factor
             if unit in FAHRENHEIT:  # an offset, not a factor: compared in Celsius
                 dimension, amount = "temperature_c", (number - 32) * 5 / 9
