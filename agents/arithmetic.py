@@ -177,14 +177,13 @@ def chained(
         steps |= {a * r for r in rates}
         steps |= {a * n for n in factors} | {a / n for n in factors}
         steps |= {a + b for b in worked | facts if b != a} | {abs(a - b) for b in worked | facts}
-    if value.cls == "q:duration":  # "at least 22 hours a day, so out for about 2 hours"
-        steps |= {
+    if value.cls == "q:duration":
+        steps |= {  # "at least 22 hours a day, so out for about 2 hours"
             g.per - g.amounts[0]
             for g in ground.pool.get("q:duration", ())
             if g.per and g.amounts and g.amounts[0] < g.per
         }
-    if value.cls == "q:duration":  # "ten visits at twice a week: about five weeks"
-        counts = [
+        counts = [  # "ten visits at twice a week: about five weeks"
             c
             for cls, vs in (*said.items(), *ground.pool.items())
             if cls.startswith("count:")

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from agents.grounding import Clause, Grounding
 from agents.value_compare import weekday_only
+from agents.value_words import WEEKDAYS
 from agents.values import Value
 
 
@@ -45,19 +46,15 @@ def apposed(value: Value, values: tuple[Value, ...], text: str) -> Clause | None
     )
     if after is None or not after.dates or weekday_only(after):
         return None
-    (y, m, d), real = value.dates[0], None
-    for oy, om, od in after.dates:
-        if (oy in (None, y)) and (om in (None, m)) and od in (None, d):
-            return None
-        real = real or (oy, om, od)
+    y, m, d = value.dates[0]
+    if any(oy in (None, y) and om in (None, m) and od in (None, d) for oy, om, od in after.dates):
+        return None
     fact = f"the calendar: '{value.text}' is {d} {date(y, m, d):%B %Y}"  # type: ignore[arg-type]
     return Clause(fact, fact, frozenset(), (), False, False)
 
 
 _APPOSE = re.compile(
-    r"^\s*(?:,|—|–|-|:)?\s*(?:on\s+|that's\s+|so\s+)?"
-    r"(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+)?$",
-    re.I,
+    rf"^\s*(?:,|—|–|-|:)?\s*(?:on\s+|that's\s+|so\s+)?(?:(?:{'|'.join(WEEKDAYS)}),?\s+)?$", re.I
 )
 
 

@@ -25,7 +25,7 @@ from agents.value_words import (
 _EVERY = re.compile(
     r"\b(?:every|each|always (?:a|on)|any)(?:\s+(?:other|second|third|2nd|3rd))?\s*$", re.I
 )
-_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_DAYS = "|".join(WEEKDAYS)
 _DAY_SPAN = re.compile(rf"\b(?:{_DAYS})\s+(?:to|through|thru|till|until|-|–)\s*$", re.I)
 _DAY_SPAN_AFTER = re.compile(rf"\s*(?:to|through|thru|till|-|–)\s+(?:{_DAYS})\b", re.I)
 _EVENING = re.compile(r"\b(?:tonight|this evening|in the evening|at night|tomorrow night)\b", re.I)

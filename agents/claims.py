@@ -22,7 +22,15 @@ from agents.bounds import (
     within_bound,
 )
 from agents.calendar_claims import apposed, calendar_conflict, dated, pinned
-from agents.grounding import Clause, Grounding, is_question, negative, sentences, stems
+from agents.grounding import (
+    Clause,
+    Grounding,
+    is_question,
+    negative,
+    reported,
+    sentences,
+    stems,
+)
 from agents.spoken import normalise
 from agents.value_compare import same, weekday_only
 from agents.value_words import DERIVE_CUES, UNIT_TABLE, WEEKDAYS
@@ -61,16 +69,6 @@ def align(
     return best, best_key[1]
 
 
-_REPORTED = re.compile(
-    r"\b(said|says|told me|tells me|heard|i thought|i was told|supposedly|apparently|i read|"
-    r"rumou?r|claim(?:ed|s) (?:that|to|it|he|she|they|you|we|i)\b)\b",
-    re.I,
-)
-_OWN_WORDS = re.compile(  # "as I said, it's $50", "give or take what the scale says": no hearsay
-    r"\b(?:as|like) (?:i|we)(?:'ve| have)? (?:said|mentioned)\b|"
-    r"\bwhat (?:the|your|our|it|its) \w+ says\b",
-    re.I,
-)
 _OFFSET_AFTER = re.compile(
     r"\s+(?:from|after|before|on from)\s+(?:yesterday|today|tomorrow|(?:this|next|last) "
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b",
@@ -112,7 +110,7 @@ def check_sentence(
     """Compare every value of one sentence with the grounding; `said` holds values already
     established earlier in the dialogue (supported, derived, or unsupported but
     uncontradicted, such as what a customer says of themself), and grows."""
-    if is_question(sentence) or _REPORTED.search(_OWN_WORDS.sub(" ", sentence)):
+    if is_question(sentence) or reported(sentence):
         return []  # a question asks; "my neighbour said the 13th" reports, it does not claim
     found = []
     text = normalise(sentence)
@@ -126,6 +124,7 @@ def check_sentence(
         derives = bool(DERIVE_CUES.search(" ".join(sentences(context)[-2:])))
     values = values_in(sentence, ground.today)
     numbers, extras = operands(text, values)
+    denied = negative(sentence)
     found += _bare_numbers(text, values, own, ground)
     for value in values:
         if value.cls == "q:bare" and not _has_bare_counterpart(ground):
@@ -242,9 +241,9 @@ def check_sentence(
         if not aligned and len(rated) == 1 and not value.cls.startswith("count:"):
             clause, aligned = rated[0], True
         if not aligned:  # "That's $1,469, with 32 GB of RAM and the 1 TB SSD": the laptop's
-            kin = [c for c in candidates if _fact_held(c, ground, values, value) >= 2]  # fact
-            if len(kin) == 1:
-                clause, aligned = kin[0], True
+            held_by_fact = [c for c in candidates if _fact_held(c, ground, values, value) >= 2]
+            if len(held_by_fact) == 1:
+                clause, aligned = held_by_fact[0], True
         anchored = [c for c in candidates if _anchors(c, values, value)]
         if anchored and (not aligned or clause not in anchored):
             held = max(_held(c, values, value) for c in ground.clauses if not c.is_reference)
@@ -273,10 +272,7 @@ def check_sentence(
         if (derives or value.approx) and aligned and chained(value, ground, said, numbers):
             said.setdefault(value.cls, []).append(value)
             continue
-
-        def span(value: Value = value) -> str:
-            return span_words(text, value, values)
-
+        spanned = span_words(text, value, values) if aligned else ""
         if any(same(value, g) for g in ground.reference) and (
             not aligned or clause is None or not segment & clause.stems
         ):
@@ -284,11 +280,11 @@ def check_sentence(
         if (
             aligned
             and clause is not None
-            and within_bound(value, clause, span(), negative(sentence))
+            and within_bound(value, clause, spanned, denied)
             and not any(  # a rival clause it may speak of, unless it keeps to that one too
                 c is not clause
                 and len(own & c.stems) >= len(own & clause.stems)
-                and not within_bound(value, c, span(), negative(sentence))
+                and not within_bound(value, c, spanned, denied)
                 and not _same_values(c, clause, value.cls)  # "beyond the included 25 feet"
                 for c in candidates
             )

@@ -36,19 +36,16 @@ def derive(
     2 × €1,200, €186 + €25, 15% off €114, 1.85 m − 1.6 m, 18:45 − 30 minutes, the hours
     between 06:30 and 4 pm, 7 June − 24 hours, today + 5 working days, 8 helpers − 5.
     """
-    numbers = {
-        (v.number, about)
-        for values in pool.values()
-        for v, about in values
-        if v.number is not None and 1 < v.number <= 1000
-    }
-    counted = {  # what a quantity may be multiplied by: counts, not other quantities
-        (v.number, about)  # ("every 10 minutes" is not 20 because a grace period is 2 hours)
+    sized = [
+        (cls, v.number, about)
         for cls, values in pool.items()
-        if not cls.startswith("q:")
         for v, about in values
         if v.number is not None and 1 < v.number <= 1000
-    }
+    ]
+    numbers = {(n, about) for _, n, about in sized}
+    # what a quantity may be multiplied by: counts, not other quantities ("every 10 minutes"
+    # is not 20 because a grace period is 2 hours)
+    counted = {(n, about) for cls, n, about in sized if not cls.startswith("q:")}
     out: dict[str, list[Derived]] = {}
 
     def add(cls: str, value: Value, *basis: frozenset[str], of: tuple[float, ...] = ()) -> None:

@@ -173,6 +173,25 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
 
 
+_HEARSAY = re.compile(
+    r"\b(said|says|told me|told us|tells me|heard|i thought|i was told|supposedly|apparently|"
+    r"i read|rumou?r|swore|swears|reckons?|reckoned|insisted|"
+    r"claim(?:ed|s) (?:that|to|it|he|she|they|you|we|i)\b)\b",
+    re.I,
+)
+_OWN_WORDS = re.compile(  # "as I said, it's $50", "give or take what the scale says": no hearsay
+    r"\b(?:as|like) (?:i|we)(?:'ve| have)? (?:said|mentioned)\b|"
+    r"\bwhat (?:the|your|our|it|its) \w+ says\b",
+    re.I,
+)
+
+
+def reported(sentence: str) -> bool:
+    """True when the sentence reports what someone else said or thought ("my neighbour said
+    the 13th", "he swore we'd have paid a fee"): it claims nothing itself."""
+    return bool(_HEARSAY.search(_OWN_WORDS.sub(" ", sentence)))
+
+
 def is_question(sentence: str) -> bool:
     return sentence.rstrip().endswith("?")
 

@@ -86,7 +86,7 @@ _STAFF_LINES = re.compile(
     r"\bfor your (?:booking|order|appointment|reservation),|"
     r"\bthank you for (?:shopping|booking|visiting|banking|flying|staying|ordering) with us\b|"
     r"\bour (?:head |senior |lead |own )?(?:butcher|carer|tuner|tailor|florist|baker|groomer|"
-    r"sweep|roofer|fitter|cleaner|barista|chef|receptionist|team|specialists?)s?\b(?= \w+ will| will)|"
+    r"roofer|cleaner|barista|chef|receptionist|specialist)s?\b(?= \w+ will| will)|"
     r"\b(?:let me|i'll|i will) (?:just )?(?:check|run you through|look) (?:that |it |this )?for you\b|"
     r"\bwould you like me to (?:hold|book|reserve|put|pop|set|send|order|wrap)\b|"
     r"\bwe'll be \w+ing your\b|\b(?:for|in) your (?:own )?records\b|"
@@ -96,8 +96,8 @@ _STAFF_LINES = re.compile(
     r"book|issu|process|refund|credit|fit|fix|repair|deliver|reserv|pull|servic|clean|install|"
     r"prepar|programm|adjust|tun|resol|alter|shorten)\w* [^.?!]{0,40}\byour\b|"
     r"\bi can confirm (?:that )?your\b|\bthanks? (?:you )?for holding\b|"
-    r"\byou can collect (?:it|them) from me\b|\bour (?:crane|van|truck|yard|warehouse|lift|"
-    r"workshop|kitchen|studio|clinic|surgery|salon)(?:'s| is| was| can)\b|"
+    r"\byou can collect (?:it|them) from me\b|\bour (?:crane|van|truck|yard|lift|kitchen|studio|"
+    r"surgery|salon)(?:'s| is| was| can)\b|"
     # the listener's own things, as the business speaks of them ("for your dress we'll take
     # the hem up"), and the business's part claimed ("as your cleaning contractor")
     r"\b(?:for|on|at|to|from|with|into) your (?:own )?(?:dress|suit|trousers|gown|car|vehicle|"

@@ -14,6 +14,7 @@ from agents.grounding import (
     negated_words,
     negative,
     predicate,
+    reported,
     sentences,
     stems,
 )
@@ -42,11 +43,6 @@ _ASSERTS = re.compile(  # what a sentence that grants the opposite of a negated 
     re.I,
 )
 _CONDITION = re.compile(r"\b(?:if|unless|when|in case)\b[^,]*(?:,|$)", re.I)
-_HEARSAY = re.compile(
-    r"\b(?:said|says|told me|told us|swore|swears|reckons?|reckoned|insisted|i heard|"
-    r"i thought|apparently|supposedly|claimed that)\b",
-    re.I,
-)
 _INCLUDED = re.compile(r"\b(?:included|free|complimentary|covered|at no (?:extra )?cost)\b", re.I)
 _CHARGED = re.compile(r"\b(?:extra|charged?|fee|pay|costs?|surcharge|not included)\b", re.I)
 _YES = re.compile(
@@ -61,7 +57,7 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
     the positive, about what a negated fact rules out ("can the courier leave it with my
     neighbour?" of "does not leave parcels with neighbours"), the yes asserts the opposite.
     """
-    if is_question(sentence) or _HEARSAY.search(sentence):
+    if is_question(sentence) or reported(sentence):
         return None  # "he swore we'd have paid a fee": what someone else claimed
     if _YES.match(sentence) and not negative(_CONDITION.sub("", sentence)):
         questions = [q for q in sentences(context) if is_question(q)]
@@ -237,11 +233,11 @@ _CONCEDES = re.compile(
 )
 _ANY = re.compile(
     r"\b(?:any (?:day|time|age|one|reason)|anytime|whenever|every day|all week|any day of|"
-    r"whatever|regardless|whether or not|(?:even|also|still) without|from day one|no matter|"
+    r"whatever|regardless|(?:even|also|still) without|from day one|no matter|"
     r"right up until|right up to|straight after|straight away|no (?:time )?limit|unlimited|"
     r"even if you|even when you|even the day before|even on the day|\w+ or not|"
     r"as (?:long|late|often|many) as you (?:like|want|need)|even (?:on )?(?:that|the same) "
-    r"(?:morning|day|evening)|even on the day|last minute)\b",
+    r"(?:morning|day|evening)|last minute)\b",
     re.I,
 )
 # negations that grant rather than deny: "don't worry", "no need to", "doesn't stop you"
@@ -249,7 +245,7 @@ _PERMITS = re.compile(
     r"\b(?:don't|do not|never|not to) (?:worry|stress|panic|fret)\b|\bno worries\b|"
     r"\bno (?:need|problem|bother|rush)\b|\b(?:even|also|still) without\b|"
     r"\bnot a problem\b|\b(?:doesn't|does not|won't|will not) (?:stop|matter|prevent)\b|"
-    r"\bno matter\b|\bwhether or not\b|\beven without\b|\bshouldn't be a problem\b|"
+    r"\bno matter\b|\bshouldn't be a problem\b|"
     r"\bnothing stops\b|\bno (?:time )?limit\b|\b\w+ or not\b",
     re.I,
 )
@@ -340,7 +336,6 @@ _POLICY_VERBS = frozenset(  # what a rule grants or denies, as stems
         "suita",
         "recyc",
         "resch",
-        "extend",
         "exten",
         "renew",
         "waive",
@@ -353,7 +348,8 @@ _CONDITIONAL = re.compile(r"\b(?:if|provided|as long as|at least|unless|except)\
 def _sole_predicate(part: str, own: frozenset[str], ground: Grounding) -> Clause | None:
     """The plainly negated fact ("not refundable", no limit or condition) whose negated word the
     sentence asserts, when no other fact has that word: "refund" can only speak of it."""
-    for c in ground.clauses:
+    said = {w[:5] for w in re.findall(r"[a-z]+", part.lower())}  # not "get it back" (of a
+    for c in ground.clauses:  # locker's coin)
         if (
             c.is_reference
             or not c.negative
@@ -362,8 +358,7 @@ def _sole_predicate(part: str, own: frozenset[str], ground: Grounding) -> Clause
             or _ADVERBIAL.search(c.text)
         ):
             continue
-        said = {w[:5] for w in re.findall(r"[a-z]+", part.lower())}  # not "get it back" (of
-        for word in {predicate(c.text)} | (c.focus & _POLICY_VERBS):  # a locker's coin)
+        for word in {predicate(c.text)} | (c.focus & _POLICY_VERBS):
             if (
                 word in _POLICY_VERBS  # "refund", not "work" ("I'll come after work")
                 and word in own
