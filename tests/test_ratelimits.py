@@ -12,6 +12,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from bench.mock_server import MockConfig, MockServer, TooManyRequests
+from rolegraph.models import limits
 from rolegraph.models.limits import (
     WAIT_FLOOR,
     Bucket,
@@ -335,8 +336,6 @@ def test_each_event_loop_has_its_own_limiters_and_they_go_with_it():
     and one that reuses a dead loop's id starts with an empty limiter, not the old waiters."""
     import gc
 
-    from rolegraph.models import limits
-
     async def limiter() -> limits.EndpointLimiter:
         return limits.limiter_for("http://127.0.0.1:9/v1", "m", None)
 
@@ -344,3 +343,41 @@ def test_each_event_loop_has_its_own_limiters_and_they_go_with_it():
     gc.collect()
     assert first is not second
     assert len(limits._LIMITERS) == 0
+
+
+def test_worker_processes_sharing_an_endpoint_probe_together_as_one_would():
+    """After a 429, one process grows its cap ~1 request a round trip; each of N worker
+    processes on the same endpoint grows 1/N of that, so their probes add up to one's."""
+
+    def growth(sharers: int) -> float:
+        limits.share_endpoints(sharers)
+        try:
+            limiter = EndpointLimiter()
+            limiter.limit, limiter.in_flight = 20.0, 20
+            limiter.throttled()  # cut to 19, the level of the 429 window: 20
+            limiter._cut_from = 0.0  # far from that level, so no halving near it
+            before = limiter.limit
+            for _ in range(19):  # one round trip of successes at a cap of 19
+                limiter.succeeded()
+            return limiter.limit - before
+        finally:
+            limits.share_endpoints(1)
+
+    alone, shared = growth(1), growth(2)
+    assert alone == pytest.approx(1.0, abs=0.05)
+    assert shared == pytest.approx(alone / 2, abs=0.03)
+    assert limits._SHARERS == 1
+
+
+def test_a_worker_is_told_how_many_processes_share_its_endpoints():
+    from rolegraph.run.workers import SampleWorker
+    from rolegraph.scenario.schema import Scenario
+
+    scenario = Scenario.from_text(
+        (Path(__file__).resolve().parent.parent / "scenarios" / "support_outage.yaml").read_text()
+    )
+    try:
+        SampleWorker(scenario, {}, 1, "/nonexistent/checkpoints.sqlite", "async", None, 3)
+        assert limits._SHARERS == 3
+    finally:
+        limits.share_endpoints(1)

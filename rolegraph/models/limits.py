@@ -11,7 +11,10 @@ at their own limit.
   half, and the next window cuts again. So the cap lands where the server stopped
   admitting, not a fixed share below it. Each success grows the cap by about one request
   per round trip (half that near the level where 429s began), up to `ceiling`.
-  Slots are handed out first come, first served.
+  Slots are handed out first come, first served. When N worker processes share one
+  endpoint (`--executor processes` / `ray`), each grows at 1/N of that speed
+  (`share_endpoints`), so together they probe the server's limit as one process would,
+  not N times as often.
 - **Client-side limits.** Optional `rpm` and `tpm` per model: token buckets (one second of
   burst) that a request waits on before it is sent.
 - **The server's own counters.** `x-ratelimit-remaining-requests/-tokens` with their
@@ -47,6 +50,7 @@ from typing import Any
 
 MAX_CUT = 0.5  # a window of 429s cuts the in-flight cap to no less than this share
 SLOW_START = 8  # requests in flight at first, doubled every round trip until a 429
+_SHARERS = 1  # processes that share this process's endpoints (see share_endpoints)
 WAIT_FLOOR = 0.05  # seconds: never retry a 429 sooner, whatever Retry-After says
 
 
@@ -222,7 +226,7 @@ class EndpointLimiter:
         """Additive increase: +1 per round trip (`limit` successes), half of that near
         the level of the last 429 window, where the server's limit probably is."""
         if self.limit < self.ceiling:
-            step = 1.0 if not self.cuts else 1.0 / max(1.0, self.limit)
+            step = 1.0 if not self.cuts else 1.0 / max(1.0, self.limit) / _SHARERS
             if self._cut_from and 0.85 * self._cut_from <= self.limit <= 1.15 * self._cut_from:
                 step /= 2
             self.limit = min(float(self.ceiling), self.limit + step)
@@ -279,6 +283,15 @@ _Endpoints = dict[tuple[str, str], "EndpointLimiter"]
 _LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Endpoints] = (
     weakref.WeakKeyDictionary()
 )
+
+
+def share_endpoints(processes: int) -> None:
+    """This process is one of `processes` worker processes calling the same endpoints: after
+    the first 429 each grows its cap 1/`processes` as fast, so their probes together come as
+    often as one process's would (two workers at full speed doubled the 429s: 0.054 of all
+    calls against a 16-call cap, one process 0.029)."""
+    global _SHARERS
+    _SHARERS = max(1, int(processes))
 
 
 def limiter_for(base_url: str, model: str, ceiling: int | None) -> EndpointLimiter:

@@ -80,6 +80,7 @@ async def _serve(conn: Connection, args: dict[str, Any]) -> None:
         args["checkpoints"],
         args["durability"],
         args.get("trace"),
+        args.get("sharers", 1),
     )
     loop = asyncio.get_running_loop()
     inbox: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
@@ -251,6 +252,7 @@ async def process_runner(
                         "checkpoints": str(run_dir / CHECKPOINTS.format(i)),
                         "durability": durability(options.checkpoint),
                         "trace": trace,
+                        "sharers": n,
                     },
                 ),
                 name=f"rolegraph-worker-{i}",

@@ -158,7 +158,7 @@ async def ray_runner(
         policy = durability(options.checkpoint)  # LangGraph durability, as for local runs
         actors = [
             worker.remote(
-                scenario, payload, seed, str(run_dir / CHECKPOINTS.format(i)), policy, trace
+                scenario, payload, seed, str(run_dir / CHECKPOINTS.format(i)), policy, trace, n
             )
             for i in range(n)
         ]

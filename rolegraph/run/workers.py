@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolegraph.curate.plan import SamplePlan
 from rolegraph.errors import UsageError
+from rolegraph.models.limits import share_endpoints
 from rolegraph.outputs.records import failed_record
 from rolegraph.run.lock import lock_worker_file
 from rolegraph.run.sample import Outcome, SampleRunner, Trace, sample_runner
@@ -62,7 +63,9 @@ class SampleWorker:
         checkpoints: str,
         durability: str = "async",
         trace: dict[str, str] | None = None,
+        sharers: int = 1,
     ) -> None:
+        share_endpoints(sharers)  # one of `sharers` processes on the same endpoints
         self.trace = Trace(**(trace or {"scenario": scenario.name}))
         self.scenario = scenario
         self.configs = {role: ModelConfig.model_validate(c) for role, c in configs.items()}
