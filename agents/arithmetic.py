@@ -9,6 +9,7 @@ import re
 from agents.derive import scaled_to
 from agents.grounding import Clause, Grounding
 from agents.value_compare import same
+from agents.value_words import DERIVE_CUES
 from agents.values import Value
 
 
@@ -173,6 +174,11 @@ def chained(
     rates = [1 + f * p.amounts[0] / 100 for p in ground.pool.get("q:percent", ()) for f in (-1, 1)]
     rates += [p.amounts[0] / 100 for p in ground.pool.get("q:percent", ())]  # "15% of forty"
     steps = set(worked)
+    if value.cls == "money":  # "five hundred for the two of you and four hundred and fifty for
+        # the children: nine hundred and fifty altogether": a total of the sentence's own
+        # figures (only a total: a wrong rate agrees with its own wrong total divided back)
+        local = {n for n in numbers if n >= 10} - {value.number}
+        steps |= {a + b for a in local for b in local | worked if b != a}
     for a in worked:
         steps |= {a * r for r in rates}
         steps |= {a * n for n in factors} | {a / n for n in factors}
@@ -258,3 +264,17 @@ def misconverted(value: Value, values: tuple[Value, ...], text: str) -> Clause |
         return None
     fact = f"the conversion: {before.text} is not {value.text}"
     return Clause(fact, fact, frozenset(), (), False, False)
+
+
+_SO = re.compile(r",?\s+(?:so|which means|and so)\b", re.I)
+
+
+def premise(text: str, value: Value) -> bool:
+    """True for a value the sentence reasons from, not to: "a page is up to 300 words, so
+    your report would be four pages" (a wrong figure agrees with its own conclusion)."""
+    then = _SO.search(text, value.end)
+    return bool(
+        then
+        and not DERIVE_CUES.search(text[: value.start])
+        and not DERIVE_CUES.search(text[value.end : then.start()])
+    )

@@ -41,6 +41,13 @@ _WEEKDAY_BEFORE = re.compile(rf"\b({'|'.join(WEEKDAYS)}),?\s*(?:the\s+)?$", re.I
 _NEXT_WEEK = re.compile(r",?\s+(?:of\s+)?next\s+week\b", re.I)
 
 
+_OF_MONTH = re.compile(
+    r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)?\s+of\s+(?:the\s+)?(next|this|coming|following|current)"
+    r"\s+month\b",
+    re.I,
+)
+
+
 def find_dates(text: str, found: Found, today: date | None, digits: bool = True) -> None:
     lower = text.lower()
     months = digits and any(name in lower for name in MONTH_WORDS)
@@ -118,6 +125,22 @@ def find_dates(text: str, found: Found, today: date | None, digits: bool = True)
                 m.group(0),
                 dates=((day.year, day.month, day.day),),
                 weekday=day.weekday(),
+                start=m.start(),
+                end=m.end(),
+                relative=True,
+            )
+        )
+    for m in _OF_MONTH.finditer(text):  # "the 28th of next month", "the 5th of this month"
+        if not found.free(*m.span()) or today is None or not 1 <= int(m.group(1)) <= 31:
+            continue
+        year, month = today.year, today.month
+        if m.group(2).lower() in ("next", "coming", "following"):
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        found.add(
+            Value(
+                "date",
+                m.group(0),
+                dates=((year, month, int(m.group(1))),),
                 start=m.start(),
                 end=m.end(),
                 relative=True,

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from agents.arithmetic import chained, derived, misconverted, operands
+from agents.arithmetic import chained, derived, misconverted, operands, premise
 from agents.bounds import (
     HYPOTHETICAL,
     hypothetical,
@@ -25,9 +25,11 @@ from agents.calendar_claims import apposed, calendar_conflict, dated, pinned
 from agents.grounding import (
     Clause,
     Grounding,
+    defined,
     is_question,
     negative,
     reported,
+    restates_definition,
     sentences,
     stems,
 )
@@ -269,7 +271,14 @@ def check_sentence(
         if derived(value, ground, numbers, own | ctx, derives, said, restates, shown, extras, kin):
             said.setdefault(value.cls, []).append(value)
             continue
-        if (derives or value.approx) and aligned and chained(value, ground, said, numbers):
+        if (
+            (derives or value.approx)
+            and aligned
+            and not (
+                premise(text, value) and not any(same(value, v) for v in said.get(value.cls, ()))
+            )
+            and chained(value, ground, said, numbers)
+        ):
             said.setdefault(value.cls, []).append(value)
             continue
         spanned = span_words(text, value, values) if aligned else ""
@@ -297,6 +306,14 @@ def check_sentence(
             and not states_bound(clause, value)
         ):
             aligned = False  # "Say you go 80 km over": an example, not a claim about the fact
+        if (
+            aligned
+            and clause is not None
+            and (noun := defined(clause.text))
+            and not restates_definition(segment_of(text, value), noun)
+        ):
+            aligned = False  # "700 words would come to three pages" of "one page is counted
+            # as up to 250 words": the user's document measured in the unit, not the unit
         if aligned and clause is not None and keeps(value, clause, text):
             said.setdefault(value.cls, []).append(value)
             continue  # "a little under half an hour" of "about 25 minutes": a true bound
@@ -324,7 +341,7 @@ def check_sentence(
     said.setdefault("#", []).extend(  # "two hundred and eighty", "sixty-three a clean"
         Value("#", str(n), (n,), number=n)
         for n in numbers
-        if n > 2 and not any(v.number == n for v in values)
+        if n > 2 and not any(v.number == n and v.cls != "q:bare" for v in values)
     )
     return found
 

@@ -23,7 +23,8 @@ from agents.values import Value, reference_date, values_in
 
 _SENTENCE = re.compile(
     r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bMx\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bNo\.)"
-    r"(?<!\bProf\.)(?<!\bapprox\.)(?<=[.!?;])\s+|\s+(?=\()|(?<=\))\s+"
+    r"(?<!\bProf\.)(?<!\bapprox\.)(?<!\b[Rr]s\.)(?<!\b[Ff]r\.)(?<!\b[Kk]r\.)(?<!\bvs\.)"
+    r"(?<=[.!?;])\s+|\s+(?=\()|(?<=\))\s+"  # "Rs. 1,800", "Fr. 40": a currency, not an end
 )
 _CLAUSE = re.compile(r";\s*|,?\s+\bbut\b\s+|,?\s+\bwhile\b\s+|,?\s+\balthough\b\s+", re.I)
 _NEXT_DAY = re.compile(r"\b(?:next|following) (?:day|morning)\b|\bovernight\b", re.I)
@@ -166,6 +167,25 @@ def stems(text: str) -> frozenset[str]:
         word = _SYNONYMS.get(word[:5], word[:5])
         out.add(word)
     return frozenset(out)
+
+
+_DEFINES = re.compile(  # "One page is counted as up to 250 words": what a unit of the service is
+    r"^\s*(?:one|a|an|each|1)\s+([a-z]+)\s+(?:(?:is|are)\s+(?:counted|defined|billed|taken)\s+as|"
+    r"counts\s+as|equals|means|(?:is|are)\s+(?:equal|equivalent)\s+to|corresponds\s+to)\s",
+    re.I,
+)
+
+
+def defined(clause_text: str) -> str:
+    """The noun a fact defines ("page" of "One page is counted as up to 250 words"), or ""."""
+    m = _DEFINES.match(clause_text)
+    return m.group(1).lower() if m else ""
+
+
+def restates_definition(segment: str, noun: str) -> bool:
+    """True when a part of a sentence speaks of the definition itself ("we count one page for
+    every 250 words", "250 words a page"), not of the user's own document in its units."""
+    return bool(re.search(rf"\b(?:one|a|an|each|every|per|1)\s+{re.escape(noun)}\b", segment, re.I))
 
 
 def sentences(text: str) -> list[str]:

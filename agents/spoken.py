@@ -101,6 +101,19 @@ _AFTER = [
         ),
         when=(" ",),
     ),
+    _rule(  # "at 1700 hours", "by 0930 hrs": a 24-hour clock time, not 1,700 hours
+        r"\b(at|by|from|until|till|to|before|after|between|and|around|about|since|or) "
+        r"([01]\d|2[0-3])([0-5]\d) ?(?:hours|hrs|hr|h)\b(?! of\b)",
+        r"\1 \2:\3",
+        re.I,
+        ("hour", "hr", "h"),
+    ),
+    _rule(  # "between 0900 and 1300 hours": the first end is a clock time too
+        r"\b(between|from) ([01]\d|2[0-3])([0-5]\d) (and|to|till|until) (?=\d\d:\d\d)",
+        r"\1 \2:\3 \4 ",
+        re.I,
+        ("between", "from"),
+    ),
     _rule(  # "a third of a litre", "two-thirds of an hour", "half a kilo"
         r"\b(?:(?:a|one|1) (half|third|3rd|quarter|4th|fifth|5th|tenth|10th)|"
         r"(2|3)[- ](thirds|3rds|quarters|4ths)|half) "

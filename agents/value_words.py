@@ -312,6 +312,18 @@ NOUNS_NOT_COUNTED = {
     "has",
     "were",
     "will",
+    # "four thousand two hundred and twenty exactly": adverbs, not what is counted
+    "exactly",
+    "precisely",
+    "altogether",
+    "overall",
+    "total",
+    "apiece",
+    "sharp",
+    "approximately",
+    "roughly",
+    "odd",
+    "ish",
 }
 # "seats 11 through 14", "rooms 4 to 6": numbers that name things, as a range of names
 ID_RANGE = re.compile(

@@ -310,7 +310,17 @@ def _bare(text: str, m: re.Match[str], number: float, hedge: bool, found: Found)
         return
     end = m.start(1) + len(m.group(1))
     if found.free(m.start(1), end):
-        found.add(Value("q:bare", m.group(1), (number,), approx=hedge, start=m.start(1), end=end))
+        found.add(
+            Value(
+                "q:bare",
+                m.group(1),
+                (number,),
+                approx=hedge,
+                start=m.start(1),
+                end=end,
+                number=number,
+            )
+        )
 
 
 def _letter_after(text: str, end: int) -> bool:

@@ -1,0 +1,86 @@
+"""The gate's rules as the fifth session's fresh held-out rows taught them, one idea per test:
+the paraphrase that must pass beside the defect that must block. The facts are this file's
+own (a copy shop), not the rows': the idea is tested, not the row."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from agents.checks import check_dialogue
+from agents.values import values_in
+
+SHOP = [
+    "Today is Monday, 10 March 2025.",
+    "Binding a thesis costs ₹450 per copy, and a colour cover costs ₹120 extra.",
+    "Adult passes cost ₹250 and student passes cost ₹150.",
+    "One sheet is counted as up to 2 printed sides.",
+    "Large-format posters are printed at 9:00 am and 5:00 pm on weekdays.",
+    "Bound copies of Ms. Rao's thesis will be ready on Friday, 28 March 2025.",
+    "Print manager Kavya Menon signs off every thesis order.",
+    "Orders above ₹2,000 get free delivery; smaller orders are charged ₹100 for delivery.",
+    "Printed orders cannot be refunded once printing has begun.",
+]
+PEOPLE = {
+    "customer": {"name": "Arjun Shah", "role": "student"},
+    "agent": {"name": "Neha Iyer", "role": "shop assistant"},
+}
+
+
+def errors(*texts: str) -> list[str]:
+    turns = [{"speaker": ("customer", "agent")[i % 2], "text": t} for i, t in enumerate(texts)]
+    found = check_dialogue(turns, facts=SHOP, personas=PEOPLE)
+    return [f.check for f in found if f.severity == "error"]
+
+
+def test_a_24_hour_clock_time_said_in_hours():
+    (value,) = values_in("The last run is at 1700 hours.")
+    assert value.cls == "time" and 17 * 60 in value.amounts
+    (flown,) = values_in("She has logged 1500 hours of flight time.")
+    assert flown.cls == "q:duration"  # a quantity of hours, not a clock time
+    asked = "When are the posters printed?"
+    assert errors(asked, "At 0900 hours and again at 1700 hours, on weekdays.") == []
+    assert "contradicted_time" in errors(asked, "At 0900 hours and again at 1800 hours.")
+
+
+def test_a_total_of_the_sentence_s_own_figures():
+    asked = "Two adults and three students, what's the total?"
+    total = "That is 500 for the two adults and 450 for the students, so 950 rupees altogether."
+    assert errors(asked, total) == []
+    assert "contradicted_money" in errors(asked, total.replace("950 rupees", "990 rupees"))
+
+
+def test_a_wrong_rate_that_agrees_with_its_own_total_still_blocks():
+    asked = "How much for three bound copies?"
+    wrong = "Binding is ₹480 a copy, so three copies come to ₹1,440."
+    assert "contradicted_money" in errors(asked, wrong)
+    assert errors(asked, "Binding is ₹450 a copy, so three copies come to ₹1,350.") == []
+
+
+def test_a_currency_abbreviation_with_a_full_stop_does_not_end_the_sentence():
+    asked = "What do three bound copies cost?"
+    said = "They are Rs. 450 each, so three of them make Rs. 1,350."
+    assert errors(asked, said) == []
+    assert "contradicted_money" in errors(asked, said.replace("Rs. 450", "Rs. 470"))
+
+
+def test_a_fact_that_defines_a_unit_is_not_a_count_of_it():
+    asked = "My thesis has 170 printed sides. How many sheets is that?"
+    faithful = "A sheet holds up to two printed sides, so your thesis comes to 85 sheets."
+    assert errors(asked, faithful) == []
+    assert errors(asked, "That would be 85 sheets, then.") == []
+    wrong = "We count one sheet as up to 4 printed sides, so that is about 43 sheets."
+    assert "contradicted_number" in errors(asked, wrong)
+
+
+def test_the_nth_of_next_month():
+    today = date(2025, 3, 10)
+    (value,) = values_in("It will be ready on the 28th of next month.", today)
+    assert value.dates == ((2025, 4, 28),)
+    asked = "When will my bound copies be ready?"
+    assert errors(asked, "They will be ready on the 28th of this month.") == []
+    assert "contradicted_date" in errors(asked, "They will be ready on the 28th of next month.")
+
+
+def test_a_figure_said_exactly_is_not_a_count_of_exactlies():
+    (value,) = values_in("Four thousand two hundred and twenty exactly, madam.")
+    assert value.cls == "q:bare" and value.number == 4220
