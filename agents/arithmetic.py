@@ -179,6 +179,23 @@ def chained(
         # figures (only a total: a wrong rate agrees with its own wrong total divided back)
         local = {n for n in numbers if n >= 10} - {value.number}
         steps |= {a + b for a in local for b in local | worked if b != a}
+        quoted = sorted(facts & set(numbers))  # "sixty-five each and the child rate of forty,
+        steps |= {  # so a hundred and seventy for the three of ye": two prices, mixed
+            a * i + b * j
+            for k, a in enumerate(quoted)
+            for b in quoted[k + 1 :]
+            for i in range(1, 10)
+            for j in range(1, 10)
+            if i + j in factors  # as many as the dialogue counts: "the three of ye"
+        }
+        counts = [n for n in numbers if n >= 2 and n != value.number and n == int(n)]
+        steps |= {  # "$2 per tool per day, so 2 tools x 3 days comes to twelve dollars"
+            g.amounts[0] * n * m
+            for g in ground.pool.get("money", ())
+            if g.amounts and g.per
+            for i, n in enumerate(counts)
+            for m in counts[i + 1 :]
+        }
     for a in worked:
         steps |= {a * r for r in rates}
         steps |= {a * n for n in factors} | {a / n for n in factors}

@@ -57,7 +57,8 @@ _BOUND_AFTER = re.compile(
 )
 _BOUND_WORDS = re.compile(
     r"\b(?:up to|at most|max|maximum|no more than|under|less than|within|first|at least|"
-    r"minimum|more than|over|limit|limited|restricted|cap|capped|tops? out|no later than|"
+    r"minimum|more than|over|above|below|exceeding|beyond|limit|limited|restricted|cap|"
+    r"capped|tops? out|no later than|"
     r"latest|earliest)\b",
     re.I,
 )
@@ -174,6 +175,9 @@ def within_bound(value: Value, clause: Clause, segment: str, denied: bool = Fals
         lower = _LOWER.search(before) or _LOWER_AFTER.match(text, bound.end)
         if not (upper or lower):
             return False  # a plain value of the same kind: compare as usual
+        if lower and _QUALIFIER.search(before):
+            continue  # "bulk orders over 500 pages need approval": a case on either side of
+            # the threshold ("I need 30 pages") is not a claim about it
         x, y = value.amounts[0], bound.amounts[0]
         if value.per and bound.per:
             x, y = x / value.per, y / bound.per
@@ -183,6 +187,14 @@ def within_bound(value: Value, clause: Clause, segment: str, denied: bool = Fals
     return True
 
 
+# a threshold that picks out the cases a rule is about: "orders over", "groups of more than"
+_QUALIFIER = re.compile(
+    r"\b(?:orders?|bookings?|groups?|parties|purchases?|jobs?|loads?|items?|parcels?|"
+    r"deliveries|requests?|claims?|amounts?|balances?|journeys?|trips?|stays?)\s+"
+    r"(?:of\s+)?(?:over|above|exceeding|more than|larger than|bigger than|heavier than)\s*"
+    r"(?:[$€£₹]|rs\.?\s*)?$",
+    re.I,
+)
 _UNTIL = re.compile(r"\b(?:until|till|by|before|no later than|up to|up until)\s*(?:the\s+)?$", re.I)
 _SINCE = re.compile(
     r"\b(?:from|after|since|starting|not before|no earlier than)\s*(?:the\s+)?$", re.I

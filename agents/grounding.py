@@ -86,7 +86,8 @@ _NEGATION = re.compile(
     r"blocked|unavailable|impossible|prohibited|forbidden|neither|nor|refuse[sd]?|zero|nil|can't|won't|"
     r"don't|doesn't|didn't|isn't|aren't|wasn't|weren't|shouldn't|mustn't|couldn't|wouldn't|"
     r"nope|nah|nae|naw|nowt|non-\w+|\w+n't|excludes?|excluded|excluding|"
-    r"outside (?:what|of what|the scope|our remit|their remit))\b",
+    r"unable|outside (?:what|of what|the scope|our remit|their remit|the \w+ (?:fee|price|cost))|"
+    r"(?:paid|charged|billed|sold|priced) (?:for )?separately)\b",
     re.I,
 )
 _DOUBLE = re.compile(

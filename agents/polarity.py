@@ -69,6 +69,7 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             if (
                 best is not None
                 and best.negative
+                and stems(question) & best.stems - _names(best.text)  # not "Patil, was it?"
                 and not _LIMIT_FACT.search(best.text)
                 and not _keeps_limit(sentence, best, ground)  # "Yes, Monday the 20th": a date
             ):
@@ -158,6 +159,9 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             and best_score >= 0.5 * len(best.stems)
             and (best_score > runner_up or scored[1][1].negative)
             and not negated_words(bare) & best.focus  # "no need to boil": it negates it too
+            # a fact negative only in being free is denied by a price, not by naming its
+            # advisor ("that would be Mr. Patil" of "Patil gives free consultations")
+            and (best.focus or not _FREE.search(best.text) or _CHARGED.search(part))
         ):
             return best
     return None
@@ -194,6 +198,11 @@ def _universal(own: frozenset[str], ground: Grounding) -> Clause | None:
     return next((c for c in same_fact if c.negative), None) or next(
         (c for c in same_fact if _RESTRICTED.search(c.text)), None
     )  # the negated clause first: "whether or not" denies "not if reserved", not "up to 2"
+
+
+def _names(text: str) -> frozenset[str]:
+    """The stems of a fact's capitalised words after its first (names, places)."""
+    return stems(" ".join(re.findall(r"(?<=\s)[A-Z][a-z]+", text)))
 
 
 def _asked_about(context: str) -> frozenset[str]:

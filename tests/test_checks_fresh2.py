@@ -84,3 +84,53 @@ def test_the_nth_of_next_month():
 def test_a_figure_said_exactly_is_not_a_count_of_exactlies():
     (value,) = values_in("Four thousand two hundred and twenty exactly, madam.")
     assert value.cls == "q:bare" and value.number == 4220
+
+
+def test_a_case_on_either_side_of_a_threshold_is_not_a_claim_about_it():
+    asked = "I need 600 copies of my flyer, do I get free delivery?"
+    assert errors(asked, "You do, since orders above ₹2,000 are delivered free.") == []
+    assert errors("My order is only 800 rupees.", "Then delivery is ₹100.") == []
+    wrong = "Orders above ₹1,500 are delivered free."
+    assert "contradicted_money" in errors(asked, wrong)
+
+
+def test_a_rate_per_thing_per_day_times_two_counts():
+    facts = [*SHOP, "Late returns of hired equipment are charged ₹50 per item per day."]
+    asked = "If I bring the laminator and the guillotine back 3 days late, what do I owe?"
+
+    def said(text: str) -> list[str]:
+        turns = [{"speaker": "customer", "text": asked}, {"speaker": "agent", "text": text}]
+        found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+        return [f.check for f in found if f.severity == "error"]
+
+    assert said("₹50 per item per day, so 2 items x 3 days comes to ₹300.") == []
+    assert "contradicted_money" in said("₹50 per item per day, so 2 items x 3 days is ₹320.")
+
+
+def test_two_prices_mixed_in_one_total():
+    asked = "Two adults and a student, please. What do I pay?"
+    said = "Adults are ₹250 each and the student rate is ₹150, so ₹650 for the three of you."
+    assert errors(asked, said) == []
+    assert "contradicted_money" in errors(asked, said.replace("₹650", "₹730"))
+
+
+def test_unable_and_paid_separately_keep_the_negation():
+    asked = "Can I get my money back after you start printing?"
+    kept = "Once printing has begun, we are unable to refund the order."
+    assert errors(asked, kept) == []
+    assert "contradicted_polarity" in errors(
+        asked, "Once printing has begun we can still refund it."
+    )
+
+
+def test_naming_the_person_of_a_free_service_does_not_deny_it():
+    facts = [*SHOP, "Advisor Dev Patil gives free layout consultations on Saturdays."]
+    turns = [
+        {"speaker": "customer", "text": "Someone gave me an advisor's number. Patil, was it?"},
+        {"speaker": "agent", "text": "Yes, that would be Mr. Dev Patil, our layout advisor."},
+    ]
+    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+    assert [f.check for f in found if f.severity == "error"] == []
+    turns[1]["text"] = "Mr. Dev Patil, our layout advisor, charges ₹300 for a consultation."
+    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+    assert [f.check for f in found if f.severity == "error"]
