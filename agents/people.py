@@ -23,7 +23,7 @@ TITLES = {"mr", "mrs", "ms", "mx", "miss", "dr", "doctor", "prof", "professor", 
 TITLES |= {"ranger", "chef", "captain", "coach", "nurse", "officer", "detective", "sergeant"}
 TITLES |= {"constable", "inspector", "judge", "pastor", "father", "sister", "brother"}
 _TITLE_RE = r"(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Professor|Sir|Dame)\.?"
-_NAME_RE = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
+_NAME_RE = r"(?:O'|D'|Mc|Mac|De|Le)?[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"  # MacDonald, O'Brien
 _FULL = rf"(?:{_TITLE_RE}\s+)?{_NAME_RE}(?:\s+{_NAME_RE})?"
 _INTRO = [
     re.compile(

@@ -59,16 +59,16 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
     """
     if is_question(sentence) or reported(sentence):
         return None  # "he swore we'd have paid a fee": what someone else claimed
-    if _YES.match(sentence) and not negative(_CONDITION.sub("", sentence)):
+    if _YES.match(sentence) and not negative(_echoes_free(_CONDITION.sub("", sentence), context)):
         questions = [q for q in sentences(context) if is_question(q)]
         for question in questions:
             asked = re.split(r",\s+", question)[-1]  # "If I'm not in, can the courier ...?"
-            if negative(asked):
+            if negative(_echoes_free(asked, asked)):  # "my free pages" names the pages
                 continue
             best = _strongest(stems(question), ground)
             if (
                 best is not None
-                and best.negative
+                and negative(_echoes_free(best.text, best.text))  # not only "free delivery"
                 and stems(question) & best.stems - _names(best.text)  # not "Patil, was it?"
                 and not _LIMIT_FACT.search(best.text)
                 and not _keeps_limit(sentence, best, ground)  # "Yes, Monday the 20th": a date
@@ -198,6 +198,14 @@ def _universal(own: frozenset[str], ground: Grounding) -> Clause | None:
     return next((c for c in same_fact if c.negative), None) or next(
         (c for c in same_fact if _RESTRICTED.search(c.text)), None
     )  # the negated clause first: "whether or not" denies "not if reserved", not "up to 2"
+
+
+def _echoes_free(answer: str, context: str) -> str:
+    """The answer without the "free X" it echoes from the question ("can I use my free pages
+    for colour?" "Yep, free pages work for colour too"): a name of the thing, no negation."""
+    for m in re.finditer(r"\bfree\s+[a-z]+", context, re.I):
+        answer = re.sub(rf"\b{re.escape(m.group(0))}\b", " ", answer, flags=re.I)
+    return answer
 
 
 def _names(text: str) -> frozenset[str]:

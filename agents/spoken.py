@@ -236,6 +236,13 @@ _AFTER = [
         ),
         when=("morning", "afternoon", "evening", "night", "am", "pm", "a.m", "p.m"),
     ),
+    _rule(  # "6:30 to 9", "from 9 am till 5": a range's bare end is a clock time too
+        r"\b(\d{1,2}:[0-5]\d|\d{1,2} ?(?:am|pm)) (to|till|until|-) (1[0-2]|[1-9])\b(?![:.,]\d| ?(?:%|"
+        r"am\b|pm\b|a\.m|p\.m|o'clock|in the|at night|hours?\b|days?\b|minutes?\b|weeks?\b|people\b))",
+        r"\1 \2 \3:00",
+        re.I,
+        (":", "am", "pm"),
+    ),
     _rule(  # "£2.5 million", "three and a half thousand" (after text2num: "2.5 1000000")
         r"(?<![\d,.])(\d+(?:\.\d+)?) (1000|1000000|1000000000)\b(?![\d,]|\.\d)",
         lambda m: f"{float(m.group(1)) * int(m.group(2)):,.0f}",

@@ -134,3 +134,46 @@ def test_naming_the_person_of_a_free_service_does_not_deny_it():
     turns[1]["text"] = "Mr. Dev Patil, our layout advisor, charges ₹300 for a consultation."
     found = check_dialogue(turns, facts=facts, personas=PEOPLE)
     assert [f.check for f in found if f.severity == "error"]
+
+
+def test_a_range_s_bare_end_is_a_clock_time():
+    assert [v.text for v in values_in("Tuesday evenings, 6:30 to 9.")][-1] == "9:00"
+    facts = [*SHOP, "The shop is open from 8:30 am to 6:00 pm on weekdays."]
+    turns = [
+        {"speaker": "customer", "text": "What are your hours on weekdays?"},
+        {"speaker": "agent", "text": "On weekdays we're open 8:30 to 6."},
+    ]
+    assert not [
+        f for f in check_dialogue(turns, facts=facts, personas=PEOPLE) if f.severity == "error"
+    ]
+    turns[1]["text"] = "On weekdays we're open 8:30 to 7."
+    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+    assert "contradicted_time" in [f.check for f in found if f.severity == "error"]
+
+
+def test_a_surname_with_an_inner_capital_is_a_surname():
+    facts = [*SHOP, "Complaints officer Fiona MacDonald handles misprint complaints."]
+    turns = [
+        {"speaker": "customer", "text": "Who handles misprint complaints?"},
+        {"speaker": "agent", "text": "That's Fiona MacDonald, our complaints officer."},
+    ]
+    assert not [
+        f for f in check_dialogue(turns, facts=facts, personas=PEOPLE) if f.severity == "error"
+    ]
+    turns[1]["text"] = "That's Moira MacDonald, our complaints officer."
+    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+    assert "contradicted_name" in [f.check for f in found if f.severity == "error"]
+
+
+def test_free_pages_are_a_name_in_a_yes_not_a_negation():
+    facts = [*SHOP, "Free pages cannot be used for colour printing."]
+    turns = [
+        {"speaker": "customer", "text": "Can I use my free pages for colour?"},
+        {"speaker": "agent", "text": "Yep, free pages work for colour too."},
+    ]
+    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+    assert "contradicted_polarity" in [f.check for f in found if f.severity == "error"]
+    turns[1]["text"] = "No, free pages are black and white only."
+    assert not [
+        f for f in check_dialogue(turns, facts=facts, personas=PEOPLE) if f.severity == "error"
+    ]
