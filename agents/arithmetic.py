@@ -8,8 +8,9 @@ import re
 
 from agents.derive import scaled_to
 from agents.grounding import Clause, Grounding
+from agents.spoken import normalise
 from agents.value_compare import same
-from agents.value_words import DERIVE_CUES
+from agents.value_words import DERIVE_CUES, UNIT_TABLE
 from agents.values import Value
 
 
@@ -281,6 +282,39 @@ def misconverted(value: Value, values: tuple[Value, ...], text: str) -> Clause |
         return None
     fact = f"the conversion: {before.text} is not {value.text}"
     return Clause(fact, fact, frozenset(), (), False, False)
+
+
+_PER_UNIT = re.compile(
+    r"\s*(?:per|a|an|each|every|/)\s*((?:square|sq\.?|cubic)\s+[a-z]+|[a-z²]+)", re.I
+)
+
+
+def _per_unit(text: str, end: int) -> tuple[str, float] | None:
+    """The unit a price is per ("₹950 per square foot", "$13.20 a pound"): (dimension, size)."""
+    m = _PER_UNIT.match(text, end)
+    if not m:
+        return None
+    word = m.group(1).lower()
+    return UNIT_TABLE.get(word) or UNIT_TABLE.get(word.rstrip("s"))
+
+
+def per_other_unit(value: Value, text: str, ground: Grounding) -> Clause | None:
+    """A fact's price per one unit said per another of the same kind ("₹950 per square metre"
+    of "₹950 per square foot", "$13.20 a pound" of "$13.20 per kg"): another price."""
+    if value.cls != "money" or not value.amounts:
+        return None
+    mine = _per_unit(text, value.end)
+    if mine is None:
+        return None
+    for clause in ground.clauses:
+        fact = normalise(clause.fact)
+        for g in clause.values:
+            if g.cls != "money" or not g.amounts or abs(g.amounts[0] - value.amounts[0]) > 1e-9:
+                continue
+            theirs = _per_unit(fact, fact.find(g.text) + len(g.text)) if g.text in fact else None
+            if theirs and theirs[0] == mine[0] and abs(theirs[1] - mine[1]) > 1e-9 * theirs[1]:
+                return clause
+    return None
 
 
 _SO = re.compile(r",?\s+(?:so|which means|and so)\b", re.I)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from agents.arithmetic import chained, derived, misconverted, operands, premise
+from agents.arithmetic import chained, derived, misconverted, operands, per_other_unit, premise
 from agents.bounds import (
     HYPOTHETICAL,
     hypothetical,
@@ -170,6 +170,7 @@ def check_sentence(
             wrong := calendar_conflict(value, ground.today)
             or apposed(value, values, text)
             or misconverted(value, values, text)
+            or per_other_unit(value, text, ground)
         ) is not None:
             found.append(ValueFinding(True, value, wrong, sentence))
             continue

@@ -105,7 +105,13 @@ _STAFF_LINES = re.compile(
     r"garden|property|boat|bike|pet|dog|horse|test|claim|order|reservation|appointment)\b|"
     r"\bas your (?:\w+ )?(?:contractor|provider|supplier|cleaners?|agent|consultant|adviser|"
     r"advisor|planner|team|installer|carer|tutor|instructor|coordinator)\b|"
-    r"\bi'll need (?:half|the (?:deposit|balance|payment)|\w+ of that) from you\b",
+    r"\bi'll need (?:half|the (?:deposit|balance|payment)|\w+ of that) from you\b|"
+    # the business's own rules and counters, and what the customer leaves with it
+    r"\b(?:per|under|as per|according to|in line with) our (?:policy|policies|terms|rules)\b|"
+    r"\bour (?:policy|policies|terms and conditions|front desk|reception desk|counter|opening "
+    r"hours|price list|returns policy|cancellation policy)\b|\bwe only (?:take|accept)\b|"
+    r"\bhow it works for you\b|\bwe(?:'re| are) open (?:from|until|till|at|\d)|"
+    r"\b(?:you|they) leave (?:\w+ )?with us\b",
     re.I,
 )
 # what only the served side says; a member of staff who says it speaks as the customer

@@ -177,3 +177,41 @@ def test_free_pages_are_a_name_in_a_yes_not_a_negation():
     assert not [
         f for f in check_dialogue(turns, facts=facts, personas=PEOPLE) if f.severity == "error"
     ]
+
+
+def test_a_price_per_another_unit_of_the_same_kind_is_another_price():
+    facts = [*SHOP, "Vinyl banner material costs ₹95 per square foot."]
+
+    def said(text: str) -> list[str]:
+        turns = [
+            {"speaker": "customer", "text": "How is banner vinyl priced?"},
+            {"speaker": "agent", "text": text},
+        ]
+        return [
+            f.check
+            for f in check_dialogue(turns, facts=facts, personas=PEOPLE)
+            if f.severity == "error"
+        ]
+
+    assert said("Banner vinyl is ₹95 per square foot.") == []
+    assert said("Banner vinyl is ₹95 a square foot, cut to size.") == []
+    assert "contradicted_money" in said("Banner vinyl is ₹95 per square metre.")
+
+
+def test_the_customer_stating_the_shop_s_rules_as_its_own_speaks_as_the_shop():
+    turns = [
+        {"speaker": "customer", "text": "I'd like to pick up my bound copies."},
+        {"speaker": "agent", "text": "Of course, one moment."},
+        {
+            "speaker": "customer",
+            "text": "As per our policy, printed orders cannot be refunded once printing has "
+            "begun; you can settle the balance at our front desk.",
+        },
+    ]
+    found = check_dialogue(turns, facts=SHOP, personas=PEOPLE)
+    assert "role_swap" in [f.check for f in found if f.severity == "error"]
+    turns[2]["text"] = (
+        "I know your policy: no refunds once printing has begun. I'll pay at your desk."
+    )
+    found = check_dialogue(turns, facts=SHOP, personas=PEOPLE)
+    assert [f.check for f in found if f.severity == "error"] == []
