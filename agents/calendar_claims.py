@@ -9,9 +9,9 @@ import re
 from datetime import date, timedelta
 
 from agents.grounding import Clause, Grounding
-from agents.value_compare import weekday_only
+from agents.value_compare import same, weekday_only
 from agents.value_words import WEEKDAYS
-from agents.values import Value
+from agents.values import Value, values_in
 
 
 def dated(value: Value) -> bool:
@@ -93,3 +93,55 @@ def calendar_conflict(value: Value, today: date | None) -> Clause | None:
     real = days[0]
     fact = f"the calendar: {real.day} {real:%B %Y} is a {real:%A}"
     return Clause(fact, fact, frozenset(), (), False, False)
+
+
+_DAY_GROUPS = {
+    "weekday": range(5),
+    "weekend": range(5, 7),
+    "daily": range(7),
+    "every day": range(7),
+}
+_WEEKDAY_RANGE = re.compile(
+    rf"\b({'|'.join(WEEKDAYS)})s?\s+(?:to|through|-|–)\s+({'|'.join(WEEKDAYS)})s?\b"
+)
+_PIECE = re.compile(r"\s*(?:;|,?\s+and\s+(?=[^,;]*\d)|,)\s*", re.I)
+
+
+def days_of(text: str) -> frozenset[int]:
+    """The days of the week a text speaks of: "weekends", "Monday to Friday", "Saturdays"."""
+    lower = text.lower()
+    days: set[int] = set()
+    for m in _WEEKDAY_RANGE.finditer(lower):
+        first, last = WEEKDAYS.index(m.group(1)), WEEKDAYS.index(m.group(2))
+        days |= {(first + i) % 7 for i in range((last - first) % 7 + 1)}
+        lower = lower.replace(m.group(0), " ")
+    for word, group in _DAY_GROUPS.items():
+        if re.search(rf"\b{word}s?\b", lower):
+            days |= set(group)
+    days |= {i for i, w in enumerate(WEEKDAYS) if re.search(rf"\b{w}s?\b", lower)}
+    return frozenset(days)
+
+
+def off_schedule(value: Value, text: str, own: frozenset[str], ground: Grounding) -> Clause | None:
+    """A time a fact gives for other days than the sentence speaks of ("weekends we open at 9"
+    of "open 9 am to 8 pm on weekdays and 8 am to 6 pm on weekends"): that day's time."""
+    if value.cls != "time" or not (days := days_of(text)):
+        return None
+    day_words = frozenset({"weekd", "weeke", "daily", *(w[:5] for w in WEEKDAYS)})
+    for clause in ground.clauses:
+        if clause.is_reference or not (own & clause.stems) - day_words:
+            continue
+        pieces = [(days_of(p), values_in(p, ground.today)) for p in _PIECE.split(clause.text)]
+        pieces = [(d, [v for v in vs if v.cls == "time"]) for d, vs in pieces]
+        pieces = [(d, vs) for d, vs in pieces if d and vs]
+        if len(pieces) < 2:
+            continue
+        ours = [vs for d, vs in pieces if d & days]
+        theirs = [vs for d, vs in pieces if not d & days]
+        if (
+            ours
+            and not any(same(value, v) for vs in ours for v in vs)
+            and any(same(value, v) for vs in theirs for v in vs)
+        ):
+            return clause
+    return None

@@ -21,7 +21,7 @@ from agents.bounds import (
     states_bound,
     within_bound,
 )
-from agents.calendar_claims import apposed, calendar_conflict, dated, pinned
+from agents.calendar_claims import apposed, calendar_conflict, dated, off_schedule, pinned
 from agents.grounding import (
     Clause,
     Grounding,
@@ -171,6 +171,7 @@ def check_sentence(
             or apposed(value, values, text)
             or misconverted(value, values, text)
             or per_other_unit(value, text, ground)
+            or off_schedule(value, text, own, ground)
         ) is not None:
             found.append(ValueFinding(True, value, wrong, sentence))
             continue

@@ -79,6 +79,8 @@ _SYNONYMS = {
     "fixed": "repai",
     "resto": "repai",
     "mend": "repai",
+    "call": "phone",  # "when can I call him?" of "gives phone consultations"
+    "calls": "phone",
 }
 _UNIT_WORDS = frozenset(w for name in UNIT_TABLE for w in name.split()) - {"second", "pound"}
 _NEGATION = re.compile(

@@ -215,3 +215,40 @@ def test_the_customer_stating_the_shop_s_rules_as_its_own_speaks_as_the_shop():
     )
     found = check_dialogue(turns, facts=SHOP, personas=PEOPLE)
     assert [f.check for f in found if f.severity == "error"] == []
+
+
+def test_a_time_the_facts_give_for_other_days():
+    facts = [*SHOP, "The shop is open 9 am to 8 pm on weekdays and 10 am to 4 pm on weekends."]
+
+    def said(text: str) -> list[str]:
+        turns = [
+            {"speaker": "customer", "text": "What time do you open on Saturday?"},
+            {"speaker": "agent", "text": text},
+        ]
+        return [
+            f.check
+            for f in check_dialogue(turns, facts=facts, personas=PEOPLE)
+            if f.severity == "error"
+        ]
+
+    assert said("On weekends we open at 10 and close at 4.") == []
+    assert said("Weekdays we open at 9; Saturdays at 10.") == []
+    assert "contradicted_time" in said("Weekends we open at 9 and close at 4.")
+    assert "contradicted_time" in said("Saturday we open at 9 am.")
+
+
+def test_calling_someone_is_the_phone_consultation():
+    facts = [
+        *SHOP,
+        "Advisor Dev Patil gives phone consultations on Saturdays from 4:00 pm to 6:00 pm.",
+    ]
+    turns = [
+        {"speaker": "customer", "text": "When can I call him?"},
+        {"speaker": "agent", "text": "He takes calls from four to six in the afternoon."},
+    ]
+    assert not [
+        f for f in check_dialogue(turns, facts=facts, personas=PEOPLE) if f.severity == "error"
+    ]
+    turns[1]["text"] = "He takes calls from four to six in the morning."
+    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+    assert "contradicted_time" in [f.check for f in found if f.severity == "error"]
