@@ -127,7 +127,7 @@ def check_sentence(
     values = values_in(sentence, ground.today)
     numbers, extras = operands(text, values)
     denied = negative(sentence)
-    found += _bare_numbers(text, values, own, ground)
+    found += _bare_numbers(text, values, own, ground, context)
     for value in values:
         if value.cls == "q:bare" and not _has_bare_counterpart(ground):
             continue
@@ -416,23 +416,26 @@ def _weekdays(text: str) -> frozenset[str]:
 
 _BARE_CLAIM = re.compile(
     r"\b(?:is|are|at|of|to|costs?|be|capped at|cap (?:it|them) at|limited to|up to|only)\s+"
-    r"(\d{2,4}(?:\.\d{2})?)\b(?![.,:/]?\d|\s*(?:%|[a-z]))",
-    re.I,
+    r"(\d{2,4}(?:\.\d{2})?)\b(?![.,:/]?\d|\s*(?:%|[a-z]))"
+    r"|^\W*(\d{2,4}(?:\.\d{2})?) for (?:the|a|an|your|each|one)\b",  # "Two hundred eighty for
+    re.I,  # the course", answering "how much is the course?"
 )
 
 
 def _bare_numbers(
-    text: str, values: tuple[Value, ...], own: frozenset[str], ground: Grounding
+    text: str, values: tuple[Value, ...], own: frozenset[str], ground: Grounding, context: str = ""
 ) -> list[ValueFinding]:
     """A number said without its unit where the fact it speaks about gives one number of one
     kind ("we cap them at thirty" of "capped at 20 people", "the senior ticket is twenty-five"
     of "seniors pay $22"): it is that kind, and must agree."""
     out = []
+    priced = bool(_ASKS["money"].search(context))
     for m in _BARE_CLAIM.finditer(text):
-        if any(v.start <= m.start(1) < v.end for v in values):
+        g = 1 if m.group(1) else 2
+        if any(v.start <= m.start(g) < v.end for v in values) or (g == 2 and not priced):
             continue
-        number = float(m.group(1))
-        near = stems(segment_of(text, Value("q:bare", m.group(1), start=m.start(1), end=m.end(1))))
+        number = float(m.group(g))
+        near = stems(segment_of(text, Value("q:bare", m.group(g), start=m.start(g), end=m.end(g))))
         best, score = None, 0
         for c in ground.clauses:
             shared = len(near & c.stems)
@@ -441,6 +444,8 @@ def _bare_numbers(
         if best is None or score < 1 or not own & best.stems:
             continue
         numbers = [v for v in best.values if v.number is not None and v.cls != "date"]
+        if priced:  # "how much is the 6-week course?": its price, not its weeks
+            numbers = [v for v in numbers if v.cls == "money"] or numbers
         kinds = {v.cls for v in numbers}
         if len(kinds) != 1 or not (next(iter(kinds)).startswith(("count:", "money"))):
             continue
@@ -449,12 +454,12 @@ def _bare_numbers(
         kind = numbers[0]
         stated = Value(
             kind.cls,
-            m.group(1),
+            m.group(g),
             (number,),
             unit=kind.unit,
             per=kind.per,
-            start=m.start(1),
-            end=m.end(1),
+            start=m.start(g),
+            end=m.end(g),
             number=number,
         )
         if not any(same(stated, v) for v in numbers):

@@ -274,12 +274,12 @@ def check_intro(
     """Self-introductions that do not fit the speaker's persona."""
     own = next((p for p in people if p.speaker == speaker), None)
     out = []
-    for pattern in _INTRO:
+    for index, pattern in enumerate(_INTRO):
         for m in pattern.finditer(text):
             claimed = m.group(1)
             tokens = name_tokens(claimed)
-            if not tokens or tokens[0] in _NOT_NAMES or tokens[0].endswith("ing"):
-                continue  # "Getting here is fine": a verb, not a name
+            if not tokens or tokens[0] in _NOT_NAMES or (index and tokens[0].endswith("ing")):
+                continue  # "Getting here is fine": a verb, not a name (but "I'm Aisling")
             if len(tokens) == 1 and (
                 _DEMONYM.search(tokens[0]) or tokens[0].rstrip("s") in _NOT_NAMES
             ):

@@ -252,3 +252,25 @@ def test_calling_someone_is_the_phone_consultation():
     turns[1]["text"] = "He takes calls from four to six in the morning."
     found = check_dialogue(turns, facts=facts, personas=PEOPLE)
     assert "contradicted_time" in [f.check for f in found if f.severity == "error"]
+
+
+def test_a_name_ending_in_ing_is_still_a_name_in_a_self_introduction():
+    turns = [
+        {"speaker": "customer", "text": "Who is helping me today?"},
+        {"speaker": "agent", "text": "That'll be me. I'm Aisling, and I'll bind it myself."},
+    ]
+    found = check_dialogue(turns, facts=SHOP, personas=PEOPLE)
+    assert "contradicted_name" in [f.check for f in found if f.severity == "error"]
+    turns[1]["text"] = "That'll be me. I'm Neha, and I'll bind it myself."
+    assert not [
+        f for f in check_dialogue(turns, facts=SHOP, personas=PEOPLE) if f.severity == "error"
+    ]
+
+
+def test_a_bare_price_answering_how_much():
+    asked = "How much is binding a thesis?"
+    assert errors(asked, "Four hundred and fifty for the binding, per copy.") == []
+    assert "contradicted_money" in errors(
+        asked, "Five hundred and twenty for the binding, per copy."
+    )
+    assert errors("What time do you open?", "Nine for the early shift, then ten.") == []
