@@ -529,6 +529,8 @@ def _answers(value: Value, context: str, candidates: list[Clause]) -> Clause | N
         return None
     asked = frozenset().union(*(stems(q) for q in questions))
     spoken = [c for c in candidates if c.stems & asked]
+    if not spoken:  # "When's the blue bin going?" of "Blue bins are collected every 2 weeks;
+        spoken = [c for c in candidates if stems(c.fact) & asked]  # the next is on the 6th"
     return spoken[0] if len(spoken) == 1 else None
 
 

@@ -274,3 +274,25 @@ def test_a_bare_price_answering_how_much():
         asked, "Five hundred and twenty for the binding, per copy."
     )
     assert errors("What time do you open?", "Nine for the early shift, then ten.") == []
+
+
+def test_a_short_answer_speaks_of_the_fact_the_question_names_in_its_other_clause():
+    facts = [
+        *SHOP,
+        "Poster tubes go out with the courier twice a month; the next pickup is on "
+        "Thursday, 20 March 2025.",
+    ]
+
+    def said(text: str) -> list[str]:
+        turns = [
+            {"speaker": "customer", "text": "When are the poster tubes going out?"},
+            {"speaker": "agent", "text": text},
+        ]
+        return [
+            f.check
+            for f in check_dialogue(turns, facts=facts, personas=PEOPLE)
+            if f.severity == "error"
+        ]
+
+    assert said("Thursday the twentieth.") == []
+    assert "contradicted_date" in said("Thursday the twenty-seventh.")
