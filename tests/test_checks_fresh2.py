@@ -26,9 +26,10 @@ PEOPLE = {
 }
 
 
-def errors(*texts: str) -> list[str]:
+def errors(*texts: str, facts: list[str] = SHOP) -> list[str]:
+    """The blocking findings of a dialogue whose turns alternate, the customer first."""
     turns = [{"speaker": ("customer", "agent")[i % 2], "text": t} for i, t in enumerate(texts)]
-    found = check_dialogue(turns, facts=SHOP, personas=PEOPLE)
+    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
     return [f.check for f in found if f.severity == "error"]
 
 
@@ -97,14 +98,9 @@ def test_a_case_on_either_side_of_a_threshold_is_not_a_claim_about_it():
 def test_a_rate_per_thing_per_day_times_two_counts():
     facts = [*SHOP, "Late returns of hired equipment are charged ₹50 per item per day."]
     asked = "If I bring the laminator and the guillotine back 3 days late, what do I owe?"
-
-    def said(text: str) -> list[str]:
-        turns = [{"speaker": "customer", "text": asked}, {"speaker": "agent", "text": text}]
-        found = check_dialogue(turns, facts=facts, personas=PEOPLE)
-        return [f.check for f in found if f.severity == "error"]
-
-    assert said("₹50 per item per day, so 2 items x 3 days comes to ₹300.") == []
-    assert "contradicted_money" in said("₹50 per item per day, so 2 items x 3 days is ₹320.")
+    right = "₹50 per item per day, so 2 items x 3 days comes to ₹300."
+    assert errors(asked, right, facts=facts) == []
+    assert "contradicted_money" in errors(asked, right.replace("₹300", "₹320"), facts=facts)
 
 
 def test_two_prices_mixed_in_one_total():
@@ -116,183 +112,100 @@ def test_two_prices_mixed_in_one_total():
 
 def test_unable_and_paid_separately_keep_the_negation():
     asked = "Can I get my money back after you start printing?"
-    kept = "Once printing has begun, we are unable to refund the order."
-    assert errors(asked, kept) == []
-    assert "contradicted_polarity" in errors(
-        asked, "Once printing has begun we can still refund it."
-    )
+    assert errors(asked, "Once printing has begun, we are unable to refund the order.") == []
+    wrong = "Once printing has begun we can still refund it."
+    assert "contradicted_polarity" in errors(asked, wrong)
 
 
 def test_naming_the_person_of_a_free_service_does_not_deny_it():
     facts = [*SHOP, "Advisor Dev Patil gives free layout consultations on Saturdays."]
-    turns = [
-        {"speaker": "customer", "text": "Someone gave me an advisor's number. Patil, was it?"},
-        {"speaker": "agent", "text": "Yes, that would be Mr. Dev Patil, our layout advisor."},
-    ]
-    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
-    assert [f.check for f in found if f.severity == "error"] == []
-    turns[1]["text"] = "Mr. Dev Patil, our layout advisor, charges ₹300 for a consultation."
-    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
-    assert [f.check for f in found if f.severity == "error"]
+    asked = "Someone gave me an advisor's number. Patil, was it?"
+    named = "Yes, that would be Mr. Dev Patil, our layout advisor."
+    assert errors(asked, named, facts=facts) == []
+    priced = "Mr. Dev Patil, our layout advisor, charges ₹300 for a consultation."
+    assert errors(asked, priced, facts=facts)
 
 
 def test_a_range_s_bare_end_is_a_clock_time():
     assert [v.text for v in values_in("Tuesday evenings, 6:30 to 9.")][-1] == "9:00"
     facts = [*SHOP, "The shop is open from 8:30 am to 6:00 pm on weekdays."]
-    turns = [
-        {"speaker": "customer", "text": "What are your hours on weekdays?"},
-        {"speaker": "agent", "text": "On weekdays we're open 8:30 to 6."},
-    ]
-    assert not [
-        f for f in check_dialogue(turns, facts=facts, personas=PEOPLE) if f.severity == "error"
-    ]
-    turns[1]["text"] = "On weekdays we're open 8:30 to 7."
-    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
-    assert "contradicted_time" in [f.check for f in found if f.severity == "error"]
+    asked = "What are your hours on weekdays?"
+    assert errors(asked, "On weekdays we're open 8:30 to 6.", facts=facts) == []
+    assert "contradicted_time" in errors(asked, "On weekdays we're open 8:30 to 7.", facts=facts)
 
 
 def test_a_surname_with_an_inner_capital_is_a_surname():
     facts = [*SHOP, "Complaints officer Fiona MacDonald handles misprint complaints."]
-    turns = [
-        {"speaker": "customer", "text": "Who handles misprint complaints?"},
-        {"speaker": "agent", "text": "That's Fiona MacDonald, our complaints officer."},
-    ]
-    assert not [
-        f for f in check_dialogue(turns, facts=facts, personas=PEOPLE) if f.severity == "error"
-    ]
-    turns[1]["text"] = "That's Moira MacDonald, our complaints officer."
-    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
-    assert "contradicted_name" in [f.check for f in found if f.severity == "error"]
+    asked = "Who handles misprint complaints?"
+    assert errors(asked, "That's Fiona MacDonald, our complaints officer.", facts=facts) == []
+    wrong = "That's Moira MacDonald, our complaints officer."
+    assert "contradicted_name" in errors(asked, wrong, facts=facts)
 
 
 def test_free_pages_are_a_name_in_a_yes_not_a_negation():
     facts = [*SHOP, "Free pages cannot be used for colour printing."]
-    turns = [
-        {"speaker": "customer", "text": "Can I use my free pages for colour?"},
-        {"speaker": "agent", "text": "Yep, free pages work for colour too."},
-    ]
-    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
-    assert "contradicted_polarity" in [f.check for f in found if f.severity == "error"]
-    turns[1]["text"] = "No, free pages are black and white only."
-    assert not [
-        f for f in check_dialogue(turns, facts=facts, personas=PEOPLE) if f.severity == "error"
-    ]
+    asked = "Can I use my free pages for colour?"
+    wrong = "Yep, free pages work for colour too."
+    assert "contradicted_polarity" in errors(asked, wrong, facts=facts)
+    assert errors(asked, "No, free pages are black and white only.", facts=facts) == []
 
 
 def test_a_price_per_another_unit_of_the_same_kind_is_another_price():
     facts = [*SHOP, "Vinyl banner material costs ₹95 per square foot."]
-
-    def said(text: str) -> list[str]:
-        turns = [
-            {"speaker": "customer", "text": "How is banner vinyl priced?"},
-            {"speaker": "agent", "text": text},
-        ]
-        return [
-            f.check
-            for f in check_dialogue(turns, facts=facts, personas=PEOPLE)
-            if f.severity == "error"
-        ]
-
-    assert said("Banner vinyl is ₹95 per square foot.") == []
-    assert said("Banner vinyl is ₹95 a square foot, cut to size.") == []
-    assert "contradicted_money" in said("Banner vinyl is ₹95 per square metre.")
+    asked = "How is banner vinyl priced?"
+    assert errors(asked, "Banner vinyl is ₹95 per square foot.", facts=facts) == []
+    assert errors(asked, "Banner vinyl is ₹95 a square foot, cut to size.", facts=facts) == []
+    wrong = "Banner vinyl is ₹95 per square metre."
+    assert "contradicted_money" in errors(asked, wrong, facts=facts)
 
 
 def test_the_customer_stating_the_shop_s_rules_as_its_own_speaks_as_the_shop():
-    turns = [
-        {"speaker": "customer", "text": "I'd like to pick up my bound copies."},
-        {"speaker": "agent", "text": "Of course, one moment."},
-        {
-            "speaker": "customer",
-            "text": "As per our policy, printed orders cannot be refunded once printing has "
-            "begun; you can settle the balance at our front desk.",
-        },
-    ]
-    found = check_dialogue(turns, facts=SHOP, personas=PEOPLE)
-    assert "role_swap" in [f.check for f in found if f.severity == "error"]
-    turns[2]["text"] = (
-        "I know your policy: no refunds once printing has begun. I'll pay at your desk."
+    opening = ("I'd like to pick up my bound copies.", "Of course, one moment.")
+    flipped = (
+        "As per our policy, printed orders cannot be refunded once printing has begun; you can "
+        "settle the balance at our front desk."
     )
-    found = check_dialogue(turns, facts=SHOP, personas=PEOPLE)
-    assert [f.check for f in found if f.severity == "error"] == []
+    assert "role_swap" in errors(*opening, flipped)
+    own = "I know your policy: no refunds once printing has begun. I'll pay at your desk."
+    assert errors(*opening, own) == []
 
 
 def test_a_time_the_facts_give_for_other_days():
     facts = [*SHOP, "The shop is open 9 am to 8 pm on weekdays and 10 am to 4 pm on weekends."]
-
-    def said(text: str) -> list[str]:
-        turns = [
-            {"speaker": "customer", "text": "What time do you open on Saturday?"},
-            {"speaker": "agent", "text": text},
-        ]
-        return [
-            f.check
-            for f in check_dialogue(turns, facts=facts, personas=PEOPLE)
-            if f.severity == "error"
-        ]
-
-    assert said("On weekends we open at 10 and close at 4.") == []
-    assert said("Weekdays we open at 9; Saturdays at 10.") == []
-    assert "contradicted_time" in said("Weekends we open at 9 and close at 4.")
-    assert "contradicted_time" in said("Saturday we open at 9 am.")
+    asked = "What time do you open on Saturday?"
+    assert errors(asked, "On weekends we open at 10 and close at 4.", facts=facts) == []
+    assert errors(asked, "Weekdays we open at 9; Saturdays at 10.", facts=facts) == []
+    wrong = "Weekends we open at 9 and close at 4."
+    assert "contradicted_time" in errors(asked, wrong, facts=facts)
+    assert "contradicted_time" in errors(asked, "Saturday we open at 9 am.", facts=facts)
 
 
 def test_calling_someone_is_the_phone_consultation():
-    facts = [
-        *SHOP,
-        "Advisor Dev Patil gives phone consultations on Saturdays from 4:00 pm to 6:00 pm.",
-    ]
-    turns = [
-        {"speaker": "customer", "text": "When can I call him?"},
-        {"speaker": "agent", "text": "He takes calls from four to six in the afternoon."},
-    ]
-    assert not [
-        f for f in check_dialogue(turns, facts=facts, personas=PEOPLE) if f.severity == "error"
-    ]
-    turns[1]["text"] = "He takes calls from four to six in the morning."
-    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
-    assert "contradicted_time" in [f.check for f in found if f.severity == "error"]
+    facts = [*SHOP, "Advisor Dev Patil gives phone consultations on Saturdays from 4 pm to 6 pm."]
+    asked = "When can I call him?"
+    right = "He takes calls from four to six in the afternoon."
+    assert errors(asked, right, facts=facts) == []
+    wrong = right.replace("afternoon", "morning")
+    assert "contradicted_time" in errors(asked, wrong, facts=facts)
 
 
 def test_a_name_ending_in_ing_is_still_a_name_in_a_self_introduction():
-    turns = [
-        {"speaker": "customer", "text": "Who is helping me today?"},
-        {"speaker": "agent", "text": "That'll be me. I'm Aisling, and I'll bind it myself."},
-    ]
-    found = check_dialogue(turns, facts=SHOP, personas=PEOPLE)
-    assert "contradicted_name" in [f.check for f in found if f.severity == "error"]
-    turns[1]["text"] = "That'll be me. I'm Neha, and I'll bind it myself."
-    assert not [
-        f for f in check_dialogue(turns, facts=SHOP, personas=PEOPLE) if f.severity == "error"
-    ]
+    asked = "Who is helping me today?"
+    assert "contradicted_name" in errors(asked, "That'll be me. I'm Aisling, I'll bind it.")
+    assert errors(asked, "That'll be me. I'm Neha, I'll bind it.") == []
 
 
 def test_a_bare_price_answering_how_much():
     asked = "How much is binding a thesis?"
     assert errors(asked, "Four hundred and fifty for the binding, per copy.") == []
-    assert "contradicted_money" in errors(
-        asked, "Five hundred and twenty for the binding, per copy."
-    )
+    wrong = "Five hundred and twenty for the binding, per copy."
+    assert "contradicted_money" in errors(asked, wrong)
     assert errors("What time do you open?", "Nine for the early shift, then ten.") == []
 
 
 def test_a_short_answer_speaks_of_the_fact_the_question_names_in_its_other_clause():
-    facts = [
-        *SHOP,
-        "Poster tubes go out with the courier twice a month; the next pickup is on "
-        "Thursday, 20 March 2025.",
-    ]
-
-    def said(text: str) -> list[str]:
-        turns = [
-            {"speaker": "customer", "text": "When are the poster tubes going out?"},
-            {"speaker": "agent", "text": text},
-        ]
-        return [
-            f.check
-            for f in check_dialogue(turns, facts=facts, personas=PEOPLE)
-            if f.severity == "error"
-        ]
-
-    assert said("Thursday the twentieth.") == []
-    assert "contradicted_date" in said("Thursday the twenty-seventh.")
+    tubes = "Poster tubes go out with the courier twice a month; the next pickup is on "
+    facts = [*SHOP, tubes + "Thursday, 20 March 2025."]
+    asked = "When are the poster tubes going out?"
+    assert errors(asked, "Thursday the twentieth.", facts=facts) == []
+    assert "contradicted_date" in errors(asked, "Thursday the twenty-seventh.", facts=facts)
