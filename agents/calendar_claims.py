@@ -145,3 +145,19 @@ def off_schedule(value: Value, text: str, own: frozenset[str], ground: Grounding
         ):
             return clause
     return None
+
+
+_DAY_WORD = re.compile(r"\b(today|tomorrow|yesterday)(?:'s| is| was| will be)\s+(?:the\s+)?$", re.I)
+
+
+def named_day(value: Value, text: str, ground: Grounding) -> bool:
+    """A day of the month said as what today, tomorrow or yesterday is, and right."""
+    m = _DAY_WORD.search(text[max(0, value.start - 30) : value.start])
+    if value.cls != "date" or m is None or ground.today is None:
+        return False
+    shift = {"today": 0, "tomorrow": 1, "yesterday": -1}[m.group(1).lower()]
+    day = ground.today + timedelta(days=shift)
+    return any(
+        d == day.day and mo in (None, day.month) and y in (None, day.year)
+        for y, mo, d in value.dates
+    )

@@ -21,7 +21,14 @@ from agents.bounds import (
     states_bound,
     within_bound,
 )
-from agents.calendar_claims import apposed, calendar_conflict, dated, off_schedule, pinned
+from agents.calendar_claims import (
+    apposed,
+    calendar_conflict,
+    dated,
+    named_day,
+    off_schedule,
+    pinned,
+)
 from agents.grounding import (
     Clause,
     Grounding,
@@ -175,6 +182,9 @@ def check_sentence(
         ) is not None:
             found.append(ValueFinding(True, value, wrong, sentence))
             continue
+        if named_day(value, text, ground):
+            said.setdefault(value.cls, []).append(value)
+            continue  # "tomorrow's the twenty-first": the calendar's date, no fact's
         pool = ground.pool.get(value.cls, ())
         if value.cls == "date" and dated(value):  # a bare weekday does not say which week
             pool = [g for g in pool if not weekday_only(g) or not pinned(g, ground)]
@@ -329,7 +339,8 @@ def check_sentence(
             not aligned
             and not HYPOTHETICAL.search(text[: value.start])
             and (other_unit := _other_unit(value, ground, value.approx)) is not None
-        ):
+            and not (derives and chained(value, ground, said, numbers))  # "that's seven hours
+        ):  # each day" from 9:15 to 4:15, not the "7 days" of another fact
             clause, aligned = other_unit, True  # "250 miles a day" of "250 km per day"
         if echoed:
             said.setdefault(value.cls, []).append(value)
@@ -415,7 +426,8 @@ def _weekdays(text: str) -> frozenset[str]:
 
 
 _BARE_CLAIM = re.compile(
-    r"\b(?:is|are|at|of|to|costs?|be|capped at|cap (?:it|them) at|limited to|up to|only)\s+"
+    r"(?:\b(?:is|are|at|of|to|costs?|be|capped at|cap (?:it|them) at|limited to|up to|only)|"
+    r"\b(?:it|that|this)'s)\s+"
     r"(\d{2,4}(?:\.\d{2})?)\b(?![.,:/]?\d|\s*(?:%|[a-z]))"
     r"|^\W*(\d{2,4}(?:\.\d{2})?) for (?:the|a|an|your|each|one)\b",  # "Two hundred eighty for
     re.I,  # the course", answering "how much is the course?"

@@ -87,7 +87,7 @@ _NEGATION = re.compile(
     r"\b(no|not|never|none|nobody|nothing|cannot|without|avoid|only|unless|except|free|waived|"
     r"blocked|unavailable|impossible|prohibited|forbidden|neither|nor|refuse[sd]?|zero|nil|can't|won't|"
     r"don't|doesn't|didn't|isn't|aren't|wasn't|weren't|shouldn't|mustn't|couldn't|wouldn't|"
-    r"nope|nah|nae|naw|nowt|non-\w+|\w+n't|excludes?|excluded|excluding|"
+    r"nope|nah|nae|naw|nowt|non-?\w+(?:able|ible)|\w+n't|excludes?|excluded|excluding|"
     r"unable|outside (?:what|of what|the scope|our remit|their remit|the \w+ (?:fee|price|cost))|"
     r"(?:paid|charged|billed|sold|priced) (?:for )?separately)\b",
     re.I,

@@ -22,7 +22,12 @@ from agents.roles import PeopleFinding, served
 TITLES = {"mr", "mrs", "ms", "mx", "miss", "dr", "doctor", "prof", "professor", "sir", "dame"}
 TITLES |= {"ranger", "chef", "captain", "coach", "nurse", "officer", "detective", "sergeant"}
 TITLES |= {"constable", "inspector", "judge", "pastor", "father", "sister", "brother"}
-_TITLE_RE = r"(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Professor|Sir|Dame)\.?"
+TITLES |= {"madame", "mme", "mademoiselle", "mlle", "monsieur", "herr", "frau", "señor", "señora"}
+TITLES |= {"senor", "senora", "signor", "signora"}
+_TITLE_RE = (
+    r"(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Professor|Sir|Dame|Madame|Mme|Mademoiselle|Mlle|Monsieur|"
+    r"Herr|Frau|Señor|Señora|Senor|Senora|Signor|Signora)\.?"
+)
 _NAME_RE = r"(?:O'|D'|Mc|Mac|De|Le)?[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"  # MacDonald, O'Brien
 _FULL = rf"(?:{_TITLE_RE}\s+)?{_NAME_RE}(?:\s+{_NAME_RE})?"
 _INTRO = [
@@ -276,6 +281,10 @@ def check_intro(
     out = []
     for index, pattern in enumerate(_INTRO):
         for m in pattern.finditer(text):
+            if re.match(
+                r"\s*,?\s*(?:right|correct|yes|yeah|isn't it|is it|no)?\s*\?", text[m.end() :]
+            ):
+                continue  # "This is Ben, right?": asked of the other, not said of oneself
             claimed = m.group(1)
             tokens = name_tokens(claimed)
             if not tokens or tokens[0] in _NOT_NAMES or (index and tokens[0].endswith("ing")):

@@ -253,7 +253,13 @@ _AFTER = [
         lambda m: f"{m.group(2)}:{int(m.group(1)):02d}",
         when=("past",),
     ),
-    _rule(r"\b(?:a )?quarter past (\d{1,2})\b", r"\1:15", when=("quarter",)),
+    _rule(r"\b(?:a )?quarter (?:past|after) (\d{1,2})\b", r"\1:15", when=("quarter",)),
+    _rule(r"\bhalf after (\d{1,2})\b", r"\1:30", when=("after",)),  # American English
+    _rule(  # "ten after four": minutes after the hour
+        r"\b(5|10|20|25) after (1[0-2]|[1-9])\b(?!:|\.\d| ?(?:%|hours?|days?|weeks?|minutes?)\b)",
+        lambda m: f"{m.group(2)}:{int(m.group(1)):02d}",
+        when=("after",),
+    ),
     _rule(
         r"\b(?:a )?quarter (?:to|till|til|of) (\d{1,2})\b",
         lambda m: f"{(int(m.group(1)) - 1) % 12 or 12}:45",

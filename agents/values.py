@@ -328,6 +328,8 @@ def _letter_after(text: str, end: int) -> bool:
 
 
 _IRREGULAR = {
+    "kids": "child",  # what is counted, in its plain word
+    "kid": "child",
     "children": "child",
     "people": "person",
     "men": "man",

@@ -209,3 +209,31 @@ def test_a_short_answer_speaks_of_the_fact_the_question_names_in_its_other_claus
     asked = "When are the poster tubes going out?"
     assert errors(asked, "Thursday the twentieth.", facts=facts) == []
     assert "contradicted_date" in errors(asked, "Thursday the twenty-seventh.", facts=facts)
+
+
+def test_american_clock_words_and_a_reckoned_span():
+    assert [v.amounts for v in values_in("until quarter after four in the afternoon")] == [(975.0,)]
+    assert [v.text for v in values_in("ten after nine")] == ["9:10"]
+    facts = [*SHOP, "The print shop is open from 9:15 am to 4:15 pm on Saturdays."]
+    said = "On Saturdays we're open quarter after nine to quarter after four; that's seven hours."
+    assert errors("How long are you open on Saturdays?", said, facts=facts) == []
+
+
+def test_a_non_resident_is_no_negation_but_non_refundable_is():
+    facts = [*SHOP, "Locker hire is $12 for residents and $15 for non-residents."]
+    asked = "How much is a locker for non-residents?"
+    assert errors(asked, "For non-residents it's $15, residents pay $12.", facts=facts) == []
+    assert "contradicted_money" in errors(asked, "For non-residents it's 18.", facts=facts)
+
+
+def test_titles_of_other_languages_and_a_tag_question():
+    facts = [*SHOP, "Head binder Marguerite Tremblay checks every bound copy."]
+    asked = "Who checks the bound copies?"
+    assert errors(asked, "Madame Tremblay, our head binder, checks each one.", facts=facts) == []
+    assert errors("This is Neha, right?", "Yes, that's me.") == []
+
+
+def test_tomorrow_s_date_said_as_the_day_of_the_month():
+    asked = "Could I collect the copies tomorrow?"
+    assert errors(asked, "Tomorrow's the 11th; they're ready on the 28th of this month.") == []
+    assert "contradicted_date" in errors(asked, "They're ready on the 21st of this month.")
