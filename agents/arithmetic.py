@@ -169,7 +169,8 @@ def chained(
         worked |= {s.number for s in said.get("#", ()) if s.number} - facts  # cent of forty")
     if value.cls == "q:duration":  # "just over thirteen hours" from 7:15 to 20:30
         clock = [g.amounts[0] for g in ground.pool.get("time", ()) if g.amounts]
-        worked |= {abs(a - b) * 60 for a in clock for b in clock if a != b}
+        heard = [a for t in said.get("time", ()) for a in t.amounts]  # "at ten-fifteen":
+        worked |= {abs(a - b) * 60 for a in clock for b in clock + heard if a != b}  # 15 min
     factors = set(numbers) | {v.number for vs in said.values() for v in vs if v.number}
     factors -= {0.0, value.number}
     rates = [1 + f * p.amounts[0] / 100 for p in ground.pool.get("q:percent", ()) for f in (-1, 1)]
@@ -201,6 +202,9 @@ def chained(
         steps |= {a * r for r in rates}
         steps |= {a * n for n in factors} | {a / n for n in factors}
         steps |= {a + b for b in worked | facts if b != a} | {abs(a - b) for b in worked | facts}
+        if value.cls == "money":  # "the first month at half price, £84.50, then two at £169:
+            rest = {n - 1 for n in factors if n >= 3} | {n for n in factors if n >= 2}  # £422.50"
+            steps |= {a + b * n for b in facts for n in rest if n == int(n)}
     if value.cls == "q:duration":
         steps |= {  # "at least 22 hours a day, so out for about 2 hours"
             g.per - g.amounts[0]
@@ -239,6 +243,8 @@ def chained(
                     for b in facts
                     if b < rate.amounts[0]
                 }  # "$4 an hour more" at the weekend
+    if value.cls.startswith("count:"):  # "one instructor for every 4 students": 12 students
+        steps |= _by_ratio(value.cls[6:], ground, said)  # need three instructors
     for g in ground.pool.get(value.cls, ()):  # "twenty minutes a day" is 140 over a week
         if g.per and g.amounts:
             steps |= {g.amounts[0] * n for n in _CONSTANTS | factors}
@@ -282,6 +288,27 @@ def misconverted(value: Value, values: tuple[Value, ...], text: str) -> Clause |
         return None
     fact = f"the conversion: {before.text} is not {value.text}"
     return Clause(fact, fact, frozenset(), (), False, False)
+
+
+_RATIO = re.compile(
+    r"\b(?:one|1|an?)\s+([a-z]+?)s?\s+(?:for|per|to)\s+(?:every|each)?\s*(\d+)\s+([a-z]+?)s?\b",
+    re.I,
+)
+
+
+def _by_ratio(noun: str, ground: Grounding, said: dict[str, list[Value]]) -> set[float]:
+    """The count of `noun` a fact's ratio gives for the counts of the other noun that the facts
+    or the dialogue state: 12 students at one instructor per 4 are 3 instructors."""
+    out: set[float] = set()
+    for clause in ground.clauses:
+        for m in _RATIO.finditer(normalise(clause.fact)):
+            if m.group(1).lower() != noun.rstrip("s"):
+                continue
+            other, every = f"count:{m.group(3).lower()}", float(m.group(2))
+            for v in (*ground.pool.get(other, ()), *said.get(other, ())):
+                if v.amounts and every:
+                    out |= {v.amounts[0] / every, float(-(-v.amounts[0] // every))}
+    return out
 
 
 _PER_UNIT = re.compile(

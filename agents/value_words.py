@@ -120,7 +120,8 @@ _CODES = "usd|eur|gbp|chf|dkk|sek|nok|jpy|inr|aud|cad|nzd|cny|pln|czk|huf"
 SPOKEN_PRICE = re.compile(
     r"(?<![\d.,:])([1-9]\d?) ([1-9]\d)(?![\d,:]|\.\d)"
     r"(?=\s+(?:in\s+)?(dollars?|bucks?|euros?|pounds?|quid|rupees?)\b"
-    r"|\s+(?:a|per|each|every)\s+(?:month|week|fortnight|year|day|night|session|visit)\b)",
+    r"|\s+(?:a|per|each|every)\s+(?:month|week|fortnight|year|day|night|session|visit)\b"
+    r"|\s+(?:plus|\+)\s*(?:tax|taxes|gst|hst|pst|vat)\b)",  # "eighty-four fifty plus tax"
     re.I,
 )
 # the same pair said as a price in a sentence that names money elsewhere: "the inspection is
@@ -343,8 +344,9 @@ DERIVE_CUES = re.compile(
     # "four lengths make 100 m", not "the drops make you drowsy"
     r"makes?(?=\s+(?:it\s+|that\s+|for\s+|up\s+)?(?:\d|an?\b|one|two|three|four|five|six|seven|"
     r"eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred))|"
-    r"would be|would cost|in total|total|altogether|all in|in all|means|would mean|comes to|"
-    r"bringing|brings|leaves|on top|"
+    r"would be|(?:there|that|it)'d be|would cost|in total|total|altogether|all in|in all|means|"
+    r"would mean|comes to|"
+    r"bringing|brings|leaves|on top|gives (?:you|her|him|them|us)|"
     r"works out|adds up|then)\b",
     re.I,
 )

@@ -237,3 +237,35 @@ def test_tomorrow_s_date_said_as_the_day_of_the_month():
     asked = "Could I collect the copies tomorrow?"
     assert errors(asked, "Tomorrow's the 11th; they're ready on the 28th of this month.") == []
     assert "contradicted_date" in errors(asked, "They're ready on the 21st of this month.")
+
+
+def test_a_ratio_gives_the_count_for_the_other_count():
+    facts = [*SHOP, "Workshops take at most 12 students, with one tutor for every 4 students."]
+    asked = "How many tutors are there?"
+    assert errors(asked, "With 12 students there'd be three tutors.", facts=facts) == []
+    assert "contradicted_number" in errors(
+        asked, "With 12 students there'd be four tutors.", facts=facts
+    )
+
+
+def test_a_span_from_a_time_the_customer_said_to_a_fact_s_time():
+    facts = [*SHOP, "The binding class runs 45 minutes, from 10:30 am to 11:15 am."]
+    asked = "We will be there at ten-fifteen. Is that early enough?"
+    said = "Sure, that gives you fifteen minutes before things start at 10:30."
+    assert errors(asked, said, facts=facts) == []
+    assert "contradicted_number" in errors(asked, said.replace("fifteen", "twenty"), facts=facts)
+
+
+def test_a_spoken_price_plus_tax_and_a_first_month_at_half_price():
+    facts = [
+        *SHOP,
+        "A locker costs $169 plus tax per month; new customers signing up for 3 months get "
+        "their first month at half price.",
+    ]
+    asked = "I'm signing up for three months. What's the first month?"
+    said = "The first month is half off, so eighty-four fifty plus tax."
+    assert errors(asked, said, facts=facts) == []
+    total = "So the three months come to $422.50 before tax."
+    assert errors(asked, said, "And all three months?", total, facts=facts) == []
+    wrong = total.replace("$422.50", "$432.50")
+    assert "contradicted_money" in errors(asked, said, "And all three months?", wrong, facts=facts)
