@@ -28,7 +28,9 @@ _SENTENCE_CLAUSE = re.compile(
     re.I,
 )
 _LIMIT_FACT = re.compile(
-    r"\b(only|at most|up to|maximum|no more than|unless|except|within)\b", re.I
+    r"\b(only|at most|up to|maximum|no more than|unless|except|within|less than|fewer than|"
+    r"at least)\b",
+    re.I,
 )
 _LIMITS = re.compile(
     r"\b(up to|at most|maximum|max|no more than|as long as|provided|must|have to|need to|"
@@ -40,6 +42,11 @@ _ASSERTS = re.compile(  # what a sentence that grants the opposite of a negated 
     r"available|sure|yes|will|get|gets|included|covered|permitted|no problem|need to|needs to|"
     r"have to|has to|required|must|still|any time|anytime|any reason|whatever|regardless|"
     r"even without|whether or not)\b|'ll\b",
+    re.I,
+)
+_FORFEIT = re.compile(  # money not given back, said without a negation
+    r"\b(?:stays? with us|we keep|(?:is|are) kept|(?:is|are) retained|forfeit(?:ed|s)?|"
+    r"you(?:'d| would)? lose (?:it|the|your)|(?:is|are) lost|(?:is|are) gone)\b",
     re.I,
 )
 _CONDITION = re.compile(r"\b(?:if|unless|when|in case)\b[^,]*(?:,|$)", re.I)
@@ -59,7 +66,11 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
     """
     if is_question(sentence) or reported(sentence):
         return None  # "he swore we'd have paid a fee": what someone else claimed
-    if _YES.match(sentence) and not negative(_echoes_free(_CONDITION.sub("", sentence), context)):
+    if (
+        _YES.match(sentence)
+        and not negative(_echoes_free(_CONDITION.sub("", sentence), context))
+        and not _REGRET.search(sentence)  # "Yes, unfortunately the fee stays with us"
+    ):
         questions = [q for q in sentences(context) if is_question(q)]
         for question in questions:
             asked = re.split(r",\s+", question)[-1]  # "If I'm not in, can the courier ...?"
@@ -100,8 +111,8 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
         ):
             return universal  # "cancel for free any time" of "free only up to 48 hours
             # before": a permission without the fact's limit
-        if negative(main):
-            continue  # it keeps the negation: no opposite asserted
+        if negative(main) or _FORFEIT.search(main):
+            continue  # it keeps the negation: no opposite asserted ("the fee stays with us")
         if len(own) < 2 and not (_GRANTS.search(part) and own & _asked_about(context)):
             continue  # too few words to speak of a fact, unless granting what was asked
         if focused := _focused(part, own, ground):

@@ -34,7 +34,9 @@ _A_MOMENT = re.compile(
 )
 _PRONOUN_ONE = re.compile(
     r"\b(the|this|that|which|no|every|any|each|another|last|next|other|little|right|wrong|"
-    r"only|same|a) one\b(?!\s+(?:of|or|and)\s+\d)",
+    r"only|same|a|my|your|our|their|his|her|monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday|morning|afternoon|evening|early|later?|earlier|first|new|old|big|small) one\b"
+    r"(?!\s+(?:of|or|and)\s+\d)",  # "I'll keep my Tuesday one"
     re.I,
 )
 _SMALL_RE = re.compile(

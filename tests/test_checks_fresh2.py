@@ -269,3 +269,18 @@ def test_a_spoken_price_plus_tax_and_a_first_month_at_half_price():
     assert errors(asked, said, "And all three months?", total, facts=facts) == []
     wrong = total.replace("$422.50", "$432.50")
     assert "contradicted_money" in errors(asked, said, "And all three months?", wrong, facts=facts)
+
+
+def test_my_tuesday_one_is_a_pronoun_not_the_first():
+    assert [v.text for v in values_in("Okay, I'll keep my Tuesday one.")] == ["Tuesday"]
+
+
+def test_a_restriction_restated_as_its_converse_or_as_money_kept():
+    facts = [*SHOP, "Cancellations made less than 7 days before the print date are not refunded."]
+    asked = "What's the last day I can cancel and still get my money back?"
+    converse = "To be refunded you must cancel at least 7 days before the print date."
+    assert errors(asked, converse, facts=facts) == []
+    kept = "Yes, unfortunately the money stays with us if you cancel later than that."
+    assert errors("And if I cancel the day before, is the money gone?", kept, facts=facts) == []
+    wrong = "You can cancel the day before and still get a full refund."
+    assert "contradicted_polarity" in errors(asked, wrong, facts=facts)
