@@ -311,6 +311,46 @@ def _by_ratio(noun: str, ground: Grounding, said: dict[str, list[Value]]) -> set
     return out
 
 
+def as_weight(value: Value) -> Value:
+    """A "pounds" amount read as the weight it is."""
+    factor = UNIT_TABLE["lb"][1]
+    return Value(
+        "q:mass",
+        value.text,
+        tuple(a * factor for a in value.amounts),
+        unit="lb",
+        approx=value.approx,
+        start=value.start,
+        end=value.end,
+        number=value.number,
+    )
+
+
+def other_unit(value: Value, ground: Grounding, hedged: bool = False) -> Clause | None:
+    """The fact that states this very number of the same dimension in another unit or per
+    another period ("250 miles" of "250 km", "4 days" of "up to 4 hours", "100 GB every week"
+    of "100 GB each month"): a wrong unit, not a new quantity."""
+    money = value.cls == "money" and bool(value.unit)  # "eighty-five dollars" of "€85"
+    if not (value.cls.startswith("q:") or money) or value.number is None or value.number < 2:
+        return None
+    for clause in ground.clauses:
+        if clause.is_reference:
+            continue
+        for mine in clause.values:
+            if (
+                mine.cls == value.cls
+                and mine.number == value.number
+                and (
+                    (mine.unit != value.unit and not hedged)  # "about 6,000 miles": their own
+                    or (mine.per and value.per and mine.per != value.per)  # "a week" of "a day"
+                )
+                and (mine.unit or not money)
+                and not same(mine, value)
+            ):
+                return clause
+    return None
+
+
 _PER_UNIT = re.compile(
     r"\s*(?:per|a|an|each|every|/)\s*((?:square|sq\.?|cubic)\s+[a-z]+|[a-z²]+)", re.I
 )

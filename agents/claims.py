@@ -11,7 +11,16 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from agents.arithmetic import chained, derived, misconverted, operands, per_other_unit, premise
+from agents.arithmetic import (
+    as_weight,
+    chained,
+    derived,
+    misconverted,
+    operands,
+    other_unit,
+    per_other_unit,
+    premise,
+)
 from agents.bounds import (
     HYPOTHETICAL,
     hypothetical,
@@ -42,7 +51,7 @@ from agents.grounding import (
 )
 from agents.spoken import normalise
 from agents.value_compare import same, weekday_only
-from agents.value_words import DERIVE_CUES, UNIT_TABLE, WEEKDAYS
+from agents.value_words import DERIVE_CUES, WEEKDAYS
 from agents.values import Value, values_in
 
 
@@ -164,7 +173,7 @@ def check_sentence(
         ):
             # "about eighteen pounds" of a cake that weighs 18 pounds; "48 pounds, so still a
             # medium" where the grounding weighs in lb and pays no sterling: a weight
-            value = _as_weight(value)
+            value = as_weight(value)
         if _GLOSS.search(text[max(0, value.start - 20) : value.start]) and any(
             other is not value
             and other.cls == value.cls
@@ -338,10 +347,10 @@ def check_sentence(
         if (
             not aligned
             and not HYPOTHETICAL.search(text[: value.start])
-            and (other_unit := _other_unit(value, ground, value.approx)) is not None
+            and (unit_fact := other_unit(value, ground, value.approx)) is not None
             and not (derives and chained(value, ground, said, numbers))  # "that's seven hours
         ):  # each day" from 9:15 to 4:15, not the "7 days" of another fact
-            clause, aligned = other_unit, True  # "250 miles a day" of "250 km per day"
+            clause, aligned = unit_fact, True  # "250 miles a day" of "250 km per day"
         if echoed:
             said.setdefault(value.cls, []).append(value)
             continue  # a value the dialogue has heard, echoed back: reported where first said
@@ -477,46 +486,6 @@ def _bare_numbers(
         if not any(same(stated, v) for v in numbers):
             out.append(ValueFinding(True, stated, best, text))
     return out
-
-
-def _as_weight(value: Value) -> Value:
-    """A "pounds" amount read as the weight it is."""
-    factor = UNIT_TABLE["lb"][1]
-    return Value(
-        "q:mass",
-        value.text,
-        tuple(a * factor for a in value.amounts),
-        unit="lb",
-        approx=value.approx,
-        start=value.start,
-        end=value.end,
-        number=value.number,
-    )
-
-
-def _other_unit(value: Value, ground: Grounding, hedged: bool = False) -> Clause | None:
-    """The fact that states this very number of the same dimension in another unit or per
-    another period ("250 miles" of "250 km", "4 days" of "up to 4 hours", "100 GB every week"
-    of "100 GB each month"): a wrong unit, not a new quantity."""
-    money = value.cls == "money" and bool(value.unit)  # "eighty-five dollars" of "€85"
-    if not (value.cls.startswith("q:") or money) or value.number is None or value.number < 2:
-        return None
-    for clause in ground.clauses:
-        if clause.is_reference:
-            continue
-        for mine in clause.values:
-            if (
-                mine.cls == value.cls
-                and mine.number == value.number
-                and (
-                    (mine.unit != value.unit and not hedged)  # "about 6,000 miles": their own
-                    or (mine.per and value.per and mine.per != value.per)  # "a week" of "a day"
-                )
-                and (mine.unit or not money)
-                and not same(mine, value)
-            ):
-                return clause
-    return None
 
 
 _ASKS = {
