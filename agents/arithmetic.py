@@ -5,6 +5,7 @@ said, "twenty would mean five beyond the fifteen included"."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from agents.derive import scaled_to
 from agents.grounding import Clause, Grounding
@@ -198,13 +199,14 @@ def chained(
             for i, n in enumerate(counts)
             for m in counts[i + 1 :]
         }
+    # "the first month at half price, £84.50, then two at £169: £422.50"
+    rest = {n - 1 for n in factors if n >= 3} | {n for n in factors if n >= 2}
+    rest = {n for n in rest if n == int(n)} if value.cls == "money" else set()
     for a in worked:
         steps |= {a * r for r in rates}
         steps |= {a * n for n in factors} | {a / n for n in factors}
         steps |= {a + b for b in worked | facts if b != a} | {abs(a - b) for b in worked | facts}
-        if value.cls == "money":  # "the first month at half price, £84.50, then two at £169:
-            rest = {n - 1 for n in factors if n >= 3} | {n for n in factors if n >= 2}  # £422.50"
-            steps |= {a + b * n for b in facts for n in rest if n == int(n)}
+        steps |= {a + b * n for b in facts for n in rest}
     if value.cls == "q:duration":
         steps |= {  # "at least 22 hours a day, so out for about 2 hours"
             g.per - g.amounts[0]
@@ -296,17 +298,27 @@ _RATIO = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)
+def _ratios(fact: str) -> tuple[tuple[str, float, str], ...]:
+    """A fact's ratios, parsed once: "one instructor for every 4 students" is
+    ("instructor", 4, "count:student")."""
+    return tuple(
+        (m.group(1).lower(), float(m.group(2)), f"count:{m.group(3).lower()}")
+        for m in _RATIO.finditer(normalise(fact))
+        if float(m.group(2))
+    )
+
+
 def _by_ratio(noun: str, ground: Grounding, said: dict[str, list[Value]]) -> set[float]:
     """The count of `noun` a fact's ratio gives for the counts of the other noun that the facts
     or the dialogue state: 12 students at one instructor per 4 are 3 instructors."""
     out: set[float] = set()
-    for clause in ground.clauses:
-        for m in _RATIO.finditer(normalise(clause.fact)):
-            if m.group(1).lower() != noun.rstrip("s"):
+    for fact in {c.fact for c in ground.clauses}:
+        for counted, every, other in _ratios(fact):
+            if counted != noun.rstrip("s"):
                 continue
-            other, every = f"count:{m.group(3).lower()}", float(m.group(2))
             for v in (*ground.pool.get(other, ()), *said.get(other, ())):
-                if v.amounts and every:
+                if v.amounts:
                     out |= {v.amounts[0] / every, float(-(-v.amounts[0] // every))}
     return out
 
@@ -374,11 +386,10 @@ def per_other_unit(value: Value, text: str, ground: Grounding) -> Clause | None:
     if mine is None:
         return None
     for clause in ground.clauses:
-        fact = normalise(clause.fact)
         for g in clause.values:
             if g.cls != "money" or not g.amounts or abs(g.amounts[0] - value.amounts[0]) > 1e-9:
                 continue
-            theirs = _per_unit(fact, fact.find(g.text) + len(g.text)) if g.text in fact else None
+            theirs = _per_unit(normalise(clause.text), g.end)  # the value's place in its clause
             if theirs and theirs[0] == mine[0] and abs(theirs[1] - mine[1]) > 1e-9 * theirs[1]:
                 return clause
     return None

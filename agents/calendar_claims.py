@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import re
 from datetime import date, timedelta
+from functools import lru_cache
 
 from agents.grounding import Clause, Grounding
 from agents.value_compare import same, weekday_only
@@ -127,24 +128,30 @@ def off_schedule(value: Value, text: str, own: frozenset[str], ground: Grounding
     of "open 9 am to 8 pm on weekdays and 8 am to 6 pm on weekends"): that day's time."""
     if value.cls != "time" or not (days := days_of(text)):
         return None
-    day_words = frozenset({"weekd", "weeke", "daily", *(w[:5] for w in WEEKDAYS)})
     for clause in ground.clauses:
-        if clause.is_reference or not (own & clause.stems) - day_words:
+        if clause.is_reference or not (own & clause.stems) - _DAY_STEMS:
             continue
-        pieces = [(days_of(p), values_in(p, ground.today)) for p in _PIECE.split(clause.text)]
-        pieces = [(d, [v for v in vs if v.cls == "time"]) for d, vs in pieces]
-        pieces = [(d, vs) for d, vs in pieces if d and vs]
-        if len(pieces) < 2:
-            continue
-        ours = [vs for d, vs in pieces if d & days]
-        theirs = [vs for d, vs in pieces if not d & days]
-        if (
-            ours
-            and not any(same(value, v) for vs in ours for v in vs)
-            and any(same(value, v) for vs in theirs for v in vs)
-        ):
+        pieces = _schedule(clause.text, ground.today)
+        ours = [v for d, vs in pieces if d & days for v in vs]
+        theirs = [v for d, vs in pieces if not d & days for v in vs]
+        if ours and not any(same(value, v) for v in ours) and any(same(value, v) for v in theirs):
             return clause
     return None
+
+
+_DAY_STEMS = frozenset({"weekd", "weeke", "daily", *(w[:5] for w in WEEKDAYS)})
+
+
+@lru_cache(maxsize=1024)
+def _schedule(
+    clause_text: str, today: date | None
+) -> tuple[tuple[frozenset[int], tuple[Value, ...]], ...]:
+    """A clause's times by the days they are for ("9 am to 8 pm on weekdays and 8 am to 6 pm
+    on weekends"), parsed once per clause; empty unless two parts name days and times."""
+    pieces = [(days_of(p), values_in(p, today)) for p in _PIECE.split(clause_text)]
+    timed = [(d, tuple(v for v in vs if v.cls == "time")) for d, vs in pieces]
+    timed = [(d, vs) for d, vs in timed if d and vs]
+    return tuple(timed) if len(timed) >= 2 else ()
 
 
 _DAY_WORD = re.compile(r"\b(today|tomorrow|yesterday)(?:'s| is| was| will be)\s+(?:the\s+)?$", re.I)

@@ -273,6 +273,9 @@ def _fits(tokens: Sequence[str], person: Person) -> bool:
     return bool(tokens) and set(tokens) <= person.tokens
 
 
+_TAG_QUESTION = re.compile(r"\s*,?\s*(?:right|correct|yes|yeah|isn't it|is it|no)?\s*\?", re.I)
+
+
 def check_intro(
     speaker: str, text: str, people: Sequence[Person], fact_words: set[str]
 ) -> list[PeopleFinding]:
@@ -281,9 +284,7 @@ def check_intro(
     out = []
     for index, pattern in enumerate(_INTRO):
         for m in pattern.finditer(text):
-            if re.match(
-                r"\s*,?\s*(?:right|correct|yes|yeah|isn't it|is it|no)?\s*\?", text[m.end() :]
-            ):
+            if _TAG_QUESTION.match(text, m.end()):
                 continue  # "This is Ben, right?": asked of the other, not said of oneself
             claimed = m.group(1)
             tokens = name_tokens(claimed)

@@ -74,12 +74,12 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
         questions = [q for q in sentences(context) if is_question(q)]
         for question in questions:
             asked = re.split(r",\s+", question)[-1]  # "If I'm not in, can the courier ...?"
-            if negative(_echoes_free(asked, asked)):  # "my free pages" names the pages
+            if _negative_besides_free(asked):  # "my free pages" names the pages
                 continue
             best = _strongest(stems(question), ground)
             if (
                 best is not None
-                and negative(_echoes_free(best.text, best.text))  # not only "free delivery"
+                and _negative_besides_free(best.text)  # not only "free delivery"
                 and stems(question) & best.stems - _names(best.text)  # not "Patil, was it?"
                 and not _LIMIT_FACT.search(best.text)
                 and not _keeps_limit(sentence, best, ground)  # "Yes, Monday the 20th": a date
@@ -211,12 +211,20 @@ def _universal(own: frozenset[str], ground: Grounding) -> Clause | None:
     )  # the negated clause first: "whether or not" denies "not if reserved", not "up to 2"
 
 
+_FREE_THING = re.compile(r"\bfree\s+[a-z]+", re.I)
+
+
 def _echoes_free(answer: str, context: str) -> str:
     """The answer without the "free X" it echoes from the question ("can I use my free pages
     for colour?" "Yep, free pages work for colour too"): a name of the thing, no negation."""
-    for m in re.finditer(r"\bfree\s+[a-z]+", context, re.I):
+    for m in _FREE_THING.finditer(context):
         answer = re.sub(rf"\b{re.escape(m.group(0))}\b", " ", answer, flags=re.I)
     return answer
+
+
+def _negative_besides_free(text: str) -> bool:
+    """A negation other than a "free X" it names ("my free pages", "free delivery")."""
+    return negative(_FREE_THING.sub(" ", text))
 
 
 def _names(text: str) -> frozenset[str]:

@@ -23,8 +23,8 @@ _units("length", 0.01, "cm", "centimetre", "centimetres", "centimeter", "centime
 _units("length", 0.001, "mm", "millimetre", "millimetres", "millimeter", "millimeters")
 _units("length", 1609.344, "mile", "miles", "mi")
 # speeds, in metres an hour ("4 mph" is "four miles an hour"; "6 km per hour" is one too)
-SPEEDS = {"mph": 1609.344, "km/h": 1000.0, "kph": 1000.0, "kmh": 1000.0, "kmph": 1000.0}
-for _name, _factor in SPEEDS.items():
+_SPEEDS = {"mph": 1609.344, "km/h": 1000.0, "kph": 1000.0, "kmh": 1000.0, "kmph": 1000.0}
+for _name, _factor in _SPEEDS.items():
     UNIT_TABLE[_name] = ("speed", _factor)
 _units("length", 0.3048, "ft", "foot", "feet")
 _units("length", 0.0254, "inch", "inches")
