@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from agents.checks import check_dialogue
 from agents.values import values_in
+from tests.test_checks_held_out import blocking
 
 MARINA = [
     "Today is Thursday, 5 June 2025.",
@@ -34,9 +35,7 @@ PEOPLE = {
 
 
 def errors(*texts: str) -> list[str]:
-    turns = [{"speaker": ("customer", "agent")[i % 2], "text": t} for i, t in enumerate(texts)]
-    found = check_dialogue(turns, facts=MARINA, personas=PEOPLE)
-    return [f.check for f in found if f.severity == "error"]
+    return blocking(texts, MARINA, PEOPLE)
 
 
 def test_the_counted_noun_is_the_noun_counted():

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from agents.checks import check_dialogue
 from agents.values import values_in
+from tests.test_checks_held_out import blocking
 
 SHOP = [
     "Today is Monday, 10 March 2025.",
@@ -27,10 +27,7 @@ PEOPLE = {
 
 
 def errors(*texts: str, facts: list[str] = SHOP) -> list[str]:
-    """The blocking findings of a dialogue whose turns alternate, the customer first."""
-    turns = [{"speaker": ("customer", "agent")[i % 2], "text": t} for i, t in enumerate(texts)]
-    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
-    return [f.check for f in found if f.severity == "error"]
+    return blocking(texts, facts, PEOPLE)
 
 
 def test_a_24_hour_clock_time_said_in_hours():

@@ -31,10 +31,16 @@ PEOPLE = {
 }
 
 
-def errors(*texts: str, facts: list[str] = FERRY) -> list[str]:
+def blocking(texts: tuple[str, ...], facts: list[str], personas: dict) -> list[str]:
+    """The blocking findings of a dialogue whose turns alternate, the customer first (shared
+    by the other test_checks_* files)."""
     turns = [{"speaker": ("customer", "agent")[i % 2], "text": t} for i, t in enumerate(texts)]
-    found = check_dialogue(turns, facts=facts, personas=PEOPLE)
+    found = check_dialogue(turns, facts=facts, personas=personas)
     return [f.check for f in found if f.severity == "error"]
+
+
+def errors(*texts: str, facts: list[str] = FERRY) -> list[str]:
+    return blocking(texts, facts, PEOPLE)
 
 
 @pytest.mark.parametrize(
