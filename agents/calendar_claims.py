@@ -168,3 +168,51 @@ def named_day(value: Value, text: str, ground: Grounding) -> bool:
         d == day.day and mo in (None, day.month) and y in (None, day.year)
         for y, mo, d in value.dates
     )
+
+
+_DAY = 86400.0
+
+
+_GAP_AFTER = re.compile(
+    r"\s*(?:from (?:now|today)|away|ago|into|left|to go|since|until|till|"
+    r"on from|time\b|'s time)",
+    re.I,
+)
+_GAP_BEFORE = re.compile(r"\b(?:in|another|within|for)\s+(?:about |around |roughly |just )?$", re.I)
+
+
+def date_gap(value: Value, dates: list[Value], ground: Grounding, text: str) -> bool:
+    """A number of days or weeks that is the calendar's distance from today to a date the
+    facts or the dialogue give ("that's eleven days from now" of the 23rd on the 12th; "13
+    days into the grace period" of a domain that expired on 1/10): counted, not claimed."""
+    if value.cls != "q:duration" or value.per or ground.today is None:
+        return False
+    if not (_GAP_AFTER.match(text, value.end) or _GAP_BEFORE.search(text[: value.start][-24:])):
+        return False  # "blurring can last up to four days" is no distance to a date
+    days = [a / _DAY for a in value.amounts if a >= _DAY and a % _DAY == 0]
+    if not days:
+        return False
+    slack = 0.15 if value.approx else 0.0
+    for other in (*ground.pool.get("date", ()), *dates):
+        for when in _resolved(other, ground.today):
+            gap = abs((when - ground.today).days)
+            if gap and any(abs(n - gap) <= slack * gap for n in days):
+                return True
+    return False
+
+
+def _resolved(value: Value, today: date) -> list[date]:
+    """The days a date may be near today: a missing year or month is this one, or the one
+    before or after."""
+    out = []
+    for y, m, d in value.dates:
+        if d is None:
+            continue
+        for year in (y,) if y else (today.year - 1, today.year, today.year + 1):
+            months = (m,) if m else (today.month - 1 or 12, today.month, today.month % 12 + 1)
+            for month in months:
+                with contextlib.suppress(ValueError):
+                    when = date(year, month, d)
+                    if abs((when - today).days) <= 400:
+                        out.append(when)
+    return out

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from agents.claims import ValueFinding, check_sentence
-from agents.grounding import grounding, is_question, sentences, stems
+from agents.grounding import grounding, is_question, reported, sentences, stems
 from agents.people import TITLES, check_intro, check_named, known_people
 from agents.persona import check_persona
 from agents.polarity import check_polarity
@@ -59,6 +59,7 @@ def check_dialogue(
     person_facts = _person_facts(tuple(facts), tuple(sorted(t for p in people for t in p.tokens)))
     labels = {speaker.lower() for speaker in personas}
     labels |= {first_name(str(p.get("name") or "")).lower() for p in personas.values()} - {""}
+    vocabulary = frozenset().union(*(c.stems for c in ground.clauses if not c.is_reference))
     findings: list[CheckFinding] = []
     seen: list[tuple[int, str, frozenset[tuple[str, ...]]]] = []
     said: dict[str, list[Value]] = {}
@@ -85,7 +86,8 @@ def check_dialogue(
             _people_finding(index, f) for f in check_intro(speaker, text, people, fact_words)
         ]
         findings += [
-            _people_finding(index, f) for f in check_persona(speaker, text, personas, labels)
+            _people_finding(index, f)
+            for f in check_persona(speaker, text, personas, labels, vocabulary)
         ]
         findings += _check_empty_or_repeated(index, text, seen)
         previous = text
@@ -123,7 +125,10 @@ def _customers_may_err(
             else _AFFIRMS.match(nxt) and _confirms(own_turn, f.evidence)
         )
         if (
-            f.check in (*_VALUE_CONTRADICTIONS, "contradicted_polarity")
+            (
+                f.check in (*_VALUE_CONTRADICTIONS, "contradicted_polarity")
+                or (f.check == "contradicted_name" and _asked_about(own_turn, f.evidence))
+            )
             and served(role, others)
             and not all(served(o, [role]) for o in others)
             and not confirmed
@@ -137,6 +142,19 @@ def _customers_may_err(
             )
         out.append(f)
     return out
+
+
+def _asked_about(turn: str, evidence: str) -> bool:
+    """Whether the turn names it in a question ("Is it still Mr Ashcroft who deals with
+    silver?"), as hearsay, or just before asking ("My daughter said a Mr Greaves would show
+    me. Is that right?"): a customer checking a name they half remember, for the staff to
+    put right."""
+    said = sentences(turn)
+    return any(
+        evidence in q
+        and (is_question(q) or reported(q) or (is_question(nxt) and stems(nxt) <= _CHECKING))
+        for q, nxt in zip(said, [*said[1:], ""], strict=True)
+    )
 
 
 _CHECKING = stems("right correct true sure ok okay yes exactly")

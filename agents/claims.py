@@ -33,6 +33,7 @@ from agents.bounds import (
 from agents.calendar_claims import (
     apposed,
     calendar_conflict,
+    date_gap,
     dated,
     named_day,
     off_schedule,
@@ -112,9 +113,9 @@ _OFFSET = re.compile(
     r"|\b(?:a|an|\d+)\s+(?:weeks?|fortnights?|days?)\s*$",
     re.I,
 )
-_DENIED = re.compile(
+_DENIED = re.compile(  # "not the 13th", "Not this Saturday, the 8th"
     r"(?:\bnot|\brather than|\binstead of|\bisn't|\bwasn't)\s*(?:(?:on|at|by|for)\s+)?"
-    r"(?:the|a|an|that)?\s*$",
+    r"((?:this|next|last|that) [a-z]+day,?\s*)?(?:the|a|an|that)?\s*$",
     re.I,
 )
 
@@ -147,8 +148,11 @@ def check_sentence(
     for value in values:
         if value.cls == "q:bare" and not _has_bare_counterpart(ground):
             continue
-        if _DENIED.search(text[max(0, value.start - 16) : value.start]):
-            continue  # "not the 13th": the value is ruled out, not stated
+        if (ruled := _DENIED.search(text[max(0, value.start - 32) : value.start])) and (
+            not ruled.group(1) or any(v.cls == value.cls and v.start > value.end for v in values)
+        ):
+            continue  # "not the 13th": the value is ruled out, not stated; "not this
+            # Saturday, the 8th, it's the 15th" (not "not this Friday, the 7th: we're shut")
         if _RETRACTED.match(text, value.end):
             continue  # "forty — no, sorry, fifty": the speaker takes it back
         if _TOO.match(text, value.end):
@@ -191,7 +195,9 @@ def check_sentence(
         ) is not None:
             found.append(ValueFinding(True, value, wrong, sentence))
             continue
-        if named_day(value, text, ground):
+        if named_day(value, text, ground) or date_gap(
+            value, [*said.get("date", ()), *(v for v in values if v.cls == "date")], ground, text
+        ):
             said.setdefault(value.cls, []).append(value)
             continue  # "tomorrow's the twenty-first": the calendar's date, no fact's
         pool = ground.pool.get(value.cls, ())

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from agents.grounding import stems
 from agents.people import name_tokens
 from agents.roles import PeopleFinding, served
 
@@ -29,6 +30,22 @@ _BREAKS = re.compile(
     r"here(?:'s| is) (?:the |my |a |an )?[\w.' -]{0,40}?(?:reply|response|answer|message|"
     r"line|turn|dialogue)\s*:|^\s*\((?:note|ooc|narrator|stage)\b)",
     re.I | re.M,
+)
+# a stage direction: a bracketed or starred span that narrates, led by a narrating verb
+# ("*laughs*", "(pauses)", "[she checks the sheet]") or by a persona's name and a verb
+# ("[Mick flips through the booking sheet]")
+_NARRATES = (
+    r"(?:flips|checks|looks|types|pauses|laughs|sighs|smiles|chuckles|nods|frowns|clears|"
+    r"scrolls|shuffles|leans|glances|turns|picks|hangs|puts|grins|winks|coughs)"
+)
+_STAGE = re.compile(
+    rf"[\[*(]\s*(?:(?:he|she|they)\s+)?{_NARRATES}\b[^\])*\n]{{0,120}}[\])*]"
+    rf"|[\[*(]\s*([A-Z][a-z]+)\s+[a-z]+s\b[^\])*\n]{{0,120}}[\])*]",
+    re.I,
+)
+# the words of a break that a business may deal in itself ("the script" of a radio ad)
+_STAGE_NOUN = re.compile(
+    r"\b(?:script|lines|scenario|character|dialogue|simulation|exercise)\b", re.I
 )
 # "as the receptionist, I ...", "I'm the front desk receptionist": up to four words, whose
 # first k end in the other side's role (one static pattern: no regex per pair of roles)
@@ -156,11 +173,24 @@ def role_heads(role: str) -> set[str]:
 
 
 def check_persona(
-    speaker: str, text: str, personas: Mapping[str, Mapping[str, Any]], labels: set[str]
+    speaker: str,
+    text: str,
+    personas: Mapping[str, Mapping[str, Any]],
+    labels: set[str],
+    vocabulary: frozenset[str] = frozenset(),
 ) -> list[PeopleFinding]:
-    """Stepping out of character, and speaking as the other side."""
+    """Stepping out of character, and speaking as the other side. `vocabulary` holds the
+    facts' words: where the business itself deals in scripts or lines ("ad scripts must be
+    submitted 5 days ahead"), "the script" is the customer's, not the speaker's own."""
     out = []
-    if hit := _BREAKS.search(text):
+    hit = _BREAKS.search(text)
+    if hit and (noun := _STAGE_NOUN.search(hit.group(0))) and stems(noun.group(0)) <= vocabulary:
+        hit = None
+    if hit is None and (cue := _STAGE.search(text)):
+        names = {t for p in personas.values() for t in name_tokens(str(p.get("name") or ""))}
+        if cue.group(1) is None or cue.group(1).lower() in names:
+            hit = cue  # "[Mick flips through the booking sheet]", "*laughs*": narration
+    if hit:
         out.append(
             PeopleFinding(
                 "persona_break", f"{speaker} steps out of character", hit.group(0).strip(), True

@@ -122,6 +122,17 @@ def role_words(role: str) -> frozenset[str]:
 
 
 _WORD = re.compile(r"[a-z]+")
+# where a role's head phrase ends: "customer ringing to book", "schoolteacher and client who"
+_HEAD_END = re.compile(
+    r"\b(?:who|that|which|at|of|for|from|with|in|on|and|or|to|about|[a-z]+ing)\b|[,;(/]"
+)
+
+
+def _head(role: str) -> list[str]:
+    """The words of a role's head phrase: "customer care executive" of "customer care
+    executive at a bank"; "retired schoolteacher" of "retired schoolteacher and private
+    client who buys and sells"."""
+    return _WORD.findall(_HEAD_END.split(role.lower(), maxsplit=1)[0])
 
 
 def served(role: str, others: Sequence[str] = ()) -> bool:
@@ -134,7 +145,7 @@ def served(role: str, others: Sequence[str] = ()) -> bool:
 def _served(role: str, others: tuple[str, ...]) -> bool:
     if role_words(role) & STAFF_ROLES:
         return False  # "customer service officer", "customer adviser": staff
-    words = _WORD.findall(role.lower())
+    words = _head(role)
     if words and words[-1] not in CUSTOMER_ROLES and set(words[:-1]) & CUSTOMER_ROLES:
         return False  # "customer care executive", "client success lead": the customer qualifies
     if role_words(role) & CUSTOMER_ROLES:

@@ -1,0 +1,79 @@
+"""The gate's rules as the sixth session's fresh held-out rows taught them, one idea per test:
+the paraphrase that must pass beside the defect that must block. The facts are this file's
+own (a recording studio), not the rows': the idea is tested, not the row."""
+
+from __future__ import annotations
+
+from agents.checks import check_dialogue
+from agents.roles import served
+from tests.test_checks_held_out import blocking
+
+STUDIO = [
+    "Today is Wednesday, 14 May 2025.",
+    "Studio A costs $60 per hour; Studio B costs $40 per hour.",
+    "A mixing session costs $250 flat, and mastering costs $90 per track.",
+    "The studio is open from 10:00 am to 11:00 pm, Monday to Saturday.",
+    "Bookings cancelled less than 48 hours ahead are not refunded.",
+    "Voice-over scripts must be sent 3 days before the recording.",
+    "Chief engineer Marcus Bell runs every mixing session.",
+    "The next open-mic night is on Friday, 23 May 2025.",
+    "A deposit of 25% is required to hold a block booking.",
+]
+PEOPLE = {
+    "customer": {"name": "Ines Duarte", "role": "customer"},
+    "agent": {"name": "Tom Reyes", "role": "studio receptionist"},
+}
+
+
+def errors(*texts: str, facts: list[str] = STUDIO, people: dict = PEOPLE) -> list[str]:
+    return blocking(texts, facts, people)
+
+
+def test_a_script_the_business_deals_in_is_no_persona_break():
+    asked = "When do you need my voice-over text?"
+    assert errors(asked, "Send us the script three days before the recording.") == []
+    no_scripts = [f for f in STUDIO if "script" not in f]
+    assert "persona_break" in errors(
+        asked, "I'm reading this off the script, sorry.", facts=no_scripts
+    )
+
+
+def test_a_stage_direction_is_a_persona_break_an_aside_is_not():
+    asked = "Is Friday free for Studio B?"
+    assert "persona_break" in errors(asked, "[Tom checks the calendar] Yes, Friday is free.")
+    assert "persona_break" in errors(asked, "*laughs* Yes, Friday is free.")
+    assert errors(asked, "Yes, Friday is free (it's forty dollars an hour).") == []
+
+
+def test_a_role_s_head_phrase_decides_its_side():
+    assert served("retired schoolteacher and private client who buys at the auction")
+    assert served("customer ringing to book studio time")
+    assert not served("client success lead")
+    assert not served("customer care executive at a bank")
+
+
+def test_a_customer_may_half_remember_a_name_for_the_staff_to_correct():
+    said = "It's Marcus Bell who runs every mixing session."
+    assert errors("Is it still Mark Bellamy who does the mixing?", said) == []
+    heard = "My friend said a Mr Bellamy runs the mixing. Is that right?"
+    assert errors(heard, said) == []
+    # the staff naming the wrong engineer is the defect
+    wrong = "Mark Bellamy runs every mixing session."
+    assert "contradicted_name" in errors("Who does the mixing?", wrong)
+
+
+def test_a_date_ruled_out_before_its_correction_is_not_claimed():
+    asked = "Is the open-mic night this Friday?"
+    assert errors(asked, "Not this Friday, the 16th, it's Friday week, the 23rd.") == []
+    assert "contradicted_date" in errors(asked, "Yes, this Friday, the 16th.")
+    # ruled out with no correction after it, the date is still what the sentence speaks of
+    assert "contradicted_date" in errors(asked, "Ah, not this Friday, the 16th. We're shut.")
+
+
+def test_days_counted_from_today_to_a_date_are_no_duration_claim():
+    asked = "When's the next open-mic night?"
+    assert errors(asked, "Friday the 23rd, so nine days from now.") == []
+    assert errors(asked, "It's on the 23rd, in nine days.") == []
+    # a duration that is no distance to any date still meets the facts
+    notice = "How much notice for a voice-over script?"
+    assert "contradicted_number" in errors(notice, "We need the script nine days before.")
