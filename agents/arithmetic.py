@@ -109,8 +109,10 @@ def derived(
         rates = [
             1 + f * p.amounts[0] / 100 for p in ground.pool.get("q:percent", ()) for f in (-1, 1)
         ]
+        rates += [p.amounts[0] / 100 for p in ground.pool.get("q:percent", ())]  # the premium
         stated = [m.amounts[0] for m in ground.pool.get("money", ())]
-        for earlier in said.get("money", ()):
+        asked = [m for m in said.get("put", ()) if m.cls == "money" and m.amounts]
+        for earlier in (*said.get("money", ()), *asked):  # "knocked down at £300?" "£60 on top"
             steps = [earlier.amounts[0] * r for r in rates]
             steps += [earlier.amounts[0] * n for n in shown]
             others = stated + [m.amounts[0] for m in said.get("money", ()) if m is not earlier]
@@ -119,7 +121,9 @@ def derived(
             if any(same(value, scaled_to(earlier, x)) for x in steps):
                 return True
     if cued:  # "so 24 for your house": a number said earlier in the dialogue scales a fact
-        numbers = numbers + [v.number for vs in said.values() for v in vs if v.number]
+        numbers = numbers + [
+            v.number for k, vs in said.items() if k != "put" for v in vs if v.number
+        ]
     if value.cls in ("time", "date") or value.per:
         return False  # a clock time, a date or a rate is never a multiple of anything
     for n in set(numbers):
@@ -166,11 +170,19 @@ def chained(
         return False
     facts = {g.amounts[0] for g in ground.pool.get(value.cls, ()) if g.amounts}
     worked = {s.amounts[0] for s in said.get(value.cls, ()) if s.amounts} - facts
+    asked = said.get("put", ())  # what a question put: "knocked down at three hundred"
+    worked |= {s.amounts[0] for s in asked if s.cls == value.cls and s.amounts} - facts
     if value.cls == "money":  # bare figures said before, or in this sentence ("fifteen per
         worked |= {s.number for s in said.get("#", ()) if s.number} - facts  # cent of forty")
+        worked |= {s.number for s in asked if s.cls == "q:bare" and s.number} - facts
     if value.cls == "q:duration":  # "just over thirteen hours" from 7:15 to 20:30
         clock = [g.amounts[0] for g in ground.pool.get("time", ()) if g.amounts]
-        heard = [a for t in said.get("time", ()) for a in t.amounts]  # "at ten-fifteen":
+        heard = [
+            a
+            for t in (*said.get("time", ()), *said.get("put", ()))
+            if t.cls == "time"
+            for a in t.amounts
+        ]  # "at ten-fifteen", or asked for "from ten until one":
         worked |= {abs(a - b) * 60 for a in clock for b in clock + heard if a != b}  # 15 min
     factors = set(numbers) | {v.number for vs in said.values() for v in vs if v.number}
     factors -= {0.0, value.number}
@@ -207,6 +219,14 @@ def chained(
         steps |= {a * n for n in factors} | {a / n for n in factors}
         steps |= {a + b for b in worked | facts if b != a} | {abs(a - b) for b in worked | facts}
         steps |= {a + b * n for b in facts for n in rest}
+    if value.cls == "money":  # "$1 to unlock plus 39 cents a minute, so 20 minutes comes to
+        # $8.80"; "$12.98 the first year, then $17.98 a year: $48.94 over 3 years": a fact's
+        # price and a fact's rate times what the sentence itself counts
+        own = {n for n in numbers if n >= 2 and n == int(n)} - {value.number}
+        rated = _rated(ground.clauses)
+        steps |= {
+            a + b * n for a in facts for b in rated if b != a for n in own | {n - 1 for n in own}
+        }
     if value.cls == "q:duration":
         steps |= {  # "at least 22 hours a day, so out for about 2 hours"
             g.per - g.amounts[0]
@@ -225,6 +245,17 @@ def chained(
             for c in counts
             for r in counts
             if r.per and not c.per and r.amounts[0]
+        }
+        spans = [  # "40 hours of video at 5 hours a week: about 8 weeks"
+            d
+            for d in (*said.get("q:duration", ()), *ground.pool.get("q:duration", ()), *asked)
+            if d.cls == "q:duration" and d.amounts and d.amounts[0]
+        ]
+        steps |= {
+            d.amounts[0] / r.amounts[0] * r.per
+            for d in spans
+            for r in spans
+            if r.per and not d.per and r.amounts[0] < d.amounts[0]
         }
     if value.cls == "money":  # "a kilo and a half at $48 a kilo"; 45 minutes at $32 an hour
         weights = [q.amounts[0] for q in said.get("q:mass", ()) if q.amounts]
@@ -251,6 +282,17 @@ def chained(
         if g.per and g.amounts:
             steps |= {g.amounts[0] * n for n in _CONSTANTS | factors}
     return any(same(value, scaled_to(value, x)) for x in steps if x)
+
+
+@lru_cache(maxsize=256)
+def _rated(clauses: tuple[Clause, ...]) -> frozenset[float]:
+    """The facts' prices that are rates: per hour, per minute, a kilo, each."""
+    return frozenset(
+        v.amounts[0]
+        for c in clauses
+        for v in c.values
+        if v.cls == "money" and v.amounts and (v.per or _PER_UNIT.match(normalise(c.text), v.end))
+    )
 
 
 _CONVERTS = re.compile(  # "23 kilos per case, which is about 35 pounds"; "1.5 km (about a mile)"

@@ -23,7 +23,7 @@ from agents.grounding import grounding, is_question, reported, sentences, stems
 from agents.people import TITLES, check_intro, check_named, known_people
 from agents.persona import check_persona
 from agents.polarity import check_polarity
-from agents.roles import PeopleFinding, served
+from agents.roles import PeopleFinding, served, side_of
 from agents.state import CheckFinding, Turn
 from agents.values import Value
 
@@ -115,8 +115,8 @@ def _customers_may_err(
     out = []
     for f in findings:
         speaker = turns[f.turn]["speaker"] if 0 <= f.turn < len(turns) else ""
-        role = str(personas.get(speaker, {}).get("role") or speaker)
-        others = [str(p.get("role") or k) for k, p in personas.items() if k != speaker]
+        role = side_of(speaker, personas.get(speaker, {}))
+        others = [side_of(k, p) for k, p in personas.items() if k != speaker]
         nxt = turns[f.turn + 1]["text"] if f.turn + 1 < len(turns) else ""
         own_turn = turns[f.turn]["text"] if 0 <= f.turn < len(turns) else ""
         confirmed = (

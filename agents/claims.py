@@ -130,7 +130,11 @@ def check_sentence(
     established earlier in the dialogue (supported, derived, or unsupported but
     uncontradicted, such as what a customer says of themself), and grows."""
     if is_question(sentence) or reported(sentence):
-        return []  # a question asks; "my neighbour said the 13th" reports, it does not claim
+        # a question asks; "my neighbour said the 13th" reports, it does not claim. What it
+        # puts is what the answer may work from ("at three hundred pounds, what would I
+        # pay?" "£360 in all"), never what confirms the answer
+        said.setdefault("put", []).extend(values_in(sentence, ground.today))
+        return []
     found = []
     text = normalise(sentence)
     own = stems(text)
@@ -365,6 +369,8 @@ def check_sentence(
             said.setdefault("?", []).append(value)
             if repeated:
                 continue  # already reported where it was first said
+        if aligned:  # disputed, but a customer's own figure may yet be worked from
+            said.setdefault("put", []).append(value)  # ("I can do 5 hrs a wk": 8 weeks)
         found.append(ValueFinding(aligned, value, clause if aligned else None, sentence))
     said.setdefault("#", []).extend(  # "two hundred and eighty", "sixty-three a clean"
         Value("#", str(n), (n,), number=n)

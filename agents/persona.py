@@ -11,7 +11,7 @@ from typing import Any
 
 from agents.grounding import stems
 from agents.people import name_tokens
-from agents.roles import PeopleFinding, served
+from agents.roles import PeopleFinding, served, side_of
 
 _BREAKS = re.compile(
     r"\b(?:as an ai\b|an ai (?:language )?model|(?:a |the )?(?:large )?language model|"
@@ -208,8 +208,8 @@ def check_persona(
         out.append(
             PeopleFinding("role_swap", f"{speaker} speaks as the {role}", words.strip(" ,"), True)
         )
-    role = str(personas.get(speaker, {}).get("role") or speaker)
-    others = [str(p.get("role") or k) for k, p in personas.items() if k != speaker]
+    role = side_of(speaker, personas.get(speaker, {}))
+    others = [side_of(k, p) for k, p in personas.items() if k != speaker]
     if served(role, others) and not all(served(o, [role]) for o in others):
         lines, side = _STAFF_LINES, "serving side"
     elif not served(role, others) and any(served(o, [role]) for o in others):

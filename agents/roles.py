@@ -5,9 +5,10 @@ and the finding the people checks report."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,13 @@ def _head(role: str) -> list[str]:
     executive at a bank"; "retired schoolteacher" of "retired schoolteacher and private
     client who buys and sells"."""
     return _WORD.findall(_HEAD_END.split(role.lower(), maxsplit=1)[0])
+
+
+def side_of(key: str, persona: Mapping[str, Any]) -> str:
+    """What tells a persona's side: its role, then its key in the scenario ("customer",
+    "clerk") when the role names neither side ("retired parishioner who arranges parties")."""
+    role = str(persona.get("role") or "")
+    return f"{role} ({key})" if role and role.lower() != key.lower() else (role or key)
 
 
 def served(role: str, others: Sequence[str] = ()) -> bool:

@@ -75,8 +75,11 @@ PER = {  # "per day", "a week", "daily": a rate's period in seconds
     "day": _DAY,
     "night": _DAY,
     "week": 7 * _DAY,
+    "wk": 7 * _DAY,
     "month": 365 / 12 * _DAY,
+    "mo": 365 / 12 * _DAY,
     "year": 365 * _DAY,
+    "yr": 365 * _DAY,
     "annum": 365 * _DAY,
 }
 PER_ADVERB = {
@@ -253,7 +256,7 @@ RATE = re.compile(
     # "50 pages free per week", "4 free hours of meeting-room time per month"
     r"(?:(?!(?:and|or|but|then|so|if|plus)\b)[a-z-]+\s+){1,3}(?=(?:per|each|every)\s))?"
     r"(?:(?:per|a|an|each|every|/|in an?|in 1|over an?|across an?)\s*"
-    r"(hour|hr|day|night|week|fortnight|month|year|annum)\b|"
+    r"(hour|hr|day|night|week|wk|fortnight|month|mo|year|yr|annum)\b|"
     r"(hourly|daily|nightly|weekly|fortnightly|monthly|yearly|annually)\b)",
     re.I,
 )

@@ -77,3 +77,54 @@ def test_days_counted_from_today_to_a_date_are_no_duration_claim():
     # a duration that is no distance to any date still meets the facts
     notice = "How much notice for a voice-over script?"
     assert "contradicted_number" in errors(notice, "We need the script nine days before.")
+
+
+def test_a_figure_a_question_puts_is_what_the_answer_may_work_from():
+    facts = [*STUDIO, "Block bookings pay a 20% booking charge on top, and a $10 admin fee."]
+    asked = "If the studio time comes to five hundred dollars, what's the booking charge?"
+    right = "A fifth of that, so the booking charge is $100."
+    assert errors(asked, right, facts=facts) == []
+    assert "contradicted_money" in errors(asked, right.replace("$100", "$120"), facts=facts)
+    # what the question put never confirms itself: "Is the deposit $300?" "Yes, $300."
+    assert "contradicted_money" in errors(
+        "Is a mixing session three hundred dollars flat?", "Yes, $300 flat."
+    )
+
+
+def test_a_price_plus_a_rate_times_the_sentence_s_own_count():
+    facts = [*STUDIO, "Hiring the piano costs a $20 setup fee plus $15 per hour."]
+    asked = "What would the piano cost me for an afternoon?"
+    assert (
+        errors(asked, "$20 to set up plus $15 an hour, so 4 hours comes to $80.", facts=facts) == []
+    )
+    wrong = "$20 to set up plus $15 an hour, so 4 hours comes to $95."
+    assert "contradicted_money" in errors(asked, wrong, facts=facts)
+
+
+def test_a_total_worked_from_a_rate_per_week_the_customer_gives():
+    facts = [*STUDIO, "The engineering course has about 60 hours of video."]
+    plan = "I can do like 6 hrs a wk, how long would it take?"
+    done = "At that pace you'd get through the video in about 10 weeks."
+    assert errors(plan, done, facts=facts) == []
+    wrong = done.replace("10 weeks", "16 weeks")
+    assert "contradicted_number" in errors(plan, wrong, facts=facts)
+
+
+def test_a_persona_s_key_tells_its_side_when_its_role_does_not():
+    people = {
+        "customer": {"name": "Ines Duarte", "role": "retired parishioner who arranges parties"},
+        "clerk": {"name": "Tom Reyes", "role": "volunteer who answers the telephone"},
+    }
+    turns = [
+        {
+            "speaker": "customer",
+            "text": "We'd want Studio A from ten until one, that's $60 an hour?",
+        },
+        {"speaker": "clerk", "text": "It is, so three hours would be $180."},
+        {"speaker": "customer", "text": "My band plays until midnight though, on Sundays."},
+    ]
+    found = check_dialogue(turns, facts=STUDIO, personas=people)
+    assert [f.check for f in found if f.severity == "error"] == []
+    assert "contradicted_time" in errors(
+        "When do you close?", "We're open until midnight.", people=people
+    )
