@@ -277,3 +277,41 @@ def _within_span(value: Value, clause: Clause, segment: str, denied: bool) -> bo
         if outside != denied:
             return False
     return True
+
+
+_REASONED = re.compile(r"\b(?:so|which means|that means|that leaves|that gives|then)\b", re.I)
+
+
+def inside_reasoned(value: Value, clause: Clause, text: str, values: tuple[Value, ...]) -> bool:
+    """A time reasoned to inside the fact's hours from one of their ends the sentence states:
+    "open seven till half past three, so you've got a window after two"; "bookable from eight
+    in the morning, so half past five is no trouble" (not "we open at 7 and close at 3",
+    which states the hours, and must agree)."""
+    if value.cls != "time":
+        return False
+    hours = _range_of(clause)
+    if hours is None:
+        return False
+    low, high = hours
+    if not any(low < a < high for a in value.amounts):
+        return False
+    for end in values:
+        if end.end > value.start or end.cls != "time":
+            continue
+        if any(a in (low, high) for a in end.amounts) and _REASONED.search(
+            text[end.end : value.start]
+        ):
+            return True
+    return False
+
+
+def _range_of(clause: Clause) -> tuple[float, float] | None:
+    """The two ends of a clause's range of times ("between 8:00 am and 10:00 pm"), once each."""
+    ends: list[Value] = []
+    for v in clause.values:
+        if v.cls == "time" and not any(v.amounts == e.amounts for e in ends):
+            ends.append(v)
+    if len(ends) != 2 or not _is_range(normalise(clause.text), ends[0], ends[1]):
+        return None
+    low, high = ends[0].amounts[-1], ends[1].amounts[-1]
+    return (low, high) if low < high else None

@@ -24,6 +24,7 @@ from agents.arithmetic import (
 from agents.bounds import (
     HYPOTHETICAL,
     hypothetical,
+    inside_reasoned,
     keeps,
     segment_of,
     span_words,
@@ -317,6 +318,9 @@ def check_sentence(
             not aligned or clause is None or not segment & clause.stems
         ):
             continue  # today's date, and no dated fact about the same thing
+        if aligned and clause is not None and inside_reasoned(value, clause, text, values):
+            said.setdefault(value.cls, []).append(value)
+            continue
         if (
             aligned
             and clause is not None

@@ -125,7 +125,8 @@ def role_words(role: str) -> frozenset[str]:
 _WORD = re.compile(r"[a-z]+")
 # where a role's head phrase ends: "customer ringing to book", "schoolteacher and client who"
 _HEAD_END = re.compile(
-    r"\b(?:who|that|which|at|of|for|from|with|in|on|and|or|to|about|[a-z]+ing)\b|[,;(/]"
+    r"\b(?:who|that|which|at|of|for|from|with|in|on|and|or|to|about|near|by|after|before|"
+    r"over|under|via|like|[a-z]+ing)\b|[,;(/]"
 )
 
 

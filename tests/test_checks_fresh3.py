@@ -128,3 +128,23 @@ def test_a_persona_s_key_tells_its_side_when_its_role_does_not():
     assert "contradicted_time" in errors(
         "When do you close?", "We're open until midnight.", people=people
     )
+
+
+def test_a_time_reasoned_to_inside_the_hours_from_one_of_their_ends():
+    asked = "I'm at work till four most days. When can I ring?"
+    said = "We're open ten in the morning till eleven at night, so you've got a window after four."
+    assert errors(asked, said) == []
+    # the hours themselves, stated wrong, still block: "open ten till four"
+    assert "contradicted_time" in errors(asked, "We're open from ten in the morning till four.")
+    assert "contradicted_time" in errors(asked, "We open at ten and close at four.")
+
+
+def test_a_bound_kept_with_not_by_much_is_kept():
+    facts = [*STUDIO, "The portable recorder runs for up to 10 hours on a full charge."]
+    asked = "My session is about nine hours, will the recorder last?"
+    kept = "Nine hours is within the ten it runs on a charge, though not by a great deal."
+    assert errors(asked, kept, facts=facts) == []
+
+
+def test_a_role_s_head_stops_at_its_place():
+    assert served("homeowner near Geelong getting a bathroom retiled")
