@@ -402,6 +402,8 @@ def check_named(
         )
     out += _other_first_names(speaker, text, people, named_spans)
     if not out:
+        out += _other_surnames(text, people, person_facts, sentence_stems, named_spans)
+    if not out:
         out += _strangers_in_facts(text, people, person_facts, sentence_stems, named_spans)
     return out
 
@@ -474,6 +476,42 @@ def _other_first_names(
                 )
                 break
     return out
+
+
+def _other_surnames(
+    text: str,
+    people: Sequence[Person],
+    person_facts: Sequence[tuple[frozenset[str], str]],
+    sentence_stems: frozenset[str],
+    skip: list[tuple[int, int]],
+) -> list[PeopleFinding]:
+    """A fact person's first name with another surname, in a sentence about what the fact
+    says they do ("You'll want Priya Sharma, she's our sponsorship coordinator" where the
+    facts know Priya Raman)."""
+    for m in _FULL_NAME.finditer(text):
+        if any(a <= m.start() < b for a, b in skip):
+            continue
+        first, last = (t.lower() for t in m.group(1).split())
+        if {first, last} & TITLES or first in _NOT_NAMES or last in _PLACE_WORDS:
+            continue
+        if any(last in p.tokens for p in people):
+            continue
+        for p in people:
+            if p.speaker is not None or first not in p.tokens or first == p.surname:
+                continue
+            own = [s for s, fact in person_facts if p.surname.title() in fact]
+            if any(s & sentence_stems for s in own):
+                known = " ".join(t.title() for t in sorted(p.tokens))
+                return [
+                    PeopleFinding(
+                        "contradicted_name",
+                        f"names '{m.group(1)}', but the grounding knows {known}",
+                        m.group(1),
+                        True,
+                        "faithfulness",
+                    )
+                ]
+    return []
 
 
 def _not_customer(person: Person, people: Sequence[Person]) -> bool:

@@ -17,6 +17,9 @@ _BREAKS = re.compile(
     r"\b(?:as an ai\b|an ai (?:language )?model|(?:a |the )?(?:large )?language model|"
     r"i(?:'m| am) (?:just |only |simply |merely )?(?:an? )?(?:ai|a\.i\.|chat ?bot|bot|"
     r"virtual assistant|ai assistant|computer program|program|machine)\b|"
+    r"i(?:'m| am) (?:just |only |simply |merely )?an? (?:automated|virtual|digital|"
+    r"computeri[sz]ed|scripted)\b[\w -]{0,25}?\b(?:assistant|system|agent|bot|program|service|"
+    r"helper|responder)\b|"
     r"as a (?:chat ?bot|virtual assistant)|openai|i cannot role-?play|i can't role-?play|"
     r"i(?:'m| am) (?:just |only |simply )?(?:playing|pretending|role-?playing)\b|"
     r"playing the (?:role|part) of|(?:this|the) role-?play\b|(?:my|this) character\b|"
@@ -128,7 +131,11 @@ _STAFF_LINES = re.compile(
     r"\bour (?:policy|policies|terms and conditions|front desk|reception desk|counter|opening "
     r"hours|price list|returns policy|cancellation policy)\b|\bwe only (?:take|accept)\b|"
     r"\bhow it works for you\b|\bwe(?:'re| are) open (?:from|until|till|at|\d)|"
-    r"\b(?:you|they) leave (?:\w+ )?with us\b",
+    r"\b(?:you|they) leave (?:\w+ )?with us\b|"
+    # the booking made for the listener: "I'll lock you in for Thursday", "pop you down"
+    r"\b(?:i'll|i will|let me|i can)(?: just| go ahead and)? (?:pop|put|lock|pencil|book|squeeze|"
+    r"fit|slot|get) you (?:in|down)\b|\bi'll need you (?:down|here|in|at)\b|"
+    r"\bwaiting for (?:you|ya) when you (?:arrive|get here|rock up|come in|turn up)\b",
     re.I,
 )
 # what only the served side says; a member of staff who says it speaks as the customer

@@ -59,11 +59,42 @@ _NUMBER_WORD = (
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
     r"eighty|ninety|hundred|thousand|and|a)"
 )
+_CLOCK_BEFORE = re.compile(
+    r"\b(?:at|by|between|from|until|till|and|to|around|about|before|after|or|since)\s+$", re.I
+)
+_CLOCK_AFTER = re.compile(
+    r"[a-z-]*\s*(?:am|pm|a\.m\.|p\.m\.|o'clock|in the (?:morning|afternoon|evening)|tonight|"
+    r"at night|sharp)\b",
+    re.I,
+)
+
+
+def _clock_pair(m: re.Match[str]) -> bool:
+    """Whether "nine-thirty" is said as a clock time ("between nine-thirty and eleven", "at
+    four-fifty pm"), which the time finder reads, and not as a price."""
+    before = m.string[max(0, m.start() - 10) : m.start()]
+    return bool(_CLOCK_BEFORE.search(before) or _CLOCK_AFTER.match(m.string, m.end()))
+
+
 _BEFORE = [
     _rule(  # "a five-hundred-twelve-gig drive", "a hundred-and-fifty-gallon tank": one number
         rf"\b(?=[a-z-]*(?:hundred|thousand))(?:{_NUMBER_WORD}-)+{_NUMBER_WORD}\b-?",
         lambda m: m.group(0).replace("-", " "),
         when=("hundred-", "thousand-", "-hundred", "-thousand"),
+    ),
+    _rule(  # "four-fifty", "three-twenty-five": a spoken price, a pair as "four fifty" is
+        r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+        r"fifteen|sixteen|seventeen|eighteen|nineteen)-(?=(?:twenty|thirty|forty|fifty|sixty|"
+        r"seventy|eighty|ninety)\b)",
+        lambda m: m.group(0) if _clock_pair(m) else m.group(1) + " ",
+        when=("-",),
+    ),
+    _rule(  # "a thirty-second ad": thirty seconds long, not the 32nd (of November, floor)
+        r"\b(twenty|thirty|forty|fifty|sixty|ninety)-second(?=\s+(?:ads?|adverts?|spots?|"
+        r"slots?|clips?|videos?|calls?|messages?|trailers?|commercials?|jingles?|promos?|"
+        r"segments?|breaks?|delays?|pauses?|waits?|windows?|timers?|countdowns?)\b)",
+        r"\1 seconds",
+        when=("-second",),
     ),
     _rule(r"\ba couple (?:of )?hundred\b", "about 200", when=("couple",)),
     _rule(r"\ba few hundred\b", "about 300", when=("few",)),

@@ -123,14 +123,18 @@ _CODES = "usd|eur|gbp|chf|dkk|sek|nok|jpy|inr|aud|cad|nzd|cny|pln|czk|huf"
 SPOKEN_PRICE = re.compile(
     r"(?<![\d.,:])([1-9]\d?) ([1-9]\d)(?![\d,:]|\.\d)"
     r"(?=\s+(?:in\s+)?(dollars?|bucks?|euros?|pounds?|quid|rupees?)\b"
-    r"|\s+(?:a|per|each|every)\s+(?:month|week|fortnight|year|day|night|session|visit)\b"
+    r"|\s+(?:a|per|each|every)\s+(?:month|week|fortnight|year|day|night|session|visit|head|"
+    r"person|play|ticket|lesson|class|kilo|go)\b"
+    r"|\s+(?:all up|all in|altogether|in total|total|each|apiece|a pop)\b"
     r"|\s+(?:plus|\+)\s*(?:tax|taxes|gst|hst|pst|vat)\b)",  # "eighty-four fifty plus tax"
     re.I,
 )
 # the same pair said as a price in a sentence that names money elsewhere: "the inspection is
 # ninety-five dollars, and the plan is thirteen fifty"
-SPOKEN_PAIR = re.compile(r"(?<![\d.,:])([1-9]\d?) ([1-9]\d)(?![\d,:]|\.\d)")
-PRICE_VERB = re.compile(r"\b(?:is|are|was|costs?|for|comes to|total|price|fee|pay)\s+$", re.I)
+SPOKEN_PAIR = re.compile(r"(?<![\d.,:])([1-9]\d?) ([1-9]\d)(?![\d:]|[.,]\d)")
+PRICE_VERB = re.compile(
+    r"(?:\b(?:is|are|was|costs?|for|comes to|total|price|fee|pay)|'s)\s+$", re.I
+)
 MONEY_WORD = re.compile(r"[$€£₹¥]|\b(?:dollars?|bucks?|euros?|pounds?|quid|rupees?|cents?)\b", re.I)
 SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6}
 SCALE |= {"bn": 1e9, "billion": 1e9, "lakh": 1e5, "lakhs": 1e5, "lac": 1e5, "crore": 1e7}

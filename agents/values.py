@@ -45,6 +45,13 @@ _PRICED_BARE = re.compile(
     r"(?![.,]?\d|\s*(?:%|per cent|percent|[a-z]{2,}\b(?<!and)(?<!so)(?<!due)(?<!for)))",
     re.I,
 )
+# a pair said as a price with no money word: "it's nine-fifty for a standard bathroom",
+# "twenty plays for four-fifty" (not "the train is at nine-fifty", "9 50 pm")
+_PAIR_PRICED = re.compile(
+    r"\b(?:costs?|for|comes to|is|it's|that's|'s)\s+[1-9]\d? [1-9]\d\b"
+    r"(?![\d:-]|[.,]\d|\s*(?:am|pm|yo|years?|[a-z]+s)\b)",
+    re.I,
+)
 FAHRENHEIT = frozenset({"°f", "fahrenheit", "degrees fahrenheit"})  # compared in Celsius
 
 
@@ -83,7 +90,7 @@ def _money(text: str, found: Found) -> None:
                 number=whole * 100.0 + cents,
             )
         )
-    if MONEY_WORD.search(text):
+    if MONEY_WORD.search(text) or _PAIR_PRICED.search(text):
         for m in SPOKEN_PAIR.finditer(text):
             if found.free(*m.span()) and PRICE_VERB.search(
                 text[max(0, m.start() - 12) : m.start()]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from agents.checks import check_dialogue
 from agents.roles import served
+from agents.values import values_in
 from tests.test_checks_held_out import blocking
 
 STUDIO = [
@@ -148,3 +149,42 @@ def test_a_bound_kept_with_not_by_much_is_kept():
 
 def test_a_role_s_head_stops_at_its_place():
     assert served("homeowner near Geelong getting a bathroom retiled")
+
+
+def test_a_hyphenated_spoken_price_is_a_price_and_a_clock_time_stays_a_time():
+    (price,) = values_in("Mixing is two-fifty flat.")
+    assert price.cls == "money" and 250.0 in price.amounts
+    (clock,) = values_in("We open at ten-thirty.")
+    assert clock.cls == "time"
+    (spot,) = values_in("A thirty-second ad is extra.")
+    assert spot.cls == "q:duration" and spot.amounts == (30.0,)
+    (day,) = values_in("It's on November twenty-second.")
+    assert day.cls == "date"
+    asked = "What does a mixing session cost?"
+    assert errors(asked, "It's two-fifty flat, whatever the length.") == []
+    assert "contradicted_money" in errors(asked, "It's two-ninety flat, whatever the length.")
+
+
+def test_a_fact_person_s_first_name_with_another_surname():
+    asked = "Who runs the mixing sessions?"
+    assert errors(asked, "You'll want Marcus Bell, he runs every mixing session.") == []
+    wrong = "You'll want Marcus Reid, he runs every mixing session."
+    assert "contradicted_name" in errors(asked, wrong)
+    # someone else of that first name, in a sentence about something else, is no claim
+    assert errors(asked, "Marcus Bell does. My cousin Marcus Reid says he's great.") == []
+
+
+def test_an_automated_assistant_breaks_character():
+    asked = "Is it busy there today?"
+    said = "Honestly, I'm just an automated booking assistant, so I can't see the studio."
+    assert "persona_break" in errors(asked, said)
+
+
+def test_the_customer_booking_the_staff_in_takes_their_part():
+    turns = [
+        {"speaker": "agent", "text": "Studio B is $40 an hour."},
+        {"speaker": "customer", "text": "Righto, I'll lock you in for Friday then."},
+    ]
+    found = check_dialogue(turns, facts=STUDIO, personas=PEOPLE)
+    assert "role_swap" in [f.check for f in found if f.severity == "error"]
+    assert errors("Can you lock me in for Friday?", "Sure, I'll lock you in for Friday.") == []
