@@ -207,6 +207,7 @@ _SPAN_WORDS = re.compile(
 )
 
 
+_RANGE_NEXT = re.compile(r"\s*(?:to|until|till|through|-|–)\s*\d", re.I)
 _RANGE_JOIN = re.compile(r"^\s*(?:to|until|till|through|-|–)\s*$", re.I)
 _BETWEEN_AND = re.compile(r"^\s*and\s*$", re.I)
 
@@ -240,6 +241,9 @@ def _within_span(value: Value, clause: Clause, segment: str, denied: bool) -> bo
     falls inside it ("Monday, 20 October, for the follow-up"): a choice within the fact."""
     if _SPAN_WORDS.search(segment):
         return False  # "due by the 20th": it restates the bound, and must agree
+    at = segment.find(value.text)
+    if at >= 0 and _RANGE_NEXT.match(segment, at + len(value.text)):
+        return False  # "weekdays, 9 AM to 6 PM": the start of hours it states, to agree
     text = normalise(clause.text)
     mine = [v for v in clause.values if v.cls == value.cls]
     if not mine:

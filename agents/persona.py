@@ -31,7 +31,8 @@ _BREAKS = re.compile(
     r"\bmy (?:lines|script)\b|\bthe script\b|"
     r"out of character|stay(?:ing)? in character|"
     r"here(?:'s| is) (?:the |my |a |an )?[\w.' -]{0,40}?(?:reply|response|answer|message|"
-    r"line|turn|dialogue)\s*:|^\s*\((?:note|ooc|narrator|stage)\b)",
+    r"line|turn|dialogue)\s*:|^\s*\((?:note|ooc|narrator|stage)\b|"
+    r"^\s*[a-z]+(?: [a-z]+)? (?:reply|response|turn|line)\s*:|\bnext question for the \w+\s*:)",
     re.I | re.M,
 )
 # a stage direction: a bracketed or starred span that narrates, led by a narrating verb
@@ -167,7 +168,10 @@ _CUSTOMER_LINES = re.compile(
     r"\bmy (?:\w+ )?tickets? to (?:seated|vip|standing)\b|"
     # wanting to join what the business sells, as the one served does
     r"\b(?:i want to|i'd love to|i'm hoping to|i would like to|i'd like to|i wanna) "
-    r"(?:join|sign up|enrol|enroll|register|book myself|book me)\b|\bfor it myself\b)",
+    r"(?:join|sign up|enrol|enroll|register|book myself|book me)\b|\bfor it myself\b|"
+    # the buyer's own doubts: "if I buy it today ... can I still get my money back?"
+    r"\bcan i (?:still )?get my money back\b|\bbefore i put my card\b|"
+    r"\bif i (?:buy|order|book|sign up|pay)\b[^.?!]{0,40}\bcan i\b|\bmy shop's (?:ad )?budget\b)",
     re.I,
 )
 

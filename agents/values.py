@@ -163,7 +163,36 @@ def _mass_context(text: str) -> bool:
     )
 
 
+# an age said as a threshold: "18 or older", "riders 16 and up", "aged 12" (the same count
+# of years as "18 yo", which "18 years old" becomes)
+_AGE = re.compile(
+    r"\b(?:aged|ages?)\s+(\d{1,2})\b(?!\s*(?:%|:|\.\d))"
+    r"|\b(\d{1,2})\s+(?:or|and)\s+(?:older|younger|over|under|above)\b(?!\s+(?:\w+\s+)?(?:kg|lb|"
+    r"pounds|kilos|minutes|hours|days|weeks|months|miles|km))"
+    r"|\b(?:riders?|kids|children|guests|players|students|members|people|anyone|those|visitors|"
+    r"passengers|drivers|customers|boys|girls|teens|juniors|seniors)\s+(\d{1,2})\s+(?:and|or)\s+"
+    r"(?:up|over|above|older)\b",
+    re.I,
+)
+_AGE_CUE = re.compile(
+    r"\b(?:old|older|younger|ages?|aged|birthday|kids?|child(?:ren)?|teens?)\b|\bmust be\b", re.I
+)
+
+
+def _ages(text: str, found: Found) -> None:
+    for m in _AGE.finditer(text):
+        group = next(g for g in (1, 2, 3) if m.group(g))
+        if m.group(2) and not _AGE_CUE.search(text):
+            continue  # "12 or more" of parcels is no age
+        if found.free(m.start(group), m.end(group)):
+            n = float(m.group(group))
+            found.add(
+                Value("count:yo", m.group(0), (n,), start=m.start(group), end=m.end(), number=n)
+            )
+
+
 def _quantities(text: str, found: Found) -> None:
+    _ages(text, found)
     for m in COMPOUND_DURATION.finditer(text):
         if found.free(*m.span()):
             seconds = int(m.group(1)) * 3600.0 + int(m.group(2)) * 60.0

@@ -188,3 +188,34 @@ def test_the_customer_booking_the_staff_in_takes_their_part():
     found = check_dialogue(turns, facts=STUDIO, personas=PEOPLE)
     assert "role_swap" in [f.check for f in found if f.severity == "error"]
     assert errors("Can you lock me in for Friday?", "Sure, I'll lock you in for Friday.") == []
+
+
+def test_the_start_of_hours_stated_as_a_range_must_agree():
+    asked = "When can I come in?"
+    assert "contradicted_time" in errors(asked, "Weekdays, 11 AM to 11 PM.")
+    assert errors(asked, "Weekdays, 10 AM to 11 PM.") == []
+    # a time inside the hours, said alone, is a choice within them
+    assert errors(asked, "Any time suits, say 3 PM on Tuesday?") == []
+
+
+def test_an_age_said_as_a_threshold():
+    facts = [*STUDIO, "Students must be 16 or older to book the studio alone."]
+    asked = "Can my son book on his own? He's 15."
+    assert "contradicted_number" in errors(
+        asked, "Yes, students 14 and up can book alone.", facts=facts
+    )
+    assert errors(asked, "Not yet, it's 16 or older for booking alone.", facts=facts) == []
+    (parcels,) = values_in("Orders of 12 or more parcels ship free.")
+    assert parcels.cls != "count:yo"  # a threshold of things, no age
+
+
+def test_a_line_labelled_as_a_reply_is_stage_writing():
+    said = "Customer reply: ok thanks. Next question for the agent: what's the rate?"
+    assert "persona_break" in errors(said)
+    assert errors("My reply to the email was late, sorry.") == []
+
+
+def test_staff_doubting_as_a_buyer_speaks_as_the_customer():
+    asked = "What's the refund policy?"
+    said = "That's my worry too. If I buy it today, can I still get my money back?"
+    assert "role_swap" in errors(asked, said)
