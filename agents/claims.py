@@ -169,6 +169,7 @@ def check_sentence(
         if (
             value.cls == "money"
             and "pound" in value.text.lower()
+            and not value.per  # "fifteen pounds a day" is a hire price
             and (
                 any(m.number == value.number for m in ground.pool.get("q:mass", ()))
                 or (
@@ -324,7 +325,7 @@ def check_sentence(
         if (
             aligned
             and clause is not None
-            and within_bound(value, clause, spanned, denied)
+            and within_bound(value, clause, spanned, denied and negative(segment_of(text, value)))
             and not any(  # a rival clause it may speak of, unless it keeps to that one too
                 c is not clause
                 and len(own & c.stems) >= len(own & clause.stems)

@@ -11,7 +11,14 @@ from typing import Any
 
 from agents.grounding import stems
 from agents.people import name_tokens
-from agents.roles import PeopleFinding, served, side_of
+from agents.roles import (
+    CUSTOMER_ROLES,
+    STAFF_ROLES,
+    PeopleFinding,
+    role_words,
+    served,
+    side_of,
+)
 
 _BREAKS = re.compile(
     r"\b(?:as an ai\b|an ai (?:language )?model|(?:a |the )?(?:large )?language model|"
@@ -44,7 +51,7 @@ _NARRATES = (
 )
 _STAGE = re.compile(
     rf"[\[*(]\s*(?:(?:he|she|they)\s+)?{_NARRATES}\b[^\])*\n]{{0,120}}[\])*]"
-    rf"|[\[*(]\s*([A-Z][a-z]+)\s+[a-z]+s\b[^\])*\n]{{0,120}}[\])*]",
+    rf"|[\[*(]\s*(?:the\s+)?([A-Z]?[a-z]+)\s+[a-z]+s\b[^\])*\n]{{0,120}}[\])*]",
     re.I,
 )
 # the words of a break that a business may deal in itself ("the script" of a radio ad)
@@ -144,7 +151,8 @@ _CUSTOMER_LINES = re.compile(
     r"\b(?:i'd like to (?:book|order|check on|ask about) my|my own (?:move|booking|order|"
     r"car|account|appointment|claim|trip)|are you sending me|can your (?:team|crew|staff|"
     r"company|people) (?:take|move|fix|do|help)|do i need to (?:book|pay|bring)|"
-    r"(?:while i've got you|actually)[:,]?\s+(?:my|i'd like|i need|can you|could you)|"
+    r"(?:while i(?:'ve got| have) you|actually)[:,]?\s+(?:(?:while i(?:'ve got| have) you),?\s+)?"
+    r"(?:my|i'd like|i need|can you|could you)|\bone of your \w+ (?:for )?myself\b|"
     r"(?:i was|i'm) (?:actually |really )?hoping you could (?:tell|help)|i was wondering if there's|"
     r"i've been waiting (?:on|for) (?:this|my)|can i pay (?:to|for|extra)|"
     r"(?:can|could) (?:we|i) (?:rent|hire|borrow|buy) (?:one|it|them|some )?\s*from you|"
@@ -199,8 +207,12 @@ def check_persona(
         hit = None
     if hit is None and (cue := _STAGE.search(text)):
         names = {t for p in personas.values() for t in name_tokens(str(p.get("name") or ""))}
+        names |= {w for k, p in personas.items() for w in role_words(side_of(k, p))} & (
+            STAFF_ROLES | CUSTOMER_ROLES
+        )
         if cue.group(1) is None or cue.group(1).lower() in names:
-            hit = cue  # "[Mick flips through the booking sheet]", "*laughs*": narration
+            hit = cue  # "[Mick flips through the booking sheet]", "*laughs*", "(The
+            # receptionist opens the appointment book.)": narration
     if hit:
         out.append(
             PeopleFinding(

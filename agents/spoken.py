@@ -97,6 +97,11 @@ _BEFORE = [
         when=("-second",),
     ),
     _rule(r"\ba couple (?:of )?hundred\b", "about 200", when=("couple",)),
+    _rule(  # "you'd have a fortnight to collect": one fortnight (not "once a fortnight")
+        r"\b(have|in|within|for|takes?|about|around|is|be|give|get|after|than) a fortnight\b",
+        r"\1 one fortnight",
+        when=("fortnight",),
+    ),
     _rule(r"\ba few hundred\b", "about 300", when=("few",)),
     _rule(
         r"\b(?!half-|full-)(\w+)-(dollar|euro|pound|minute|hour|day|week|month|year|kilo)s?\b",

@@ -128,7 +128,11 @@ def _money(text: str, found: Found) -> None:
                     else (CURRENCY_WORDS.get(word, ""))
                 )
                 amount, scale = m.group(1), m.group(2)
-                if word.startswith("pound") and _mass_context(text):
+                if (
+                    word.startswith("pound")
+                    and _mass_context(text)
+                    and not rate_after(text, m.end())[0]  # "fifteen pounds a day": a price
+                ):
                     continue  # "about 9 pounds" of a parcel: a weight, parsed as a quantity
             elif index == 3:
                 code, amount, scale = CURRENCY_SIGNS[m.group(2)], m.group(1), None
@@ -155,7 +159,7 @@ def _money(text: str, found: Found) -> None:
 def _mass_context(text: str) -> bool:
     return bool(
         re.search(
-            r"\b(kg|kilos?|kilograms?|grams?|weighs?|weighing|heavy|heavier|weight|lbs?|"
+            r"\b(kg|kilos?|kilograms?|grams?|weighs?|weighing|heavy(?!-duty)|heavier|weight|lbs?|"
             r"stone|ounces?|oz)\b",
             text,
             re.I,

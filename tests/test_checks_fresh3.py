@@ -219,3 +219,37 @@ def test_staff_doubting_as_a_buyer_speaks_as_the_customer():
     asked = "What's the refund policy?"
     said = "That's my worry too. If I buy it today, can I still get my money back?"
     assert "role_swap" in errors(asked, said)
+
+
+def test_stone_and_a_fortnight_are_quantities():
+    (weight,) = values_in("He's about fifteen stone.")
+    assert weight.cls == "q:mass" and abs(weight.amounts[0] - 95254.4) < 1
+    (span,) = values_in("You'd have a fortnight to collect it.")
+    assert span.cls == "q:duration" and span.amounts == (14 * 86400.0,)
+    assert values_in("We clean it once a fortnight.") == ()
+
+
+def test_pounds_a_day_are_a_price_even_beside_heavy_duty_kit():
+    facts = [*STUDIO, "The heavy-duty mic stand hires for £18 per day."]
+    asked = "What's the heavy-duty stand?"
+    assert errors(asked, "The heavy-duty stand is eighteen pounds a day.", facts=facts) == []
+    wrong = "The heavy-duty stand is fifteen pounds a day."
+    assert "contradicted_money" in errors(asked, wrong, facts=facts)
+
+
+def test_a_denial_elsewhere_in_the_sentence_does_not_turn_a_bound_round():
+    facts = [*STUDIO, "Master files must be collected within 7 days of the session."]
+    asked = "How long do I have to collect the masters?"
+    wrong = "You'd have a fortnight to collect them, so there's no need to hurry."
+    assert "contradicted_number" in errors(asked, wrong, facts=facts)
+
+
+def test_a_narrated_role_in_brackets_breaks_character():
+    said = "(The receptionist opens the diary.) Thursday at two is free."
+    assert "persona_break" in errors("When can I come in?", said)
+    assert errors("When can I come in?", "Thursday at two (the studio opens at ten).") == []
+
+
+def test_staff_hiring_for_themselves_speak_as_the_customer():
+    said = "Actually, while I have you, I'd like to hire one of your rooms myself next month."
+    assert "role_swap" in errors("Is Studio B free Friday?", said)
