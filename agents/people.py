@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.roles import PeopleFinding, served
+from agents.value_words import WEEKDAYS
 
 TITLES = {"mr", "mrs", "ms", "mx", "miss", "dr", "doctor", "prof", "professor", "sir", "dame"}
 TITLES |= {"ranger", "chef", "captain", "coach", "nurse", "officer", "detective", "sergeant"}
@@ -366,8 +367,8 @@ def check_named(
         named_spans.append(m.span())
         named = m.group(2) or m.group(3) or m.group(4)
         tokens = name_tokens(named)
-        if not tokens or tokens[0] in _NOT_NAMES:
-            continue
+        if not tokens or tokens[0] in _NOT_NAMES or tokens[-1].rstrip("s") in WEEKDAYS:
+            continue  # "From Monday to Friday we open": a day, not a person
         if any(_fits(tokens, p) for p in people):
             continue
         if set(tokens) <= fact_words and not any(set(tokens) & p.tokens for p in people):
@@ -425,7 +426,11 @@ def _strangers_in_facts(
         if any(a <= m.start() < b for a, b in skip):
             continue
         tokens = [t.lower() for t in m.group(1).split()]
-        if tokens[0] in _NOT_NAMES | _OPENERS | TITLES or tokens[-1] in _PLACE_WORDS | TITLES:
+        if (
+            tokens[0] in _NOT_NAMES | _OPENERS | TITLES
+            or tokens[-1] in _PLACE_WORDS | TITLES
+            or tokens[-1].rstrip("s") in WEEKDAYS
+        ):
             continue  # "Put Mr. Haas down": a verb before a title is no first name
         if any(set(tokens) & p.tokens for p in people):
             continue  # a known person, or one sharing a name (the other checks' business)

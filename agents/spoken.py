@@ -96,6 +96,24 @@ _BEFORE = [
         r"\1 seconds",
         when=("-second",),
     ),
+    _rule(  # "244,80 CHF", "EUR 4,50", "€12,90": a decimal comma beside a currency
+        r"(?<![\d,.])(\d{1,6}),(\d{2})(?![\d,.]?\d)(?=\s*(?:chf|eur|euros?|francs?|€|kr|sek|nok|"
+        r"dkk|zł|pln|,-))|(?:(?<=chf )|(?<=eur )|(?<=€))(\d{1,6}),(\d{2})(?![\d,.]?\d)",
+        lambda m: f"{m.group(1) or m.group(3)}.{m.group(2) or m.group(4)}",
+        re.I,
+        (",",),
+    ),
+    _rule(  # "14h30", "at 9h00": a clock time as written on the continent (not "the crossing's
+        # 1h40")
+        r"\b(1\d|2[0-3])h([0-5]\d)\b|\b(at|from|until|till|by|to|before|after) (\d)h([0-5]\d)\b",
+        lambda m: (
+            f"{m.group(1)}:{m.group(2)}"
+            if m.group(1)
+            else f"{m.group(3)} {m.group(4)}:{m.group(5)}"
+        ),
+        re.I,
+        ("h",),
+    ),
     _rule(r"\ba couple (?:of )?hundred\b", "about 200", when=("couple",)),
     _rule(  # "you'd have a fortnight to collect": one fortnight (not "once a fortnight")
         r"\b(have|in|within|for|takes?|about|around|is|be|give|get|after|than) a fortnight\b",
@@ -138,6 +156,13 @@ _AFTER = [
             else f"{m.group(4)}:{m.group(5)}"
         ),
         when=(" ",),
+    ),
+    _rule(  # "we close at 21 hours", "until 18 o'clock": the continental clock's hours
+        r"\b(at|until|till|from|by) (1[3-9]|2[0-3]) (?:hours|o'clock)(?! (?:of|notice|before|after|"
+        r"later|ahead|in advance)\b)",
+        r"\1 \2:00",
+        re.I,
+        ("hours", "o'clock"),
     ),
     _rule(  # "at 1700 hours", "by 0930 hrs": a 24-hour clock time, not 1,700 hours
         r"\b(at|by|from|until|till|to|before|after|between|and|around|about|since|or) "

@@ -220,7 +220,7 @@ WEEKDAY_DAY = re.compile(
 )
 WEEKDAY = re.compile(rf"\b(?:(this|next|coming|this coming)\s+)?({_WEEKDAY_RE})(s)?\b", re.I)
 RELATIVE = re.compile(
-    r"\b(today|tonight|this (?:morning|afternoon|evening)|the day after tomorrow|tomorrow|"
+    r"\b(today|tonight|this (?:morning|afternoon|evening)|(?:the )?day after tomorrow|tomorrow|"
     r"yesterday|in (\d+) (days?|weeks?)|(\d+) (days?|weeks?) ago)\b(?!'s|\u2019s)",  # "today's price"
     re.I,
 )
@@ -322,6 +322,22 @@ NOUNS_NOT_COUNTED = {
     "has",
     "were",
     "will",
+    # "at five she gets in free", "under 6 get in": pronouns and verbs are not counted
+    "she",
+    "he",
+    "they",
+    "get",
+    "gets",
+    "go",
+    "goes",
+    "do",
+    "does",
+    "can",
+    "need",
+    "must",
+    "would",
+    "should",
+    "could",
     # "four thousand two hundred and twenty exactly": adverbs, not what is counted
     "exactly",
     "precisely",

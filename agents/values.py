@@ -247,11 +247,14 @@ def _quantities(text: str, found: Found) -> None:
             amount = number * factor
             if unit in FAHRENHEIT:  # an offset, not a factor: compared in Celsius
                 dimension, amount = "temperature_c", (number - 32) * 5 / 9
+            amounts = (amount,)
+            if unit in ("gallon", "gallons"):  # a bare gallon: imperial, or the US one
+                amounts = (amount, number * UNIT_TABLE["us gallon"][1])
             found.add(
                 Value(
                     f"q:{dimension}",
                     m.group(0),
-                    (amount,),
+                    amounts,
                     unit=unit,
                     per=per,
                     approx=hedge,
