@@ -26,6 +26,7 @@ _EVERY = re.compile(
     r"\b(?:every|each|always (?:a|on)|any)(?:\s+(?:other|second|third|2nd|3rd))?\s*$", re.I
 )
 _DAYS = "|".join(WEEKDAYS)
+_EVERY_AND = re.compile(rf"\b(?:every|each)\s+(?:{_DAYS})s?(?:,\s*|\s+(?:and|or|&)\s+)$", re.I)
 _DAY_SPAN = re.compile(rf"\b(?:{_DAYS})\s+(?:to|through|thru|till|until|-|–)\s*$", re.I)
 _DAY_SPAN_AFTER = re.compile(rf"\s*(?:to|through|thru|till|-|–)\s+(?:{_DAYS})\b", re.I)
 _EVENING = re.compile(r"\b(?:tonight|this evening|in the evening|at night|tomorrow night)\b", re.I)
@@ -176,8 +177,10 @@ def find_dates(text: str, found: Found, today: date | None, digits: bool = True)
     for m in WEEKDAY.finditer(text):
         if m.group(3) or not found.free(*m.span()):
             continue  # "on Saturdays" is a habit, not a date
-        if _EVERY.search(text[max(0, m.start() - 20) : m.start()]):
-            continue  # "every second Wednesday", "always a Wednesday": a habit too
+        if _EVERY.search(text[max(0, m.start() - 20) : m.start()]) or _EVERY_AND.search(
+            text[max(0, m.start() - 36) : m.start()]
+        ):
+            continue  # "every second Wednesday", "every Tuesday and Saturday": a habit too
         if _DAY_SPAN.search(text[max(0, m.start() - 24) : m.start()]) or _DAY_SPAN_AFTER.match(
             text, m.end()
         ):

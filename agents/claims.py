@@ -114,6 +114,12 @@ _OFFSET = re.compile(
     r"|\b(?:a|an|\d+)\s+(?:weeks?|fortnights?|days?)\s*$",
     re.I,
 )
+# a fact about the one day something does not happen: "closed on 25 January", "no tour on"
+_EXCEPTION = re.compile(
+    r"\b(?:closed|shut|except|no \w+(?: \w+)? (?:on|that day)|not (?:open|running|available)|"
+    r"cancelled)\b",
+    re.I,
+)
 _DENIED = re.compile(  # "not the 13th", "Not this Saturday, the 8th"
     r"(?:\bnot|\brather than|\binstead of|\bisn't|\bwasn't)\s*(?:(?:on|at|by|for)\s+)?"
     r"((?:this|next|last|that) [a-z]+day,?\s*)?(?:the|a|an|that)?\s*$",
@@ -335,6 +341,16 @@ def check_sentence(
             )
         ):
             aligned = False  # "I did 6,000 miles" under "the first 10,000 miles": no conflict
+        if (
+            aligned
+            and clause is not None
+            and value.cls == "date"
+            and _EXCEPTION.search(clause.text)
+            and not _EXCEPTION.search(text)
+            and not negative(text)
+        ):
+            aligned = False  # "tomorrow, Saturday the 11th, there is one too" of "no class on
+            # Saturday 1 November": a day the exception is not about
         if (
             aligned
             and clause is not None

@@ -59,6 +59,9 @@ _NUMBER_WORD = (
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
     r"eighty|ninety|hundred|thousand|and|a)"
 )
+_MONTH_NAMES = (
+    "January February March April May June July August September October November December".split()
+)
 _CLOCK_BEFORE = re.compile(
     r"\b(?:at|by|between|from|until|till|and|to|around|about|before|after|or|since)\s+$", re.I
 )
@@ -102,6 +105,21 @@ _BEFORE = [
         lambda m: f"{m.group(1) or m.group(3)}.{m.group(2) or m.group(4)}",
         re.I,
         (",",),
+    ),
+    _rule(  # "from 11.00", "by 17.30": a clock time with a dot (not "at 4.50 EUR")
+        r"\b(at|from|until|till|by|to|before|after|between|and|around|about|since|or) "
+        r"([01]?\d|2[0-3])\.([0-5]\d)\b(?![.,]\d|\s*(?:eur|euros?|chf|francs?|€|\$|£|dollars?|"
+        r"pounds?|kg|km|kilos?|m\b|%|percent|per cent|litres?|miles?))",
+        r"\1 \2:\3",
+        re.I,
+        (".",),
+    ),
+    _rule(  # "the 18.01", "Friday 24.01": a day and month with a dot, no year
+        r"\b(the|(?:mon|tues|wednes|thurs|fri|satur|sun)day,?) (0?[1-9]|[12]\d|3[01])\.(0?[1-9]|1[0-2])"
+        r"\b(?![.,]?\d)",
+        lambda m: f"{m.group(1)} {int(m.group(2))} {_MONTH_NAMES[int(m.group(3)) - 1]}",
+        re.I,
+        (".",),
     ),
     _rule(  # "14h30", "at 9h00": a clock time as written on the continent (not "the crossing's
         # 1h40")

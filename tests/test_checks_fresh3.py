@@ -253,3 +253,53 @@ def test_a_narrated_role_in_brackets_breaks_character():
 def test_staff_hiring_for_themselves_speak_as_the_customer():
     said = "Actually, while I have you, I'd like to hire one of your rooms myself next month."
     assert "role_swap" in errors("Is Studio B free Friday?", said)
+
+
+def test_continental_numbers_dates_and_clock_times():
+    from datetime import date
+
+    today = date(2025, 5, 14)
+    (price,) = values_in("So it is 244,80 CHF per person.", today)
+    assert price.cls == "money" and price.amounts == (244.8,)
+    (clock,) = values_in("It starts at 14h30.", today)
+    assert clock.cls == "time" and 870.0 in clock.amounts
+    (trip,) = values_in("The crossing is 1h40.", today)
+    assert trip.cls == "q:duration"
+    (close,) = values_in("We close at 21 hours in the evening.", today)
+    assert close.cls == "time" and 1260.0 in close.amounts
+    (day,) = values_in("It's the 18.01, sorry.", today)
+    assert day.cls == "date" and day.dates == ((None, 1, 18),)
+    (dotted,) = values_in("Please come from 11.00.", today)
+    assert dotted.cls == "time" and 660.0 in dotted.amounts
+    (euro,) = values_in("It's at 4.50 EUR each.", today)
+    assert euro.cls == "money"
+    (later,) = values_in("It runs the day after tomorrow.", today)
+    assert later.dates == ((2025, 5, 16),)
+
+
+def test_a_bare_gallon_may_be_the_us_one():
+    facts = [*STUDIO, "The studio's water tank holds 40 US gallons."]
+    asked = "How big is the tank?"
+    assert errors(asked, "It holds forty gallons.", facts=facts) == []
+    assert "contradicted_unit" in errors(asked, "It holds fifty gallons.", facts=facts)
+
+
+def test_a_weekday_after_every_is_a_habit_and_a_date_on_it_agrees():
+    facts = [*STUDIO, "Drum workshops run every Tuesday and Thursday from 6:00 pm to 8:00 pm."]
+    asked = "Is there a drum workshop next week?"
+    assert errors(asked, "Yes, next Thursday, the 22nd, from six.", facts=facts) == []
+
+
+def test_a_date_beside_a_closure_is_no_claim_about_the_closure():
+    facts = [*STUDIO, "The studio is closed on Saturday 17 May 2025 for a private event."]
+    asked = "Can I come in this weekend?"
+    fine = "This Saturday we're closed. Sunday the 18th works, or Friday the 16th."
+    assert errors(asked, fine, facts=facts) == []
+    wrong = "We're closed this Friday, the 16th, for a private event."
+    assert "contradicted_date" in errors(asked, wrong, facts=facts)
+
+
+def test_a_weekday_is_no_name_and_a_pronoun_is_nothing_counted():
+    said = "From Monday to Saturday we open at ten, Marcus Bell runs the mixing."
+    assert errors("When are you open?", said) == []
+    assert all(v.cls != "count:she" for v in values_in("At five she gets in free."))
