@@ -107,9 +107,11 @@ _BEFORE = [
         (",",),
     ),
     _rule(  # "from 11.00", "by 17.30": a clock time with a dot (not "at 4.50 EUR")
-        r"\b(at|from|until|till|by|to|before|after|between|and|around|about|since|or) "
-        r"([01]?\d|2[0-3])\.([0-5]\d)\b(?![.,]\d|\s*(?:eur|euros?|chf|francs?|€|\$|£|dollars?|"
-        r"pounds?|kg|km|kilos?|m\b|%|percent|per cent|litres?|miles?))",
+        r"\b(at|from|until|till|by|before|after|since) "
+        r"([01]?\d|2[0-3])\.([0-5]\d)\b(?![.,]\d|\s*(?:%|€|\$|£|(?:eur|euros?|chf|francs?|"
+        r"dollars?|pounds?|lbs?|kgs?|km|kilos?|g|mg|ml|l|oz|m|cm|mm|percent|per cent|litres?|"
+        r"liters?|miles?|hours?|hrs?|minutes?|mins?|ppm|gallons?|each|per|apiece|a (?:go|head|pop|"
+        r"piece|kilo|day|week|night|month|person))(?![a-z])))",
         r"\1 \2:\3",
         re.I,
         (".",),
