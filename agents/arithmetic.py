@@ -449,3 +449,15 @@ def premise(text: str, value: Value) -> bool:
         and not DERIVE_CUES.search(text[: value.start])
         and not DERIVE_CUES.search(text[value.end : then.start()])
     )
+
+
+def ratio_only(value: Value, clause: Clause) -> bool:
+    """True when the clause gives this kind of quantity only per another of its own kind
+    ("2 mg per kg of body weight"): a dose rate, which a dog's weight does not restate."""
+    if not value.cls.startswith("q:"):
+        return False
+    text = normalise(clause.text)
+    mine = [v for v in clause.values if v.cls == value.cls]
+    return bool(mine) and all(
+        (unit := _per_unit(text, v.end)) is not None and unit[0] == value.cls[2:] for v in mine
+    )

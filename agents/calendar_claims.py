@@ -216,3 +216,23 @@ def _resolved(value: Value, today: date) -> list[date]:
                     if abs((when - today).days) <= 400:
                         out.append(when)
     return out
+
+
+def date_offset(value: Value, dates: list[Value], ground: Grounding) -> bool:
+    """A date a fact's period after a date the dialogue gives ("I bought them on April
+    22nd" "free until around the 22nd of May" of "within the last 30 days"): worked out."""
+    if value.cls != "date" or ground.today is None or not dated(value):
+        return False
+    spans = [
+        d.amounts[0] / _DAY
+        for d in ground.pool.get("q:duration", ())
+        if d.amounts and not d.per and d.amounts[0] >= 7 * _DAY  # a week or more
+    ]
+    targets = set(_resolved(value, ground.today))
+    for other in dates:
+        for when in _resolved(other, ground.today):
+            for n in spans:
+                step = timedelta(days=round(n))
+                if when + step in targets or when - step in targets:
+                    return True
+    return False

@@ -20,6 +20,7 @@ from agents.arithmetic import (
     other_unit,
     per_other_unit,
     premise,
+    ratio_only,
 )
 from agents.bounds import (
     HYPOTHETICAL,
@@ -35,6 +36,7 @@ from agents.calendar_claims import (
     apposed,
     calendar_conflict,
     date_gap,
+    date_offset,
     dated,
     named_day,
     off_schedule,
@@ -207,6 +209,9 @@ def check_sentence(
         ) is not None:
             found.append(ValueFinding(True, value, wrong, sentence))
             continue
+        if date_offset(value, [*said.get("date", ()), *said.get("put", ())], ground):
+            said.setdefault(value.cls, []).append(value)
+            continue
         if named_day(value, text, ground) or date_gap(
             value, [*said.get("date", ()), *(v for v in values if v.cls == "date")], ground, text
         ):
@@ -341,6 +346,8 @@ def check_sentence(
             )
         ):
             aligned = False  # "I did 6,000 miles" under "the first 10,000 miles": no conflict
+        if aligned and clause is not None and ratio_only(value, clause):
+            aligned = False  # "83 pounds is about 37.5 kilos" of "2 mg per kg of body weight"
         if (
             aligned
             and clause is not None
@@ -419,8 +426,9 @@ def _swapped(
             fact = normalise(c.text)  # each value with the words of its own part
             for v in mine:
                 part = stems(segment_of(fact, v))
-                if same(value, v):
-                    holders = max(holders, len(near & part))
+                if same(value, v):  # a part with no words of its own ("and Saturday from 8
+                    # to 1") speaks of what its clause does ("the yard is open")
+                    holders = max(holders, len(near & (part or c.stems)))
                 elif part and not any(same(o, v) for o in others if o is not value):
                     rivals.append((len(near & part), part, c))  # (its own value unsaid: not
                     # "€189 including the €14.50 for express shipping")

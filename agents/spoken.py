@@ -59,9 +59,20 @@ _NUMBER_WORD = (
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
     r"eighty|ninety|hundred|thousand|and|a)"
 )
-_MONTH_NAMES = (
-    "January February March April May June July August September October November December".split()
-)
+_MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _CLOCK_BEFORE = re.compile(
     r"\b(?:at|by|between|from|until|till|and|to|around|about|before|after|or|since)\s+$", re.I
 )

@@ -135,7 +135,7 @@ SPOKEN_PRICE = re.compile(
 # ninety-five dollars, and the plan is thirteen fifty"
 SPOKEN_PAIR = re.compile(r"(?<![\d.,:])([1-9]\d?) ([1-9]\d)(?![\d:]|[.,]\d)")
 PRICE_VERB = re.compile(
-    r"(?:\b(?:is|are|was|costs?|for|comes to|total|price|fee|pay)|'s)\s+$", re.I
+    r"(?:\b(?:is|are|was|costs?|for|comes to|total|price|fee|pay|so)|'s)\s+$", re.I
 )
 MONEY_WORD = re.compile(r"[$€£₹¥]|\b(?:dollars?|bucks?|euros?|pounds?|quid|rupees?|cents?)\b", re.I)
 SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6}

@@ -303,3 +303,24 @@ def test_a_weekday_is_no_name_and_a_pronoun_is_nothing_counted():
     said = "From Monday to Saturday we open at ten, Marcus Bell runs the mixing."
     assert errors("When are you open?", said) == []
     assert all(v.cls != "count:she" for v in values_in("At five she gets in free."))
+
+
+def test_a_part_of_a_clause_with_no_words_of_its_own_speaks_of_its_clause():
+    hours = "The yard is open Monday to Friday from 9:00 am to 6:30 pm and Saturday from 10:00 am to 2:00 pm; it is closed on Sunday."
+    facts = [*STUDIO[:3], hours]
+    asked = "What about Saturday?"
+    said = "Saturdays we're open ten in the morning until two in the afternoon, and we're shut on Sundays."
+    assert errors(asked, said, facts=facts) == []
+    wrong = "Saturdays we're open ten in the morning until four in the afternoon."
+    assert "contradicted_time" in errors(asked, wrong, facts=facts)
+
+
+def test_a_date_a_fact_s_period_after_a_date_the_customer_gave():
+    facts = [
+        *STUDIO,
+        "Water testing is free for customers who bought fish from the store within the last 30 days.",
+        "The testing counter is open Tuesday to Saturday and is closed on Sunday and Monday.",
+    ]
+    said = "I bought some fish here on April 20th. Is my testing still free?"
+    free = "Testing stays free for you for another six days or so, until around the 20th of May."
+    assert errors(said, free, facts=facts) == []
