@@ -194,6 +194,7 @@ def chained(
         # figures (only a total: a wrong rate agrees with its own wrong total divided back)
         local = {n for n in numbers if n >= 10} - {value.number}
         steps |= {a + b for a in local for b in local | worked if b != a}
+        steps |= {a * r for a in local for r in rates}  # "712, less the ten percent: 640.80"
         quoted = sorted(facts & set(numbers))  # "sixty-five each and the child rate of forty,
         steps |= {  # so a hundred and seventy for the three of ye": two prices, mixed
             a * i + b * j
@@ -461,3 +462,32 @@ def ratio_only(value: Value, clause: Clause) -> bool:
     return bool(mine) and all(
         (unit := _per_unit(text, v.end)) is not None and unit[0] == value.cls[2:] for v in mine
     )
+
+
+_WITH_TAX = re.compile(
+    r"\b(?:inc(?:l|l\.|luding|lusive of)?|with|after)\s*(?:the\s+)?(?:vat|gst|hst|tax)\b"
+    r"|\b(?:vat|gst|tax)[- ]inclusive\b|\bgross\b",
+    re.I,
+)
+_TAX_NAMED = re.compile(r"\b(?:vat|gst|hst|sales tax|plus tax|\+ tax)\b", re.I)
+_TAX_RATES = (1.2, 1.15, 1.19, 1.21, 1.25, 1.1, 1.05, 1.075, 1.18, 1.13, 1.23, 1.077, 1.081)
+
+
+def with_tax(
+    value: Value,
+    text: str,
+    ground: Grounding,
+    said: dict[str, list[Value]],
+    others: tuple[Value, ...],
+) -> bool:
+    """A price with the tax added that the facts quote without it ("£600 + VAT (£720
+    including VAT)", "£9,600 + VAT, or £11,520 inclusive of VAT"): a common rate on a
+    figure the facts, the dialogue or the sentence give."""
+    if value.cls != "money" or not value.amounts or not _WITH_TAX.search(text[value.start :][:40]):
+        return False
+    if not any(_TAX_NAMED.search(c.text) for c in ground.clauses):
+        return False
+    nets = [g.amounts[0] for g in ground.pool.get("money", ()) if g.amounts]
+    nets += [m.amounts[0] for m in said.get("money", ()) if m.amounts]
+    nets += [o.amounts[0] for o in others if o.cls == "money" and o is not value and o.amounts]
+    return any(abs(n * r - value.amounts[0]) <= 0.011 for n in nets for r in _TAX_RATES)

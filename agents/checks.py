@@ -65,7 +65,7 @@ def check_dialogue(
     said: dict[str, list[Value]] = {}
     previous = ""
     for index, turn in enumerate(turns):
-        text, speaker = turn["text"], turn["speaker"]
+        text, speaker = _without_titles(turn["text"]), turn["speaker"]
         for sentence in sentences(text):
             for found in check_sentence(sentence, previous, ground, said):
                 findings.append(_value_finding(index, found))
@@ -92,6 +92,28 @@ def check_dialogue(
         findings += _check_empty_or_repeated(index, text, seen)
         previous = text
     return _customers_may_err(findings, turns, personas)
+
+
+_SIGN_OFF = re.compile(
+    r"^\s*(?:kind|best|warm|warmest|many)?\s*(?:regards|wishes|thanks|sincerely|faithfully)\b|"
+    r"^\s*(?:yours (?:sincerely|faithfully|truly)|cheers|thank you|with thanks|all the best)\b",
+    re.I,
+)
+
+
+def _without_titles(text: str) -> str:
+    """A turn without the job title and company lines under a letter's signature ("Kind
+    regards, / Daniel Okafor / Bookings Manager, Lumen & Lace"): the name signs, the rest
+    is letterhead, no claim and no person."""
+    if "\n" not in text:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if _SIGN_OFF.match(line) and len(line) < 40 and i + 1 < len(lines):
+            named = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), None)
+            if named is not None:
+                return "\n".join(lines[: named + 1])
+    return text
 
 
 _VALUE_CONTRADICTIONS = (

@@ -21,6 +21,7 @@ from agents.arithmetic import (
     per_other_unit,
     premise,
     ratio_only,
+    with_tax,
 )
 from agents.bounds import (
     HYPOTHETICAL,
@@ -122,6 +123,11 @@ _EXCEPTION = re.compile(
     r"cancelled)\b",
     re.I,
 )
+_EXCESS = re.compile(
+    r"\s+(?:over|extra|beyond|above|too many)(?:\s+(?:the\s+)?(?:limit|allowance))?\s+"
+    r"(?:is|are|would|will|costs?|comes|means|at|=|gets)\b",
+    re.I,
+)
 _DENIED = re.compile(  # "not the 13th", "Not this Saturday, the 8th"
     r"(?:\bnot|\brather than|\binstead of|\bisn't|\bwasn't)\s*(?:(?:on|at|by|for)\s+)?"
     r"((?:this|next|last|that) [a-z]+day,?\s*)?(?:the|a|an|that)?\s*$",
@@ -209,6 +215,9 @@ def check_sentence(
         ) is not None:
             found.append(ValueFinding(True, value, wrong, sentence))
             continue
+        if with_tax(value, text, ground, said, values):
+            said.setdefault(value.cls, []).append(value)
+            continue  # "£600 + VAT (£720 including VAT)"
         if date_offset(value, [*said.get("date", ()), *said.get("put", ())], ground):
             said.setdefault(value.cls, []).append(value)
             continue
@@ -346,6 +355,8 @@ def check_sentence(
             )
         ):
             aligned = False  # "I did 6,000 miles" under "the first 10,000 miles": no conflict
+        if aligned and clause is not None and _EXCESS.match(text, value.end):
+            aligned = False  # "so 50 km over is R 450" of "every km over 300 km": the excess
         if aligned and clause is not None and ratio_only(value, clause):
             aligned = False  # "83 pounds is about 37.5 kilos" of "2 mg per kg of body weight"
         if (

@@ -123,7 +123,7 @@ _STAFF_LINES = re.compile(
     r"\b(?:i|we)(?:'ll| will| can| am going to| are going to)(?: be| just)? (?:confirm|add|charg|"
     r"book|issu|process|refund|credit|fit|fix|repair|deliver|reserv|pull|servic|clean|install|"
     r"prepar|programm|adjust|tun|resol|alter|shorten)\w* [^.?!]{0,40}\byour\b|"
-    r"\bi can confirm (?:that )?your\b|\bthanks? (?:you )?for holding\b|"
+    r"\bi can confirm (?:that )?your\b|\bthanks? (?:you )?for holding\b(?! (?:the|it|my|our|a|that|this|them|on)\b)|"
     r"\byou can collect (?:it|them) from me\b|\bour (?:crane|van|truck|yard|lift|kitchen|studio|"
     r"surgery|salon)(?:'s| is| was| can)\b|"
     # the listener's own things, as the business speaks of them ("for your dress we'll take
@@ -207,9 +207,9 @@ def check_persona(
         hit = None
     if hit is None and (cue := _STAGE.search(text)):
         names = {t for p in personas.values() for t in name_tokens(str(p.get("name") or ""))}
-        names |= {w for k, p in personas.items() for w in role_words(side_of(k, p))} & (
-            STAFF_ROLES | CUSTOMER_ROLES
-        )
+        names |= {
+            w for k, p in personas.items() for w in role_words(f"{p.get('role') or ''} {k}")
+        } & (STAFF_ROLES | CUSTOMER_ROLES)
         if cue.group(1) is None or cue.group(1).lower() in names:
             hit = cue  # "[Mick flips through the booking sheet]", "*laughs*", "(The
             # receptionist opens the appointment book.)": narration

@@ -121,6 +121,7 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             (_ASSERTS.search(part) or _WOULD.search(part))
             and not negative(bare)
             and (sole := _sole_predicate(part, own, ground)) is not None
+            and not _states_another(part, sole, ground)
         ):
             return sole  # "we'll refund the eighty-five bucks" of "bookings are not refundable"
         if not _ASSERTS.search(part):
@@ -184,6 +185,20 @@ _RESTRICTED = re.compile(
     r"in advance|notice)\b",
     re.I,
 )
+
+
+def _states_another(part: str, clause: Clause, ground: Grounding) -> bool:
+    """Whether the part states a value another fact gives ("He's allowed up to ten hours of
+    driving a day" of "at most 10 hours per day", not of "alcohol is not allowed"): it
+    speaks of that fact. Not a price: "we'll refund the eighty-five bucks" is the refund."""
+    said = [v for v in values_in(part, ground.today) if v.cls not in ("date", "money")]
+    return any(
+        same(v, x)
+        for c in ground.clauses
+        if c.fact != clause.fact and not c.is_reference
+        for x in c.values
+        for v in said
+    )
 
 
 def _universal(own: frozenset[str], ground: Grounding) -> Clause | None:

@@ -138,9 +138,12 @@ def _head(role: str) -> list[str]:
 
 
 def side_of(key: str, persona: Mapping[str, Any]) -> str:
-    """What tells a persona's side: its role, then its key in the scenario ("customer",
-    "clerk") when the role names neither side ("retired parishioner who arranges parties")."""
+    """What tells a persona's side: its key in the scenario when that names a side
+    ("customer", "clerk"; an operations manager booking a venue is the customer), else its
+    role, with the key beside it ("retired parishioner who arranges parties (caller)")."""
     role = str(persona.get("role") or "")
+    if key.lower() in CUSTOMER_ROLES | STAFF_ROLES:
+        return key  # the scenario's own name for the side ("customer": an operations manager)
     return f"{role} ({key})" if role and role.lower() != key.lower() else (role or key)
 
 

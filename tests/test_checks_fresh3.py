@@ -324,3 +324,51 @@ def test_a_date_a_fact_s_period_after_a_date_the_customer_gave():
     said = "I bought some fish here on April 20th. Is my testing still free?"
     free = "Testing stays free for you for another six days or so, until around the 20th of May."
     assert errors(said, free, facts=facts) == []
+
+
+def test_an_email_s_signature_title_is_letterhead_and_vat_is_added_on_top():
+    facts = [*STUDIO, "Block bookings cost $600 + VAT per week."]
+    reply = (
+        "Dear Ines,\n\nA week's block is $600 + VAT ($720 including VAT).\n\n"
+        "Kind regards,\nTom Reyes\nBookings Manager, Lumen & Lace Studios"
+    )
+    assert errors("How much is a week's block?", reply, facts=facts) == []
+    wrong = reply.replace("$720 including", "$760 including")
+    assert "contradicted_money" in errors("How much is a week's block?", wrong, facts=facts)
+
+
+def test_the_scenario_s_key_for_a_side_outranks_a_job_title_in_its_role():
+    people = {
+        "customer": {"name": "Ines Duarte", "role": "Operations Manager booking a launch event"},
+        "agent": {"name": "Tom Reyes", "role": "Events Coordinator at the studio"},
+    }
+    asked = "Our finance team thought Studio A was $80 an hour. And thank you for holding the 23rd."
+    assert errors(asked, "It's $60 an hour, in fact.", people=people) == []
+
+
+def test_an_excess_over_a_limit_is_no_bound_claim():
+    facts = [*STUDIO, "Every minute over 60 minutes of mastering is charged at $2 per minute."]
+    asked = "What if it runs long?"
+    assert (
+        errors(asked, "It's $2 a minute past the hour, so 15 minutes over is $30.", facts=facts)
+        == []
+    )
+
+
+def test_a_figure_less_a_percentage_in_the_same_sentence():
+    facts = [*STUDIO, "Bands booking 6 or more sessions get 10% off the hire."]
+    asked = "Eight sessions of Studio B, what's that with the discount?"
+    said = "Eight at forty is three hundred and twenty, less the ten percent, so 288 dollars."
+    assert errors(asked, said, facts=facts) == []
+    assert "contradicted_money" in errors(asked, said.replace("288", "298"), facts=facts)
+
+
+def test_a_permission_with_another_fact_s_value_speaks_of_that_fact():
+    facts = [
+        *STUDIO,
+        "Food is not allowed in the live room.",
+        "An engineer may work at most 10 hours per day.",
+    ]
+    asked = "Our session could run 12 hours, is that a problem for the engineer?"
+    said = "He's allowed up to ten hours of work a day, so we'd swap engineers after that."
+    assert "contradicted_polarity" not in errors(asked, said, facts=facts)
