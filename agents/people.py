@@ -29,7 +29,9 @@ _TITLE_RE = (
     r"(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Professor|Sir|Dame|Madame|Mme|Mademoiselle|Mlle|Monsieur|"
     r"Herr|Frau|Señor|Señora|Senor|Senora|Signor|Signora)\.?"
 )
-_NAME_RE = r"(?:O'|D'|Mc|Mac|De|Le)?[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"  # MacDonald, O'Brien
+_NAME_RE = (  # MacDonald, O'Brien, Schröder, Sinéad
+    r"(?:O'|D'|Mc|Mac|De|Le)?[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+(?:[-'][A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+)?"
+)
 _FULL = rf"(?:{_TITLE_RE}\s+)?{_NAME_RE}(?:\s+{_NAME_RE})?"
 _INTRO = [
     re.compile(
@@ -132,7 +134,8 @@ _DEMONYM = re.compile(
     r"asian|local)$"
 )
 _ADDRESS = re.compile(
-    rf"\b(?i:hi|hello|hey|dear|thanks|thank you|sorry|yes|okay|ok|good morning|good afternoon)"
+    rf"\b(?i:hi|hello|hey|dear|thanks|thank you|sorry|yes|okay|ok|good morning|good afternoon|"
+    rf"right|well|ah|oh|morning|afternoon|evening|welcome|great|perfect|certainly)"
     rf",?\s+({_TITLE_RE})\s+({_NAME_RE})\b"
 )
 _NOT_NAMES = {
@@ -409,6 +412,43 @@ def check_named(
     return out
 
 
+# a first name and surname anywhere, a sentence's first words too ("Lorraine Simms in the
+# ticket office takes the group orders"): for names that share a part with someone known
+_PAIR_ANYWHERE = re.compile(rf"(?=\b({_NAME_RE}\s+{_NAME_RE})\b)")
+_IMPERATIVES = frozenset(  # "Mention Solberg when you call": a verb before a surname
+    [
+        "mention",
+        "ask",
+        "call",
+        "tell",
+        "see",
+        "contact",
+        "email",
+        "ring",
+        "phone",
+        "speak",
+        "talk",
+        "try",
+        "get",
+        "let",
+        "have",
+        "give",
+        "send",
+        "thank",
+        "thanks",
+        "message",
+        "book",
+        "find",
+        "meet",
+        "visit",
+        "say",
+        "quote",
+        "cc",
+        "copy",
+        "write",
+        "text",
+    ]
+)
 _ANY_FULL_NAME = re.compile(rf"(?=\b({_NAME_RE}\s+{_NAME_RE})\b)")  # overlapping: "Our Steve Marsh"
 
 
@@ -455,13 +495,13 @@ def _other_first_names(
     name ("your dad's carer is Ruth Achebe" where the facts know Rosa Achebe). The customer's
     surname is left alone: their family shares it."""
     out = []
-    for m in _FULL_NAME.finditer(text):
+    for m in _PAIR_ANYWHERE.finditer(text):
         if any(a <= m.start() < b for a, b in skip):
             continue
         first, last = (t.lower() for t in m.group(1).split())
         if (
             {first, last} & TITLES
-            or first in _NOT_NAMES
+            or first in _NOT_NAMES | _IMPERATIVES
             or any({first, last} <= p.tokens for p in people)
         ):
             continue
@@ -493,11 +533,11 @@ def _other_surnames(
     """A fact person's first name with another surname, in a sentence about what the fact
     says they do ("You'll want Priya Sharma, she's our sponsorship coordinator" where the
     facts know Priya Raman)."""
-    for m in _FULL_NAME.finditer(text):
+    for m in _PAIR_ANYWHERE.finditer(text):
         if any(a <= m.start() < b for a, b in skip):
             continue
         first, last = (t.lower() for t in m.group(1).split())
-        if {first, last} & TITLES or first in _NOT_NAMES or last in _PLACE_WORDS:
+        if {first, last} & TITLES or first in _NOT_NAMES | _IMPERATIVES or last in _PLACE_WORDS:
             continue
         if any(last in p.tokens for p in people):
             continue

@@ -372,3 +372,28 @@ def test_a_permission_with_another_fact_s_value_speaks_of_that_fact():
     asked = "Our session could run 12 hours, is that a problem for the engineer?"
     said = "He's allowed up to ten hours of work a day, so we'd swap engineers after that."
     assert "contradicted_polarity" not in errors(asked, said, facts=facts)
+
+
+def test_bots_and_stage_directions_in_their_other_forms():
+    asked = "Can you come and look yourself?"
+    for said in (
+        "Bear with me, I'm just the automated voice assistant, not a real person.",
+        "I have to admit I'm only the studio's booking chatbot, so I can't.",
+        "Sure. [Stage direction: Tom checks the calendar.] Friday works.",
+    ):
+        assert "persona_break" in errors(asked, said), said
+    assert errors(asked, "I'm just the receptionist, but Marcus Bell can.") == []
+
+
+def test_names_with_accents_at_a_sentence_s_start_or_in_address():
+    facts = [*STUDIO[:6], "Chief engineer Sinéad Bell runs every mixing session."]
+    asked = "Who does the mixing?"
+    assert errors(asked, "Sinéad Bell does, she runs every mixing session.", facts=facts) == []
+    assert "contradicted_name" in errors(
+        asked, "That's Niamh Bell, she runs every mixing session.", facts=facts
+    )
+    assert "contradicted_name" in errors(
+        asked, "Siobhán Bell in the control room runs every mixing session.", facts=facts
+    )
+    assert "contradicted_name" in errors("Hi, I'm Ines Duarte.", "Right, Mrs Tanaka, come in.")
+    assert errors(asked, "Mention Bell when you call, she runs the mixing.", facts=facts) == []
