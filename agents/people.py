@@ -412,9 +412,6 @@ def check_named(
     return out
 
 
-# a first name and surname anywhere, a sentence's first words too ("Lorraine Simms in the
-# ticket office takes the group orders"): for names that share a part with someone known
-_PAIR_ANYWHERE = re.compile(rf"(?=\b({_NAME_RE}\s+{_NAME_RE})\b)")
 _IMPERATIVES = frozenset(  # "Mention Solberg when you call": a verb before a surname
     [
         "mention",
@@ -449,7 +446,9 @@ _IMPERATIVES = frozenset(  # "Mention Solberg when you call": a verb before a su
         "text",
     ]
 )
-_ANY_FULL_NAME = re.compile(rf"(?=\b({_NAME_RE}\s+{_NAME_RE})\b)")  # overlapping: "Our Steve Marsh"
+# a first name and surname anywhere, overlapping ("Our Steve Marsh"), a sentence's first
+# words too ("Lorraine Simms in the ticket office takes the group orders")
+_ANY_FULL_NAME = re.compile(rf"(?=\b({_NAME_RE}\s+{_NAME_RE})\b)")
 
 
 def _strangers_in_facts(
@@ -495,7 +494,7 @@ def _other_first_names(
     name ("your dad's carer is Ruth Achebe" where the facts know Rosa Achebe). The customer's
     surname is left alone: their family shares it."""
     out = []
-    for m in _PAIR_ANYWHERE.finditer(text):
+    for m in _ANY_FULL_NAME.finditer(text):
         if any(a <= m.start() < b for a, b in skip):
             continue
         first, last = (t.lower() for t in m.group(1).split())
@@ -509,16 +508,7 @@ def _other_first_names(
             continue  # "my mother Mary Finch" beside the facts' Albert Finch
         for p in people:
             if p.surname == last and first not in p.tokens and _not_customer(p, people):
-                known = " ".join(t.title() for t in sorted(p.tokens))
-                out.append(
-                    PeopleFinding(
-                        "contradicted_name",
-                        f"names '{m.group(1)}', but the grounding knows {known}",
-                        m.group(1),
-                        True,
-                        "faithfulness",
-                    )
-                )
+                out.append(_misnamed(m.group(1), p))
                 break
     return out
 
@@ -533,7 +523,7 @@ def _other_surnames(
     """A fact person's first name with another surname, in a sentence about what the fact
     says they do ("You'll want Priya Sharma, she's our sponsorship coordinator" where the
     facts know Priya Raman)."""
-    for m in _PAIR_ANYWHERE.finditer(text):
+    for m in _ANY_FULL_NAME.finditer(text):
         if any(a <= m.start() < b for a, b in skip):
             continue
         first, last = (t.lower() for t in m.group(1).split())
@@ -546,17 +536,19 @@ def _other_surnames(
                 continue
             own = [s for s, fact in person_facts if p.surname.title() in fact]
             if any(s & sentence_stems for s in own):
-                known = " ".join(t.title() for t in sorted(p.tokens))
-                return [
-                    PeopleFinding(
-                        "contradicted_name",
-                        f"names '{m.group(1)}', but the grounding knows {known}",
-                        m.group(1),
-                        True,
-                        "faithfulness",
-                    )
-                ]
+                return [_misnamed(m.group(1), p)]
     return []
+
+
+def _misnamed(named: str, person: Person) -> PeopleFinding:
+    known = " ".join(t.title() for t in sorted(person.tokens))
+    return PeopleFinding(
+        "contradicted_name",
+        f"names '{named}', but the grounding knows {known}",
+        named,
+        True,
+        "faithfulness",
+    )
 
 
 def _not_customer(person: Person, people: Sequence[Person]) -> bool:
