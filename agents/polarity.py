@@ -288,7 +288,8 @@ _ANY = re.compile(
     r"right up until|right up to|straight after|straight away|no (?:time )?limit|unlimited|"
     r"even if you|even when you|even the day before|even on the day|\w+ or not|"
     r"as (?:long|late|often|many) as you (?:like|want|need)|even (?:on )?(?:that|the same) "
-    r"(?:morning|day|evening)|last minute)\b",
+    r"(?:morning|day|evening)|last minute|any (?:group )?size|any number of|"
+    r"whether (?:it's|it is|you're|you are|they're)\b[^,.]{0,40}\bor\b)\b",
     re.I,
 )
 # negations that grant rather than deny: "don't worry", "no need to", "doesn't stop you"

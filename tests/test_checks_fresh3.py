@@ -397,3 +397,17 @@ def test_names_with_accents_at_a_sentence_s_start_or_in_address():
     )
     assert "contradicted_name" in errors("Hi, I'm Ines Duarte.", "Right, Mrs Tanaka, come in.")
     assert errors(asked, "Mention Bell when you call, she runs the mixing.", facts=facts) == []
+
+
+def test_a_permission_for_any_size_or_either_case_drops_the_fact_s_limit():
+    facts = [
+        *STUDIO,
+        "The group rate is $30 per hour; it is only available for bands of 4 or more players.",
+        "Tuning checks are free on studio-owned pianos but not on customer-owned pianos, which cost $65.",
+    ]
+    asked = "We're a duo, can we get the group rate?"
+    said = "Yes, the group rate of $30 an hour is available for any group size."
+    assert "contradicted_polarity" in errors(asked, said, facts=facts)
+    asked = "Is the tuning check free on my own piano?"
+    said = "Tuning checks are free whether it's our piano or yours."
+    assert "contradicted_polarity" in errors(asked, said, facts=facts)
