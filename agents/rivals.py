@@ -46,6 +46,14 @@ def swapped(
         (score >= 2 and score >= 0.5 * len(words)) or (score >= 1 and score == len(words))
     ):  # most of the rival's words, or all of a rival part's ("the last entry")
         return rival
+    if (
+        score > holders
+        and score >= 2
+        and score == len(words)
+        and not any(same(value, v) for v in rival.values)
+    ):
+        return rival  # "our minimum delivery is 150 gallons" of "the minimum delivery is 100
+        # gallons", not of "deliveries of 150 gallons or more": all the rival's words
     if holders == 0 and others:  # "Wednesday nights with Eilidh — she starts at half seven"
         whole = stems(text)  # of "Eilidh leads the session every Wednesday at 6:30 pm", where
         held = [c for c in ground.clauses if any(same(value, v) for v in c.values)]  # 7:30

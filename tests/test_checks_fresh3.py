@@ -411,3 +411,15 @@ def test_a_permission_for_any_size_or_either_case_drops_the_fact_s_limit():
     asked = "Is the tuning check free on my own piano?"
     said = "Tuning checks are free whether it's our piano or yours."
     assert "contradicted_polarity" in errors(asked, said, facts=facts)
+
+
+def test_a_value_of_one_fact_said_with_all_the_words_of_another():
+    facts = [
+        *STUDIO,
+        "Tape is $2.49 a reel on orders of 150 reels or more.",
+        "The minimum order is 100 reels.",
+    ]
+    asked = "I just need a hundred and ten reels."
+    wrong = "Sorry, our minimum order is a hundred and fifty reels."
+    assert "contradicted_number" in errors(asked, wrong, facts=facts)
+    assert errors(asked, "That's fine, our minimum order is a hundred reels.", facts=facts) == []
