@@ -278,7 +278,7 @@ def chained(
                     if b < rate.amounts[0]
                 }  # "$4 an hour more" at the weekend
     if value.cls.startswith("count:"):  # "one instructor for every 4 students": 12 students
-        steps |= _by_ratio(value.cls[6:], ground, said)  # need three instructors
+        steps |= _by_ratio(value.cls[6:], ground, said, tuple(numbers))  # need three instructors
     for g in ground.pool.get(value.cls, ()):  # "twenty minutes a day" is 140 over a week
         if g.per and g.amounts:
             steps |= {g.amounts[0] * n for n in _CONSTANTS | factors}
@@ -352,7 +352,9 @@ def _ratios(fact: str) -> tuple[tuple[str, float, str], ...]:
     )
 
 
-def _by_ratio(noun: str, ground: Grounding, said: dict[str, list[Value]]) -> set[float]:
+def _by_ratio(
+    noun: str, ground: Grounding, said: dict[str, list[Value]], numbers: tuple[float, ...] = ()
+) -> set[float]:
     """The count of `noun` a fact's ratio gives for the counts of the other noun that the facts
     or the dialogue state: 12 students at one instructor per 4 are 3 instructors."""
     out: set[float] = set()
@@ -360,9 +362,10 @@ def _by_ratio(noun: str, ground: Grounding, said: dict[str, list[Value]]) -> set
         for counted, every, other in _ratios(fact):
             if counted != noun.rstrip("s"):
                 continue
-            for v in (*ground.pool.get(other, ()), *said.get(other, ())):
-                if v.amounts:
-                    out |= {v.amounts[0] / every, float(-(-v.amounts[0] // every))}
+            counts = [v.amounts[0] for v in (*ground.pool.get(other, ()), *said.get(other, ()))]
+            counts += [n for n in numbers if n >= every]  # "for 200 that's eight waiters"
+            for n in counts:
+                out |= {n / every, float(-(-n // every))}
     return out
 
 

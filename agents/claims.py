@@ -106,7 +106,9 @@ _RETRACTED = re.compile(  # "forty — no, sorry, fifty", "eighteen, I mean sixt
 )
 _TOO = re.compile(
     r"\s*(?:would be|would|is|'s|will be|are|was)?\s*(?:far |much |way )?too "
-    r"(?:late|early|long|short|far|much|many|soon|big|small|heavy|high|low|expensive)\b",
+    r"(?:late|early|long|short|far|much|many|soon|big|small|heavy|high|low|expensive)\b"
+    # "at 6:15 we'd already be past pick-up hours": a time named to be ruled out
+    r"|\s*,?\s*(?:we|you|it|they|that)(?:'d| would)(?: already)? be (?:past|after|closed|shut)\b",
     re.I,
 )
 _GLOSS = re.compile(

@@ -274,7 +274,60 @@ def known_people(
 
 
 def _fits(tokens: Sequence[str], person: Person) -> bool:
-    return bool(tokens) and set(tokens) <= person.tokens
+    """Every part of the name is one of the person's, or its short form ("Greg Nash" of
+    Gregory Nash, "Bill" of William)."""
+    return bool(tokens) and all(
+        t in person.tokens or any(_short_for(t, p) for p in person.tokens) for t in tokens
+    )
+
+
+# short forms that are no prefix of the name they stand for
+_NICKNAMES = {
+    "bill": "william",
+    "will": "william",
+    "bob": "robert",
+    "rob": "robert",
+    "bobby": "robert",
+    "jim": "james",
+    "jimmy": "james",
+    "mike": "michael",
+    "dave": "david",
+    "liz": "elizabeth",
+    "beth": "elizabeth",
+    "kate": "katherine",
+    "katie": "katherine",
+    "peggy": "margaret",
+    "maggie": "margaret",
+    "dick": "richard",
+    "rick": "richard",
+    "ted": "edward",
+    "ned": "edward",
+    "jack": "john",
+    "johnny": "john",
+    "tony": "anthony",
+    "sandy": "alexandra",
+    "sue": "susan",
+    "becky": "rebecca",
+    "chuck": "charles",
+    "charlie": "charles",
+    "harry": "henry",
+    "hank": "henry",
+    "andy": "andrew",
+    "drew": "andrew",
+    "nick": "nicholas",
+    "tom": "thomas",
+    "pat": "patricia",
+    "jen": "jennifer",
+    "jenny": "jennifer",
+    "meg": "margaret",
+}
+
+
+def _short_for(short: str, name: str) -> bool:
+    """ "Greg" of Gregory, "Ray" of Raymond, "Jim" of James: a first name's short form."""
+    if len(short) >= 3 and len(name) > len(short) and name.startswith(short):
+        return True
+    return _NICKNAMES.get(short) == name
 
 
 _TAG_QUESTION = re.compile(r"\s*,?\s*(?:right|correct|yes|yeah|isn't it|is it|no)?\s*\?", re.I)

@@ -423,3 +423,33 @@ def test_a_value_of_one_fact_said_with_all_the_words_of_another():
     wrong = "Sorry, our minimum order is a hundred and fifty reels."
     assert "contradicted_number" in errors(asked, wrong, facts=facts)
     assert errors(asked, "That's fine, our minimum order is a hundred reels.", facts=facts) == []
+
+
+def test_a_short_form_of_one_s_own_first_name():
+    people = {
+        "customer": {"name": "Gregory Nash", "role": "customer"},
+        "agent": {"name": "Tom Reyes", "role": "studio receptionist"},
+    }
+    assert errors("Hi, this is Greg Nash, about Friday.", "Hi Greg!", people=people) == []
+    people["customer"]["name"] = "William Nash"
+    assert errors("Hi, this is Bill Nash, about Friday.", "Hi Bill!", people=people) == []
+    assert "contradicted_name" in errors(
+        "Hi, this is Frank Nash, about Friday.", "Hi!", people=people
+    )
+
+
+def test_a_time_named_to_be_ruled_out_as_past_the_hours():
+    facts = [*STUDIO, "Tape pick-up is from 3 p.m. to 6 p.m. on weekdays."]
+    asked = "What if I'm stuck in traffic and show up at quarter after six?"
+    said = "At 6:15 we'd already be past pick-up hours, which end at 18:00."
+    assert errors(asked, said, facts=facts) == []
+    assert "contradicted_time" in errors(
+        asked, "Pick-up runs until 6:15, so that's fine.", facts=facts
+    )
+
+
+def test_a_ratio_applied_to_a_bare_count_in_the_sentence():
+    facts = [*STUDIO, "Live sessions get one engineer per 25 guests at no extra cost."]
+    asked = "We'll have 200 guests at the live session, how many engineers?"
+    assert errors(asked, "For 200 that's eight engineers.", facts=facts) == []
+    assert "contradicted_number" in errors(asked, "For 200 that's ten engineers.", facts=facts)
