@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,21 @@ demo: $(STAMP)
 	@ls -1 $(DEMO_OUT)
 	@echo "Look at one:  head -n 1 $(DEMO_OUT)/accepted.jsonl $(DEMO_OUT)/rejected.jsonl"
 
-test: $(STAMP)
+# The page tests (report, visualize) drive headless Chromium: Debian's package, installed
+# here when it is missing and we may (root with apt-get); otherwise they say why they skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the page tests (about a minute)"; \
+	    apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
+	    || { apt-get update -qq >/dev/null 2>&1 \
+	         && apt-get install -y --no-install-recommends chromium >/dev/null 2>&1; } \
+	    || echo "could not install chromium: the page tests will be skipped"; \
+	  else \
+	    echo "chromium is not installed (apt-get install chromium): the page tests will be skipped"; \
+	  fi; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
