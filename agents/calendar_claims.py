@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from agents.grounding import Clause, Grounding
 from agents.value_compare import same, weekday_only
-from agents.value_words import WEEKDAYS
+from agents.value_words import PER, WEEKDAYS
 from agents.values import Value, values_in
 
 
@@ -170,9 +170,7 @@ def named_day(value: Value, text: str, ground: Grounding) -> bool:
     )
 
 
-_DAY = 86400.0
-
-
+_DAY = PER["day"]
 _GAP_AFTER = re.compile(
     r"\s*(?:from (?:now|today)|away|ago|into|left|to go|since|until|till|"
     r"on from|time\b|'s time)",

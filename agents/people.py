@@ -13,10 +13,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from agents.nicknames import short_for
 from agents.roles import PeopleFinding, served
 from agents.value_words import WEEKDAYS
 
@@ -277,57 +278,8 @@ def _fits(tokens: Sequence[str], person: Person) -> bool:
     """Every part of the name is one of the person's, or its short form ("Greg Nash" of
     Gregory Nash, "Bill" of William)."""
     return bool(tokens) and all(
-        t in person.tokens or any(_short_for(t, p) for p in person.tokens) for t in tokens
+        t in person.tokens or any(short_for(t, p) for p in person.tokens) for t in tokens
     )
-
-
-# short forms that are no prefix of the name they stand for
-_NICKNAMES = {
-    "bill": "william",
-    "will": "william",
-    "bob": "robert",
-    "rob": "robert",
-    "bobby": "robert",
-    "jim": "james",
-    "jimmy": "james",
-    "mike": "michael",
-    "dave": "david",
-    "liz": "elizabeth",
-    "beth": "elizabeth",
-    "kate": "katherine",
-    "katie": "katherine",
-    "peggy": "margaret",
-    "maggie": "margaret",
-    "dick": "richard",
-    "rick": "richard",
-    "ted": "edward",
-    "ned": "edward",
-    "jack": "john",
-    "johnny": "john",
-    "tony": "anthony",
-    "sandy": "alexandra",
-    "sue": "susan",
-    "becky": "rebecca",
-    "chuck": "charles",
-    "charlie": "charles",
-    "harry": "henry",
-    "hank": "henry",
-    "andy": "andrew",
-    "drew": "andrew",
-    "nick": "nicholas",
-    "tom": "thomas",
-    "pat": "patricia",
-    "jen": "jennifer",
-    "jenny": "jennifer",
-    "meg": "margaret",
-}
-
-
-def _short_for(short: str, name: str) -> bool:
-    """ "Greg" of Gregory, "Ray" of Raymond, "Jim" of James: a first name's short form."""
-    if len(short) >= 3 and len(name) > len(short) and name.startswith(short):
-        return True
-    return _NICKNAMES.get(short) == name
 
 
 _TAG_QUESTION = re.compile(r"\s*,?\s*(?:right|correct|yes|yeah|isn't it|is it|no)?\s*\?", re.I)
@@ -547,21 +499,14 @@ def _other_first_names(
     name ("your dad's carer is Ruth Achebe" where the facts know Rosa Achebe). The customer's
     surname is left alone: their family shares it."""
     out = []
-    for m in _ANY_FULL_NAME.finditer(text):
-        if any(a <= m.start() < b for a, b in skip):
-            continue
-        first, last = (t.lower() for t in m.group(1).split())
-        if (
-            {first, last} & TITLES
-            or first in _NOT_NAMES | _IMPERATIVES
-            or any({first, last} <= p.tokens for p in people)
-        ):
+    for name, first, last in _pairs(text, skip):
+        if any({first, last} <= p.tokens for p in people):
             continue
         if any(p.surname == last and not _not_customer(p, people) for p in people):
             continue  # "my mother Mary Finch" beside the facts' Albert Finch
         for p in people:
             if p.surname == last and first not in p.tokens and _not_customer(p, people):
-                out.append(_misnamed(m.group(1), p))
+                out.append(_misnamed(name, p))
                 break
     return out
 
@@ -576,21 +521,27 @@ def _other_surnames(
     """A fact person's first name with another surname, in a sentence about what the fact
     says they do ("You'll want Priya Sharma, she's our sponsorship coordinator" where the
     facts know Priya Raman)."""
-    for m in _ANY_FULL_NAME.finditer(text):
-        if any(a <= m.start() < b for a, b in skip):
-            continue
-        first, last = (t.lower() for t in m.group(1).split())
-        if {first, last} & TITLES or first in _NOT_NAMES | _IMPERATIVES or last in _PLACE_WORDS:
-            continue
-        if any(last in p.tokens for p in people):
+    for name, first, last in _pairs(text, skip):
+        if last in _PLACE_WORDS or any(last in p.tokens for p in people):
             continue
         for p in people:
             if p.speaker is not None or first not in p.tokens or first == p.surname:
                 continue
             own = [s for s, fact in person_facts if p.surname.title() in fact]
             if any(s & sentence_stems for s in own):
-                return [_misnamed(m.group(1), p)]
+                return [_misnamed(name, p)]
     return []
+
+
+def _pairs(text: str, skip: list[tuple[int, int]]) -> Iterator[tuple[str, str, str]]:
+    """Each first name and surname said outside the spans already read, with its two parts
+    in lower case; not "Mr Haas" or "Mention Solberg"."""
+    for m in _ANY_FULL_NAME.finditer(text):
+        if any(a <= m.start() < b for a, b in skip):
+            continue
+        first, last = (t.lower() for t in m.group(1).split())
+        if not ({first, last} & TITLES or first in _NOT_NAMES | _IMPERATIVES):
+            yield m.group(1), first, last
 
 
 def _misnamed(named: str, person: Person) -> PeopleFinding:

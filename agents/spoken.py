@@ -12,6 +12,8 @@ from typing import Any
 
 from text_to_num import alpha2digit
 
+from agents.value_words import MONTHS
+
 _SMALL = {
     "zero": 0,
     "one": 1,
@@ -59,20 +61,7 @@ _NUMBER_WORD = (
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
     r"eighty|ninety|hundred|thousand|and|a)"
 )
-_MONTH_NAMES = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+_MONTH_NAMES = {i: name for name, i in reversed(MONTHS.items())}  # 1 -> "january"
 _CLOCK_BEFORE = re.compile(
     r"\b(?:at|by|between|from|until|till|and|to|around|about|before|after|or|since)\s+$", re.I
 )
@@ -130,7 +119,7 @@ _BEFORE = [
     _rule(  # "the 18.01", "Friday 24.01": a day and month with a dot, no year
         r"\b(the|(?:mon|tues|wednes|thurs|fri|satur|sun)day,?) (0?[1-9]|[12]\d|3[01])\.(0?[1-9]|1[0-2])"
         r"\b(?![.,]?\d)",
-        lambda m: f"{m.group(1)} {int(m.group(2))} {_MONTH_NAMES[int(m.group(3)) - 1]}",
+        lambda m: f"{m.group(1)} {int(m.group(2))} {_MONTH_NAMES[int(m.group(3))]}",
         re.I,
         (".",),
     ),
