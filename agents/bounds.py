@@ -242,12 +242,13 @@ def _within_span(value: Value, clause: Clause, segment: str, denied: bool) -> bo
     if _SPAN_WORDS.search(segment):
         return False  # "due by the 20th": it restates the bound, and must agree
     at = segment.find(value.text)
-    if at >= 0 and _RANGE_NEXT.match(segment, at + len(value.text)):
-        return False  # "weekdays, 9 AM to 6 PM": the start of hours it states, to agree
     text = normalise(clause.text)
     mine = [v for v in clause.values if v.cls == value.cls]
     if not mine:
         return False
+    if at >= 0 and _RANGE_NEXT.match(segment, at + len(value.text)) and not _season(text, mine):
+        return False  # "weekdays, 9 AM to 6 PM": the start of hours it states, to agree
+        # (but "March 29-30" is a weekend within "weekends from 22 March to 20 April")
     if (
         value.cls == "date"
         and len(mine) >= 2
@@ -260,7 +261,8 @@ def _within_span(value: Value, clause: Clause, segment: str, denied: bool) -> bo
         return value.weekday in span
     if len(mine) == 2 and _is_range(text, mine[0], mine[1]):
         low, high = _when(mine[0], None), _when(mine[1], None)  # "open from 7 am to 9 pm"
-        options = [_when(value, None, i) for i in range(max(1, len(value.amounts)))]
+        year = low[0] if low is not None and len(low) == 3 else None  # "March 29" of 2025's
+        options = [_when(value, year, i) for i in range(max(1, len(value.amounts)))]
         return (
             low is not None
             and high is not None
@@ -307,6 +309,17 @@ def inside_reasoned(value: Value, clause: Clause, text: str, values: tuple[Value
         ):
             return True
     return False
+
+
+def _season(text: str, mine: list[Value]) -> bool:
+    """Two dates at least a week apart that a range joins: a season, whose days or weekends
+    a sentence may list as ranges of their own."""
+    if len(mine) != 2 or mine[0].cls != "date" or not _is_range(text, mine[0], mine[1]):
+        return False
+    low, high = _when(mine[0], None), _when(mine[1], None)
+    if low is None or high is None or len(low) != 3:
+        return False
+    return (high[1] - low[1]) * 31 + high[2] - low[2] >= 7
 
 
 def _range_of(clause: Clause) -> tuple[float, float] | None:

@@ -234,3 +234,30 @@ def date_offset(value: Value, dates: list[Value], ground: Grounding) -> bool:
                 if when + step in targets or when - step in targets:
                     return True
     return False
+
+
+_END_CUE = re.compile(
+    r"\b(?:conclude|finish|end|wrap(?:s|ping)? up|(?:be|is|are) (?:free|done|finished|out|over))"
+    r"(?:s|es|ed|ing)?\s+(?:at|by|around|about)\s*$",
+    re.I,
+)
+
+
+def worked_end(value: Value, text: str, ground: Grounding) -> bool:
+    """'Lasting 2 hours and 15 minutes, it concludes at a quarter to twelve': the end of what
+    one fact starts at a time and says lasts a while (not another fact's length)."""
+    if value.cls != "time" or not _END_CUE.search(text[max(0, value.start - 30) : value.start]):
+        return False
+    for clause in ground.clauses:
+        lengths = [v.amounts[0] / 60 for v in clause.values if v.cls == "q:duration"]
+        ends = {
+            (start + length) % 1440
+            for v in clause.values
+            if v.cls == "time"
+            for start in v.amounts
+            for length in lengths
+            if length <= 720
+        }
+        if any(abs(end - a) < 0.5 for end in ends for a in value.amounts):
+            return True
+    return False

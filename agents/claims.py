@@ -39,9 +39,11 @@ from agents.calendar_claims import (
     date_gap,
     date_offset,
     dated,
+    days_of,
     named_day,
     off_schedule,
     pinned,
+    worked_end,
 )
 from agents.grounding import (
     Clause,
@@ -108,7 +110,10 @@ _TOO = re.compile(
     r"\s*(?:would be|would|is|'s|will be|are|was)?\s*(?:far |much |way )?too "
     r"(?:late|early|long|short|far|much|many|soon|big|small|heavy|high|low|expensive)\b"
     # "at 6:15 we'd already be past pick-up hours": a time named to be ruled out
-    r"|\s*,?\s*(?:we|you|it|they|that)(?:'d| would)(?: already)? be (?:past|after|closed|shut)\b",
+    r"|\s*,?\s*(?:we|you|it|they|that)(?:'d| would)(?: already)? be (?:past|after|closed|shut)\b"
+    # "so Sunday the 16th would not be possible": named to be refused
+    r"|\s*(?:would|will|is|'s)(?: not|n't) (?:be )?(?:possible|available|an option)\b"
+    r"|\s*(?:is|'s|would be) (?:not possible|impossible|out of the question)\b",
     re.I,
 )
 _GLOSS = re.compile(
@@ -133,7 +138,7 @@ _EXCESS = re.compile(
 )
 _DENIED = re.compile(  # "not the 13th", "Not this Saturday, the 8th"
     r"(?:\bnot|\brather than|\binstead of|\bisn't|\bwasn't)\s*(?:(?:on|at|by|for)\s+)?"
-    r"((?:this|next|last|that) [a-z]+day,?\s*)?(?:the|a|an|that)?\s*$",
+    r"((?:this|next|last|that) [a-z]+day,?\s*)?(?:[a-z]+day,?\s+)?(?:the|a|an|that)?\s*$",
     re.I,
 )
 
@@ -224,6 +229,9 @@ def check_sentence(
         if date_offset(value, [*said.get("date", ()), *said.get("put", ())], ground):
             said.setdefault(value.cls, []).append(value)
             continue
+        if worked_end(value, text, ground):
+            said.setdefault(value.cls, []).append(value)
+            continue  # "lasting 45 minutes, it ends at 2:45": the fact's start and length
         if named_day(value, text, ground) or date_gap(
             value, [*said.get("date", ()), *(v for v in values if v.cls == "date")], ground, text
         ):
@@ -351,7 +359,7 @@ def check_sentence(
             and within_bound(value, clause, spanned, denied and negative(segment_of(text, value)))
             and not any(  # a rival clause it may speak of, unless it keeps to that one too
                 c is not clause
-                and len(own & c.stems) >= len(own & clause.stems)
+                and len(own & c.stems) >= max(1, len(own & clause.stems))
                 and not within_bound(value, c, spanned, denied)
                 and not same_values(c, clause, value.cls)  # "beyond the included 25 feet"
                 for c in candidates
@@ -362,6 +370,15 @@ def check_sentence(
             aligned = False  # "so 50 km over is R 450" of "every km over 300 km": the excess
         if aligned and clause is not None and ratio_only(value, clause):
             aligned = False  # "83 pounds is about 37.5 kilos" of "2 mg per kg of body weight"
+        if (
+            aligned
+            and clause is not None
+            and weekday_only(value)
+            and value.weekday in days_of(clause.text)
+            and not any(v.cls == "date" and dated(v) for v in clause.values)
+        ):
+            said.setdefault(value.cls, []).append(value)
+            continue  # "Sunday the office is closed" of "closed on Sundays": a day it names
         if (
             aligned
             and clause is not None

@@ -51,6 +51,9 @@ def derive(
     def add(cls: str, value: Value, *basis: frozenset[str], of: tuple[float, ...] = ()) -> None:
         out.setdefault(cls, []).append(Derived(value, basis, of))
 
+    for value, about in pool.get("q:percent", ()):  # "we take 40%, so 60% is yours"
+        if 0 < value.amounts[0] < 100:
+            add("q:percent", scaled_to(value, 100 - value.amounts[0]), about, of=_of(value))
     percents = [(v.amounts[0] / 100, about) for v, about in pool.get("q:percent", ())]
     percents = [(p, about) for p, about in percents if 0 < p < 1]
     money = pool.get("money", ())
@@ -162,6 +165,18 @@ def derive(
         for v, about in pool.get("q:workdays", ())
         if v.number and v.number <= 60 and (not basis or basis == (about,))  # today, or its own
     ]  # fact's date (not the artwork deadline + the delivery time)
+    months = {  # "consigned for six months from 22 January": until 22 July
+        (int(v.number), about)
+        for v, about in pool.get("q:duration", ())
+        if v.unit.startswith("month") and v.number and v.number == int(v.number) <= 24
+    }
+    days += [
+        (shifted, (*basis, about), (float(n),))
+        for base, basis in bases
+        for n, about in months
+        for sign in (1, -1)
+        if (shifted := _add_months(base, sign * n)) is not None
+    ]
     for day, basis, of in days:  # the shift in days, hours or weeks, as a sentence may show it
         when = Value(
             "date", str(day), dates=((day.year, day.month, day.day),), weekday=day.weekday()
@@ -185,3 +200,10 @@ def _add_workdays(start: date, n: int) -> date:
         if day.weekday() < 5:
             n -= 1
     return day
+
+
+def _add_months(start: date, n: int) -> date | None:
+    month = start.month - 1 + n
+    with contextlib.suppress(ValueError):
+        return start.replace(year=start.year + month // 12, month=month % 12 + 1)
+    return None  # 31 January + 1 month: no such day

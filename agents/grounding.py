@@ -21,10 +21,10 @@ from agents.derive import Derived, derive
 from agents.value_words import MONTHS, UNIT_TABLE, WEEKDAYS
 from agents.values import Value, reference_date, values_in
 
-_SENTENCE = re.compile(
-    r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bMx\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bNo\.)"
-    r"(?<!\bProf\.)(?<!\bapprox\.)(?<!\b[Rr]s\.)(?<!\b[Ff]r\.)(?<!\b[Kk]r\.)(?<!\bvs\.)"
-    r"(?<=[.!?;])\s+|\s+(?=\()|(?<=\))\s+"  # "Rs. 1,800", "Fr. 40": a currency, not an end
+_SENTENCE = re.compile(  # the end mark first: the titles' lookbehinds run only after one
+    r"(?<=[.!?;])(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bMx\.)(?<!\bDr\.)(?<!\bSt\.)"
+    r"(?<!\bNo\.)(?<!\bProf\.)(?<!\bapprox\.)(?<!\b[Rr]s\.)(?<!\b[Ff]r\.)(?<!\b[Kk]r\.)"
+    r"(?<!\bvs\.)\s+|\s+(?=\()|(?<=\))\s+"  # "Rs. 1,800", "Fr. 40": a currency, not an end
 )
 _CLAUSE = re.compile(r";\s*|,?\s+\bbut\b\s+|,?\s+\bwhile\b\s+|,?\s+\balthough\b\s+", re.I)
 _NEXT_DAY = re.compile(r"\b(?:next|following) (?:day|morning)\b|\bovernight\b", re.I)
@@ -194,7 +194,13 @@ def restates_definition(segment: str, noun: str) -> bool:
 
 def sentences(text: str) -> list[str]:
     """The sentences of a turn."""
-    return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[str, ...]:
+    # a turn's context is split again by several checks: once is enough
+    return tuple(s.strip() for s in _SENTENCE.split(text) if s and s.strip())
 
 
 _HEARSAY = re.compile(

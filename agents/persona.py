@@ -91,8 +91,9 @@ def _speaks_as(text: str, roles: set[str]) -> tuple[str, str] | None:
     return None
 
 
-_STAFF_LINES = re.compile(
-    r"\b(?:is there )?anything else (?:i|we) can (?:help|do for) you with|"
+_STAFF_LINES = re.compile(  # one word boundary before the alternatives: far fewer tries
+    r"\b(?:"
+    r"(?:is there )?anything else (?:i|we) can (?:help|do for) you with|"
     r"how (?:can|may) (?:i|we) help(?: you)?\b|i'll check (?:this|that|it) out to you|"
     r"i'll put you down\b|let me (?:pull up|check|look up) your (?:account|booking|order|file|"
     r"reservation|record)|i can see (?:that )?your (?:order|booking|account|file|reservation)|"
@@ -144,7 +145,8 @@ _STAFF_LINES = re.compile(
     # the booking made for the listener: "I'll lock you in for Thursday", "pop you down"
     r"\b(?:i'll|i will|let me|i can)(?: just| go ahead and)? (?:pop|put|lock|pencil|book|squeeze|"
     r"fit|slot|get) you (?:in|down)\b|\bi'll need you (?:down|here|in|at)\b|"
-    r"\bwaiting for (?:you|ya) when you (?:arrive|get here|rock up|come in|turn up)\b",
+    r"\bwaiting for (?:you|ya) when you (?:arrive|get here|rock up|come in|turn up)\b"
+    r")",
     re.I,
 )
 # what only the served side says; a member of staff who says it speaks as the customer
@@ -183,6 +185,9 @@ _CUSTOMER_LINES = re.compile(
     r"\bif i (?:buy|order|book|sign up|pay)\b[^.?!]{0,40}\bcan i\b|\bmy shop's (?:ad )?budget\b)",
     re.I,
 )
+
+
+_OURS = re.compile(r"our (office|team|staff)", re.I)  # a customer's firm has these too
 
 
 def role_heads(role: str) -> set[str]:
@@ -240,10 +245,12 @@ def check_persona(
         lines, side = _CUSTOMER_LINES, "customer"
     else:
         lines, side = None, ""
+    m = lines.search(text) if lines is not None else None
+    mine = _OURS.fullmatch(m.group(0)) if m and lines is _STAFF_LINES else None
+    if mine and not stems(mine.group(1)) <= vocabulary:  # "our office is on floor 4": a
+        m = None  # customer's own place, which the facts do not speak of
     if (
-        lines is not None
-        and (m := lines.search(text))
-        and not any(f.check == "role_swap" for f in out)  # one flip, reported once
+        m is not None and not any(f.check == "role_swap" for f in out)  # one flip, reported once
     ):
         out.append(PeopleFinding("role_swap", f"{speaker} speaks as the {side}", m.group(0), True))
     own = {speaker.lower(), *name_tokens(str(personas.get(speaker, {}).get("name") or ""))[:1]}

@@ -99,9 +99,17 @@ _BEFORE = [
         r"\1 seconds",
         when=("-second",),
     ),
+    _rule(  # "1 080 ml", "1 200 $", "12 500 €": thousands grouped by a space (French, SI)
+        r"(?<![\d.,:])([1-9]\d{0,2})[ \u202f]((?:\d{3}[ \u202f])*\d{3})(?![\d.:]|,\d{3})"
+        r"(?=(?:,\d{1,2})?\s?(?:\$|€|£|%|(?:ml|cl|l|g|kg|km|m|cm|mm|t|chf|eur|cad|usd|dollars?|"
+        r"euros?|litres?|liters?|metres?|meters?|kilos?|grams?|people|sheep|homes|units)\b))",
+        lambda m: m.group(1) + m.group(2).replace(" ", "").replace("\u202f", ""),
+        re.I,
+        (" ", "\u202f"),
+    ),
     _rule(  # "244,80 CHF", "EUR 4,50", "€12,90": a decimal comma beside a currency
         r"(?<![\d,.])(\d{1,6}),(\d{2})(?![\d,.]?\d)(?=\s*(?:chf|eur|euros?|francs?|€|kr|sek|nok|"
-        r"dkk|zł|pln|,-))|(?:(?<=chf )|(?<=eur )|(?<=€))(\d{1,6}),(\d{2})(?![\d,.]?\d)",
+        r"dkk|zł|pln|,-|\$(?!\s?\d)))|(?:(?<=chf )|(?<=eur )|(?<=€))(\d{1,6}),(\d{2})(?![\d,.]?\d)",
         lambda m: f"{m.group(1) or m.group(3)}.{m.group(2) or m.group(4)}",
         re.I,
         (",",),
@@ -347,6 +355,17 @@ _AFTER = [
         r"\b(?:a )?quarter (?:to|till|til|of) (\d{1,2})\b",
         lambda m: f"{(int(m.group(1)) - 1) % 12 or 12}:45",
         when=("quarter",),
+    ),
+    _rule(  # "de 9 h à 17 h 30", "from 7 h 30 to 18 h", "Tuesday at 9 h": the French clock
+        r"\b(at|from|until|till|to|and|before|after|since|à|by|opens?|closes?|between) "
+        r"([01]?\d|2[0-3]) h(?: ([0-5]\d))?\b(?! ?(?:of|min|minutes?|mins?|hours?|long)\b)"
+        r"|\b(1[3-9]|2[0-3]) h ([0-5]\d)\b",
+        lambda m: (
+            f"{m.group(1)} {int(m.group(2)):02d}:{m.group(3) or '00'}"  # a 24-hour clock
+            if m.group(1)
+            else f"{m.group(4)}:{m.group(5)}"
+        ),
+        when=(" h",),
     ),
     _rule(  # "at 14h", "by 9h30": a time, not a duration
         r"\b(at|by|from|until|till|before|after) (\d{1,2})h(?:(\d{2}))?\b",

@@ -157,7 +157,7 @@ MONEY_RES = [
         r"pounds?|quid|francs?|kroner|krone|yen|rupees?))\b",
         re.I,
     ),
-    re.compile(rf"\b({NUM})\s?(€|£)", re.I),
+    re.compile(rf"\b({NUM})\s?(€|£|\$(?!\s?\d))", re.I),  # "12,50 $" in Quebec
     re.compile(r"\b(\d+(?:\.\d+)?)(?:\s?(cents?|pence)|(p))\b", re.I),  # 25 cents, 45p
 ]
 

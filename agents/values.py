@@ -170,7 +170,7 @@ def _mass_context(text: str) -> bool:
 # an age said as a threshold: "18 or older", "riders 16 and up", "aged 12" (the same count
 # of years as "18 yo", which "18 years old" becomes)
 _AGE = re.compile(
-    r"\b(?:aged|ages?)\s+(\d{1,2})\b(?!\s*(?:%|:|\.\d))"
+    r"\b(?:aged|ages?)\s+(\d{1,2})\b(?!\s*(?:%|:|\.\d|months?\b|weeks?\b|days?\b))"
     r"|\b(\d{1,2})\s+(?:or|and)\s+(?:older|younger|over|under|above)\b(?!\s+(?:\w+\s+)?(?:kg|lb|"
     r"pounds|kilos|minutes|hours|days|weeks|months|miles|km))"
     r"|\b(?:riders?|kids|children|guests|players|students|members|people|anyone|those|visitors|"

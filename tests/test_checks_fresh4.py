@@ -1,0 +1,105 @@
+"""The gate's rules as the seventh session's fresh held-out rows taught them, one idea per
+test: the paraphrase that must pass beside the defect that must block. The facts are this
+file's own (a bakery in Montreal and a gallery), not the rows': the idea is tested, not the
+row."""
+
+from __future__ import annotations
+
+from agents.values import values_in
+from tests.test_checks_held_out import blocking
+
+BAKERY = [
+    "Today is Friday, 14 March 2025.",
+    "A 750 ml bottle of cider costs 14,50 $.",
+    "A sourdough loaf weighs 800 g and costs 7 $.",
+    "The bakery is open Tuesday to Saturday from 7 h 30 to 18 h, and closed on Sundays and Mondays.",
+    "The baking class lasts 2 hours and 15 minutes and starts at 09:30 on Saturday, 22 March 2025.",
+    "The spring market runs on weekends from 2025-03-22 to 2025-04-20.",
+    "The bakery keeps 30% of each consigned jar's price.",
+    "Gift cards are valid for 6 months from 14 January 2025.",
+    "The class accepts children aged 18 months to 5 years with a parent.",
+]
+PEOPLE = {
+    "customer": {"name": "Lea Martin", "role": "HR assistant ordering for her company"},
+    "agent": {"name": "Yves Caron", "role": "shop assistant at the bakery"},
+}
+
+
+def errors(*texts: str, facts: list[str] = BAKERY, people: dict = PEOPLE) -> list[str]:
+    return blocking(texts, facts, people)
+
+
+def test_the_french_clock_reads_hours_not_durations():
+    assert [v.text for v in values_in("open from 7 h 30 to 18 h")] == ["07:30", "18:00"]
+    asked = "When do you close today?"
+    assert errors(asked, "We close at 18 h, so six in the evening.") == []
+    assert errors(asked, "Until six in the evening, and it's more than a week to the market.") == []
+    assert "contradicted_time" in errors(asked, "We close at 17 h today.")
+
+
+def test_thousands_grouped_by_a_space_and_a_dollar_sign_after_the_amount():
+    assert [v.amounts for v in values_in("two bottles give you 1 500 ml")][-1] == (1.5,)
+    asked = "How much is the cider?"
+    assert errors(asked, "It's 14,50 $, so two bottles are 29 $ and 1 500 ml in all.") == []
+    assert "contradicted_money" in errors(asked, "It's 16,50 $ a bottle.")
+
+
+def test_an_age_in_months_is_a_length_of_time():
+    asked = "Can my daughter come? She's twenty months."
+    assert errors(asked, "Yes, we take children from 18 months.") == []
+    assert "contradicted_number" in errors(asked, "Yes, we take children from 12 months.")
+
+
+def test_a_day_named_to_be_refused_is_not_stated():
+    asked = "Is the class on Friday the 21st?"
+    said = "No, it's on Saturday, 22 March, and not on Friday the 21st."
+    assert errors(asked, said) == []
+    assert errors(asked, "It's Saturday the 22nd; Sunday the 23rd would not be possible.") == []
+    assert "contradicted_date" in errors(asked, "Yes, it's on Friday the 21st.")
+
+
+def test_an_end_worked_out_from_the_facts_start_and_length():
+    asked = "When does the class finish?"
+    assert errors(asked, "It starts at half past nine and finishes at a quarter to twelve.") == []
+    assert "contradicted_time" in errors(asked, "It starts at half past nine and ends at noon.")
+
+
+def test_a_customer_s_own_office_is_no_role_swap():
+    assert errors("Our office is on floor 4, can you deliver there?", "Yes, we can.") == []
+    office = [*BAKERY, "The office at 12 Rue Peel takes special orders."]
+    said = "Our office at 12 Rue Peel takes your special orders, madame."
+    assert "role_swap" in errors("Hello!", "Hi.", said, facts=office)
+
+
+def test_a_weekday_the_facts_name_as_a_habit():
+    hours = [
+        "Today is Thursday, 6 November 2025.",
+        "The office is open 09:00 to 18:00 on weekdays and 09:00 to 12:00 on Saturday, and "
+        "closed on Sundays.",
+    ]
+    asked = "Can I drop off the form this Sunday?"
+    assert (
+        errors(asked, "Sunday the office is closed; Saturday we're open 9 to 12.", facts=hours)
+        == []
+    )
+    assert "contradicted_time" in errors(
+        asked, "Sunday the office is closed; Saturday we're open 9 am to 2 pm.", facts=hours
+    )
+
+
+def test_the_rest_of_a_share_and_months_on_the_calendar():
+    asked = "What do I get from a consigned jar?"
+    assert errors(asked, "We keep 30%, so 70% of the price is yours.") == []
+    assert "contradicted_number" in errors(asked, "We keep 40%, so 60% of the price is yours.")
+    card = "How long is my gift card good for?"
+    assert errors(card, "Six months from 14 January, so until 14 July 2025.") == []
+    assert "contradicted_date" in errors(
+        card, "Six months from 14 January, so until 14 August 2025."
+    )
+
+
+def test_a_season_s_weekends_listed_as_ranges():
+    asked = "Which weekends is the market on?"
+    said = "March 22-23, March 29-30, April 5-6, April 12-13 and April 19-20."
+    assert errors(asked, said) == []
+    assert "contradicted_date" in errors(asked, "From March 29 to April 27.")
