@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from agents.claims import ValueFinding, check_sentence
+from agents.duties import check_duty
 from agents.grounding import grounding, is_question, reported, sentences, stems
 from agents.people import TITLES, check_intro, check_named, known_people
 from agents.persona import check_persona
@@ -82,6 +83,10 @@ def check_dialogue(
                 speaker, sentence, people, person_facts, stems(sentence), fact_words
             )
             findings += [_people_finding(index, f) for f in people_found]
+            if not people_found and (
+                duty := check_duty(speaker, sentence, facts, people, personas)
+            ):
+                findings.append(_people_finding(index, duty))
         findings += [
             _people_finding(index, f) for f in check_intro(speaker, text, people, fact_words)
         ]

@@ -103,3 +103,58 @@ def test_a_season_s_weekends_listed_as_ranges():
     said = "March 22-23, March 29-30, April 5-6, April 12-13 and April 19-20."
     assert errors(asked, said) == []
     assert "contradicted_date" in errors(asked, "From March 29 to April 27.")
+
+
+REPAIRS = [
+    "Today is Wednesday, 2 October 2024.",
+    "Olusegun Adeyemi repairs washing machines and dryers; Hannah Lindqvist repairs fridges and ovens.",
+    "The condo manager is Mr Ravi Chandran and the security supervisor is Ms Nur Aisyah.",
+    "The induction on Monday is run by supervisor Priya Nair.",
+]
+STAFF = {
+    "customer": {"name": "Rosa Delgado", "role": "homeowner"},
+    "agent": {"name": "Kevin Marsh", "role": "booking coordinator"},
+}
+
+
+def test_a_person_given_the_duty_the_facts_give_someone_else():
+    asked = "Who's coming for the washing machine?"
+    assert (
+        errors(
+            asked, "That'll be Olusegun, he does the washing machines.", facts=REPAIRS, people=STAFF
+        )
+        == []
+    )
+    assert "contradicted_name" in errors(
+        asked,
+        "That'll be Hannah Lindqvist, she handles the washing machines.",
+        facts=REPAIRS,
+        people=STAFF,
+    )
+    gantry = "Who do I talk to about security?"
+    assert (
+        errors(gantry, "Ms Nur Aisyah, our security supervisor.", facts=REPAIRS, people=STAFF) == []
+    )
+    assert "contradicted_name" in errors(
+        gantry,
+        "Mr Ravi Chandran, our security supervisor, handles it.",
+        facts=REPAIRS,
+        people=STAFF,
+    )
+    assert (
+        errors(  # both named, each with their own duty
+            gantry,
+            "Ravi Chandran is the condo manager and Nur Aisyah the security supervisor.",
+            facts=REPAIRS,
+            people=STAFF,
+        )
+        == []
+    )
+
+
+def test_a_speaker_who_takes_another_s_duty_themself():
+    asked = "Who runs the induction on Monday?"
+    assert errors(asked, "Priya Nair, our supervisor, runs it.", facts=REPAIRS, people=STAFF) == []
+    assert "contradicted_name" in errors(
+        asked, "That'll be me, I run the induction myself on Monday.", facts=REPAIRS, people=STAFF
+    )
