@@ -25,8 +25,14 @@ _BREAKS = re.compile(
     r"i(?:'m| am) (?:just |only |simply |merely )?(?:an? )?(?:ai|a\.i\.|chat ?bot|bot|"
     r"virtual assistant|ai assistant|computer program|program|machine)\b|"
     r"i(?:'m| am) (?:just |only |simply |merely )?(?:an?|the|their|your|our|(?:the )?\w+'s) "
-    r"(?:[\w'-]+ ){0,3}?(?:automated|virtual|digital|computeri[sz]ed|scripted|ai|chat ?bot|bot)\b|"
-    r"\bnot a real person\b|\bi(?:'m| am) not (?:a )?(?:real|human)(?: person| being)?\b|"
+    r"(?:[\w'-]+ ){0,3}?(?:automated|virtual|digital|computeri[sz]ed|scripted|ai|chat ?bot|bot|"
+    r"program|software|text generator)\b|"
+    r"\bnot (?:really |actually )?a (?:real )?(?:person|human)\b(?! (?:who|that|to)\b)|"
+    r"\bi(?:'m| am) not (?:a )?(?:real|human)(?: person| being)?\b|"
+    r"\bbeing (?:an? )?(?:[\w-]+ ){0,2}(?:program|chat ?bot|language model)\b|"
+    r"\bgenerating (?:these|this|the|my) (?:letters?|replies|messages?|responses?|dialogue|lines)\b|"
+    r"\bin character\b|\bthe (?:[\w-]+ ){1,3}character\b(?! (?:of|in)\b)|"
+    r"\bdraft (?:response|reply)\b|"
     r"stage directions?\s*:|"
     r"as a (?:chat ?bot|virtual assistant)|openai|i cannot role-?play|i can't role-?play|"
     r"i(?:'m| am) (?:just |only |simply )?(?:playing|pretending|role-?playing)\b|"
@@ -39,8 +45,11 @@ _BREAKS = re.compile(
     r"\bmy (?:lines|script)\b|\bthe script\b|"
     r"out of character|stay(?:ing)? in character|"
     r"here(?:'s| is) (?:the |my |a |an )?[\w.' -]{0,40}?(?:reply|response|answer|message|"
-    r"line|turn|dialogue)\s*:|^\s*\((?:note|ooc|narrator|stage)\b|"
-    r"^\s*[a-z]+(?: [a-z]+)? (?:reply|response|turn|line)\s*:|\bnext question for the \w+\s*:)",
+    r"line|turn|dialogue)\s*:|"
+    r"^\s*[a-z]+(?: [a-z]+)? (?:reply|response|turn|line)\s*:|\bnext question for the \w+\s*:)"
+    # a note to the reader in brackets ("(OOC: ...)", "(Writing this one as the clerk:)"): no
+    # word boundary before a bracket, so outside the group above
+    r"|^\s*\((?:note|ooc|narrator|stage)\b|^\s*\([^()\n]{0,80}:\s*\)",
     re.I | re.M,
 )
 # a stage direction: a bracketed or starred span that narrates, led by a narrating verb
@@ -145,7 +154,11 @@ _STAFF_LINES = re.compile(  # one word boundary before the alternatives: far few
     # the booking made for the listener: "I'll lock you in for Thursday", "pop you down"
     r"\b(?:i'll|i will|let me|i can)(?: just| go ahead and)? (?:pop|put|lock|pencil|book|squeeze|"
     r"fit|slot|get) you (?:in|down)\b|\bi'll need you (?:down|here|in|at)\b|"
-    r"\bwaiting for (?:you|ya) when you (?:arrive|get here|rock up|come in|turn up)\b"
+    r"\bwaiting for (?:you|ya) when you (?:arrive|get here|rock up|come in|turn up)\b|"
+    # the business's welcome and its own undertakings, in the customer's mouth
+    r"\bthank you for your interest in\b|(?:^|[.!]\s+)welcome to\b|\bhere at the \w+,? we\b|"
+    r"\bi(?:'ve| have) assigned you\b|\bwe shall pay your\b|\bwe(?:'ll| will) need an? [^.?!]{0,30}"
+    r"\bfrom you to (?:hold|secure|book|confirm)\b"
     r")",
     re.I,
 )
@@ -182,7 +195,15 @@ _CUSTOMER_LINES = re.compile(
     r"(?:join|sign up|enrol|enroll|register|book myself|book me)\b|\bfor it myself\b|"
     # the buyer's own doubts: "if I buy it today ... can I still get my money back?"
     r"\bcan i (?:still )?get my money back\b|\bbefore i put my card\b|"
-    r"\bif i (?:buy|order|book|sign up|pay)\b[^.?!]{0,40}\bcan i\b|\bmy shop's (?:ad )?budget\b)",
+    r"\bif i (?:buy|order|book|sign up|pay)\b[^.?!]{0,40}\bcan i\b|\bmy shop's (?:ad )?budget\b|"
+    # the one served, waiting on the business or asking it for what it sells
+    r"\b(?:can|could) you send (?:some(?:body|one)|a \w+) (?:out )?(?:to|round to) my\b|"
+    r"\bbook myself in\b|\bi dropped (?:my|it|them|the) [^.?!]{0,30}\boff with you\b|"
+    r"\bwaiting for your (?:\w+ )?(?:engineers?|technicians?|team|staff|people)\b|"
+    r"\bhow much (?:i|we) (?:need to|have to|must) pay your side\b|"
+    r"\bgive me (?:some|a few|more) shifts\b|\bwhat's the pay like\b|"
+    r"\b(?:we are|we're|i am|i'm) writing as the (?:parents?|customers?|client|guests?)\b|"
+    r"\bi(?:'m| am) hoping you can (?:give|book|fit|find|sort)\b)",
     re.I,
 )
 

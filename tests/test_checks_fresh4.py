@@ -158,3 +158,39 @@ def test_a_speaker_who_takes_another_s_duty_themself():
     assert "contradicted_name" in errors(
         asked, "That'll be me, I run the induction myself on Monday.", facts=REPAIRS, people=STAFF
     )
+
+
+def test_persona_breaks_as_programs_drafts_and_characters():
+    asked = "Do you keep late hours at the bakery?"
+    for said in (
+        "I keep no hours at all, being a computer program generating these letters.",
+        "To be upfront, I'm not really a person, I'm a text generating program.",
+        "(Writing this one as the shop assistant:) We close at 18 h.",
+        "(Draft response for the shop assistant character, second version:) We close at 18 h.",
+        "Okay, answering in character now: we close at 18 h.",
+    ):
+        assert "persona_break" in errors(asked, said), said
+    for said in (
+        "We close at 18 h; the old building has real character.",
+        "I'm not really a person who stays late, but we close at 18 h.",
+        "(Saturdays too.) We close at 18 h.",
+    ):
+        assert "persona_break" not in errors(asked, said), said
+
+
+def test_the_served_and_the_serving_in_each_other_s_lines():
+    asked = "Hi, I'd like to order a loaf."
+    for said in (  # the shop assistant talks as a customer
+        "Honestly, I dropped my cake off with you last week and I'm still waiting for your bakers.",
+        "Actually, I'm keen to book myself in for the class, any spots left?",
+        "Can you send somebody out to my place on Monday?",
+    ):
+        assert "role_swap" in errors(asked, said), said
+    hello = "Hello, can I order for my office?"
+    for said in (  # the customer talks as the business
+        "Thank you for your interest in our loaves; we shall pay your share within 30 days.",
+        "Perfect. Welcome to the bakery! I'll need a deposit.",
+        "So here at the bakery we'll need a 20 $ deposit from you to hold the cake.",
+    ):
+        assert "role_swap" in errors(hello, "Of course.", said), said
+    assert errors(hello, "Of course.", "Thanks, you're welcome to call my office too.") == []
