@@ -429,14 +429,28 @@ def _keeps_limit(part: str, clause: Clause, ground: Grounding) -> bool:
 
 
 _REQUIRES = re.compile(
-    r"\b(?:only if|only when|must|needs? to|required|have to|has to|provided)\b([^,.;:!?]{0,60})",
+    r"\b(?:only if|only when|only (?:by|with|in|to|for|on|after)|must|needs? to|required|"
+    r"have to|has to|provided)\b([^.;:!?]{0,120})",
     re.I,
 )
 _NO_NEED = re.compile(
-    r"\b(?:no need to|(?:don't|do not|doesn't|does not|won't|will not) (?:need|have) to|"
-    r"not necessary to|no requirement to)\s*([^,.;:!?\u2014]{0,40})",
+    r"\b(?:no need(?: to| for| of)?|(?:don't|do not|doesn't|does not|won't|will not) (?:need|have|"
+    r"require|ask (?:\w+ )?for)(?: to)?|not necessary to|no requirement (?:to|for)|"
+    r"without(?= (?:a|an|any)\b))\s*([^,.;:!?\u2014]{0,40})"
+    # "no carrier needed", "a letter isn't required"
+    r"|\bno ((?:[\w-]+ ){1,3})(?:needed|required|necessary)\b"
+    r"|\b((?:[\w-]+ ){1,3})(?:is|are|isn't|aren't) (?:not )?(?:needed|required|necessary)\b",
     re.I,
 )
+
+
+_EXCEPT = re.compile(r"\bexcept(?:\s+for)?\s+([^,.;]+)", re.I)
+_THRESHOLD = re.compile(
+    r"\b(?:over|above|more than|at least|under|fewer than|less than|exceeding)\s+\d"
+    r"|\d[\w.]*\s+(?:or more|or over|and over|and up|or above)\b",
+    re.I,
+)
+_VERBS = frozenset({"bring", "comes", "going", "getti", "takin", "makin", "having", "needs"})
 
 
 def _waived(part: str, sentence: str, ground: Grounding) -> Clause | None:
@@ -448,12 +462,38 @@ def _waived(part: str, sentence: str, ground: Grounding) -> Clause | None:
     at = sentence.find(waiver.group(0))
     if negative(sentence[:at] + " " + sentence[at + len(waiver.group(0)) :]):
         return None  # "under-eights aren't allowed in without an adult": it keeps the rule
-    own, waived = stems(sentence), stems(waiver.group(1))
+    object_ = waiver.group(1) or waiver.group(2) or waiver.group(3) or ""
+    if waiver.group(3) and not re.search(r"\bnot\b|n't\b", waiver.group(0)):
+        return None  # "a letter is required": the rule kept
+    own, waived = stems(sentence), stems(object_)
+    others = [c.stems for c in ground.clauses if not c.is_reference]
     for c in ground.clauses:
-        need = _REQUIRES.search(c.text)
+        need = next(
+            (
+                m
+                for m in _REQUIRES.finditer(c.text)
+                if not re.search(
+                    r"(?:\bnot|n't|\bno)\s+$", c.text[max(0, m.start() - 8) : m.start()]
+                )
+            ),
+            None,
+        )  # "does not have to be returned" requires nothing
         if c.is_reference or need is None:
             continue
+        if (spared := _EXCEPT.search(c.text)) and stems(spared.group(1)) & own:
+            continue  # "assistance dogs are the exception, they don't need a carrier"
         condition = stems(need.group(1))
-        if waived & condition and (own - waived) & (c.stems - condition):
+        if (threshold := _THRESHOLD.search(c.text)) and (
+            _keeps_limit(sentence, c, ground) or threshold.start() < need.start()
+        ):
+            continue  # "vehicles over 1.85 m must be booked as high vehicles": a case below
+            # it needs nothing ("12 is under the 15-drink cutoff, so no advance order")
+        # what is waived is this fact's alone ("no carrier needed" of "pets ride only in a
+        # carrier"), or the sentence speaks of the fact besides
+        unique = any(
+            sum(w in o for o in others) == 1 and len(w) >= 5 and w not in _VERBS
+            for w in waived & condition
+        )
+        if waived & condition and (unique or (own - waived) & (c.stems - condition)):
             return c
     return None

@@ -194,3 +194,33 @@ def test_the_served_and_the_serving_in_each_other_s_lines():
     ):
         assert "role_swap" in errors(hello, "Of course.", said), said
     assert errors(hello, "Of course.", "Thanks, you're welcome to call my office too.") == []
+
+
+RULES = [
+    "Today is Monday, 3 March 2025.",
+    "Cakes are decorated only by appointment with the head baker, Ms Anna Roy.",
+    "Pets may enter only in a carrier, except assistance dogs.",
+    "Orders of 15 or more cakes must be placed at least 24 hours in advance.",
+    "The cake stand is lent and does not have to be returned unless the order is cancelled.",
+]
+
+
+def test_a_condition_the_facts_require_said_to_be_unneeded():
+    asked = "Can I just drop by to get a cake decorated?"
+    assert "contradicted_polarity" in errors(
+        asked, "Certainly, there is no need for an appointment.", facts=RULES
+    )
+    assert errors(asked, "Only by appointment with Ms Roy, I'm afraid.", facts=RULES) == []
+    dog = "Can my spaniel come in?"
+    assert "contradicted_polarity" in errors(dog, "Sure, no carrier needed.", facts=RULES)
+    assert (
+        errors(dog, "Assistance dogs are the exception, they don't need a carrier.", facts=RULES)
+        == []
+    )
+    big = "I want 12 cakes for tomorrow, do I need to order ahead?"
+    assert (
+        errors(big, "12 is under the 15-cake cutoff, so no advance order needed.", facts=RULES)
+        == []
+    )
+    stand = "Do I have to bring the stand back?"
+    assert errors(stand, "No, there is no need to return it.", facts=RULES) == []
