@@ -332,3 +332,24 @@ def _range_of(clause: Clause) -> tuple[float, float] | None:
         return None
     low, high = ends[0].amounts[-1], ends[1].amounts[-1]
     return (low, high) if low < high else None
+
+
+_FINE = re.compile(
+    r"\s*(?:is|'s|would be|will be|should be)?\s*(?:still\s+)?(?:fine|ok(?:ay)?|in time|"
+    r"no problem|good|alright|all right)\b",
+    re.I,
+)
+
+
+def inside_chosen(value: Value, clause: Clause, text: str, put: list[Value]) -> bool:
+    """A time inside the fact's hours that the customer put forward ("Could we take 21 h to
+    23 h?" "Nine to eleven is our last window") or that the speaker says will do ("quarter
+    to eight is still fine"): a choice within the hours, not a restatement of them."""
+    if value.cls != "time" or (hours := _range_of(clause)) is None:
+        return False
+    low, high = hours
+    if not any(low <= a <= high for a in value.amounts):
+        return False
+    if any(value.amounts == p.amounts for p in put if p.cls == "time"):
+        return True
+    return bool(_FINE.match(text, value.end)) and not _UNTIL.search(text[: value.start])

@@ -26,6 +26,7 @@ from agents.arithmetic import (
 from agents.bounds import (
     HYPOTHETICAL,
     hypothetical,
+    inside_chosen,
     inside_reasoned,
     keeps,
     segment_of,
@@ -350,6 +351,21 @@ def check_sentence(
             not aligned or clause is None or not segment & clause.stems
         ):
             continue  # today's date, and no dated fact about the same thing
+        if (
+            aligned
+            and clause is not None
+            and inside_chosen(value, clause, text, said.get("put", []))
+        ):
+            said.setdefault(value.cls, []).append(value)
+            continue
+        if (
+            value.cls == "q:duration"
+            and value.unit.startswith("day")
+            and 2 <= (value.number or 0) <= 7
+            and any(len(days_of(c.text)) == value.number for c in ground.clauses)
+        ):
+            said.setdefault(value.cls, []).append(value)
+            continue  # "a five-day week", "any of six days" of "Monday to Friday/Saturday"
         if aligned and clause is not None and inside_reasoned(value, clause, text, values):
             said.setdefault(value.cls, []).append(value)
             continue

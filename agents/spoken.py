@@ -359,11 +359,11 @@ _AFTER = [
     _rule(  # "de 9 h à 17 h 30", "from 7 h 30 to 18 h", "Tuesday at 9 h": the French clock
         r"\b(at|from|until|till|to|and|before|after|since|à|by|opens?|closes?|between) "
         r"([01]?\d|2[0-3]) h(?: ([0-5]\d))?\b(?! ?(?:of|min|minutes?|mins?|hours?|long)\b)"
-        r"|\b(1[3-9]|2[0-3]) h ([0-5]\d)\b",
+        r"|\b(1[3-9]|2[0-3]) h(?: ([0-5]\d))?\b(?=(?: [0-5]\d)? ?(?:to|à|-|–|and|until|till) ?\d| [0-5]\d\b)",
         lambda m: (
             f"{m.group(1)} {int(m.group(2)):02d}:{m.group(3) or '00'}"  # a 24-hour clock
             if m.group(1)
-            else f"{m.group(4)}:{m.group(5)}"
+            else f"{m.group(4)}:{m.group(5) or '00'}"
         ),
         when=(" h",),
     ),

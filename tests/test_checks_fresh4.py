@@ -224,3 +224,28 @@ def test_a_condition_the_facts_require_said_to_be_unneeded():
     )
     stand = "Do I have to bring the stand back?"
     assert errors(stand, "No, there is no need to return it.", facts=RULES) == []
+
+
+HOURS = [
+    "Today is Wednesday, 12 February 2025.",
+    "Ice rentals are available every day from 6 h to 23 h.",
+    "Phone support is open 08:00 to 20:00, Monday to Saturday.",
+    "The minimum booking is 2 hours.",
+]
+
+
+def test_a_time_chosen_inside_the_hours():
+    asked = "Could we take 21 h to 23 h on Friday?"
+    assert errors(asked, "Nine to eleven p.m. is our last two-hour window.", facts=HOURS) == []
+    call = "If I ring at seven forty-five tonight, will you pick up?"
+    assert (
+        errors(call, "Yes, quarter to eight is still fine, we close at eight.", facts=HOURS) == []
+    )
+    assert "contradicted_time" in errors(
+        call, "Yes, we're open until quarter to eight.", facts=HOURS
+    )
+
+
+def test_the_days_a_weekday_range_counts():
+    asked = "How many days a week can I call?"
+    assert errors(asked, "Any of six days, Monday through Saturday.", facts=HOURS) == []
