@@ -252,7 +252,11 @@ def known_people(
                     str(persona.get("role") or ""),
                 )
             )
-    words: set[str] = set()
+    words: set[str] = set()  # a role's own proper names: "analyst at Acme Analytics"
+    for persona in personas.values():
+        words.update(
+            w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", str(persona.get("role") or ""))
+        )
     for fact in facts:
         words.update(w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", fact))
         named = [m.group(2) or m.group(3) or m.group(4) for m in _NAMED.finditer(fact)]
@@ -413,7 +417,9 @@ def check_named(
     if not out:
         out += _other_surnames(text, people, person_facts, sentence_stems, named_spans)
     if not out:
-        out += _strangers_in_facts(text, people, person_facts, sentence_stems, named_spans)
+        out += _strangers_in_facts(
+            text, people, person_facts, sentence_stems, named_spans, fact_words
+        )
     return out
 
 
@@ -462,6 +468,7 @@ def _strangers_in_facts(
     person_facts: Sequence[tuple[frozenset[str], str]],
     sentence_stems: frozenset[str],
     skip: list[tuple[int, int]],
+    known_words: set[str] | frozenset[str] = frozenset(),
 ) -> list[PeopleFinding]:
     """A full name nobody knows, in a sentence that speaks of what a fact says someone else
     does ("Our Steve Marsh takes every crew through the safety briefing" where the facts say
@@ -478,6 +485,8 @@ def _strangers_in_facts(
             continue  # "Put Mr. Haas down": a verb before a title is no first name
         if any(set(tokens) & p.tokens for p in people):
             continue  # a known person, or one sharing a name (the other checks' business)
+        if set(tokens) <= known_words:
+            continue  # "Omar from Acme Analytics" of an "analyst at Acme Analytics": a firm
         for fact_stems, fact in person_facts:
             if len(fact_stems & sentence_stems) >= 2:
                 return [

@@ -249,3 +249,22 @@ def test_a_time_chosen_inside_the_hours():
 def test_the_days_a_weekday_range_counts():
     asked = "How many days a week can I call?"
     assert errors(asked, "Any of six days, Monday through Saturday.", facts=HOURS) == []
+
+
+def test_a_firm_the_persona_works_for_is_no_person():
+    facts = [
+        "Today is Monday, 29 September 2025.",
+        "The billing contact for account AC-44 is Lena Fischer.",
+    ]
+    people = {
+        "customer": {"name": "Omar Haddad", "role": "finance analyst at Acme Analytics"},
+        "agent": {"name": "Chloe Martin", "role": "billing specialist"},
+    }
+    said = "Omar Haddad from Acme Analytics here. Who is the billing contact on account AC-44?"
+    assert errors(said, "The billing contact is Lena Fischer.", facts=facts, people=people) == []
+    assert "contradicted_name" in errors(
+        "Who is the billing contact?",
+        "The billing contact on account AC-44 is Erik Stone.",
+        facts=facts,
+        people=people,
+    )
