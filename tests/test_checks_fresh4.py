@@ -254,17 +254,17 @@ def test_the_days_a_weekday_range_counts():
 def test_a_firm_the_persona_works_for_is_no_person():
     facts = [
         "Today is Monday, 29 September 2025.",
-        "The billing contact for account AC-44 is Lena Fischer.",
+        "The billing contact for account ACME-44 is Lena Fischer.",
     ]
     people = {
         "customer": {"name": "Omar Haddad", "role": "finance analyst at Acme Analytics"},
         "agent": {"name": "Chloe Martin", "role": "billing specialist"},
     }
-    said = "Omar Haddad from Acme Analytics here. Who is the billing contact on account AC-44?"
+    said = "Hi Chloe, Omar Haddad from Acme Analytics, account ACME-44. Who gets our bills?"
     assert errors(said, "The billing contact is Lena Fischer.", facts=facts, people=people) == []
     assert "contradicted_name" in errors(
         "Who is the billing contact?",
-        "The billing contact on account AC-44 is Erik Stone.",
+        "The billing contact on account ACME-44 is Erik Stone.",
         facts=facts,
         people=people,
     )
