@@ -101,7 +101,10 @@ _IDIOMS = re.compile(
     r"\b(no problem|no worries|no rush|not a problem|not at all|no doubt|no need to worry|"
     r"not sure|nothing else|no, thanks?|no thank you|not yet|why not|whether or not|no stress|"
     r"no bother|no hassle|not at all|not by (?:a great deal|much|a lot|far|a long way|a mile)|"
-    r"not a bit|no dramas|not long now|not to worry)\b",
+    r"not a bit|no dramas|not long now|not to worry|"
+    # "I'm only 3 miles away": merely, not a limit
+    r"(?<=i'm )only(?= (?:\d|a |an |about |around ))|(?<=it's )only(?= (?:\d|a |an |about ))|"
+    r"(?<=that's )only(?= (?:\d|a |an |about )))\b",
     re.I,
 )
 

@@ -162,6 +162,9 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
         ):
             continue  # "vacuuming is included" of "included at no extra cost": the part the
             # fact asserts, not the one it negates
+        if _names_the_allowed(own, best.fact):
+            continue  # "you may pay by credit card or IC card" of "only credit cards and IC
+            # cards are accepted; cash is not": the options the fact allows, and no other
         runner_up = scored[1][0] if len(scored) > 1 else 0
         # a short answer ("Cash is grand, sure.") to a question about the same fact
         asked = best_score >= 1 and bool(_asked_about(context) & best.stems & own)
@@ -177,6 +180,19 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
         ):
             return best
     return None
+
+
+_ONLY_PART = re.compile(r"\bonly\b([^;.]*)", re.I)
+
+
+def _names_the_allowed(own: frozenset[str], fact: str) -> bool:
+    """The sentence names what an "only" fact allows (two of its words at least) and nothing
+    of what the fact says after it ("cash is not accepted")."""
+    if (m := _ONLY_PART.search(fact)) is None:
+        return False
+    allowed = stems(m.group(1))
+    after = stems(fact[m.end() :]) - allowed
+    return len(own & allowed) >= 2 and not own & after
 
 
 # what a fact's limit sounds like, for a universal permission to deny

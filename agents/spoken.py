@@ -205,6 +205,11 @@ _AFTER = [
         re.I,
         ("between", "from"),
     ),
+    _rule(  # "0.3 of a litre", "0.7 of a kilo": the decimal of one unit
+        r"\b(0?\.\d+) of an? (?=[a-z])",
+        r"\1 ",
+        when=(" of a",),
+    ),
     _rule(  # "a third of a litre", "two-thirds of an hour", "half a kilo"
         r"\b(?:(?:a|one|1) (half|third|3rd|quarter|4th|fifth|5th|tenth|10th)|"
         r"(2|3)[- ](thirds|3rds|quarters|4ths)|half) "

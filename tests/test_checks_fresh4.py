@@ -268,3 +268,35 @@ def test_a_firm_the_persona_works_for_is_no_person():
         facts=facts,
         people=people,
     )
+
+
+PAYMENT = [
+    "Today is Tuesday, 14 October 2025.",
+    "Only credit cards and IC cards are accepted; cash is not accepted.",
+    "Home visits are only offered to patients living within 10 miles of the clinic.",
+    "A bottle of rum holds 700 ml.",
+]
+
+
+def test_the_options_an_only_fact_allows_restated():
+    asked = "I only have a 10,000 yen note. Is that all right?"
+    said = "I'm sorry, we cannot take cash. You may pay by credit card or by an IC card."
+    assert errors(asked, said, facts=PAYMENT) == []
+    assert "contradicted_polarity" in errors(
+        asked, "Sure, you may pay by cash or by credit card.", facts=PAYMENT
+    )
+
+
+def test_merely_is_no_limit_and_a_decimal_of_one_unit():
+    assert (
+        errors(
+            "Can the physio come to me?",
+            "Yes, I'm only 3 miles away, so that's fine.",
+            facts=PAYMENT,
+        )
+        == []
+        or errors("Can you visit?", "Sure.", "I'm only 3 miles away, so easy.", facts=PAYMENT) == []
+    )
+    asked = "How big is the bottle?"
+    assert errors(asked, "It's seventy centilitres, 0.7 of a litre.", facts=PAYMENT) == []
+    assert "contradicted_unit" in errors(asked, "It's 0.5 of a litre.", facts=PAYMENT)
