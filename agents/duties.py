@@ -23,6 +23,16 @@ _SELF = re.compile(  # the speaker claims the duty: "that's me", "I run them mys
 )
 
 
+def _words(text: str) -> set[str]:
+    """Lower-case words without punctuation or a possessive: "Reyes's" -> "reyes"."""
+    return {re.sub(r"['’]s$", "", w.strip('.,!?;:()"')).lower() for w in text.split()}
+
+
+@lru_cache(maxsize=512)
+def _name_stems(people: tuple[frozenset[str], ...]) -> frozenset[str]:
+    return stems(" ".join(t for p in people for t in p)) | {t[:5] for p in people for t in p}
+
+
 @lru_cache(maxsize=512)
 def _duties(
     facts: tuple[str, ...], people: tuple[frozenset[str], ...]
@@ -35,9 +45,9 @@ def _duties(
         owner: frozenset[str] | None = None
         loose: set[str] = set()
         for piece in _PIECES.split(fact):
-            words = {w.lower().strip(".'’s") for w in piece.split()}
+            words = _words(piece)
             named = [p for p in people if p & words]
-            piece_stems = set(stems(piece)) - {t[:5] for p in people for t in p}
+            piece_stems = set(stems(piece)) - _name_stems(people)
             if len(named) == 1:
                 owner = named[0]
                 duties.setdefault(owner, set()).update(piece_stems | loose)
@@ -64,15 +74,20 @@ def check_duty(
     found = _duties(tuple(facts), tuple(p.tokens for p in people))
     duties = {p: d for p, d, _ in found}
     facts_of = {p: w for p, _, w in found}
-    if len(duties) < 2 and not _SELF.search(sentence):
-        return None
-    words = {w.lower().strip(".,!?;:'’s") for w in sentence.split()}
+
+    words = _words(sentence)
     named = [p for p in duties if {t for t in p if len(t) > 2} & words]
     own: frozenset[str] = frozenset()
     persona = personas.get(speaker, {})
     me = frozenset(name_tokens(str(persona.get("name") or "")))
     rivals = set(duties)
-    if _SELF.search(sentence) and (not named or named == [me]):
+    claims = _SELF.search(sentence) or any(  # "I am Yumi Kato, the counter supervisor"
+        re.search(
+            rf"\bi(?:'m| am) {re.escape(t)}\b(?: [\w-]+)?,? (?:the|your|our)\b", sentence, re.I
+        )
+        for t in me
+    )
+    if claims and (not named or named == [me]):
         who = me  # "That's me, I run the inductions myself"
         own = duties.get(me, frozenset()) | stems(str(persona.get("role") or ""))
     elif len(named) == 1:
@@ -81,7 +96,7 @@ def check_duty(
         rivals = {p for p in duties if facts_of[p] & facts_of[who]}  # listed side by side
     else:
         return None
-    said = stems(sentence) - {t[:5] for p in duties for t in p}
+    said = stems(sentence) - _name_stems(tuple(p.tokens for p in people))
     if said & (own - frozenset().union(*(d for p, d in duties.items() if p != who))):
         return None  # it speaks of the person's own duty too
     for other, theirs in duties.items():

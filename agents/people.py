@@ -139,6 +139,9 @@ _ADDRESS = re.compile(
     rf"right|well|ah|oh|morning|afternoon|evening|welcome|great|perfect|certainly)"
     rf",?\s+({_TITLE_RE})\s+({_NAME_RE})\b"
 )
+# the listener called by title and surname at the end of a sentence: "See you Monday, Ms Doyle."
+_VOCATIVE = re.compile(rf",\s+({_TITLE_RE})\s+({_NAME_RE})\b(?=\s*(?:[.!?]|$|\s[-–—]\s))")
+_APPOSED = re.compile(r"\b(?:my|our|his|her|their|your)\s+(?:[\w-]+\s+){0,2}[\w-]+$", re.I)
 _NOT_NAMES = {
     "sorry",
     "happy",
@@ -357,7 +360,10 @@ def check_named(
     """People named with a title or role word that the grounding does not know as such."""
     out = []
     listener = [p for p in people if p.speaker not in (None, speaker)]
-    for m in _ADDRESS.finditer(text):
+    vocatives = [  # not an apposition: "a letter from my GP, Dr Hegarty."
+        m for m in _VOCATIVE.finditer(text) if not _APPOSED.search(text[: m.start()])
+    ]
+    for m in [*_ADDRESS.finditer(text), *vocatives]:
         surname = m.group(2).lower()
         if (
             len(listener) == 1

@@ -293,3 +293,39 @@ def test_merely_is_no_limit_and_a_decimal_of_one_unit():
     assert not negative("I'm only 3 miles away, so that part's easy.")
     assert negative("Visits are only offered within 10 miles.")
     assert [v.amounts for v in values_in("It's seventy centilitres, 0.7 of a litre.")][-1] == (0.7,)
+
+
+CLINIC = [
+    "Today is Friday, 18 October 2024.",
+    "The pharmacist on duty this week is Priya Raman and the dispensing technician is Tom Akers.",
+    "The garden coordinator is Tomás Reyes.",
+]
+DESK = {
+    "customer": {"name": "Rachel Dunne", "role": "patient"},
+    "agent": {"name": "Ruth Allen", "role": "garden volunteer"},
+}
+
+
+def test_duties_read_with_plural_names_accents_and_self_introductions():
+    asked = "Can someone check my prescription?"
+    assert errors(asked, "The pharmacist on duty is Priya Raman.", facts=CLINIC, people=DESK) == []
+    assert "contradicted_name" in errors(
+        asked, "The pharmacist on duty this week is Tom Akers.", facts=CLINIC, people=DESK
+    )
+    who = "Who's the garden coordinator?"
+    assert errors(who, "That's Tomás Reyes.", facts=CLINIC, people=DESK) == []
+    assert "contradicted_name" in errors(
+        who, "That's me, Ruth - I'm the coordinator.", facts=CLINIC, people=DESK
+    )
+    assert "contradicted_name" in errors(
+        who, "I am Ruth Allen, the garden coordinator, so I can help.", facts=CLINIC, people=DESK
+    )
+
+
+def test_the_listener_called_by_a_wrong_surname_at_a_sentence_end():
+    asked = "See you Monday then."
+    assert "contradicted_name" in errors(
+        asked, "Perfect. See you on Monday, Ms Doyle.", facts=CLINIC, people=DESK
+    )
+    assert errors(asked, "Perfect. See you on Monday, Ms Dunne.", facts=CLINIC, people=DESK) == []
+    assert errors("My GP, Dr Hegarty, sent me.", "Thanks, Rachel.", facts=CLINIC, people=DESK) == []
