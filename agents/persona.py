@@ -45,7 +45,11 @@ _BREAKS = re.compile(
     r"\bmy (?:lines|script)\b|\bthe script\b|"
     r"out of character|stay(?:ing)? in character|"
     r"here(?:'s| is) (?:the |my |a |an )?[\w.' -]{0,40}?(?:reply|response|answer|message|"
-    r"line|turn|dialogue)\s*:|"
+    r"line|turn|dialogue)\b[^.:\n]{0,50}:|"
+    r"\bsimulated (?:character|person|agent|customer|conversation|dialogue)\b|"
+    r"\b(?:practice|training|sample|example|mock) (?:dialogue|conversation|exchange|call)\b|"
+    r"\bcontinu(?:e|ing) (?:the|this) (?:scenario|scene|role-?play|conversation as)\b|"
+    r"\bin my role as (?:the|a|an)\b|"
     r"^\s*[a-z]+(?: [a-z]+)? (?:reply|response|turn|line)\s*:|\bnext question for the \w+\s*:)"
     # a note to the reader in brackets ("(OOC: ...)", "(Writing this one as the clerk:)"): no
     # word boundary before a bracket, so outside the group above
@@ -157,7 +161,11 @@ _STAFF_LINES = re.compile(  # one word boundary before the alternatives: far few
     r"\bwaiting for (?:you|ya) when you (?:arrive|get here|rock up|come in|turn up)\b|"
     # the business's welcome and its own undertakings, in the customer's mouth
     r"\bthank you for your interest in\b|(?:^|[.!]\s+)welcome to\b|\bhere at the \w+,? we\b|"
-    r"\bi(?:'ve| have) assigned you\b|\bwe shall pay your\b|\bwe(?:'ll| will) need an? [^.?!]{0,30}"
+    r"\bi(?:'ve| have) assigned you\b|\bwe shall pay your\b|\b(?:from|on) our side\b|"
+    r"\bconfirm your (?:booking|order|appointment|reservation) with us\b|"
+    r"\bwith us,? the (?:deposit|fee|price|charge)\b|\bpull up our (?:\w+ )?(?:diary|system|"
+    r"records?|calendar|bookings?)\b|"
+    r"\bwe(?:'ll| will) need an? [^.?!]{0,30}"
     r"\bfrom you to (?:hold|secure|book|confirm)\b"
     r")",
     re.I,
@@ -203,7 +211,12 @@ _CUSTOMER_LINES = re.compile(
     r"\bhow much (?:i|we) (?:need to|have to|must) pay your side\b|"
     r"\bgive me (?:some|a few|more) shifts\b|\bwhat's the pay like\b|"
     r"\b(?:we are|we're|i am|i'm) writing as the (?:parents?|customers?|client|guests?)\b|"
-    r"\bi(?:'m| am) hoping you can (?:give|book|fit|find|sort)\b)",
+    r"\bi(?:'m| am) hoping you can (?:give|book|fit|find|sort)\b|"
+    # the speaker's own needs, as the one served has them
+    r"\b(?:from|on) my side\b|\bmy own (?:son|daughter|kids?|child|children|dialysis|"
+    r"appointment|booking|wedding|party|garden|house|home|car|plot)\b|"
+    r"\bour own (?:garden|party|wedding|event|home|house|office party)\b|"
+    r"\bwhat (?:you'd|you would|would you) charge (?:us|me)\b|\bcould you find out for me\b)",
     re.I,
 )
 

@@ -329,3 +329,22 @@ def test_the_listener_called_by_a_wrong_surname_at_a_sentence_end():
     )
     assert errors(asked, "Perfect. See you on Monday, Ms Dunne.", facts=CLINIC, people=DESK) == []
     assert errors("My GP, Dr Hegarty, sent me.", "Thanks, Rachel.", facts=CLINIC, people=DESK) == []
+
+
+def test_more_breaks_and_swaps_in_their_common_forms():
+    asked = "How much is the cider?"
+    for said in (
+        "Sure! Here is the clerk's next line, written in a friendly voice: \"It's 14,50 $!\"",
+        "I am only a simulated character in this practice dialogue, but it's 14,50 $.",
+        "Okay, continuing the scenario in my role as the shop assistant: it's 14,50 $.",
+    ):
+        assert "persona_break" in errors(asked, said), said
+    for said in (
+        "Quick q from my side tho - could u tell me the fee?",
+        "I need to register my own son before the deadline, how much do you charge?",
+    ):
+        assert "role_swap" in errors(asked, said), said
+    assert "role_swap" in errors(
+        "Hello, I'd like a cake.", "Of course.", "Right, on our side I'll have your cake ready."
+    )
+    assert errors("Hello, I'd like a cake.", "Of course, on our side it's all ready.") == []
