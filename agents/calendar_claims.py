@@ -108,6 +108,7 @@ _WEEKDAY_RANGE = re.compile(
 _PIECE = re.compile(r"\s*(?:;|,?\s+and\s+(?=[^,;]*\d)|,)\s*", re.I)
 
 
+@lru_cache(maxsize=4096)
 def days_of(text: str) -> frozenset[int]:
     """The days of the week a text speaks of: "weekends", "Monday to Friday", "Saturdays"."""
     lower = text.lower()

@@ -69,9 +69,11 @@ def check_duty(
 ) -> PeopleFinding | None:
     """A sentence that gives one person (named, or the speaker claiming it) a duty that the
     facts give only to another person, and says nothing of that person's own duties."""
-    if is_question(sentence) or negative(sentence):
+    if is_question(sentence):
         return None
     found = _duties(tuple(facts), tuple(p.tokens for p in people))
+    if not found:
+        return None  # the facts give nobody a duty: the cheap way out of most sentences
     duties = {p: d for p, d, _ in found}
     facts_of = {p: w for p, _, w in found}
 
@@ -81,12 +83,16 @@ def check_duty(
     persona = personas.get(speaker, {})
     me = frozenset(name_tokens(str(persona.get("name") or "")))
     rivals = set(duties)
-    claims = _SELF.search(sentence) or any(  # "I am Yumi Kato, the counter supervisor"
-        re.search(
-            rf"\bi(?:'m| am) {re.escape(t)}\b(?: [\w-]+)?,? (?:the|your|our)\b", sentence, re.I
+    lower = sentence.lower()
+    claims = _SELF.search(sentence) or (
+        ("i'm " in lower or "i am " in lower)
+        and any(  # "I am Yumi Kato, the counter supervisor"
+            re.search(rf"\bi(?:'m| am) {re.escape(t)}\b(?: [\w-]+)?,? (?:the|your|our)\b", lower)
+            for t in me
         )
-        for t in me
     )
+    if (not named and not claims) or negative(sentence):
+        return None
     if claims and (not named or named == [me]):
         who = me  # "That's me, I run the inductions myself"
         own = duties.get(me, frozenset()) | stems(str(persona.get("role") or ""))
