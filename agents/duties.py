@@ -25,7 +25,11 @@ _SELF = re.compile(  # the speaker claims the duty: "that's me", "I run them mys
 
 def _words(text: str) -> set[str]:
     """Lower-case words without punctuation or a possessive: "Reyes's" -> "reyes"."""
-    return {re.sub(r"['’]s$", "", w.strip('.,!?;:()"')).lower() for w in text.split()}
+    out = set()
+    for word in text.lower().split():
+        word = word.strip('.,!?;:()"')
+        out.add(word[:-2] if word.endswith(("'s", "’s")) else word)
+    return out
 
 
 @lru_cache(maxsize=512)

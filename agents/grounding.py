@@ -229,6 +229,7 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip().endswith("?")
 
 
+@lru_cache(maxsize=8192)
 def negative(text: str) -> bool:
     """True when the text negates or limits what it says ("no fee", "only within 30 days")."""
     text = _IDIOMS.sub(" ", text.replace("\u2019", "'"))

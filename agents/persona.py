@@ -224,6 +224,24 @@ _CUSTOMER_LINES = re.compile(
 _OURS = re.compile(r"our (office|team|staff)", re.I)  # a customer's firm has these too
 
 
+def _search(pattern: re.Pattern[str], text: str, lower: str) -> re.Match[str] | None:
+    """`pattern.search(text)`, found first in the lower-cased text by the same pattern without
+    re.I (about a third faster on these long alternations), then matched on the text itself
+    at that place so that the evidence keeps its case."""
+    if len(lower) != len(text):
+        return pattern.search(text)  # lower-casing changed a length ("İ"): the slow way
+    fast = _CASELESS.get(pattern)
+    if fast is None:
+        fast = _CASELESS[pattern] = re.compile(pattern.pattern, pattern.flags & ~re.I)
+    found = fast.search(lower)
+    if found is None:
+        return None
+    return pattern.match(text, found.start()) or pattern.search(text, found.start())
+
+
+_CASELESS: dict[re.Pattern[str], re.Pattern[str]] = {}
+
+
 def role_heads(role: str) -> set[str]:
     """The words a role is called by: 'airline agent' -> {'agent', 'airline agent'}."""
     role = role.lower().strip()
@@ -242,7 +260,8 @@ def check_persona(
     facts' words: where the business itself deals in scripts or lines ("ad scripts must be
     submitted 5 days ahead"), "the script" is the customer's, not the speaker's own."""
     out = []
-    hit = _BREAKS.search(text)
+    lower = text.lower()
+    hit = _search(_BREAKS, text, lower)
     if hit and (noun := _STAGE_NOUN.search(hit.group(0))) and stems(noun.group(0)) <= vocabulary:
         hit = None
     if hit is None and (cue := _STAGE.search(text)):
@@ -279,7 +298,7 @@ def check_persona(
         lines, side = _CUSTOMER_LINES, "customer"
     else:
         lines, side = None, ""
-    m = lines.search(text) if lines is not None else None
+    m = _search(lines, text, lower) if lines is not None else None
     mine = _OURS.fullmatch(m.group(0)) if m and lines is _STAFF_LINES else None
     if mine and not stems(mine.group(1)) <= vocabulary:  # "our office is on floor 4": a
         m = None  # customer's own place, which the facts do not speak of
