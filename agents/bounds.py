@@ -350,6 +350,8 @@ def inside_chosen(value: Value, clause: Clause, text: str, put: list[Value]) -> 
     low, high = hours
     if not any(low <= a <= high for a in value.amounts):
         return False
+    # the very time put (its readings alike), not `same`, whose hedge slack and any-reading
+    # overlap would let "10:30" stand for the "10:30 am" of a question about the night
     if any(value.amounts == p.amounts for p in put if p.cls == "time"):
         return True
     return bool(_FINE.match(text, value.end)) and not _UNTIL.search(text[: value.start])

@@ -75,7 +75,8 @@ def check_duty(
     facts give only to another person, and says nothing of that person's own duties."""
     if is_question(sentence):
         return None
-    found = _duties(tuple(facts), tuple(p.tokens for p in people))
+    names = tuple(p.tokens for p in people)
+    found = _duties(tuple(facts), names)
     if not found:
         return None  # the facts give nobody a duty: the cheap way out of most sentences
     duties = {p: d for p, d, _ in found}
@@ -106,7 +107,7 @@ def check_duty(
         rivals = {p for p in duties if facts_of[p] & facts_of[who]}  # listed side by side
     else:
         return None
-    said = stems(sentence) - _name_stems(tuple(p.tokens for p in people))
+    said = stems(sentence) - _name_stems(names)
     if said & (own - frozenset().union(*(d for p, d in duties.items() if p != who))):
         return None  # it speaks of the person's own duty too
     for other, theirs in duties.items():

@@ -142,6 +142,7 @@ _ADDRESS = re.compile(
 # the listener called by title and surname at the end of a sentence: "See you Monday, Ms Doyle."
 _VOCATIVE = re.compile(rf",\s+({_TITLE_RE})\s+({_NAME_RE})\b(?=\s*(?:[.!?]|$|\s[-–—]\s))")
 _APPOSED = re.compile(r"\b(?:my|our|his|her|their|your)\s+(?:[\w-]+\s+){0,2}[\w-]+$", re.I)
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 _NOT_NAMES = {
     "sorry",
     "happy",
@@ -255,13 +256,9 @@ def known_people(
                     str(persona.get("role") or ""),
                 )
             )
-    words: set[str] = set()  # a role's own proper names: "analyst at Acme Analytics"
-    for persona in personas.values():
-        words.update(
-            w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", str(persona.get("role") or ""))
-        )
+    roles = [str(p.get("role") or "") for p in personas.values()]  # "analyst at Acme Analytics"
+    words = {w.lower() for text in [*roles, *facts] for w in _CAPITALISED.findall(text)}
     for fact in facts:
-        words.update(w.lower() for w in re.findall(r"\b[A-Z][a-z]+\b", fact))
         named = [m.group(2) or m.group(3) or m.group(4) for m in _NAMED.finditer(fact)]
         named += [  # "the branch manager is Declan Byrne": any first and last name
             m.group(1)

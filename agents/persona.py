@@ -224,22 +224,21 @@ _CUSTOMER_LINES = re.compile(
 _OURS = re.compile(r"our (office|team|staff)", re.I)  # a customer's firm has these too
 
 
+# the long alternations without re.I, for lower-cased text (about a third faster)
+_CASELESS = {
+    p: re.compile(p.pattern, p.flags & ~re.I) for p in (_BREAKS, _STAFF_LINES, _CUSTOMER_LINES)
+}
+
+
 def _search(pattern: re.Pattern[str], text: str, lower: str) -> re.Match[str] | None:
-    """`pattern.search(text)`, found first in the lower-cased text by the same pattern without
-    re.I (about a third faster on these long alternations), then matched on the text itself
-    at that place so that the evidence keeps its case."""
+    """`pattern.search(text)`, found first in the lower-cased text, then matched on the text
+    itself at that place so that the evidence keeps its case."""
     if len(lower) != len(text):
         return pattern.search(text)  # lower-casing changed a length ("İ"): the slow way
-    fast = _CASELESS.get(pattern)
-    if fast is None:
-        fast = _CASELESS[pattern] = re.compile(pattern.pattern, pattern.flags & ~re.I)
-    found = fast.search(lower)
+    found = _CASELESS[pattern].search(lower)
     if found is None:
         return None
     return pattern.match(text, found.start()) or pattern.search(text, found.start())
-
-
-_CASELESS: dict[re.Pattern[str], re.Pattern[str]] = {}
 
 
 def role_heads(role: str) -> set[str]:

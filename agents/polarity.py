@@ -469,6 +469,18 @@ _THRESHOLD = re.compile(
 _VERBS = frozenset({"bring", "comes", "going", "getti", "takin", "makin", "having", "needs"})
 
 
+_NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bno)\s+$", re.I)
+
+
+def _required(text: str) -> re.Match[str] | None:
+    """The first requirement a fact states ("only by appointment"), not one it denies ("does
+    not have to be returned" requires nothing)."""
+    for m in _REQUIRES.finditer(text):
+        if not _NEGATED_BEFORE.search(text[max(0, m.start() - 8) : m.start()]):
+            return m
+    return None
+
+
 def _waived(part: str, sentence: str, ground: Grounding) -> Clause | None:
     """The condition a fact requires, waived: "no need to bring the car in" of "can be done
     only if the car is brought to the shop", "you don't have to book" of "must be booked"."""
@@ -484,17 +496,7 @@ def _waived(part: str, sentence: str, ground: Grounding) -> Clause | None:
     own, waived = stems(sentence), stems(object_)
     others = [c.stems for c in ground.clauses if not c.is_reference]
     for c in ground.clauses:
-        need = next(
-            (
-                m
-                for m in _REQUIRES.finditer(c.text)
-                if not re.search(
-                    r"(?:\bnot|n't|\bno)\s+$", c.text[max(0, m.start() - 8) : m.start()]
-                )
-            ),
-            None,
-        )  # "does not have to be returned" requires nothing
-        if c.is_reference or need is None:
+        if c.is_reference or (need := _required(c.text)) is None:
             continue
         if (spared := _EXCEPT.search(c.text)) and stems(spared.group(1)) & own:
             continue  # "assistance dogs are the exception, they don't need a carrier"
