@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import combinations
 
 from agents.derive import scaled_to
 from agents.grounding import Clause, Grounding
@@ -228,6 +229,8 @@ def chained(
         steps |= {
             a + b * n for a in facts for b in rated if b != a for n in own | {n - 1 for n in own}
         }
+    if value.cls == "money" and value.amounts and _totals(value.amounts[0], said, worked):
+        return True
     if value.cls == "q:duration":
         steps |= {  # "at least 22 hours a day, so out for about 2 hours"
             g.per - g.amounts[0]
@@ -283,6 +286,22 @@ def chained(
         if g.per and g.amounts:
             steps |= {g.amounts[0] * n for n in _CONSTANTS | factors}
     return any(same(value, scaled_to(value, x)) for x in steps if x)
+
+
+def _totals(amount: float, said: dict[str, list[Value]], worked: set[float]) -> bool:
+    """A total of three or four of the amounts the dialogue has said, one of them worked out
+    aloud: "$220 after hours ... the $350 assist on top ... fifteen kilometres at $1.80, $27.
+    All up $597". Only the last ten said count, so a wrong total rarely meets one by chance."""
+    heard = [s.amounts[0] for s in said.get("money", ()) if s.amounts]
+    heard += [s.number for s in said.get("#", ()) if s.number]
+    heard = list(dict.fromkeys(h for h in heard if h and h < amount))[-10:]
+    if not any(h in worked for h in heard):
+        return False
+    for size in (3, 4):
+        for parts in combinations(heard, size):
+            if any(p in worked for p in parts) and abs(sum(parts) - amount) < 0.005:
+                return True
+    return False
 
 
 @lru_cache(maxsize=256)

@@ -134,7 +134,9 @@ _EXCEPTION = re.compile(
 )
 _EXCESS = re.compile(
     r"\s+(?:over|extra|beyond|above|too many)(?:\s+(?:the\s+)?(?:limit|allowance))?\s+"
-    r"(?:is|are|would|will|costs?|comes|means|at|=|gets)\b",
+    r"(?:is|are|would|will|costs?|comes|means|at|=|gets)\b"
+    r"|\s+(?:over|beyond|above|past)\s+(?:the|your)\s+(?:free|first|included)\b",  # "15 km
+    # over the free twenty"
     re.I,
 )
 _DENIED = re.compile(  # "not the 13th", "Not this Saturday, the 8th"

@@ -87,18 +87,21 @@ _PLACE_WORDS = frozenset(
         "clinic",
     ]
 )
-_FULL_NAME = re.compile(rf"(?<![.!?]\s)(?<!^)\b({_NAME_RE}\s+{_NAME_RE})\b")
+_FULL_NAME = re.compile(  # not a sentence's first word, unless a title's full stop precedes it
+    rf"(?:(?<=\bMr\.\s)|(?<=\bMs\.\s)|(?<=\bMrs\.\s)|(?<=\bDr\.\s)|(?<![.!?]\s)(?<!^))"
+    rf"\b(?!{_TITLE_RE}\s)({_NAME_RE}\s+{_NAME_RE})\b"
+)
 _ROLE_WORDS = (
     "technician|mechanic|pharmacist|advisor|adviser|agent|receptionist|officer|colleague|"
     "manager|supervisor|nurse|engineer|specialist|driver|courier|named|called|doctor|"
     "landlord|owner|teacher|tutor|consultant|representative|clerk|coordinator|dispatcher|"
     "inspector|surveyor|assistant"
 )
-_NAMED = re.compile(
-    rf"(?:\b({_TITLE_RE})\s+({_NAME_RE}(?:\s+{_NAME_RE})?)|"
-    rf"\b(?i:{_ROLE_WORDS}),?\s+(?:{_TITLE_RE}\s+)?({_NAME_RE}(?:\s+{_NAME_RE})?)|"
+_NAMED = re.compile(  # a name whole or not at all: not "Mr. Callum" of "Mr. Callum Ferris of"
+    rf"(?:\b({_TITLE_RE})\s+((?>{_NAME_RE}(?:\s+{_NAME_RE})?))|"
+    rf"\b(?i:{_ROLE_WORDS}),?\s+(?:{_TITLE_RE}\s+)?((?>{_NAME_RE}(?:\s+{_NAME_RE})?))|"
     r"\b(?i:led|run|handled|managed|supervised|headed|signed|approved|inspected|assessed|"
-    rf"taught|treated|taken)\s+(?i:by)\s+({_NAME_RE}\s+{_NAME_RE}))\b"
+    rf"taught|treated|taken)\s+(?i:by)\s+(?:{_TITLE_RE}\s+)?({_NAME_RE}\s+{_NAME_RE}))\b"
     r"(?!\s+(?i:of|at|street|road)\b)"
 )
 # a fact that opens with a first and last name, then a lower-case word ("Gareth Pryce gives")
@@ -416,7 +419,7 @@ def check_named(
                 "faithfulness",
             )
         )
-    out += _other_first_names(speaker, text, people, named_spans)
+    out += _other_first_names(speaker, text, people, named_spans, fact_words)
     if not out:
         out += _other_surnames(text, people, person_facts, sentence_stems, named_spans)
     if not out:
@@ -505,14 +508,24 @@ def _strangers_in_facts(
 
 
 def _other_first_names(
-    speaker: str, text: str, people: Sequence[Person], skip: list[tuple[int, int]]
+    speaker: str,
+    text: str,
+    people: Sequence[Person],
+    skip: list[tuple[int, int]],
+    fact_words: set[str] | frozenset[str] = frozenset(),
 ) -> list[PeopleFinding]:
     """A full name with a known staff member's or fact person's surname and another first
     name ("your dad's carer is Ruth Achebe" where the facts know Rosa Achebe). The customer's
-    surname is left alone: their family shares it."""
+    surname is left alone: their family shares it, and so is a word the facts themselves
+    capitalise as no one's name ("Registrar Thorne" of "District Probate Registrar Mr. Anselm
+    Thorne")."""
     out = []
+    given = frozenset().union(*(p.tokens - {p.surname} for p in people))  # ("Chief Warden"
+    # is a person to the facts' pattern, but "Warden" no one's first name)
     for name, first, last in _pairs(text, skip):
         if any({first, last} <= p.tokens for p in people):
+            continue
+        if first in fact_words and first not in given:
             continue
         if any(p.surname == last and not _not_customer(p, people) for p in people):
             continue  # "my mother Mary Finch" beside the facts' Albert Finch

@@ -370,6 +370,7 @@ DERIVE_CUES = re.compile(
     r"makes?(?=\s+(?:it\s+|that\s+|for\s+|up\s+)?(?:\d|an?\b|one|two|three|four|five|six|seven|"
     r"eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred))|"
     r"would be|(?:there|that|it)'d be|would cost|in total|total|altogether|all in|in all|means|"
+    r"all up|all told|^together|"  # "All up $597"; "Together CHF 732" (not "kept together")
     r"would mean|comes to|"
     r"bringing|brings|leaves|on top|gives (?:you|her|him|them|us)|"
     r"works out|adds up|then)\b",

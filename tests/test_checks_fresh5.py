@@ -1,0 +1,56 @@
+"""The gate's rules as the eighth session's fresh held-out rows (heldout72-77) taught them,
+one idea per test: the paraphrase that must pass beside the defect that must block. The
+facts are this file's own (a mountain guide office and a boat yard), not the rows': the idea
+is tested, not the row."""
+
+from __future__ import annotations
+
+from agents.people import known_people
+from tests.test_checks_held_out import blocking
+
+GUIDES = [
+    "Today is Wednesday, 9 July 2025.",
+    "A guided glacier walk costs €140 per person; a private guide for the day costs €480.",
+    "Crampon hire costs €12 per day; there is no charge for helmets.",
+    "Transfers are charged at €2 per kilometre beyond the first 20 km from the office.",
+    "Route questions are handled by Dr Ingrid Falk; bookings are arranged by Mr. Tobias Lund of "
+    "the Valley Guides Association.",
+    "Safety complaints are referred to Chief Warden Ms. Petra Holm.",
+    "The office is open from 07:00 to 19:00 every day.",
+]
+PEOPLE = {
+    "customer": {"name": "Hanna Berg", "role": "walker booking a glacier walk"},
+    "agent": {"name": "Lars Eklund", "role": "booking assistant at the guide office"},
+}
+
+
+def errors(*texts: str, facts: list[str] = GUIDES, people: dict = PEOPLE) -> list[str]:
+    return blocking(texts, facts, people)
+
+
+def test_a_name_in_the_facts_is_read_whole_past_its_title():
+    people, _ = known_people(PEOPLE, GUIDES)
+    names = {p.tokens for p in people}
+    assert frozenset({"ingrid", "falk"}) in names  # "handled by Dr Ingrid Falk"
+    assert frozenset({"tobias", "lund"}) in names  # "Mr. Tobias Lund of the ..."
+    asked = "Who arranges the bookings?"
+    assert errors(asked, "That's Tobias Lund of the Valley Guides Association.") == []
+    assert errors("Who answers route questions?", "Ingrid Falk does, Dr Falk.") == []
+    assert "contradicted_name" in errors(asked, "That's Tobias Lindqvist, of the association.")
+    assert "contradicted_name" in errors("Who answers route questions?", "Dr Ingrid Sand does.")
+
+
+def test_a_word_the_facts_capitalise_before_a_surname_is_a_title():
+    asked = "Who would deal with a safety complaint?"
+    assert errors(asked, "It goes to Ms. Petra Holm, so Warden Holm would deal with it.") == []
+    assert "contradicted_name" in errors(asked, "It goes to Ms. Anna Holm, our chief warden.")
+
+
+def test_a_total_of_amounts_said_along_the_way():
+    asked = "Two of us, with crampons, and we're 35 km out. What's the damage?"
+    said = (
+        "The walk is €140 each, so €280, and crampons are €12 a day each, €24. Fifteen "
+        "kilometres over the free twenty at €2 is €30. All up €334."
+    )
+    assert errors(asked, said) == []
+    assert "contradicted_money" in errors(asked, said.replace("€334", "€344"))
