@@ -299,7 +299,7 @@ def inside_reasoned(value: Value, clause: Clause, text: str, values: tuple[Value
     if hours is None:
         return False
     low, high = hours
-    if not any(low < a < high for a in value.amounts):
+    if not any(_inside(a, low, high, strict=True) for a in value.amounts):
         return False
     for end in values:
         if end.end > value.start or end.cls != "time":
@@ -331,14 +331,28 @@ def _range_of(clause: Clause) -> tuple[float, float] | None:
     if len(ends) != 2 or not _is_range(normalise(clause.text), ends[0], ends[1]):
         return None
     low, high = ends[0].amounts[-1], ends[1].amounts[-1]
-    return (low, high) if low < high else None
+    return (low, high) if low != high else None  # low > high: past midnight (22:00 to 06:00)
+
+
+def _inside(a: float, low: float, high: float, strict: bool = False) -> bool:
+    """Inside the hours from `low` to `high`, which run past midnight when `low > high`."""
+    if low > high:
+        return a > low or a < high if strict else a >= low or a <= high
+    return low < a < high if strict else low <= a <= high
 
 
 _FINE = re.compile(
     r"\s*(?:is|'s|would be|will be|should be)?\s*(?:still\s+)?(?:fine|ok(?:ay)?|in time|"
-    r"no problem|good|alright|all right)\b",
+    r"no problem|good|alright|all right|(?:falls?|is|lies)\s+(?:inside|within)|within)\b",
     re.I,
 )
+_REFUSED = re.compile(  # "17:00 is out", "five would be too late", "at six we're closed"
+    r"\s*(?:is|'s|would be|will be|falls?|is just)?\s*(?:out\b|outside|too (?:late|early)|past "
+    r"(?:closing|our hours)|after (?:closing|we close)|no good|not possible|isn't possible|"
+    r"(?:we're|we are|we'll be|the \w+ (?:is|will be|will have been)) (?:already )?closed)",
+    re.I,
+)
+_OUTSIDE = re.compile(r"\b(?:fell|falls?|is|are|was|were)\s+(?:just\s+)?outside\b", re.I)
 
 
 def inside_chosen(value: Value, clause: Clause, text: str, put: list[Value]) -> bool:
@@ -348,8 +362,10 @@ def inside_chosen(value: Value, clause: Clause, text: str, put: list[Value]) -> 
     if value.cls != "time" or (hours := _range_of(clause)) is None:
         return False
     low, high = hours
-    if not any(low <= a <= high for a in value.amounts):
-        return False
+    if not any(_inside(a, low, high) for a in value.amounts):
+        return not any(_inside(a, low, high) for a in value.amounts if a < 1440) and bool(
+            _REFUSED.match(text, value.end) or _OUTSIDE.search(text)
+        )  # "so 17:00 is out, I'm afraid": a time outside them, refused
     # the very time put (its readings alike), not `same`, whose hedge slack and any-reading
     # overlap would let "10:30" stand for the "10:30 am" of a question about the night
     if any(value.amounts == p.amounts for p in put if p.cls == "time"):

@@ -102,7 +102,10 @@ _BEFORE = [
     _rule(  # "1 080 ml", "1 200 $", "12 500 €": thousands grouped by a space (French, SI)
         r"(?<![\d.,:])([1-9]\d{0,2})[ \u202f]((?:\d{3}[ \u202f])*\d{3})(?![\d.:]|,\d{3})"
         r"(?=(?:,\d{1,2})?\s?(?:\$|€|£|%|(?:ml|cl|l|g|kg|km|m|cm|mm|t|chf|eur|cad|usd|dollars?|"
-        r"euros?|litres?|liters?|metres?|meters?|kilos?|grams?|people|sheep|homes|units)\b))",
+        r"euros?|litres?|liters?|metres?|meters?|kilos?|grams?|people|sheep|homes|units|"
+        r"millilit(?:re|er)s?|centilit(?:re|er)s?|kilomet(?:re|er)s?|millimet(?:re|er)s?|"
+        r"centimet(?:re|er)s?|kilograms?|tonnes?|rand|francs?|words|pages|members|visitors|"
+        r"passengers|residents|households|customers)\b))",
         lambda m: m.group(1) + m.group(2).replace(" ", "").replace("\u202f", ""),
         re.I,
         (" ", "\u202f"),

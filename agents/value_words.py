@@ -215,13 +215,16 @@ WEEKDAY_DAY = re.compile(
     r"(?!\s*(?::|\.\d|%|(?!(?:to|and|or|until|till|through|at|in|for|from)\b)[a-z]))"
     # "Saturday, 9 till 8", "Sunday 10 to 4 pm": opening hours, not the 9th
     r"(?!\s+(?:till|til|until)\s+\d)"
+    r"(?!\s+(?:in the (?:morning|afternoon|evening)|at night|o'clock))"  # "Tuesday, ten in the
+    # morning": a time of the day
     r"(?!\s+(?:to|-)\s+\d{1,2}(?::\d\d)?\s*(?:am\b|pm\b|a\.m\.|p\.m\.|o'clock|in the|[.,;!?]|$))",
     re.I,
 )
 WEEKDAY = re.compile(rf"\b(?:(this|next|coming|this coming)\s+)?({_WEEKDAY_RE})(s)?\b", re.I)
 RELATIVE = re.compile(
     r"\b(today|tonight|this (?:morning|afternoon|evening)|(?:the )?day after tomorrow|tomorrow|"
-    r"yesterday|in (\d+) (days?|weeks?)|(\d+) (days?|weeks?) ago)\b(?!'s|\u2019s)",  # "today's price"
+    r"yesterday|in (\d+) (days?|weeks?)|(?<![\d.,])(\d+) (days?|weeks?) ago)\b"
+    r"(?!'s|\u2019s)",  # "today's price"; not "5 weeks ago" of "2.5 weeks ago"
     re.I,
 )
 _MERIDIEM = r"(a\.?m\.?|p\.?m\.?)"

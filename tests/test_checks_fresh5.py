@@ -54,3 +54,41 @@ def test_a_total_of_amounts_said_along_the_way():
     )
     assert errors(asked, said) == []
     assert "contradicted_money" in errors(asked, said.replace("€334", "€344"))
+
+
+YARD = [
+    "Today is Monday, 4 August 2025.",
+    "The boat lift runs from 22:00 to 06:00 only, to keep the quay free by day.",
+    "The yard office is open from 08:30 to 16:30 on weekdays.",
+    "The standard mooring buoy holds a chain of 2 500 kilograms at most.",
+    "Antifouling costs €18 per metre of hull; there is no charge for the pressure wash.",
+    "The survey of the Marlin is booked for Thursday 7 August 2025 at 10:00.",
+    "Cancelling the survey is free only up to 48 hours before it starts.",
+]
+
+
+def test_a_weekday_before_a_time_of_day_is_no_date():
+    asked = "Until when can I cancel the survey for free?"
+    said = "Up to 48 hours before it starts at ten, so until Tuesday, ten in the morning."
+    assert errors(asked, said, facts=YARD) == []
+    assert "contradicted_date" in errors(asked, "It's on Tuesday the 10th.", facts=YARD)
+
+
+def test_a_half_before_weeks_ago_and_space_grouped_thousands_before_a_unit_word():
+    from agents.values import values_in
+
+    assert [v.text for v in values_in("about two and a half weeks ago")] == ["2.5 weeks"]
+    assert [v.amounts for v in values_in("2 500 kilograms")] == [(2500000.0,)]  # grams
+    asked = "How heavy a chain does the buoy take?"
+    assert errors(asked, "Two and a half tonnes, so 2 500 kilograms.", facts=YARD) == []
+    assert "contradicted_unit" in errors(asked, "Up to 1 500 kilograms.", facts=YARD)
+
+
+def test_hours_past_midnight_and_a_time_refused_outside_the_hours():
+    asked = "Can the lift take her at half five in the morning?"
+    said = "Yes, it runs from ten at night till six in the morning, so 05:30 falls inside it."
+    assert errors(asked, said, facts=YARD) == []
+    asked = "Could I come by the office at five in the afternoon?"
+    said = "We're open 08:30 to 16:30, so 17:00 is out, I'm afraid."
+    assert errors(asked, said, facts=YARD) == []
+    assert "contradicted_time" in errors(asked, "Yes, we're open until 17:00.", facts=YARD)
