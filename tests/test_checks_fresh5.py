@@ -92,3 +92,12 @@ def test_hours_past_midnight_and_a_time_refused_outside_the_hours():
     said = "We're open 08:30 to 16:30, so 17:00 is out, I'm afraid."
     assert errors(asked, said, facts=YARD) == []
     assert "contradicted_time" in errors(asked, "Yes, we're open until 17:00.", facts=YARD)
+
+
+def test_a_pause_asked_for_on_the_call_is_small_talk():
+    facts = [*YARD, "A booking can be changed free of charge up to 2 hours before it starts."]
+    asked = "Give us two minutes to find a pen... right. Can I still move the survey?"
+    assert errors(asked, "Yes, free of charge up to two hours before.", facts=facts) == []
+    assert "contradicted_number" in errors(
+        "Can I still move the survey?", "Yes, free up to two minutes before.", facts=facts
+    )
