@@ -96,8 +96,9 @@ def test_hours_past_midnight_and_a_time_refused_outside_the_hours():
 
 def test_a_pause_asked_for_on_the_call_is_small_talk():
     facts = [*YARD, "A booking can be changed free of charge up to 2 hours before it starts."]
-    asked = "Give us two minutes to find a pen... right. Can I still move the survey?"
-    assert errors(asked, "Yes, free of charge up to two hours before.", facts=facts) == []
+    asked = "Can I still move the survey?"
+    said = "Give me two minutes to pull it up. Right, yes, free of charge up to two hours before."
+    assert errors(asked, said, facts=facts) == []
     assert "contradicted_number" in errors(
         "Can I still move the survey?", "Yes, free up to two minutes before.", facts=facts
     )
