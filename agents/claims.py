@@ -60,7 +60,7 @@ from agents.grounding import (
 from agents.rivals import same_values, swapped
 from agents.spoken import normalise
 from agents.value_compare import same, weekday_only
-from agents.value_words import DERIVE_CUES
+from agents.value_words import DERIVE_CUES, PAUSE
 from agents.values import Value, values_in
 
 
@@ -132,11 +132,6 @@ _EXCEPTION = re.compile(
     r"cancelled)\b",
     re.I,
 )
-_PAUSE = re.compile(
-    r"\b(?:give (?:me|us)|bear with (?:me|us)(?: for)?|hang on(?: for)?|hold on(?: for)?|"
-    r"back to you in|call you back in|ring you back in|with you in)\s+(?:just\s+)?(?:a\s+)?$",
-    re.I,
-)
 _EXCESS = re.compile(
     r"\s+(?:over|extra|beyond|above|too many)(?:\s+(?:the\s+)?(?:limit|allowance))?\s+"
     r"(?:is|are|would|will|costs?|comes|means|at|=|gets)\b"
@@ -183,7 +178,7 @@ def check_sentence(
     for value in values:
         if value.cls == "q:bare" and not _has_bare_counterpart(ground):
             continue
-        if value.cls == "q:duration" and _PAUSE.search(text[: value.start]):
+        if value.cls == "q:duration" and PAUSE.search(text[: value.start]):
             continue  # "give us two minutes to find a pen": the call's own small talk
         if (ruled := _DENIED.search(text[max(0, value.start - 32) : value.start])) and (
             not ruled.group(1) or any(v.cls == value.cls and v.start > value.end for v in values)

@@ -379,3 +379,9 @@ DERIVE_CUES = re.compile(
     r"works out|adds up|then)\b",
     re.I,
 )
+# a pause asked for on the call: "give us two minutes to find a pen" is small talk
+PAUSE = re.compile(
+    r"\b(?:give (?:me|us)|bear with (?:me|us)(?: for)?|hang on(?: for)?|hold on(?: for)?|"
+    r"back to you in|call you back in|ring you back in|with you in)\s+(?:just\s+)?(?:a\s+)?$",
+    re.I,
+)
