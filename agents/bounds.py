@@ -346,13 +346,6 @@ _FINE = re.compile(
     r"no problem|good|alright|all right|(?:falls?|is|lies)\s+(?:inside|within)|within)\b",
     re.I,
 )
-_REFUSED = re.compile(  # "17:00 is out", "five would be too late", "at six we're closed"
-    r"\s*(?:is|'s|would be|will be|falls?|is just)?\s*(?:out\b|outside|too (?:late|early)|past "
-    r"(?:closing|our hours)|after (?:closing|we close)|no good|not possible|isn't possible|"
-    r"(?:we're|we are|we'll be|the \w+ (?:is|will be|will have been)) (?:already )?closed)",
-    re.I,
-)
-_OUTSIDE = re.compile(r"\b(?:fell|falls?|is|are|was|were)\s+(?:just\s+)?outside\b", re.I)
 
 
 def inside_chosen(value: Value, clause: Clause, text: str, put: list[Value]) -> bool:
@@ -363,9 +356,7 @@ def inside_chosen(value: Value, clause: Clause, text: str, put: list[Value]) -> 
         return False
     low, high = hours
     if not any(_inside(a, low, high) for a in value.amounts):
-        return not any(_inside(a, low, high) for a in value.amounts if a < 1440) and bool(
-            _REFUSED.match(text, value.end) or _OUTSIDE.search(text)
-        )  # "so 17:00 is out, I'm afraid": a time outside them, refused
+        return False
     # the very time put (its readings alike), not `same`, whose hedge slack and any-reading
     # overlap would let "10:30" stand for the "10:30 am" of a question about the night
     if any(value.amounts == p.amounts for p in put if p.cls == "time"):

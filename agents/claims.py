@@ -114,6 +114,8 @@ _TOO = re.compile(
     r"|\s*,?\s*(?:we|you|it|they|that)(?:'d| would)(?: already)? be (?:past|after|closed|shut)\b"
     # "so Sunday the 16th would not be possible": named to be refused
     r"|\s*(?:would|will|is|'s)(?: not|n't) (?:be )?(?:possible|available|an option)\b"
+    # "so 17:00 is out, I'm afraid" (not "Friday the 11th, we are closed": that is a claim)
+    r"|\s*(?:is|'s|would be|falls?)\s+(?:out\b(?! of)|outside\b|no good\b|past (?:closing|our hours))"
     r"|\s*(?:is|'s|would be) (?:not possible|impossible|out of the question)\b",
     re.I,
 )

@@ -520,10 +520,8 @@ def _other_first_names(
     capitalise as no one's name ("Registrar Thorne" of "District Probate Registrar Mr. Anselm
     Thorne")."""
     out = []
-    given = frozenset().union(
-        *(p.tokens - {p.surname} for p in people if p.surname)
-    )  # ("Chief Warden"
-    # is a person to the facts' pattern, but "Warden" no one's first name)
+    # first names only: "Chief Warden" is a person to the facts' pattern, "Warden" no one's
+    given = frozenset().union(*(p.tokens - {p.surname} for p in people if p.surname))
     for name, first, last in _pairs(text, skip):
         if any({first, last} <= p.tokens for p in people):
             continue
