@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from agents.grounding import Clause, Grounding
-from agents.value_compare import same, weekday_only
+from agents.value_compare import loose, same, weekday_only
 from agents.value_words import PER, WEEKDAYS
 from agents.values import Value, values_in
 
@@ -169,6 +169,13 @@ def named_day(value: Value, text: str, ground: Grounding) -> bool:
         d == day.day and mo in (None, day.month) and y in (None, day.year)
         for y, mo, d in value.dates
     )
+
+
+def habitual(value: Value, ground: Grounding) -> bool:
+    """A weekday of open week that is one of the days a fact gives as a habit or a span:
+    "free parking at weekends", so "on a Saturday"; not "next Friday" of "Monday to Friday"
+    when the fact's date is another Friday."""
+    return loose(value) and any(same(value, h) for h in ground.habits)
 
 
 _DAY = PER["day"]

@@ -41,6 +41,7 @@ from agents.calendar_claims import (
     date_offset,
     dated,
     days_of,
+    habitual,
     named_day,
     off_schedule,
     pinned,
@@ -112,11 +113,10 @@ _TOO = re.compile(
     r"(?:late|early|long|short|far|much|many|soon|big|small|heavy|high|low|expensive)\b"
     # "at 6:15 we'd already be past pick-up hours": a time named to be ruled out
     r"|\s*,?\s*(?:we|you|it|they|that)(?:'d| would)(?: already)? be (?:past|after|closed|shut)\b"
-    # "so Sunday the 16th would not be possible": named to be refused
+    # "so Sunday the 16th would not be possible", "so 17:00 is out": refused ("we're shut" claims)
     r"|\s*(?:would|will|is|'s)(?: not|n't) (?:be )?(?:possible|available|an option)\b"
-    # "so 17:00 is out, I'm afraid" (not "Friday the 11th, we are closed": that is a claim)
-    r"|\s*(?:is|'s|would be|falls?)\s+(?:out\b(?! of)|outside\b|no good\b|past (?:closing|our hours))"
-    r"|\s*(?:is|'s|would be) (?:not possible|impossible|out of the question)\b",
+    r"|\s*(?:is|'s|would be|falls?)\s+(?:out\b(?! of)|outside\b|no good\b|past (?:closing|our "
+    r"hours)|(?:not possible|impossible|out of the question)\b)",
     re.I,
 )
 _GLOSS = re.compile(
@@ -158,9 +158,8 @@ def check_sentence(
     established earlier in the dialogue (supported, derived, or unsupported but
     uncontradicted, such as what a customer says of themself), and grows."""
     if is_question(sentence) or reported(sentence):
-        # a question asks; "my neighbour said the 13th" reports, it does not claim. What it
-        # puts is what the answer may work from ("at three hundred pounds, what would I
-        # pay?" "£360 in all"), never what confirms the answer
+        # a question asks; "my neighbour said the 13th" reports. What it puts the answer may
+        # work from ("at £300, what would I pay?" "£360 in all"), never confirm
         said.setdefault("put", []).extend(values_in(sentence, ground.today))
         return []
     found = []
@@ -210,8 +209,8 @@ def check_sentence(
                 )
             )
         ):
-            # "about eighteen pounds" of a cake that weighs 18 pounds; "48 pounds, so still a
-            # medium" where the grounding weighs in lb and pays no sterling: a weight
+            # "about eighteen pounds" of an 18-pound cake; "48 pounds, so still a medium" where
+            # the grounding weighs in lb and pays no sterling: a weight
             value = as_weight(value)
         if _GLOSS.search(text[max(0, value.start - 20) : value.start]) and any(
             other is not value
@@ -255,6 +254,9 @@ def check_sentence(
         ]  # (a date or time they name is their plan, which the staff may repeat)
         known = [g for g in earlier if id(g) not in heard]
         in_pool = any(same(value, g) for g in pool)
+        if not in_pool and habitual(value, ground):  # "weekends only, so on a Saturday"
+            said.setdefault(value.cls, []).append(value)
+            continue
         if in_pool or any(same(value, g) for g in known):
             rival = swapped(value, text, ground, values) if in_pool else None
             if rival is not None:
@@ -281,11 +283,10 @@ def check_sentence(
             ]
         segment = stems(segment_of(text, value))
         clause, score = align(own, ctx, candidates, prefer=segment)
-        # a bare answer ("From 14 July to 18 July.") speaks about what the question asked
-        # a sentence with words of its own shares one of them with the fact, or answers a
-        # question about it ("I'm away Wednesday for work" is not about the hold date the
-        # turn before spoke of; "You can call us until 10 pm" answers "Until when is the
-        # hotline open?")
+        # a bare answer ("From 14 July to 18 July.") speaks about what the question asked; a
+        # sentence with words of its own shares one with the fact, or answers a question about
+        # it ("I'm away Wednesday for work" is not about the hold date the turn before spoke
+        # of; "You can call us until 10 pm" answers "Until when is the hotline open?")
         asked = (  # "whats the deposit thing" "A hundred and eighty dollars to hold your slot"
             value.cls == "money" and clause is not None and bool(_asked(context) & clause.stems)
         )
@@ -323,9 +324,9 @@ def check_sentence(
             best = max(anchored, key=lambda c: _held(c, values, value))
             if _held(best, values, value) >= held:  # "Saturday between ten and two" belongs
                 clause, aligned = best, True  # to the Saturday hours, not "by 2 pm today"
-        # one step of arithmetic from the grounding or from what was said; without a cue
-        # ("so", "in total") not where the sentence restates a fact that gives another value
-        # ("The rent is €2,400" of "the rent is €1,200; the deposit is two months' rent")
+        # one step of arithmetic from the grounding or from what was said; without a cue ("so",
+        # "in total") not where the sentence restates a fact that gives another value ("The
+        # rent is €2,400" of "the rent is €1,200; the deposit is two months' rent")
         restates = aligned and clause is not None and bool(own & clause.stems)
         shown = frozenset(  # the facts whose values the sentence states besides this one
             c.stems

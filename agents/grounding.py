@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from agents.calendar_values import habitual_days
 from agents.derive import Derived, derive
 from agents.value_words import MONTHS, UNIT_TABLE, WEEKDAYS
 from agents.values import Value, reference_date, values_in
@@ -238,6 +239,9 @@ def negative(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
+_NOT_ON = re.compile(r"\b(?:no|not|never|closed|except|without)\b|n't\b", re.I)
+
+
 @dataclass(frozen=True)
 class Clause:
     """One clause of a grounding fact: its words, its values and its polarity."""
@@ -260,6 +264,7 @@ class Grounding:
     pool: dict[str, tuple[Value, ...]]  # every stated value by class, any source
     derived: dict[str, tuple[Derived, ...]]  # values a sentence may derive ("so 2,400 euros")
     reference: tuple[Value, ...] = ()  # what "Today is ..." states
+    habits: tuple[Value, ...] = ()  # the weekdays of a habit or a span ("at weekends")
 
 
 @lru_cache(maxsize=256)
@@ -290,6 +295,12 @@ def grounding(facts: tuple[str, ...], others: tuple[str, ...] = ()) -> Grounding
     for value, about in stated:
         pool.setdefault(value.cls, []).append(value)
         sourced.setdefault(value.cls, []).append((value, about))
+    habits = tuple(  # "free parking at weekends": "so on a Saturday" (not "no deliveries at
+        v  # weekends")
+        for c in clauses
+        if not c.is_reference and not _NOT_ON.search(c.text)
+        for v in habitual_days(c.text, today)
+    )
     reference = tuple(v for c in clauses if c.is_reference for v in c.values)
     return Grounding(
         today=today,
@@ -297,4 +308,5 @@ def grounding(facts: tuple[str, ...], others: tuple[str, ...] = ()) -> Grounding
         pool={k: tuple(v) for k, v in pool.items()},
         derived=derive(sourced, today, any(_NEXT_DAY.search(f) for f in facts)),
         reference=reference,
+        habits=habits,
     )

@@ -71,14 +71,14 @@ def weekday_only(v: Value) -> bool:
     return v.relative and v.weekday is not None and any(w in text for w in WEEKDAYS)
 
 
-def _loose(v: Value) -> bool:
+def loose(v: Value) -> bool:
     """A weekday whose week is open ("Saturday"); "this Saturday", "this coming Monday" and
     "next Friday" name their week (next: this one's or the one after)."""
     return weekday_only(v) and not _QUALIFIED.match(v.text)
 
 
 def _same_date(a: Value, b: Value) -> bool:
-    if (_loose(a) or _loose(b)) and a.dates and b.dates:
+    if (loose(a) or loose(b)) and a.dates and b.dates:
         wa = a.weekday if a.weekday is not None else _weekday(a)
         wb = b.weekday if b.weekday is not None else _weekday(b)
         if wa is not None and wb is not None:
