@@ -196,15 +196,17 @@ def chained(
         local = {n for n in numbers if n >= 10} - {value.number}
         steps |= {a + b for a in local for b in local | worked if b != a}
         steps |= {a * r for a in local for r in rates}  # "712, less the ten percent: 640.80"
-        quoted = sorted(facts & set(numbers))  # "sixty-five each and the child rate of forty,
+        quoted = sorted(
+            facts & {*numbers, *(m.amounts[0] for m in said.get("money", ()))}
+        )  # "sixty-five each and the child rate of forty,
         steps |= {  # so a hundred and seventy for the three of ye": two prices, mixed
             a * i + b * j
             for k, a in enumerate(quoted)
             for b in quoted[k + 1 :]
             for i in range(1, 10)
             for j in range(1, 10)
-            if i + j in factors  # as many as the dialogue counts: "the three of ye"
-        }
+            if i + j in factors or (i in factors and j in factors)  # as many as the dialogue
+        }  # counts: "the three of ye", "two adults and two kids"
         counts = [n for n in numbers if n >= 2 and n != value.number and n == int(n)]
         steps |= {  # "$2 per tool per day, so 2 tools x 3 days comes to twelve dollars"
             g.amounts[0] * n * m
@@ -386,6 +388,35 @@ def _by_ratio(
             for n in counts:
                 out |= {n / every, float(-(-n // every))}
     return out
+
+
+def reread(value: Value, ground: Grounding) -> Value:
+    """A value read as what the grounding measures: "about eighteen pounds" of a cake that
+    weighs 18 pounds, "48 pounds, so still a medium" where the grounding weighs in lb and pays
+    no sterling (a weight); "from 70 years a certificate is needed" of "drivers aged 70 or
+    over" (an age, where no fact lasts 70 years)."""
+    if value.cls == "money" and "pound" in value.text.lower() and not value.per:
+        masses = ground.pool.get("q:mass", ())  # (not "fifteen pounds a day": a hire price)
+        if any(m.number == value.number for m in masses) or (
+            any(m.unit in ("lb", "lbs", "pound", "pounds") for m in masses)
+            and not any(m.unit == "GBP" for m in ground.pool.get("money", ()))
+        ):
+            return as_weight(value)
+    if (
+        value.cls == "q:duration"
+        and value.unit.startswith("year")
+        and any(a.number == value.number for a in ground.pool.get("count:yo", ()))
+        and not any(d.number == value.number for d in ground.pool.get("q:duration", ()))
+    ):
+        return Value(
+            "count:yo",
+            value.text,
+            (value.number or 0.0,),
+            start=value.start,
+            end=value.end,
+            number=value.number,
+        )
+    return value
 
 
 def as_weight(value: Value) -> Value:

@@ -9,6 +9,7 @@ import re
 from datetime import date, timedelta
 from functools import lru_cache
 
+from agents.derive import add_months
 from agents.grounding import Clause, Grounding
 from agents.value_compare import loose, same, weekday_only
 from agents.value_words import PER, WEEKDAYS
@@ -234,6 +235,11 @@ def date_offset(value: Value, dates: list[Value], ground: Grounding) -> bool:
         for d in ground.pool.get("q:duration", ())
         if d.amounts and not d.per and d.amounts[0] >= 7 * _DAY  # a week or more
     ]
+    months = [  # "four months before a start on 1.6.": by 1.2., the calendar's months
+        int(d.number)
+        for d in ground.pool.get("q:duration", ())
+        if d.unit.startswith("month") and d.number and d.number == int(d.number) <= 24
+    ]
     targets = set(_resolved(value, ground.today))
     for other in dates:
         for when in _resolved(other, ground.today):
@@ -241,6 +247,8 @@ def date_offset(value: Value, dates: list[Value], ground: Grounding) -> bool:
                 step = timedelta(days=round(n))
                 if when + step in targets or when - step in targets:
                     return True
+            if any(add_months(when, s * n) in targets for n in months for s in (1, -1)):
+                return True
     return False
 
 

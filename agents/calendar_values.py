@@ -68,9 +68,16 @@ def find_dates(text: str, found: Found, today: date | None, digits: bool = True)
             elif kind == "numeric":
                 a, b = int(g[0]), int(g[1])
                 year = _year(g[2])
-                if g[2] is None and (m.group(0).count(".") or a > 31 or b > 31):
+                ordinal = (
+                    (  # "start on 1.6., please": the day-first dotted date, year left out
+                        g[2] is None and "." in m.group(0) and text[m.end() : m.end() + 1] == "."
+                    )
+                    and not text[m.end() + 1 : m.end() + 2].isdigit()
+                )
+                if g[2] is None and not ordinal and (m.group(0).count(".") or a > 31 or b > 31):
                     continue  # "3.2" is a number, not a date
                 options = [(year, b, a), (year, a, b)]  # day first (most of the world) or not
+                options = options[:1] if "." in m.group(0) else options  # 3.11. is November
                 options = [o for o in options if o[1] is not None and 1 <= o[1] <= 12]
                 options = [o for o in options if o[2] is not None and 1 <= o[2] <= 31]
                 if not options:

@@ -272,7 +272,7 @@ def _check_empty_or_repeated(
 ) -> list[CheckFinding]:
     n_words, norm, shingles = _fingerprint(text)
     spoken = re.sub(r"\([^)]*\)|\*[^*]*\*", "", text)  # stage directions are not speech
-    if not any(ch.isalpha() for ch in spoken):
+    if not any(ch.isalnum() for ch in spoken):  # ("30.11.2026." answers "When?")
         return [
             CheckFinding(
                 check="empty_turn", turn=index, criterion="quality", message="the turn says nothing"

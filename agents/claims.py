@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from agents.arithmetic import (
-    as_weight,
     chained,
     derived,
     misconverted,
@@ -21,6 +20,7 @@ from agents.arithmetic import (
     per_other_unit,
     premise,
     ratio_only,
+    reread,
     with_tax,
 )
 from agents.bounds import (
@@ -108,6 +108,9 @@ _RETRACTED = re.compile(  # "forty — no, sorry, fifty", "eighteen, I mean sixt
     r"i mean\b|correction\b|scratch that\b|my mistake\b|hang on\b)",
     re.I,
 )
+_AGREES = re.compile(
+    r"\s*(?:exactly|correct|that's (?:right|correct|it)|right|yes|yep|yeah|spot on)\b", re.I
+)
 _TOO = re.compile(
     r"\s*(?:would be|would|is|'s|will be|are|was)?\s*(?:far |much |way )?too "
     r"(?:late|early|long|short|far|much|many|soon|big|small|heavy|high|low|expensive)\b"
@@ -170,6 +173,8 @@ def check_sentence(
     derives = bool(DERIVE_CUES.search(sentence)) or any(
         is_question(q) and DERIVE_CUES.search(q) for q in sentences(context)
     )
+    if not derives and _AGREES.match(sentence):  # "So 446 in total with the boots." "Exactly,
+        derives = bool(DERIVE_CUES.search(" ".join(sentences(context)[-1:])))  # 446 EUR."
     if is_question(context) and not derives:  # "So each visit would be... twenty-four dollars?"
         derives = bool(DERIVE_CUES.search(" ".join(sentences(context)[-2:])))
     values = values_in(sentence, ground.today)
@@ -194,24 +199,7 @@ def check_sentence(
             continue  # "six weeks from yesterday — Friday the 18th": the date is the claim
         if value.cls == "date" and _OFFSET.search(text[max(0, value.start - 24) : value.start]):
             continue  # "a week from this Saturday": the anchor of a date, not the date
-        if (
-            value.cls == "money"
-            and "pound" in value.text.lower()
-            and not value.per  # "fifteen pounds a day" is a hire price
-            and (
-                any(m.number == value.number for m in ground.pool.get("q:mass", ()))
-                or (
-                    any(
-                        m.unit in ("lb", "lbs", "pound", "pounds")
-                        for m in ground.pool.get("q:mass", ())
-                    )
-                    and not any(m.unit == "GBP" for m in ground.pool.get("money", ()))
-                )
-            )
-        ):
-            # "about eighteen pounds" of an 18-pound cake; "48 pounds, so still a medium" where
-            # the grounding weighs in lb and pays no sterling: a weight
-            value = as_weight(value)
+        value = reread(value, ground)  # "18 pounds" of a cake, "from 70 years" of an age
         if _GLOSS.search(text[max(0, value.start - 20) : value.start]) and any(
             other is not value
             and other.cls == value.cls

@@ -175,7 +175,7 @@ def derive(
         for base, basis in bases
         for n, about in months
         for sign in (1, -1)
-        if (shifted := _add_months(base, sign * n)) is not None
+        if (shifted := add_months(base, sign * n)) is not None
     ]
     for day, basis, of in days:  # the shift in days, hours or weeks, as a sentence may show it
         when = Value(
@@ -202,7 +202,7 @@ def _add_workdays(start: date, n: int) -> date:
     return day
 
 
-def _add_months(start: date, n: int) -> date | None:
+def add_months(start: date, n: int) -> date | None:
     month = start.month - 1 + n
     with contextlib.suppress(ValueError):
         return start.replace(year=start.year + month // 12, month=month % 12 + 1)

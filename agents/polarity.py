@@ -174,6 +174,8 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             and best_score >= 0.5 * len(best.stems)
             and (best_score > runner_up or scored[1][1].negative)
             and not negated_words(bare) & best.focus  # "no need to boil": it negates it too
+            and not negated_words(sentence) & best.focus  # "a certificate is needed, and it
+            # cannot be older than three months": another part keeps the negation
             # a fact negative only in being free is denied by a price, not by naming its
             # advisor ("that would be Mr. Patil" of "Patil gives free consultations")
             and (best.focus or not _FREE.search(best.text) or _CHARGED.search(part))

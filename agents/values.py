@@ -47,6 +47,10 @@ _PRICED_BARE = re.compile(
 )
 # a pair said as a price with no money word: "it's nine-fifty for a standard bathroom",
 # "twenty plays for four-fifty" (not "the train is at nine-fifty", "9 50 pm")
+_EACH_PRICED = re.compile(  # "119 euros each, and the kids are 89 each"
+    r"(?<![\d.,:])\b(\d{1,5}(?:[.,]\d{2})?)\s+(?:each|apiece|a head|per (?:person|head))\b", re.I
+)
+_SIGN_BEFORE = re.compile(r"(?:[$€£₹¥]|\b[A-Z]{3})\s*$")  # "BBD$60 each" is found as it is
 _PAIR_PRICED = re.compile(
     r"\b(?:costs?|for|comes to|is|it's|that's|'s)\s+[1-9]\d? [1-9]\d\b"
     r"(?![\d:-]|[.,]\d|\s*(?:am|pm|yo|years?|[a-z]+s)\b)",
@@ -104,6 +108,14 @@ def _money(text: str, found: Found) -> None:
                         start=m.start(),
                         end=m.end(),
                         number=whole * 100.0 + cents,
+                    )
+                )
+        for m in _EACH_PRICED.finditer(text):
+            if found.free(*m.span(1)) and not _SIGN_BEFORE.search(text, 0, m.start(1)):
+                amount = to_float(m.group(1).replace(",", "."))
+                found.add(
+                    Value(
+                        "money", m.group(1), (amount,), start=m.start(1), end=m.end(), number=amount
                     )
                 )
     for m in _PRICED_BARE.finditer(text):  # "the deposit's 250, due by the twentieth"

@@ -33,3 +33,60 @@ def test_a_day_of_a_facts_habit_or_span_is_no_contradiction():
     assert "contradicted_date" in errors(
         "When is the open evening for guests?", "It's next Friday, from six."
     )
+
+
+LICENCE = [
+    "Today is Tuesday, 13 January 2026.",
+    "Applications for a place starting in August 2026 must be submitted by 31.3.2026.",
+    "For any other start date, apply at least 4 months before the desired start.",
+    "Drivers aged 70 or over need a medical certificate that is no older than 3 months.",
+    "A day pass costs 119,00 EUR per adult; children aged 10-15 pay 89,00 EUR.",
+    "Boots are not included but can be rented for 15,00 EUR a pair.",
+]
+OFFICE = {
+    "customer": {"name": "Jonas Berg", "role": "parent"},
+    "agent": {"name": "Liisa Maki", "role": "coordinator at the city office"},
+}
+
+
+def office(*texts: str) -> list[str]:
+    return blocking(texts, LICENCE, OFFICE)
+
+
+def test_a_turn_of_digits_alone_says_something():
+    said = office("When does your current licence expire?", "30.11.2026.")
+    assert "empty_turn" not in said
+    assert "empty_turn" in office("When does it expire?", "...")
+
+
+def test_a_dotted_day_and_month_is_a_date_and_months_count_on_the_calendar():
+    asked = "We would rather start already 1.6., my leave ends in May."
+    said = "Then it is four months before, so the application must be submitted by 1.2.2026."
+    assert office(asked, said) == []
+    assert "contradicted_date" in office(asked, said.replace("1.2.2026", "1.4.2026"))
+
+
+def test_an_age_said_in_years_is_the_facts_age():
+    asked = "My father is 72. Does he need a doctor's paper?"
+    ok = "Yes, from 70 years a certificate is needed, and it cannot be older than three months."
+    assert office(asked, ok) == []
+    assert "contradicted_number" in office(asked, ok.replace("70 years", "75 years"))
+
+
+def test_a_sentence_that_keeps_the_facts_negation_in_another_part():
+    asked = "Does my mother need a medical certificate?"
+    ok = "Yes, at 70 a medical certificate is needed, and it cannot be older than three months."
+    assert office(asked, ok) == []
+    bad = "Yes, at 70 a medical certificate is needed, and it can be older than three months."
+    assert office(asked, bad) != []
+
+
+def test_a_price_each_and_a_total_over_the_counts_the_customer_gave():
+    asked = "We are two adults and two kids, 12 and 14. How much for everybody?"
+    said = "Adults are 119 euros each and the kids 89 each. That is 416,00 EUR together."
+    assert office(asked, said) == []
+    assert "contradicted_money" in office(asked, said.replace("416,00", "426,00"))
+    assert "contradicted_money" in office(asked, said.replace("89 each", "79 each"))
+    boots = "So 446 in total with boots for the two kids."
+    assert office(asked, said, boots, "Exactly, 446,00 EUR.") == []
+    assert "contradicted_money" in office(asked, said, boots, "Exactly, 456,00 EUR.")
