@@ -177,14 +177,20 @@ def chained(
         worked |= {s.number for s in said.get("#", ()) if s.number} - facts  # cent of forty")
         worked |= {s.number for s in asked if s.cls == "q:bare" and s.number} - facts
     if value.cls == "q:duration":  # "just over thirteen hours" from 7:15 to 20:30
-        clock = [g.amounts[0] for g in ground.pool.get("time", ()) if g.amounts]
-        heard = [
-            a
+        clock = [g for g in ground.pool.get("time", ()) if g.amounts]
+        heard = [  # "at ten-fifteen", or asked for "from ten until one": 15 min (not between
+            t  # the choices of "departs at 09:30 and 14:00")
             for t in (*said.get("time", ()), *said.get("put", ()))
             if t.cls == "time"
-            for a in t.amounts
-        ]  # "at ten-fifteen", or asked for "from ten until one":
-        worked |= {abs(a - b) * 60 for a in clock for b in clock + heard if a != b}  # 15 min
+        ]
+        worked |= {
+            abs(x.amounts[0] - b) * 60
+            for x in clock
+            for y in clock + heard
+            if (id(x), id(y)) not in ground.choices
+            for b in y.amounts
+            if x.amounts[0] != b
+        }
     factors = set(numbers) | {v.number for vs in said.values() for v in vs if v.number}
     factors -= {0.0, value.number}
     rates = [1 + f * p.amounts[0] / 100 for p in ground.pool.get("q:percent", ()) for f in (-1, 1)]

@@ -29,7 +29,10 @@ class Derived:
 
 
 def derive(
-    pool: dict[str, list[tuple[Value, frozenset[str]]]], today: date | None, next_day: bool = False
+    pool: dict[str, list[tuple[Value, frozenset[str]]]],
+    today: date | None,
+    next_day: bool = False,
+    choices: frozenset[tuple[int, int]] = frozenset(),
 ) -> dict[str, tuple[Derived, ...]]:
     """Values one step of arithmetic away from what the grounding states.
 
@@ -134,6 +137,8 @@ def derive(
                     shift = (minutes, *((number,) if number is not None else ()))
                     add("time", Value("time", value.text, shifted), about, m_about, of=shift)
     for (a, a_about), (b, b_about) in combinations(times, 2):  # 06:30 to 4 pm: 9.5 hours
+        if (id(a), id(b)) in choices:
+            continue  # (not "departs at 09:30 and 14:00": four and a half hours of nothing)
         for minutes in {abs(x - y) for x in a.amounts for y in b.amounts}:
             span = Value("q:duration", f"{a.text} to {b.text}", (minutes * 60,))
             add("q:duration", span, a_about, b_about)

@@ -16,9 +16,11 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from itertools import pairwise
 
 from agents.calendar_values import habitual_days
 from agents.derive import Derived, derive
+from agents.spoken import normalise
 from agents.value_words import MONTHS, UNIT_TABLE, WEEKDAYS
 from agents.values import Value, reference_date, values_in
 
@@ -239,6 +241,21 @@ def negative(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
+_OR = re.compile(r"\s*(?:,|and|or|&|,\s*(?:and|or))\s*$", re.I)
+
+
+def _choices(clauses: list[Clause]) -> frozenset[tuple[int, int]]:
+    """The clock times a clause gives as choices ("departs at 09:30 and 14:00"), as pairs of
+    ids: the hours between them measure nothing (not "open 9 am to 5 pm")."""
+    out = set()
+    for c in clauses:
+        times = [v for v in c.values if v.cls == "time"]
+        for a, b in pairwise(times):
+            if _OR.match(normalise(c.text)[a.end : b.start]):  # (where the values were found)
+                out |= {(id(a), id(b)), (id(b), id(a))}
+    return frozenset(out)
+
+
 _NOT_ON = re.compile(r"\b(?:no|not|never|closed|except|without)\b|n't\b", re.I)
 
 
@@ -265,6 +282,7 @@ class Grounding:
     derived: dict[str, tuple[Derived, ...]]  # values a sentence may derive ("so 2,400 euros")
     reference: tuple[Value, ...] = ()  # what "Today is ..." states
     habits: tuple[Value, ...] = ()  # the weekdays of a habit or a span ("at weekends")
+    choices: frozenset[tuple[int, int]] = frozenset()  # clock times given as choices (ids)
 
 
 @lru_cache(maxsize=256)
@@ -302,11 +320,13 @@ def grounding(facts: tuple[str, ...], others: tuple[str, ...] = ()) -> Grounding
         for v in habitual_days(c.text, today)
     )
     reference = tuple(v for c in clauses if c.is_reference for v in c.values)
+    choices = _choices(clauses)
     return Grounding(
         today=today,
         clauses=tuple(clauses),
         pool={k: tuple(v) for k, v in pool.items()},
-        derived=derive(sourced, today, any(_NEXT_DAY.search(f) for f in facts)),
+        derived=derive(sourced, today, any(_NEXT_DAY.search(f) for f in facts), choices),
         reference=reference,
         habits=habits,
+        choices=choices,
     )

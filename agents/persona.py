@@ -35,7 +35,8 @@ _BREAKS = re.compile(
     r"\bdraft (?:response|reply)\b|"
     r"stage directions?\s*:|"
     r"as a (?:chat ?bot|virtual assistant)|openai|i cannot role-?play|i can't role-?play|"
-    r"i(?:'m| am) (?:just |only |simply )?(?:playing|pretending|role-?playing)\b|"
+    r"i(?:'m| am) (?:just |only |simply |actually |really )?(?:playing|pretending|role-?playing)\b|"
+    r"\ban? (?:actor|actress|voice actor) (?:playing|reading|voicing)\b|"
     r"playing the (?:role|part) of|(?:this|the) role-?play\b|(?:my|this) character\b|"
     r"the scenario (?:i've|i have|i was|i've been) (?:been )?given|my (?:prompt|system prompt)\b|"
     r"the scenario (?:wants|says|asks|tells)|\bmeta question\b|\b(?:keep|stop|start) playing\b|"
@@ -47,7 +48,7 @@ _BREAKS = re.compile(
     r"here(?:'s| is) (?:the |my |a |an )?[\w.' -]{0,40}?(?:reply|response|answer|message|"
     r"line|turn|dialogue)\b[^.:\n]{0,50}:|"
     r"\bsimulated (?:character|person|agent|customer|conversation|dialogue)\b|"
-    r"\b(?:practice|training|sample|example|mock) (?:dialogue|conversation|exchange|call)\b|"
+    r"\b(?:practice|training|sample|example|mock) (?:dialogue|conversation|exchange|call|video)\b|"
     r"\bcontinu(?:e|ing) (?:the|this) (?:scenario|scene|role-?play|conversation as)\b|"
     r"\bin my role as (?:the|a|an)\b|"
     r"^\s*[a-z]+(?: [a-z]+)? (?:reply|response|turn|line)\s*:|\bnext question for the \w+\s*:)"
@@ -75,7 +76,7 @@ _STAGE_NOUN = re.compile(
 # "as the receptionist, I ...", "I'm the front desk receptionist": up to four words, whose
 # first k end in the other side's role (one static pattern: no regex per pair of roles)
 _AS_ROLE = re.compile(
-    r"\bas\s+(?:the|your|a|an)\s+((?:[a-z]+\s+){0,3}[a-z]+)"
+    r"\bas\s+(?:(?:the|your|a|an)\s+)?((?:[a-z]+\s+){0,3}[a-z]+)"
     r"|\bi(?:'m| am)\s+(?:the|your)\s+((?:[a-z]+\s+){0,3}[a-z]+)",
     re.I,
 )
@@ -242,10 +243,17 @@ def _search(pattern: re.Pattern[str], text: str, lower: str) -> re.Match[str] | 
 
 
 def role_heads(role: str) -> set[str]:
-    """The words a role is called by: 'airline agent' -> {'agent', 'airline agent'}."""
+    """The words a role is called by: 'airline agent' -> {'agent', 'airline agent'}; 'desk
+    assistant at the sports hall' -> also {'desk assistant', 'assistant'}."""
     role = role.lower().strip()
     words = role.split()
-    return {role, words[-1]} if words else set()
+    if not words:
+        return set()
+    head = _QUALIFIER.split(role, maxsplit=1)[0].split() or words
+    return {role, words[-1], " ".join(head), head[-1]}
+
+
+_QUALIFIER = re.compile(r"\s+(?:at|of|for|in|from|with|on)\s+")
 
 
 def check_persona(

@@ -90,3 +90,31 @@ def test_a_price_each_and_a_total_over_the_counts_the_customer_gave():
     boots = "So 446 in total with boots for the two kids."
     assert office(asked, said, boots, "Exactly, 446,00 EUR.") == []
     assert "contradicted_money" in office(asked, said, boots, "Exactly, 456,00 EUR.")
+
+
+def test_the_hours_between_two_departure_times_measure_nothing():
+    facts = [
+        "Today is Saturday, 18 July 2026.",
+        "The 3-hour glacier walk departs daily at 09:30 and 14:00 from the car park.",
+    ]
+    asked = "How long does the glacier walk take?"
+    assert errors(asked, "It's three hours, so you're back by half twelve.", facts=facts) == []
+    assert "contradicted_number" in errors(asked, "The walk takes about five hours.", facts=facts)
+    facts = ["Today is Saturday, 18 July 2026.", "The ice cave tour runs from 09:30 to 14:00."]
+    cave = "And the ice cave tour, how long is it?"  # a span's hours are its length
+    assert errors(cave, "The ice cave tour is about four and a half hours.", facts=facts) == []
+
+
+def test_an_actor_in_a_training_video_breaks_the_persona():
+    asked = "What does the open evening cost for a guest?"
+    said = "I'm actually an actor playing the desk assistant in this training video, but it's free."
+    assert "persona_break" in errors(asked, said)
+    assert "persona_break" in errors(asked, "As an actor reading the desk lines: it's free.")
+    assert errors("Are you in the show?", "No, I'm an actor only on Saturdays, ha.") == []
+
+
+def test_a_customer_who_speaks_as_the_staffs_role_without_an_article():
+    said = "So, as front desk assistant I can tell you guests are free at the open evening."
+    opening = ("Hello, it's about the open evening.", "Good morning, what would you like to know?")
+    assert "role_swap" in errors(*opening, said)
+    assert errors(*opening, "So, as a member I can bring a guest free at weekends?") == []
