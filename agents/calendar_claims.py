@@ -185,21 +185,40 @@ _GAP_AFTER = re.compile(
     r"on from|time\b|'s time)",
     re.I,
 )
+_BETWEEN = re.compile(r"\s*(?:before|after|ahead of|earlier than|later than|prior to)\b", re.I)
 _GAP_BEFORE = re.compile(r"\b(?:in|another|within|for)\s+(?:about |around |roughly |just )?$", re.I)
 
 
-def date_gap(value: Value, dates: list[Value], ground: Grounding, text: str) -> bool:
+def date_gap(
+    value: Value, dates: list[Value], ground: Grounding, text: str, own: tuple[Value, ...] = ()
+) -> bool:
     """A number of days or weeks that is the calendar's distance from today to a date the
     facts or the dialogue give ("that's eleven days from now" of the 23rd on the 12th; "13
-    days into the grace period" of a domain that expired on 1/10): counted, not claimed."""
+    days into the grace period" of a domain that expired on 1/10), or between two dates the
+    sentence gives (`own`: "the 16th is five days before the 21st"): counted, not claimed."""
     if value.cls != "q:duration" or value.per or ground.today is None:
         return False
-    if not (_GAP_AFTER.match(text, value.end) or _GAP_BEFORE.search(text[: value.start][-24:])):
+    between = len(own) >= 2 and bool(_BETWEEN.match(text, value.end))
+    if not (
+        between
+        or _GAP_AFTER.match(text, value.end)
+        or _GAP_BEFORE.search(text[: value.start][-24:])
+    ):
         return False  # "blurring can last up to four days" is no distance to a date
     days = [a / _DAY for a in value.amounts if a >= _DAY and a % _DAY == 0]
     if not days:
         return False
     slack = 0.15 if value.approx else 0.0
+    if between:
+        heard = [d for other in own for d in _resolved(other, ground.today)]
+        if any(
+            abs(abs((a - b).days) - n) <= slack * n
+            for a in heard
+            for b in heard
+            if a != b
+            for n in days
+        ):
+            return True
     for other in (*ground.pool.get("date", ()), *dates):
         for when in _resolved(other, ground.today):
             gap = abs((when - ground.today).days)

@@ -108,6 +108,7 @@ _RETRACTED = re.compile(  # "forty — no, sorry, fifty", "eighteen, I mean sixt
     r"i mean\b|correction\b|scratch that\b|my mistake\b|hang on\b)",
     re.I,
 )
+_CASE = re.compile(r"\b(?:for|with|on)\s+(?:the\s+|your\s+|an?\s+)?$", re.I)
 _AGREES = re.compile(
     r"\s*(?:exactly|correct|that's (?:right|correct|it)|right|yes|yep|yeah|spot on)\b", re.I
 )
@@ -173,8 +174,8 @@ def check_sentence(
     derives = bool(DERIVE_CUES.search(sentence)) or any(
         is_question(q) and DERIVE_CUES.search(q) for q in sentences(context)
     )
-    if not derives and _AGREES.match(sentence):  # "So 446 in total with the boots." "Exactly,
-        derives = bool(DERIVE_CUES.search(" ".join(sentences(context)[-1:])))  # 446 EUR."
+    agreed = not derives and bool(_AGREES.match(sentence))  # "So 446 in total with the boots."
+    derives = derives or (agreed and bool(DERIVE_CUES.search(" ".join(sentences(context)[-1:]))))
     if is_question(context) and not derives:  # "So each visit would be... twenty-four dollars?"
         derives = bool(DERIVE_CUES.search(" ".join(sentences(context)[-2:])))
     values = values_in(sentence, ground.today)
@@ -226,8 +227,9 @@ def check_sentence(
         if worked_end(value, text, ground):
             said.setdefault(value.cls, []).append(value)
             continue  # "lasting 45 minutes, it ends at 2:45": the fact's start and length
+        own_dates = tuple(v for v in values if v.cls == "date")
         if named_day(value, text, ground) or date_gap(
-            value, [*said.get("date", ()), *(v for v in values if v.cls == "date")], ground, text
+            value, [*said.get("date", ()), *own_dates], ground, text, own_dates
         ):
             said.setdefault(value.cls, []).append(value)
             continue  # "tomorrow's the twenty-first": the calendar's date, no fact's
@@ -253,8 +255,16 @@ def check_sentence(
             said.setdefault(value.cls, []).append(value)
             continue
         repeated = any(same(value, g) for g in earlier)  # "probably two days" "...is two days"
-        echoed = repeated and (  # "Five hours, okay."; "a 70 km tow would have gone past it"
-            len(own) < 2 or bool(_COUNTERFACTUAL.search(text))
+        echoed = (
+            repeated
+            and (  # "Five hours, okay."; "a 70 km tow would have gone past it"
+                len(own) < 2
+                or bool(_COUNTERFACTUAL.search(text))
+                or (  # "My order comes to ₹7,200." "For ₹7,200 there will be the ₹250 charge":
+                    bool(_CASE.search(text[max(0, value.start - 12) : value.start]))  # the case
+                    and any(id(g) in heard and same(value, g) for g in earlier)  # the customer's
+                )  # own figure, that no fact gave
+            )
         )
         candidates = [
             c
@@ -337,7 +347,7 @@ def check_sentence(
             and not (
                 premise(text, value) and not any(same(value, v) for v in said.get(value.cls, ()))
             )
-            and chained(value, ground, said, numbers)
+            and chained(value, ground, _unheard(said, value) if agreed else said, numbers)
         ):
             said.setdefault(value.cls, []).append(value)
             continue
@@ -369,7 +379,7 @@ def check_sentence(
             and clause is not None
             and within_bound(value, clause, spanned, denied and negative(segment_of(text, value)))
             and not any(  # a rival clause it may speak of, unless it keeps to that one too
-                c is not clause
+                c.fact != clause.fact  # (not "smaller orders pay ₹250" of "free above ₹10,000")
                 and len(own & c.stems) >= max(1, len(own & clause.stems))
                 and not within_bound(value, c, spanned, denied)
                 and not same_values(c, clause, value.cls)  # "beyond the included 25 feet"
@@ -542,6 +552,16 @@ _ASKING = re.compile(  # "how much are the 501s", "whats the deposit thing": ask
 def asking(sentence: str) -> bool:
     """A question, with or without its question mark (chat windows drop it)."""
     return is_question(sentence) or (bool(_ASKING.match(sentence)) and len(sentence.split()) <= 14)
+
+
+def _unheard(said: dict[str, list[Value]], value: Value) -> dict[str, list[Value]]:
+    """What the dialogue said but the figure itself: "Exactly, 446 EUR." agrees with the
+    customer's "So 446 in total", and must be worked from the rest, not from that."""
+    x = value.amounts[:1]
+    return {
+        k: [v for v in vs if v.amounts[:1] != x and v.number != value.number]
+        for k, vs in said.items()
+    }
 
 
 @lru_cache(maxsize=1024)

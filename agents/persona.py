@@ -31,6 +31,8 @@ _BREAKS = re.compile(
     r"\bi(?:'m| am) not (?:a )?(?:real|human)(?: person| being)?\b|"
     r"\bbeing (?:an? )?(?:[\w-]+ ){0,2}(?:program|chat ?bot|language model)\b|"
     r"\bgenerating (?:these|this|the|my) (?:letters?|replies|messages?|responses?|dialogue|lines)\b|"
+    r"\bscripted (?:bot|assistant|agent|responses?|replies|messages?)\b|"
+    r"\bno (?:actual|real|live) (?:person|human|\w+) (?:is )?(?:reading|behind|writing|typing)\b|"
     r"\bin character\b|\bthe (?:[\w-]+ ){1,3}character\b(?! (?:of|in)\b)|"
     r"\bdraft (?:response|reply)\b|"
     r"stage directions?\s*:|"

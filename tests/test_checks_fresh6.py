@@ -4,6 +4,7 @@ facts are this file's own (a sports hall), not the rows': the idea is tested, no
 
 from __future__ import annotations
 
+from agents.checks import check_dialogue
 from tests.test_checks_held_out import blocking
 
 HALL = [
@@ -118,3 +119,41 @@ def test_a_customer_who_speaks_as_the_staffs_role_without_an_article():
     opening = ("Hello, it's about the open evening.", "Good morning, what would you like to know?")
     assert "role_swap" in errors(*opening, said)
     assert errors(*opening, "So, as a member I can bring a guest free at weekends?") == []
+
+
+BAKERY = [
+    "Today is Saturday, 12 April 2025.",
+    "Delivery is free for orders above ₹10,000; smaller orders pay a ₹250 delivery charge.",
+    "The next batch starts on Monday, 21 April 2025.",
+    "The deposit is non-refundable if you cancel less than 7 days before the start date.",
+]
+
+
+def test_the_customers_own_figure_against_a_threshold_and_its_other_case():
+    asked = "Free delivery is above ₹6,000, na? My order comes to ₹7,200."
+    said = "Free delivery starts only above ₹10,000. For ₹7,200 there is the ₹250 charge."
+    assert errors(asked, said, facts=BAKERY) == []
+    assert "contradicted_money" in errors(asked, said.replace("₹250", "₹350"), facts=BAKERY)
+    wrong = "Yes, delivery is free for orders above ₹6,000."
+    assert "contradicted_money" in errors(asked, wrong, facts=BAKERY)
+
+
+def test_the_days_between_two_dates_the_dialogue_gives():
+    asked = "Suppose I cancel on the 16th. Will I get my deposit back?"
+    said = "The 16th is only five days before the start on the 21st, so the deposit is kept."
+    assert errors(asked, said, facts=BAKERY) == []
+    turns = [{"speaker": "customer", "text": asked}, {"speaker": "agent", "text": said}]
+    wrong = [turns[0], {"speaker": "agent", "text": said.replace("five days", "eight days")}]
+    found = check_dialogue(turns, facts=BAKERY, personas=PEOPLE)
+    assert [f.evidence for f in found] == ["the 16th"]  # the customer's day: unsupported
+    found = check_dialogue(wrong, facts=BAKERY, personas=PEOPLE)  # not the days between: at
+    assert "8 days" in [f.evidence for f in found]  # least unsupported, under the rule's bound
+
+
+def test_a_scripted_bot_that_no_one_reads():
+    asked = "What's the monthly rent?"
+    said = "Just so you know, these messages come from a scripted bot; no actual executive is reading this chat."
+    assert "persona_break" in errors(asked, said)
+    assert (
+        errors(asked, "No real person is needed at pickup: the locker opens with your code.") == []
+    )
