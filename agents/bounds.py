@@ -208,8 +208,15 @@ _SPAN_WORDS = re.compile(
 
 
 _RANGE_NEXT = re.compile(r"\s*(?:to|until|till|through|-|–)\s*\d", re.I)
+_SLOT_END = re.compile(r"\d\s*(?:am|pm|a\.m\.|p\.m\.)?\s*(?:to|till|-|–)\s*$", re.I)
 _RANGE_JOIN = re.compile(r"^\s*(?:to|until|till|through|-|–)\s*$", re.I)
 _BETWEEN_AND = re.compile(r"^\s*and\s*$", re.I)
+
+
+_OPENS = re.compile(r"\b(?:opens?|starts?|begins?)\s+(?:at\s+|from\s+)?$", re.I)
+_CLOSES = re.compile(
+    r"^\s*,?\s*(?:and|&)\s+(?:\w+\s+)?(?:closes?|shuts?|ends?|finish(?:es)?)\s+(?:at\s+)?$", re.I
+)
 
 
 def _is_range(text: str, first: Value, second: Value) -> bool:
@@ -218,6 +225,8 @@ def _is_range(text: str, first: Value, second: Value) -> bool:
     between = text[first.end : second.start]
     if _RANGE_JOIN.match(between):
         return True
+    if _CLOSES.match(between) and _OPENS.search(text[max(0, first.start - 16) : first.start]):
+        return True  # "courts open at 6:00 am and close at 10:00 pm"
     return (
         bool(_BETWEEN_AND.match(between))
         and "between" in text[max(0, first.start - 12) : first.start].lower()
@@ -361,4 +370,6 @@ def inside_chosen(value: Value, clause: Clause, text: str, put: list[Value]) -> 
     # overlap would let "10:30" stand for the "10:30 am" of a question about the night
     if any(value.amounts == p.amounts for p in put if p.cls == "time"):
         return True
+    if _SLOT_END.search(text[: value.start]) and not _SPAN_WORDS.search(text):
+        return True  # "4:30 to 5:30, yep, Court 6": a slot inside the hours, not the hours
     return bool(_FINE.match(text, value.end)) and not _UNTIL.search(text[: value.start])

@@ -127,7 +127,8 @@ _GLOSS = re.compile(
     r"\b(?:just|shortly|a bit|a little|not long) (?:after|before|over|under|past)\s*$", re.I
 )
 _OFFSET = re.compile(
-    r"\b(?:a|an|\d+)\s+(?:days?|weeks?|fortnights?|months?)\s+(?:from|after|before|on from)\s*$"
+    r"\b(?:a|an|\d+)\s+(?:days?|weeks?|fortnights?|months?|hours?|minutes?)\s+"
+    r"(?:from|after|before|on from)\s*$"
     # "two weeks today", "a week tomorrow": today is the anchor
     r"|\b(?:a|an|\d+)\s+(?:weeks?|fortnights?|days?)\s*$",
     re.I,
@@ -198,8 +199,10 @@ def check_sentence(
             continue  # "17:30 would be too late": a value named to be ruled out
         if value.cls == "q:duration" and _OFFSET_AFTER.match(text, value.end):
             continue  # "six weeks from yesterday — Friday the 18th": the date is the claim
-        if value.cls == "date" and _OFFSET.search(text[max(0, value.start - 24) : value.start]):
-            continue  # "a week from this Saturday": the anchor of a date, not the date
+        if value.cls in ("date", "time") and _OFFSET.search(
+            text[max(0, value.start - 24) : value.start]
+        ):
+            continue  # "a week from this Saturday", "an hour before noon": an anchor, not the claim
         value = reread(value, ground)  # "18 pounds" of a cake, "from 70 years" of an age
         if _GLOSS.search(text[max(0, value.start - 20) : value.start]) and any(
             other is not value

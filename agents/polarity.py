@@ -32,6 +32,7 @@ _LIMIT_FACT = re.compile(
     r"at least)\b",
     re.I,
 )
+_BOUND = re.compile(r"\b(?:minimum|maximum|min|max|at least|at most|cap|limit)\b", re.I)
 _LIMITS = re.compile(
     r"\b(up to|at most|maximum|max|no more than|as long as|provided|must|have to|need to|"
     r"required|only)\b",
@@ -348,6 +349,10 @@ def _focused(part: str, own: frozenset[str], ground: Grounding) -> Clause | None
     limits = _LIMITS.search(part) and _LIMIT_FACT.search(best.text)
     if limits and not _ANY.search(part):
         return None  # "up to twice a month" restates "at most twice a month"
+    if _BOUND.search(part) and any(
+        same(v, w) for v in values_in(part, ground.today) for w in best.values
+    ):
+        return None  # "our minimum is 150 dpi" of "must be at least 150 dpi, or ... not print"
     negated = values_in(negated_part(best.text), ground.today)
     if any(same(v, w) for v in values_in(part, ground.today) for w in negated):
         return None  # it states the negated part's own value: it restates it ("changes

@@ -157,3 +157,36 @@ def test_a_scripted_bot_that_no_one_reads():
     assert (
         errors(asked, "No real person is needed at pickup: the locker opens with your code.") == []
     )
+
+
+COURTS = [
+    "Today is Saturday, 8 June 2024.",
+    "Courts open at 6:00 am and close at 10:00 pm every day.",
+    "Outdoor court lights cost an extra $6 per hour after 8:00 pm.",
+    "Orders placed before 11:00 am are ready the same day.",
+    "Files must be at least 150 dpi at full size, or the shop will not print them.",
+]
+
+
+def test_hours_given_as_opening_and_closing_times_hold_a_booking():
+    asked = "Can I get a court tomorrow, maybe noon till 2?"
+    assert errors(asked, "Noon to two on Sunday the 9th, I can do that.", facts=COURTS) == []
+    slot = "And I've got Court 6 at 4:30, right?"
+    assert errors(slot, "4:30 to 5:30, yep, Court 6.", facts=COURTS) == []
+    hours = "When do the courts open?"
+    assert "contradicted_time" in errors(hours, "Courts open at 7 am every day.", facts=COURTS)
+    assert "contradicted_time" in errors(hours, "We open at 6 and close at 9 pm.", facts=COURTS)
+
+
+def test_a_time_named_as_the_anchor_of_an_offset():
+    asked = "If I order before noon it's same day, right?"
+    said = "The cutoff's actually an hour before noon, 11 am."
+    assert errors(asked, said, facts=COURTS) == []
+    assert "contradicted_time" in errors(asked, said.replace("11 am", "11:30 am"), facts=COURTS)
+
+
+def test_a_restated_minimum_keeps_a_conditional_facts_negation():
+    asked = "My designer says you need 300 dpi minimum or you reject the file?"
+    said = "Oh, no — our minimum is 150 dpi at the full print size."
+    assert errors(asked, said, facts=COURTS) == []
+    assert "contradicted_number" in errors(asked, said.replace("150", "100"), facts=COURTS)
