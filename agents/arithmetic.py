@@ -239,6 +239,16 @@ def chained(
         }
     if value.cls == "money" and value.amounts and _totals(value.amounts[0], said, worked):
         return True
+    if value.per and value.cls.startswith("q:"):  # "fourteen visits a week ... each visit is 45
+        steps |= {  # minutes, so it works out to ten and a half hours a week"
+            g.amounts[0] * c.amounts[0]
+            for g in ground.pool.get(value.cls, ())
+            if g.amounts and not g.per
+            for cls, vs in said.items()
+            if cls.startswith("count:")
+            for c in vs
+            if c.amounts and c.per == value.per
+        }
     if value.cls == "q:duration":
         steps |= {  # "at least 22 hours a day, so out for about 2 hours"
             g.per - g.amounts[0]

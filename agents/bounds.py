@@ -137,6 +137,35 @@ def keeps(value: Value, clause: Clause, text: str) -> bool:
     return False
 
 
+def keeps_nearby(
+    value: Value, clauses: tuple[Clause, ...], own: frozenset[str], text: str, aligned: Clause
+) -> bool:
+    """True when another clause the sentence speaks of gives a plain value that keeps the
+    bound the sentence gives, and closely (within a quarter): "the whole session is under two
+    and a half hours" of a session that "runs 2 hours 25 minutes", though the sentence was
+    aligned to another fact (not "up to 4 toppings" of "a maximum of 3": a bound itself)."""
+    if value.cls in ("time", "date") or not value.amounts or value.per:
+        return False
+    before = text[max(0, value.start - 25) : value.start]
+    upper = bool(_UPPER.search(before))
+    if not (upper or _LOWER.search(before)):
+        return False
+    x = value.amounts[0]
+    for c in clauses:
+        if c is aligned or c.is_reference or not own & c.stems:
+            continue
+        fact = normalise(c.text)
+        for m in c.values:
+            ahead = fact[max(0, m.start - 25) : m.start]
+            if m.cls != value.cls or not m.amounts or m.per or _UPPER.search(ahead):
+                continue
+            if _LOWER.search(ahead):
+                continue  # a bound of the fact's own: compared as usual
+            if 0.75 * x <= m.amounts[0] <= x if upper else x <= m.amounts[0] <= 1.33 * x:
+                return True
+    return False
+
+
 def span_words(text: str, value: Value, values: tuple[Value, ...] = ()) -> str:
     """A value's segment; for a date or time also the words just before it, back to the value
     before it ("between 8 am and 5 pm": the 5 pm is a range's end; "open until 8, so 18:30 is

@@ -14,6 +14,7 @@ are read by agents.people.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -272,7 +273,8 @@ def _check_empty_or_repeated(
 ) -> list[CheckFinding]:
     n_words, norm, shingles = _fingerprint(text)
     spoken = re.sub(r"\([^)]*\)|\*[^*]*\*", "", text)  # stage directions are not speech
-    if not any(ch.isalnum() for ch in spoken):  # ("30.11.2026." answers "When?")
+    if not any(ch.isalnum() or unicodedata.category(ch) == "So" for ch in spoken):
+        # ("30.11.2026." answers "When?"; an emoji answers in a chat)
         return [
             CheckFinding(
                 check="empty_turn", turn=index, criterion="quality", message="the turn says nothing"

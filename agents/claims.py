@@ -29,6 +29,7 @@ from agents.bounds import (
     inside_chosen,
     inside_reasoned,
     keeps,
+    keeps_nearby,
     segment_of,
     span_words,
     states_bound,
@@ -58,6 +59,7 @@ from agents.grounding import (
     sentences,
     stems,
 )
+from agents.heard import agrees_to_sum, as_base, as_case, without
 from agents.rivals import same_values, swapped
 from agents.spoken import normalise
 from agents.value_compare import same, weekday_only
@@ -108,10 +110,6 @@ _RETRACTED = re.compile(  # "forty — no, sorry, fifty", "eighteen, I mean sixt
     r"i mean\b|correction\b|scratch that\b|my mistake\b|hang on\b)",
     re.I,
 )
-_CASE = re.compile(r"\b(?:for|with|on)\s+(?:the\s+|your\s+|an?\s+)?$", re.I)
-_AGREES = re.compile(
-    r"\s*(?:exactly|correct|that's (?:right|correct|it)|right|yes|yep|yeah|spot on)\b", re.I
-)
 _TOO = re.compile(
     r"\s*(?:would be|would|is|'s|will be|are|was)?\s*(?:far |much |way )?too "
     r"(?:late|early|long|short|far|much|many|soon|big|small|heavy|high|low|expensive)\b"
@@ -148,7 +146,8 @@ _EXCESS = re.compile(
 )
 _DENIED = re.compile(  # "not the 13th", "Not this Saturday, the 8th"
     r"(?:\bnot|\brather than|\binstead of|\bisn't|\bwasn't)\s*(?:(?:on|at|by|for)\s+)?"
-    r"((?:this|next|last|that) [a-z]+day,?\s*)?(?:[a-z]+day,?\s+)?(?:the|a|an|that)?\s*$",
+    r"((?:this|next|last|that) [a-z]+day,?\s*)?(?:[a-z]+day,?\s+)?(?:the|a|an|that)?"
+    r"(?:\s*[\d:.]+\s*(?:am|pm)?\s*(?:to|till|until|-|–))?\s*$",  # "not 8 till 2": the range
     re.I,
 )
 
@@ -175,8 +174,8 @@ def check_sentence(
     derives = bool(DERIVE_CUES.search(sentence)) or any(
         is_question(q) and DERIVE_CUES.search(q) for q in sentences(context)
     )
-    agreed = not derives and bool(_AGREES.match(sentence))  # "So 446 in total with the boots."
-    derives = derives or (agreed and bool(DERIVE_CUES.search(" ".join(sentences(context)[-1:]))))
+    agreed = not derives and agrees_to_sum(sentence, context)  # "So 446 in total." "Exactly"
+    derives = derives or agreed
     if is_question(context) and not derives:  # "So each visit would be... twenty-four dollars?"
         derives = bool(DERIVE_CUES.search(" ".join(sentences(context)[-2:])))
     values = values_in(sentence, ground.today)
@@ -197,6 +196,9 @@ def check_sentence(
             continue  # "forty — no, sorry, fifty": the speaker takes it back
         if _TOO.match(text, value.end):
             continue  # "17:30 would be too late": a value named to be ruled out
+        if as_base(value, text, said):  # "fifteen per cent of £200"
+            said.setdefault(value.cls, []).append(value)
+            continue
         if value.cls == "q:duration" and _OFFSET_AFTER.match(text, value.end):
             continue  # "six weeks from yesterday — Friday the 18th": the date is the claim
         if value.cls in ("date", "time") and _OFFSET.search(
@@ -258,16 +260,10 @@ def check_sentence(
             said.setdefault(value.cls, []).append(value)
             continue
         repeated = any(same(value, g) for g in earlier)  # "probably two days" "...is two days"
-        echoed = (
-            repeated
-            and (  # "Five hours, okay."; "a 70 km tow would have gone past it"
-                len(own) < 2
-                or bool(_COUNTERFACTUAL.search(text))
-                or (  # "My order comes to ₹7,200." "For ₹7,200 there will be the ₹250 charge":
-                    bool(_CASE.search(text[max(0, value.start - 12) : value.start]))  # the case
-                    and any(id(g) in heard and same(value, g) for g in earlier)  # the customer's
-                )  # own figure, that no fact gave
-            )
+        echoed = repeated and (  # "Five hours, okay."; "a 70 km tow would have gone past it"
+            len(own) < 2
+            or bool(_COUNTERFACTUAL.search(text))
+            or as_case(value, text, earlier, heard)  # "For ₹7,200 there is the ₹250 charge"
         )
         candidates = [
             c
@@ -350,7 +346,7 @@ def check_sentence(
             and not (
                 premise(text, value) and not any(same(value, v) for v in said.get(value.cls, ()))
             )
-            and chained(value, ground, _unheard(said, value) if agreed else said, numbers)
+            and chained(value, ground, without(said, value) if agreed else said, numbers)
         ):
             said.setdefault(value.cls, []).append(value)
             continue
@@ -428,7 +424,10 @@ def check_sentence(
         ):
             aligned = False  # "700 words would come to three pages" of "one page is counted
             # as up to 250 words": the user's document measured in the unit, not the unit
-        if aligned and clause is not None and keeps(value, clause, text):
+        if aligned and (
+            (clause is not None and keeps(value, clause, text))
+            or keeps_nearby(value, ground.clauses, own, text, clause)
+        ):
             said.setdefault(value.cls, []).append(value)
             continue  # "a little under half an hour" of "about 25 minutes": a true bound
         if aligned and clause is not None and value.cls.startswith("nth:"):
@@ -555,16 +554,6 @@ _ASKING = re.compile(  # "how much are the 501s", "whats the deposit thing": ask
 def asking(sentence: str) -> bool:
     """A question, with or without its question mark (chat windows drop it)."""
     return is_question(sentence) or (bool(_ASKING.match(sentence)) and len(sentence.split()) <= 14)
-
-
-def _unheard(said: dict[str, list[Value]], value: Value) -> dict[str, list[Value]]:
-    """What the dialogue said but the figure itself: "Exactly, 446 EUR." agrees with the
-    customer's "So 446 in total", and must be worked from the rest, not from that."""
-    x = value.amounts[:1]
-    return {
-        k: [v for v in vs if v.amounts[:1] != x and v.number != value.number]
-        for k, vs in said.items()
-    }
 
 
 @lru_cache(maxsize=1024)

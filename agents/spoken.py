@@ -222,14 +222,15 @@ _AFTER = [
         when=("half", "third", "3rd", "quarter", "4th", "fifth", "5th", "tenth", "10th"),
     ),
     _rule(r"\ba (\d)", r"\1", 0, ("a ",)),  # "a 120 credits" (from "a hundred and twenty")
-    _rule(r"\b(?:an|a|1) (hour|day|week|year) and a half\b", r"1.5 \1s", when=("half",)),
+    _rule(r"\b(?:an|a|1) (hour|day|week|month|year) and a half\b", r"1.5 \1s", when=("half",)),
     _rule(  # "a kilo and a half", "a pound and a half": 1.5 of the unit
         r"\b(?:an|a|1|one) (kilo|pound|litre|liter|mile|metre|meter|gallon|pint|kilometre|"
         r"kilometer) and a half\b",
         r"1.5 \1s",
         when=("half",),
     ),
-    _rule(r"\b(\d+) (hours?|days?|weeks?|years?) and a half\b", r"\1.5 \2", 0, ("half",)),
+    _rule(r"\b(\d+) (hours?|days?|weeks?|months?|years?) and a half\b", r"\1.5 \2", 0, ("half",)),
+    _rule(r"\b(\d+) and a half (hours|weeks|months|years|minutes)\b", r"\1.5 \2", 0, ("half",)),
     _rule(  # not "£68 and a half-day", "£32 and a half day costs £20"
         r"\b(\d+) and a half\b(?!-| (?:days?|hours?|terms?|price|board|dozen|sessions?)\b)",
         r"\1.5",

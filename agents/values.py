@@ -12,8 +12,10 @@ per conversion plus 0.5 s to load its registry, number-parser ~1.7 ms per senten
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
+from itertools import pairwise
 
 from agents.calendar_values import find_dates, find_times, reference_date
 from agents.spoken import normalise
@@ -51,6 +53,7 @@ _EACH_PRICED = re.compile(  # "119 euros each, and the kids are 89 each"
     r"(?<![\d.,:])\b(\d{1,5}(?:[.,]\d{2})?)\s+(?:each|apiece|a head|per (?:person|head))\b", re.I
 )
 _SIGN_BEFORE = re.compile(r"(?:[$€£₹¥]|\b[A-Z]{3})\s*$")  # "BBD$60 each" is found as it is
+_RANGE_TO = re.compile(r"\s*(?:to|-|–|or)\s*$", re.I)
 _PAIR_PRICED = re.compile(
     r"\b(?:costs?|for|comes to|is|it's|that's|'s)\s+[1-9]\d? [1-9]\d\b"
     r"(?![\d:-]|[.,]\d|\s*(?:am|pm|yo|years?|[a-z]+s)\b)",
@@ -74,7 +77,11 @@ def values_in(text: str, today: date | None = None) -> tuple[Value, ...]:
     find_times(text, found, digits)
     if digits:
         _quantities(text, found)
-    return tuple(sorted(found.values, key=lambda v: v.start))
+    out = sorted(found.values, key=lambda v: v.start)
+    for i, (a, b) in enumerate(pairwise(out)):  # "roughly 1.5 to 2 months": the hedge holds
+        if a.approx and not b.approx and a.cls == b.cls and _RANGE_TO.match(text[a.end : b.start]):
+            out[i + 1] = replace(b, approx=True)  # for the range
+    return tuple(out)
 
 
 def _money(text: str, found: Found) -> None:

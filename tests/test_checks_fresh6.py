@@ -190,3 +190,60 @@ def test_a_restated_minimum_keeps_a_conditional_facts_negation():
     said = "Oh, no — our minimum is 150 dpi at the full print size."
     assert errors(asked, said, facts=COURTS) == []
     assert "contradicted_number" in errors(asked, said.replace("150", "100"), facts=COURTS)
+
+
+REBATES = [
+    "Today is Monday, 2 March 2026.",
+    "The agency charges a fee of 15% of the rebate received, with a minimum fee of £40.",
+    "HMRC normally takes 6 to 8 weeks to process a claim after it is submitted.",
+    "Picking shifts run from 07:00 to 13:00.",
+    "Each visit lasts 45 minutes.",
+    "The session runs 2 hours 25 minutes; tickets can be exchanged up to 2 hours before it.",
+]
+
+
+def rebate(*texts: str) -> list[str]:
+    return errors(*texts, facts=REBATES)
+
+
+def test_an_emoji_answers_in_a_chat():
+    assert "empty_turn" not in rebate("see u in 10", "🏃‍♀️💨")
+    assert "empty_turn" in rebate("see u in 10", "... !")
+
+
+def test_and_a_half_in_every_unit_and_a_hedge_over_a_range():
+    from agents.values import values_in
+
+    assert [v.amounts for v in values_in("two and a half hours")] == [(9000.0,)]
+    assert [v.text for v in values_in("a month and a half")] == ["1.5 months"]
+    assert [v.approx for v in values_in("about 6 to 8 weeks")] == [True, True]
+    asked = "When might HMRC finish processing?"
+    assert rebate(asked, "Roughly a month and a half to two months from submission.") == []
+    assert "contradicted_number" in rebate(asked, "Roughly three to four months from submission.")
+
+
+def test_the_customers_sum_as_the_base_of_the_facts_percentage():
+    asked = "My expected rebate is only £200, so by my arithmetic your 15% fee would come to £30."
+    said = "Fifteen per cent of £200 is indeed £30; however, the minimum fee is £40, so in your case the fee would be £40."
+    assert rebate(asked, said) == []
+    assert "contradicted_money" in rebate(asked, said.replace("would be £40", "would be £35"))
+
+
+def test_a_range_ruled_out_as_a_whole():
+    asked = "And shifts are 8 till 2, yeah?"
+    assert rebate(asked, "It's actually 7 till 1, not 8 till 2.") == []
+    assert "contradicted_time" in rebate(asked, "Yes, 8 till 2.")
+
+
+def test_a_rate_per_week_from_a_count_per_week_and_a_facts_length():
+    asked = "How many visits a week, and how many hours is that?"
+    said = "Fourteen visits a week; each is 45 minutes, so it works out to 10.5 hours a week."
+    assert rebate(asked, said) == []
+    assert "contradicted_number" in rebate(asked, said.replace("10.5", "12"))
+
+
+def test_a_bound_kept_by_another_fact_the_sentence_speaks_of():
+    asked = "Parking is free for three hours, will we be fine?"
+    said = "Yes, and the whole session is under two and a half hours, so you'll be fine."
+    assert rebate(asked, said) == []
+    assert "contradicted_number" in rebate(asked, said.replace("two and a half", "one and a half"))
