@@ -27,6 +27,7 @@ from agents.persona import check_persona
 from agents.polarity import check_polarity
 from agents.roles import PeopleFinding, served, side_of
 from agents.state import CheckFinding, Turn
+from agents.tells import tells_facts
 from agents.values import Value
 
 _WORD = re.compile(r"[a-z0-9']+")
@@ -97,6 +98,8 @@ def check_dialogue(
         ]
         findings += _check_empty_or_repeated(index, text, seen)
         previous = text
+    if told := tells_facts(turns, personas, ground):
+        findings.append(_people_finding(*told))
     return _customers_may_err(findings, turns, personas)
 
 

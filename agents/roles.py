@@ -46,6 +46,13 @@ CUSTOMER_ROLES = frozenset(
         "policyholder",
         "renter",
         "homeowner",
+        "tourist",
+        "skier",
+        "diner",
+        "attendee",
+        "goer",
+        "hiker",
+        "trainee",
     ]
 )
 # what only the serving side says; a customer who says it has taken the other side's lines

@@ -247,3 +247,23 @@ def test_a_bound_kept_by_another_fact_the_sentence_speaks_of():
     said = "Yes, and the whole session is under two and a half hours, so you'll be fine."
     assert rebate(asked, said) == []
     assert "contradicted_number" in rebate(asked, said.replace("two and a half", "one and a half"))
+
+
+def test_a_customer_who_introduces_the_businesss_prices_and_hours_speaks_its_lines():
+    facts = [
+        "Today is Wednesday, 5 November 2025.",
+        "Orders must be placed by 4:00 pm for delivery the next morning.",
+        "Delivery is free for orders above ₹10,000; smaller orders pay a ₹250 delivery charge.",
+        "Milk bread is ₹68 per 400 g loaf.",
+    ]
+    flipped = (
+        "Good morning. Kindly note that orders must reach us by 4 pm, and below ₹10,000 we add ₹250.",
+        "Understood. I would like 60 loaves of milk bread for my café.",
+    )
+    assert "role_swap" in errors(*flipped, facts=facts)
+    asked = (
+        "What time must I order by, and what does delivery cost?",
+        "By 4 pm for the next morning; below ₹10,000 there is a ₹250 charge.",
+        "So by 4 pm, and ₹250 for my small order. Fine, I'll order 20 loaves at ₹68 each.",
+    )
+    assert errors(*asked, facts=facts) == []  # echoed, then one price the customer chose

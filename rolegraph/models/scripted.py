@@ -4,7 +4,8 @@ A script is `script(role, messages) -> str | dict | BaseModel | AIMessage`: the 
 is asking and the messages it sends. Dicts and models are returned as JSON, which is what
 the critic's structured output expects; an AIMessage is returned as it is (a test scripts
 tool calls that way). Raising inside a script simulates a failing call. Without a script,
-`default_script` writes plausible, fact-faithful turns and accepts them, and when tools
+`default_script` writes plausible, fact-faithful turns (the customer's side asks after a
+fact, the other side states one) and accepts them, and when tools
 are bound (`bind_tools`) calls them by `rolegraph.models.tool_script`'s policy.
 `native_tools=False` makes a model without tool calling (the JSON fallback path).
 """
@@ -20,6 +21,7 @@ from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolM
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import BaseModel
 
+from agents.roles import served
 from agents.speaker import is_cue
 from rolegraph.models.chatmodel import LeanChatModel, NativeTools
 from rolegraph.models.tool_script import next_tool_call
@@ -34,6 +36,14 @@ _TEMPLATES = [
     "As I understand it, {fact_lc}",
     "Right, and {fact_lc}",
     "Let me repeat the key point: {fact}",
+]
+
+_QUESTIONS = [
+    "Could you confirm that {fact_lc}?",
+    "Is it right that {fact_lc}?",
+    "Just checking, {fact_lc}?",
+    "So {fact_lc}, correct?",
+    "Can you tell me again whether {fact_lc}?",
 ]
 
 
@@ -69,6 +79,9 @@ def default_script(role: str, messages: Sequence[BaseMessage]) -> str | dict[str
     template = _TEMPLATES[(said // len(facts)) % len(_TEMPLATES)]
     who = _YOU_ARE.search(system)
     opener = f"{who.group(1).split()[0]} speaking. " if who and said <= 1 else ""
+    if who and served(who.group(2)):  # the customer asks after the facts; the staff state them
+        asked = _QUESTIONS[said % len(_QUESTIONS)]
+        return opener + asked.format(fact_lc=fact[:1].lower() + fact[1:].rstrip("."))
     return opener + template.format(fact=fact, fact_lc=fact[:1].lower() + fact[1:])
 
 
