@@ -39,6 +39,7 @@ _RANGE_TO = re.compile(
     rf"^\s*(?:to|until|till|through|-|–|and)\s+(?:(?:{'|'.join(WEEKDAYS)}),?\s+)?(?:the\s+)?$", re.I
 )
 _WEEKDAY_BEFORE = re.compile(rf"\b({'|'.join(WEEKDAYS)}),?\s*(?:the\s+)?$", re.I)
+_DAY_LIST = re.compile(rf"\b(?:{_DAYS})\s+(?:and|or|&)\s+(?:{_DAYS}),?\s*(?:the\s+)?$", re.I)
 _NEXT_WEEK = re.compile(r",?\s+(?:of\s+)?next\s+week\b", re.I)
 
 
@@ -240,8 +241,10 @@ def _date_value(
     end: int,
     context: str,
 ) -> Value:
-    weekday = None  # the weekday written right before the date ("Sunday, the 14th")
-    if m := _WEEKDAY_BEFORE.search(context[max(0, start - 16) : start]):
+    weekday = None  # the weekday written right before the date ("Sunday, the 14th"), unless
+    # it ends a list of days before a list of dates ("the Saturday and Sunday, the 11th and 12th")
+    m = _WEEKDAY_BEFORE.search(context[max(0, start - 16) : start])
+    if m and not _DAY_LIST.search(context[max(0, start - 40) : start]):
         weekday = WEEKDAYS.index(m.group(1).lower())
     return Value("date", text, dates=options, weekday=weekday, start=start, end=end)
 

@@ -62,7 +62,7 @@ from agents.grounding import (
 from agents.heard import agrees_to_sum, as_base, as_case, without
 from agents.rivals import same_values, swapped
 from agents.spoken import normalise
-from agents.value_compare import same, weekday_only
+from agents.value_compare import glossed, same, weekday_only
 from agents.value_words import DERIVE_CUES, PAUSE
 from agents.values import Value, values_in
 
@@ -120,9 +120,6 @@ _TOO = re.compile(
     r"|\s*(?:is|'s|would be|falls?)\s+(?:out\b(?! of)|outside\b|no good\b|past (?:closing|our "
     r"hours)|(?:not possible|impossible|out of the question)\b)",
     re.I,
-)
-_GLOSS = re.compile(
-    r"\b(?:just|shortly|a bit|a little|not long) (?:after|before|over|under|past)\s*$", re.I
 )
 _OFFSET = re.compile(
     r"\b(?:a|an|\d+)\s+(?:days?|weeks?|fortnights?|months?|hours?|minutes?)\s+"
@@ -206,14 +203,9 @@ def check_sentence(
         ):
             continue  # "a week from this Saturday", "an hour before noon": an anchor, not the claim
         value = reread(value, ground)  # "18 pounds" of a cake, "from 70 years" of an age
-        if _GLOSS.search(text[max(0, value.start - 20) : value.start]) and any(
-            other is not value
-            and other.cls == value.cls
-            and any(same(other, g) for g in ground.pool.get(value.cls, ()))
-            for other in values
-        ):
+        if glossed(value, values, ground.pool.get(value.cls, ()), text):
             said.setdefault(value.cls, []).append(value)
-            continue  # "12:30, so just after noon": a gloss on the fact's own value
+            continue  # "12:30, so just after noon", "getting on for ninety quid, eighty-five"
         if (
             wrong := calendar_conflict(value, ground.today)
             or apposed(value, values, text)

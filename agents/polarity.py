@@ -152,6 +152,8 @@ def check_polarity(sentence: str, ground: Grounding, context: str = "") -> Claus
             continue  # its values come from a plain fact it speaks about as much
         if _FREE.search(best.text) and _INCLUDED.search(part) and not _CHARGED.search(part):
             continue  # "giving medication is included" of "no extra charge for medication"
+        if "inclu" in best.focus and _CHARGED.search(part) and not _INCLUDED.search(part):
+            continue  # "refrigerant's charged on top" of "top-ups are not included"
         if _sibling(own, best, ground) and not _GRANTS.search(part):
             continue  # "bring your badge so we can reset it" of "not over the phone; they
             # require a visit with a badge": the fact's own alternative

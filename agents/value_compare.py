@@ -108,3 +108,26 @@ def _weekday(v: Value) -> int | None:
             except ValueError:
                 return None
     return None
+
+
+_GLOSS = re.compile(
+    r"\b(?:just|shortly|a bit|a little|not long) (?:after|before|over|under|past)\s*$", re.I
+)
+
+
+def glossed(value: Value, values: tuple[Value, ...], pool: tuple[Value, ...], text: str) -> bool:
+    """A value said as a gloss on another of the sentence that a fact gives: "12:30, so just
+    after noon"; a hedged figure beside the exact one, and near it ("getting on for ninety
+    quid, eighty-five to be exact", "just under fifty quid, forty-five exactly")."""
+    hedge = _GLOSS.search(text[max(0, value.start - 20) : value.start])
+    if not hedge and not value.approx:
+        return False
+    for other in values:
+        if other is value or other.cls != value.cls or not any(same(other, g) for g in pool):
+            continue
+        if hedge:
+            return True
+        x, y = (value.amounts or (0.0,))[0], (other.amounts or (0.0,))[0]
+        if y and abs(x - y) <= 0.15 * y:
+            return True
+    return False

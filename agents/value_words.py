@@ -257,7 +257,7 @@ HEDGES = re.compile(
     # a bound ("over 50 lb", "up to 4 hours") is no hedge: 48 lb is not "over 50 lb"
     r"a bit (?:over|under|more than|less than)|close to|some|or so|ish|just before|just after|"
     r"shortly before|shortly after|just short of|a little short of|just shy of|a touch over|"
-    r"a touch under)\s*$",
+    r"a touch under|getting on for|knocking on|the best part of)\s*$",
     re.I,
 )
 RATE = re.compile(

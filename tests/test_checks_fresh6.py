@@ -267,3 +267,51 @@ def test_a_customer_who_introduces_the_businesss_prices_and_hours_speaks_its_lin
         "So by 4 pm, and ₹250 for my small order. Fine, I'll order 20 loaves at ₹68 each.",
     )
     assert errors(*asked, facts=facts) == []  # echoed, then one price the customer chose
+
+
+FESTIVAL = [
+    "Today is Thursday, 2 October 2025.",
+    "A full pass costs £120; a weekend pass, valid on Saturday 11 and Sunday 12 October only, "
+    "costs £45.",
+    "Students with valid ID get a third off the full pass.",
+    "Refrigerant top-ups are not included in the service price.",
+]
+
+
+def fest(*texts: str) -> list[str]:
+    return errors(*texts, facts=FESTIVAL)
+
+
+def test_a_hedged_figure_beside_the_exact_one():
+    asked = "What's the cheapest way in?"
+    assert fest(asked, "The weekend pass: just under fifty quid, forty-five exactly.") == []
+    assert (
+        fest(asked, "The weekend pass is getting on for fifty quid, forty-five to be exact.") == []
+    )
+    assert "contradicted_money" in fest(asked, "The weekend pass: about seventy quid.")
+
+
+def test_a_fraction_off_a_price():
+    asked = "It's half price for students, isn't it?"
+    said = "It's a third off the full pass, so the hundred and twenty comes down to eighty pounds."
+    assert fest(asked, said) == []
+    assert "contradicted_money" in fest(asked, said.replace("eighty", "ninety"))
+
+
+def test_a_list_of_weekdays_before_a_list_of_days():
+    asked = "Which days does the weekend pass cover?"
+    assert fest(asked, "It covers the Saturday and Sunday, the eleventh and twelfth.") == []
+    assert "contradicted_date" in fest(asked, "It covers Sunday, the eleventh.")
+
+
+def test_charged_on_top_agrees_with_not_included():
+    asked = "If he tops up the refrigerant, is that in the price?"
+    assert (
+        fest(
+            asked, "No, the service price covers the service itself; refrigerant's charged on top."
+        )
+        == []
+    )
+    assert "contradicted_polarity" in fest(
+        asked, "Yes, refrigerant top-ups are included in the service price."
+    )
