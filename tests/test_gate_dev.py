@@ -58,14 +58,16 @@ def test_the_dev_set_is_what_the_issue_asks_for():
 # meet the targets. The others are in the file, not in these tests: heldout13, 20, 22, 25,
 # 27, 29, 31, 32, 38, 40, 45, 49, 51, 55 and 56 still refuse 2 or more of their 24 faithful
 # rows, or catch too few defects; heldout57-59 were measured on first look before any row
-# was read, and so were heldout60-77 (seventh and eighth sessions), of which 61, 62, 64-70, 72-77 still refuse
-# 2 or more faithful rows. Every split from heldout33 on was measured first on first look, as
-# unseen writing (bench/RESULTS.md, fourth to seventh sessions), and read only after.
+# was read, and so were heldout60-83 (seventh to ninth sessions), of which 61, 62, 64-70 and
+# 72-77 still refuse 2 or more faithful rows. Every split from heldout33 on was measured first
+# on first look, as unseen writing (bench/RESULTS.md, fourth to ninth sessions), and read
+# only after; heldout78-83 meet the targets only after this session's rules were made from
+# them (at first look they refused 23 of their 144 faithful rows).
 TUNED = [
     "dev",
     *(f"heldout{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18, 19)),
     *(f"heldout{n}" for n in (21, 23, 24, 26, 28, 30, 33, 34, 35, 36, 37, 39, 41, 42, 43, 44)),
-    *(f"heldout{n}" for n in (46, 47, 48, 50, 52, 53, 54, 60, 63, 71)),
+    *(f"heldout{n}" for n in (46, 47, 48, 50, 52, 53, 54, 60, 63, 71, 78, 79, 80, 81, 82, 83)),
 ]
 
 
