@@ -28,9 +28,8 @@ def operands(text: str, values: tuple[Value, ...]) -> tuple[list[float], tuple[f
     if _PAIR.search(text):
         numbers.append(2.0)  # "£29 for the pair"
     numbers += [_SHARES[m.group(1).lower()] for m in _SHARE.finditer(text)]  # "half a tank"
-    numbers += [  # "a third off the full pass" (normalised "3rd off"): two thirds are left
-        _PARTS[m.group(1).lower()] / (_PARTS[m.group(1).lower()] - 1) for m in _OFF.finditer(text)
-    ]
+    parts = [_PARTS[m.group(1).lower()] for m in _OFF.finditer(text)]  # "a third off" ("3rd
+    numbers += [n / (n - 1) for n in parts]  # off"): two thirds are left, the whole is 3/2 of it
     extras = tuple(float(m.group(1) or m.group(2)) for m in _EXTRA.finditer(text))
     return numbers, extras
 
@@ -45,8 +44,7 @@ _SHARES |= dict.fromkeys(("each way", "both ways", "there and back", "round trip
 _SHARES |= {"return trip": 2.0}
 _SHARES |= {"third": 3.0, "quarter": 4.0}
 _OFF = re.compile(r"\b(half|third|3rd|quarter|4th|fifth|5th)\s+off\b", re.I)
-_PARTS = {"half": 2.0, "third": 3.0, "3rd": 3.0, "quarter": 4.0, "4th": 4.0, "fifth": 5.0}
-_PARTS |= {"5th": 5.0}
+_PARTS = _SHARES | {"3rd": 3.0, "4th": 4.0, "fifth": 5.0, "5th": 5.0}
 _PAIR = re.compile(r"\b(pair|both|twins|the two of)\b", re.I)
 _BARE_NUMBER = re.compile(r"(?<![\d.,:/])\b(\d{1,3})\b(?![.,:/]\d)")
 

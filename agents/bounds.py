@@ -98,9 +98,10 @@ def states_bound(clause: Clause, value: Value) -> bool:
     return False
 
 
-def keeps(value: Value, clause: Clause, text: str) -> bool:
+def keeps(value: Value, clause: Clause, text: str, near: float = 0.0) -> bool:
     """True when the sentence gives the value as a bound ("under half an hour", "more than
-    2,000 homes") that the clause's own plain value of its kind keeps to."""
+    2,000 homes") that the clause's own plain value of its kind keeps to; with `near`, only a
+    plain value (no bound, no rate) that keeps to it within that share of the bound."""
     if value.cls in ("time", "date") or not value.amounts:
         return False
     before = text[max(0, value.start - 25) : value.start]
@@ -126,6 +127,10 @@ def keeps(value: Value, clause: Clause, text: str) -> bool:
         x, y = value.amounts[0], mine.amounts[0]
         if value.per and mine.per:
             x, y = x / value.per, y / mine.per
+        if near and (fact_upper or fact_lower or value.per or mine.per):
+            continue
+        if near and not ((1 - near) * x <= y if upper else y <= x / (1 - near)):
+            continue
         if fact_upper or fact_lower:
             # a bound against a bound of the other side agrees when they overlap ("more than a
             # day" of "up to 30 hours"); of the same side it is compared as usual
@@ -140,30 +145,14 @@ def keeps(value: Value, clause: Clause, text: str) -> bool:
 def keeps_nearby(
     value: Value, clauses: tuple[Clause, ...], own: frozenset[str], text: str, aligned: Clause
 ) -> bool:
-    """True when another clause the sentence speaks of gives a plain value that keeps the
-    bound the sentence gives, and closely (within a quarter): "the whole session is under two
-    and a half hours" of a session that "runs 2 hours 25 minutes", though the sentence was
-    aligned to another fact (not "up to 4 toppings" of "a maximum of 3": a bound itself)."""
-    if value.cls in ("time", "date") or not value.amounts or value.per:
-        return False
-    before = text[max(0, value.start - 25) : value.start]
-    upper = bool(_UPPER.search(before))
-    if not (upper or _LOWER.search(before)):
-        return False
-    x = value.amounts[0]
-    for c in clauses:
-        if c is aligned or c.is_reference or not own & c.stems:
-            continue
-        fact = normalise(c.text)
-        for m in c.values:
-            ahead = fact[max(0, m.start - 25) : m.start]
-            if m.cls != value.cls or not m.amounts or m.per or _UPPER.search(ahead):
-                continue
-            if _LOWER.search(ahead):
-                continue  # a bound of the fact's own: compared as usual
-            if 0.75 * x <= m.amounts[0] <= x if upper else x <= m.amounts[0] <= 1.33 * x:
-                return True
-    return False
+    """True when another clause the sentence speaks of keeps the bound it gives, closely (within
+    a quarter): "the whole session is under two and a half hours" of a session that "runs 2
+    hours 25 minutes", though the sentence was aligned to another fact (not "up to 4 toppings"
+    of "a maximum of 3": a bound itself)."""
+    return any(
+        c is not aligned and not c.is_reference and own & c.stems and keeps(value, c, text, 0.25)
+        for c in clauses
+    )
 
 
 def span_words(text: str, value: Value, values: tuple[Value, ...] = ()) -> str:

@@ -9,7 +9,7 @@ import re
 from datetime import date, timedelta
 from functools import lru_cache
 
-from agents.derive import add_months
+from agents.derive import add_months, whole_months
 from agents.grounding import Clause, Grounding
 from agents.value_compare import loose, same, weekday_only
 from agents.value_words import PER, WEEKDAYS
@@ -173,10 +173,19 @@ def named_day(value: Value, text: str, ground: Grounding) -> bool:
 
 
 def habitual(value: Value, ground: Grounding) -> bool:
-    """A weekday of open week that is one of the days a fact gives as a habit or a span:
-    "free parking at weekends", so "on a Saturday"; not "next Friday" of "Monday to Friday"
-    when the fact's date is another Friday."""
-    return loose(value) and any(same(value, h) for h in ground.habits)
+    """A weekday of open week that is one of the days an undated fact gives as a habit or a
+    span: "free parking at weekends", so "on a Saturday" (not "no deliveries at weekends"; not
+    "next Friday" of "Monday to Friday" when the fact's date is another Friday)."""
+    return loose(value) and any(
+        value.weekday in days_of(c.text)
+        for c in ground.clauses
+        if not c.is_reference
+        and not _NOT_ON.search(c.text)
+        and not any(v.cls == "date" and dated(v) for v in c.values)
+    )
+
+
+_NOT_ON = re.compile(r"\b(?:no|not|never|closed|except|without)\b|n't\b", re.I)
 
 
 _DAY = PER["day"]
@@ -254,11 +263,8 @@ def date_offset(value: Value, dates: list[Value], ground: Grounding) -> bool:
         for d in ground.pool.get("q:duration", ())
         if d.amounts and not d.per and d.amounts[0] >= 7 * _DAY  # a week or more
     ]
-    months = [  # "four months before a start on 1.6.": by 1.2., the calendar's months
-        int(d.number)
-        for d in ground.pool.get("q:duration", ())
-        if d.unit.startswith("month") and d.number and d.number == int(d.number) <= 24
-    ]
+    months = [n for d in ground.pool.get("q:duration", ()) if (n := whole_months(d))]
+    # ("four months before a start on 1.6.": by 1.2., the calendar's months)
     targets = set(_resolved(value, ground.today))
     for other in dates:
         for when in _resolved(other, ground.today):

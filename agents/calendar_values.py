@@ -324,36 +324,3 @@ def reference_date(facts: tuple[str, ...]) -> date | None:
                     except ValueError:
                         return None
     return None
-
-
-_SPAN = re.compile(
-    rf"\b({_DAYS})s?\s*(?:to|through|thru|till|until|-|–)\s*({_DAYS})s?\b"
-    rf"|\b(weekends?)\b|\b(weekdays)\b|\b({_DAYS})s\b|\b(?:every|each)\s+({_DAYS})\b",
-    re.I,
-)
-
-
-def habitual_days(text: str, today: date | None) -> tuple[Value, ...]:
-    """The weekdays a fact gives as a habit or a span, each as a weekday of open week:
-    "free parking at weekends" (Saturday, Sunday), "open Monday to Friday", "on Tuesdays",
-    "every Thursday". They support "so come on a Saturday"; they date nothing."""
-    days: list[int] = []
-    for m in _SPAN.finditer(text):
-        if m.group(1):
-            first, last = WEEKDAYS.index(m.group(1).lower()), WEEKDAYS.index(m.group(2).lower())
-            days += [(first + i) % 7 for i in range((last - first) % 7 + 1)]
-        elif m.group(3):
-            days += [5, 6]
-        elif m.group(4):
-            days += [0, 1, 2, 3, 4]
-        else:
-            days.append(WEEKDAYS.index((m.group(5) or m.group(6)).lower()))
-    out = []
-    for weekday in dict.fromkeys(days):
-        options: tuple[tuple[int | None, int | None, int | None], ...] = ()
-        if today is not None:
-            day = today + timedelta(days=(weekday - today.weekday()) % 7)
-            options = ((day.year, day.month, day.day),)
-        name = WEEKDAYS[weekday].capitalize()
-        out.append(Value("date", name, dates=options, weekday=weekday, relative=True))
-    return tuple(out)

@@ -171,9 +171,7 @@ def derive(
         if v.number and v.number <= 60 and (not basis or basis == (about,))  # today, or its own
     ]  # fact's date (not the artwork deadline + the delivery time)
     months = {  # "consigned for six months from 22 January": until 22 July
-        (int(v.number), about)
-        for v, about in pool.get("q:duration", ())
-        if v.unit.startswith("month") and v.number and v.number == int(v.number) <= 24
+        (n, about) for v, about in pool.get("q:duration", ()) if (n := whole_months(v))
     }
     days += [
         (shifted, (*basis, about), (float(n),))
@@ -205,6 +203,12 @@ def _add_workdays(start: date, n: int) -> date:
         if day.weekday() < 5:
             n -= 1
     return day
+
+
+def whole_months(value: Value) -> int:
+    """A length given in whole months, up to two years ("six months"), else 0."""
+    n = value.number
+    return int(n) if value.unit.startswith("month") and n and n == int(n) <= 24 else 0
 
 
 def add_months(start: date, n: int) -> date | None:

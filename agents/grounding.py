@@ -18,7 +18,6 @@ from datetime import date
 from functools import lru_cache
 from itertools import pairwise
 
-from agents.calendar_values import habitual_days
 from agents.derive import Derived, derive
 from agents.spoken import normalise
 from agents.value_words import MONTHS, UNIT_TABLE, WEEKDAYS
@@ -250,13 +249,11 @@ def _choices(clauses: list[Clause]) -> frozenset[tuple[int, int]]:
     out = set()
     for c in clauses:
         times = [v for v in c.values if v.cls == "time"]
+        text = normalise(c.text) if len(times) > 1 else ""  # (where the values were found)
         for a, b in pairwise(times):
-            if _OR.match(normalise(c.text)[a.end : b.start]):  # (where the values were found)
+            if _OR.match(text[a.end : b.start]):
                 out |= {(id(a), id(b)), (id(b), id(a))}
     return frozenset(out)
-
-
-_NOT_ON = re.compile(r"\b(?:no|not|never|closed|except|without)\b|n't\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -281,7 +278,6 @@ class Grounding:
     pool: dict[str, tuple[Value, ...]]  # every stated value by class, any source
     derived: dict[str, tuple[Derived, ...]]  # values a sentence may derive ("so 2,400 euros")
     reference: tuple[Value, ...] = ()  # what "Today is ..." states
-    habits: tuple[Value, ...] = ()  # the weekdays of a habit or a span ("at weekends")
     choices: frozenset[tuple[int, int]] = frozenset()  # clock times given as choices (ids)
 
 
@@ -313,12 +309,6 @@ def grounding(facts: tuple[str, ...], others: tuple[str, ...] = ()) -> Grounding
     for value, about in stated:
         pool.setdefault(value.cls, []).append(value)
         sourced.setdefault(value.cls, []).append((value, about))
-    habits = tuple(  # "free parking at weekends": "so on a Saturday" (not "no deliveries at
-        v  # weekends")
-        for c in clauses
-        if not c.is_reference and not _NOT_ON.search(c.text)
-        for v in habitual_days(c.text, today)
-    )
     reference = tuple(v for c in clauses if c.is_reference for v in c.values)
     choices = _choices(clauses)
     return Grounding(
@@ -327,6 +317,5 @@ def grounding(facts: tuple[str, ...], others: tuple[str, ...] = ()) -> Grounding
         pool={k: tuple(v) for k, v in pool.items()},
         derived=derive(sourced, today, any(_NEXT_DAY.search(f) for f in facts), choices),
         reference=reference,
-        habits=habits,
         choices=choices,
     )

@@ -34,7 +34,7 @@ def tells_facts(
     if not customers or len(customers) == len(personas):
         return None
     heard: list[Value] = []
-    told: dict[str, str] = {}  # fact -> the value that told it (a range tells one fact)
+    told: dict[str, str] = {}  # the values told -> a fact each gives (a range tells one fact)
     for index, turn in enumerate(turns):
         for sentence in sentences(turn["text"]):
             values = values_in(sentence, ground.today)
@@ -46,11 +46,20 @@ def tells_facts(
             ):
                 for v in values:
                     if v.cls in _LINES_OF and not any(same(v, h) for h in heard):
-                        for clause in ground.clauses:
-                            if any(same(v, g) for g in clause.values if not clause.is_reference):
-                                told.setdefault(clause.fact, v.text)
-                if len(set(told.values())) >= LINES:  # two values, of two facts
-                    message = f"{turn['speaker']} states the business's facts ({', '.join(dict.fromkeys(told.values()))})"
+                        facts = (f for f in _facts_of(v, ground) if f not in told.values())
+                        if fact := next(facts, ""):
+                            told.setdefault(v.text, fact)
+                if len(told) >= LINES:  # two values, of two facts
+                    message = f"{turn['speaker']} states the business's facts ({', '.join(told)})"
                     return index, PeopleFinding("role_swap", message, sentence[:160], True)
             heard += values
     return None
+
+
+def _facts_of(value: Value, ground: Grounding) -> list[str]:
+    """The facts that give this value."""
+    return [
+        c.fact
+        for c in ground.clauses
+        if not c.is_reference and any(same(value, g) for g in c.values)
+    ]

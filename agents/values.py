@@ -47,13 +47,13 @@ _PRICED_BARE = re.compile(
     r"(?![.,]?\d|\s*(?:%|per cent|percent|[a-z]{2,}\b(?<!and)(?<!so)(?<!due)(?<!for)))",
     re.I,
 )
-# a pair said as a price with no money word: "it's nine-fifty for a standard bathroom",
-# "twenty plays for four-fifty" (not "the train is at nine-fifty", "9 50 pm")
 _EACH_PRICED = re.compile(  # "119 euros each, and the kids are 89 each"
     r"(?<![\d.,:])\b(\d{1,5}(?:[.,]\d{2})?)\s+(?:each|apiece|a head|per (?:person|head))\b", re.I
 )
 _SIGN_BEFORE = re.compile(r"(?:[$€£₹¥]|\b[A-Z]{3})\s*$")  # "BBD$60 each" is found as it is
 _RANGE_TO = re.compile(r"\s*(?:to|-|–|or)\s*$", re.I)
+# a pair said as a price with no money word: "it's nine-fifty for a standard bathroom",
+# "twenty plays for four-fifty" (not "the train is at nine-fifty", "9 50 pm")
 _PAIR_PRICED = re.compile(
     r"\b(?:costs?|for|comes to|is|it's|that's|'s)\s+[1-9]\d? [1-9]\d\b"
     r"(?![\d:-]|[.,]\d|\s*(?:am|pm|yo|years?|[a-z]+s)\b)",
